@@ -1,0 +1,30 @@
+using MudBlazor;
+
+namespace TransferHub.Web.Components.Common;
+
+public static class AppTheme
+{
+    public static readonly MudTheme Theme = new()
+    {
+        PaletteLight = new PaletteLight
+        {
+            Primary = "#3556c8",
+            Secondary = "#5f6b7a",
+            Tertiary = "#0f9d8a",
+            AppbarBackground = "#1e2a4a",
+            DrawerBackground = "#f7f8fb",
+            Background = "#fbfcfe",
+        },
+        PaletteDark = new PaletteDark
+        {
+            Primary = "#7d9bff",
+            Tertiary = "#3fd0b9",
+            AppbarBackground = "#161b2e",
+        },
+        LayoutProperties = new LayoutProperties { DrawerWidthLeft = "232px" },
+        Typography = new Typography
+        {
+            Default = new DefaultTypography { FontFamily = ["Inter", "Segoe UI", "Roboto", "Helvetica", "Arial", "sans-serif"] },
+        },
+    };
+}

@@ -1,0 +1,58 @@
+using Microsoft.EntityFrameworkCore;
+using TransferHub.Shared.Common;
+
+namespace TransferHub.Web.Data;
+
+public static class DatabaseServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers <see cref="IDbContextFactory{AppDbContext}"/> (for Blazor components and services) and a
+    /// scoped <see cref="AppDbContext"/> (for Identity), both of the provider chosen by configuration.
+    /// </summary>
+    public static IServiceCollection AddAppDatabase(this IServiceCollection services, IConfiguration configuration, string dataRoot)
+    {
+        var options = configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
+        services.AddSingleton(Microsoft.Extensions.Options.Options.Create(options));
+        var connectionString = configuration.GetConnectionString(Names.Database);
+        switch (options.Provider)
+        {
+            case DatabaseProvider.SqlServer:
+                if (string.IsNullOrWhiteSpace(connectionString))
+                {
+                    throw new InvalidOperationException(
+                        $"ConnectionStrings:{Names.Database} is required when Database:Provider is SqlServer.");
+                }
+                services.AddDbContextFactory<SqlServerAppDbContext>(o => o.UseSqlServer(connectionString, sql => sql.EnableRetryOnFailure()));
+                services.AddSingleton<IDbContextFactory<AppDbContext>, ProviderFactory<SqlServerAppDbContext>>();
+                break;
+            default:
+                connectionString = string.IsNullOrWhiteSpace(connectionString)
+                    ? $"Data Source={Path.Combine(dataRoot, "transferhub.db")}"
+                    : connectionString;
+                services.AddDbContextFactory<SqliteAppDbContext>(o => o.UseSqlite(connectionString));
+                services.AddSingleton<IDbContextFactory<AppDbContext>, ProviderFactory<SqliteAppDbContext>>();
+                break;
+        }
+        services.AddScoped<AppDbContext>(sp => sp.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContext());
+        return services;
+    }
+
+    /// <summary>Applies pending migrations when <c>Database:ApplyMigrationsOnStartup</c> is on.</summary>
+    public static async Task MigrateDatabaseAsync(this WebApplication app, CancellationToken ct = default)
+    {
+        var options = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<DatabaseOptions>>().Value;
+        if (!options.ApplyMigrationsOnStartup)
+        {
+            return;
+        }
+        var factory = app.Services.GetRequiredService<IDbContextFactory<AppDbContext>>();
+        await using var db = await factory.CreateDbContextAsync(ct);
+        await db.Database.CreateExecutionStrategy().ExecuteAsync(() => db.Database.MigrateAsync(ct));
+    }
+
+    private sealed class ProviderFactory<TContext>(IDbContextFactory<TContext> inner) : IDbContextFactory<AppDbContext>
+        where TContext : AppDbContext
+    {
+        public AppDbContext CreateDbContext() => inner.CreateDbContext();
+    }
+}

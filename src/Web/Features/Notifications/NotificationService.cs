@@ -1,0 +1,92 @@
+using System.Collections.Concurrent;
+using Microsoft.EntityFrameworkCore;
+using TransferHub.Shared.Notifications;
+using TransferHub.Web.Data;
+
+namespace TransferHub.Web.Features.Notifications;
+
+/// <summary>
+/// Stores notifications and pushes each to the open pages of its recipient. The portal's bell
+/// subscribes in-process: a Blazor Server circuit already rides on SignalR, so no extra hub is needed.
+/// </summary>
+public sealed class NotificationService(IDbContextFactory<AppDbContext> dbFactory, TimeProvider clock, ILogger<NotificationService> logger)
+{
+    private readonly ConcurrentDictionary<string, ConcurrentDictionary<Guid, Func<NotificationDto, Task>>> _subscribers = new();
+
+    public async Task<NotificationDto> PostAsync(string userId, string title, string? body, string? link, CancellationToken ct)
+    {
+        var notification = new Notification { UserId = userId, Title = title, Body = body, Link = link, CreatedAt = clock.GetUtcNow() };
+        await using (var db = await dbFactory.CreateDbContextAsync(ct))
+        {
+            db.Notifications.Add(notification);
+            await db.SaveChangesAsync(ct);
+        }
+        var dto = notification.ToDto();
+        if (_subscribers.TryGetValue(userId, out var handlers))
+        {
+            foreach (var handler in handlers.Values)
+            {
+                try
+                {
+                    await handler(dto);
+                }
+                catch (Exception e)
+                {
+                    // One broken page must not stop the others, nor the caller that posted.
+                    logger.LogWarning(e, "A notification subscriber of {UserId} failed", userId);
+                }
+            }
+        }
+        return dto;
+    }
+
+    public IDisposable Subscribe(string userId, Func<NotificationDto, Task> handler)
+    {
+        var id = Guid.NewGuid();
+        _subscribers.GetOrAdd(userId, _ => new()).TryAdd(id, handler);
+        return new Subscription(() =>
+        {
+            if (_subscribers.TryGetValue(userId, out var handlers))
+            {
+                handlers.TryRemove(id, out _);
+            }
+        });
+    }
+
+    public async Task<IReadOnlyList<NotificationDto>> ListAsync(string userId, bool unreadOnly, int take, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var query = db.Notifications.Where(n => n.UserId == userId);
+        if (unreadOnly)
+        {
+            query = query.Where(n => n.ReadAt == null);
+        }
+        var items = await query.OrderByDescending(n => n.CreatedAt).Take(Math.Clamp(take, 1, 200)).ToListAsync(ct);
+        return [.. items.Select(n => n.ToDto())];
+    }
+
+    public async Task<int> CountUnreadAsync(string userId, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.Notifications.CountAsync(n => n.UserId == userId && n.ReadAt == null, ct);
+    }
+
+    /// <summary>Marks one notification (or, with null, all of them) read; returns how many changed.</summary>
+    public async Task<int> MarkReadAsync(string userId, Guid? id, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var query = db.Notifications.Where(n => n.UserId == userId && n.ReadAt == null);
+        if (id is not null)
+        {
+            query = query.Where(n => n.Id == id);
+        }
+        var now = clock.GetUtcNow();
+        return await query.ExecuteUpdateAsync(s => s.SetProperty(n => n.ReadAt, now), ct);
+    }
+
+    private sealed class Subscription(Action dispose) : IDisposable
+    {
+        private Action? _dispose = dispose;
+        public void Dispose() => Interlocked.Exchange(ref _dispose, null)?.Invoke();
+    }
+}

@@ -1,0 +1,19 @@
+using TransferHub.Shared.Projects;
+
+namespace TransferHub.Web.Features.Projects;
+
+/// <summary>What each project role may do; every feature asks here, so UI and API agree.</summary>
+public static class ProjectRules
+{
+    public const int MaxNameLength = 100;
+    public const int MaxDescriptionLength = 2000;
+
+    public static bool CanManage(ProjectRole? role) => role == ProjectRole.Owner;
+}
+
+/// <summary>The caller's standing in one project: null role means not a member (admins pass every check).</summary>
+public sealed record ProjectAccess(Guid ProjectId, ProjectRole? Role, bool IsAdmin)
+{
+    public bool CanRead => IsAdmin || Role is not null;
+    public bool CanManage => IsAdmin || ProjectRules.CanManage(Role);
+}

@@ -1,0 +1,29 @@
+using System.Security.Claims;
+using TransferHub.Shared.Identity;
+using TransferHub.Web.Features.Identity;
+
+namespace TransferHub.Web.Features.Users;
+
+public static class UserEndpoints
+{
+    public static RouteGroupBuilder MapUserEndpoints(this RouteGroupBuilder api)
+    {
+        api.MapGet("/me", (ClaimsPrincipal user) => new
+        {
+            id = user.FindFirstValue(ClaimTypes.NameIdentifier),
+            name = user.Identity?.Name,
+            roles = user.FindAll(ClaimTypes.Role).Select(c => c.Value).ToArray(),
+        }).WithTags("Users").WithSummary("Who the caller is.");
+
+        var admin = api.MapGroup("/users").WithTags("Users").RequireAuthorization(AuthorizationPolicies.Admin);
+        admin.MapGet("/", (UserService users, CancellationToken ct) => users.ListAsync(ct)).WithSummary("Every account (Admin).");
+        admin.MapPost("/", async (CreateUserRequest request, UserService users, CancellationToken ct) =>
+        {
+            var created = await users.CreateAsync(request, ct);
+            return Results.Created($"/api/users/{created.Id}", created);
+        }).WithSummary("Creates an account (Admin).");
+        admin.MapPut("/{userId}/roles", (string userId, SetRolesRequest request, ClaimsPrincipal actor, UserService users, CancellationToken ct) =>
+            users.SetRolesAsync(userId, request.Roles ?? [], actor.UserId(), ct)).WithSummary("Replaces an account's roles (Admin).");
+        return api;
+    }
+}

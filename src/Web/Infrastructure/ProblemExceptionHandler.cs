@@ -1,0 +1,52 @@
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Mvc;
+
+namespace TransferHub.Web.Infrastructure;
+
+/// <summary>
+/// Turns exceptions on API routes into RFC 7807 problem details. Known service errors keep their
+/// message; anything else becomes a generic 500 with a trace id: no stack trace reaches a user.
+/// Page requests fall through to the /Error page.
+/// </summary>
+internal sealed partial class ProblemExceptionHandler(IProblemDetailsService problems, ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken ct)
+    {
+        if (!ApiPaths.IsApi(context.Request.Path))
+        {
+            return false;
+        }
+        var problem = exception switch
+        {
+            ValidationFailedException v => new ValidationProblemDetails(v.Errors) { Status = v.StatusCode, Title = v.Title, Detail = v.Message },
+            AppException a => new ProblemDetails { Status = a.StatusCode, Title = a.Title, Detail = a.Message },
+            BadHttpRequestException b => new ProblemDetails
+            {
+                Status = b.StatusCode,
+                Title = b.StatusCode == StatusCodes.Status413PayloadTooLarge ? "Request too large" : "Bad request",
+                Detail = b.StatusCode == StatusCodes.Status413PayloadTooLarge ? "The request body exceeds the size limit." : "The request could not be read.",
+            },
+            _ => null,
+        };
+        if (problem is null)
+        {
+            LogUnhandled(logger, exception, context.Request.Path);
+            problem = new ProblemDetails
+            {
+                Status = StatusCodes.Status500InternalServerError,
+                Title = "Unexpected error",
+                Detail = "Something went wrong on the server. The error was logged; quote the trace id when reporting it.",
+            };
+        }
+        context.Response.StatusCode = problem.Status!.Value;
+        return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem, Exception = exception });
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled exception on {Path}")]
+    private static partial void LogUnhandled(ILogger logger, Exception exception, string path);
+}
+
+internal static class ApiPaths
+{
+    public static bool IsApi(PathString path) => path.StartsWithSegments("/api");
+}
