@@ -12,7 +12,9 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken ct)
     {
-        if (!ApiPaths.IsApi(context.Request.Path))
+        // The middleware has already pointed the request at /Error; judge by the path that failed.
+        var path = context.Features.Get<IExceptionHandlerPathFeature>()?.Path ?? context.Request.Path;
+        if (!ApiPaths.IsApi(path))
         {
             return false;
         }
@@ -30,7 +32,7 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
         };
         if (problem is null)
         {
-            LogUnhandled(logger, exception, context.Request.Path);
+            LogUnhandled(logger, exception, path);
             problem = new ProblemDetails
             {
                 Status = StatusCodes.Status500InternalServerError,
@@ -39,7 +41,8 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
             };
         }
         context.Response.StatusCode = problem.Status!.Value;
-        return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem, Exception = exception });
+        await problems.WriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem, Exception = exception });
+        return true;
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled exception on {Path}")]

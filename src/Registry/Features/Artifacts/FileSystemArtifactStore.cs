@@ -67,10 +67,13 @@ public sealed class FileSystemArtifactStore : IArtifactStore
     public Task<bool> DeleteAsync(string key, CancellationToken ct)
     {
         var path = PathOf(key);
-        var existed = File.Exists(path);
+        if (!File.Exists(path))
+        {
+            return Task.FromResult(false);
+        }
         File.Delete(path);
         File.Delete(MetaPathOf(key));
-        return Task.FromResult(existed);
+        return Task.FromResult(true);
     }
 
     public async IAsyncEnumerable<ArtifactInfo> ListAsync(string prefix, [EnumeratorCancellation] CancellationToken ct)

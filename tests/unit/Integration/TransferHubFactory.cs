@@ -1,0 +1,97 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Time.Testing;
+using TransferHub.Shared.Identity;
+using TransferHub.Shared.Tokens;
+
+namespace TransferHub.Tests.Unit.Integration;
+
+/// <summary>
+/// The real app on an in-memory server with its own SQLite file and data folder, seeded through the
+/// Bootstrap settings exactly as an automated deployment would be.
+/// </summary>
+public class TransferHubFactory : WebApplicationFactory<Program>
+{
+    public const string AdminEmail = "admin@example.test";
+    public const string AdminPassword = "Admin-Passw0rd!";
+    public const string AdminToken = "thp_test-bootstrap-token-0123456789abcdef";
+
+    public string DataRoot { get; } = Path.Combine(Path.GetTempPath(), "transferhub-tests", Guid.NewGuid().ToString("N"));
+
+    /// <summary>The app's clock; tests move it to expire tokens.</summary>
+    public FakeTimeProvider Clock { get; } = new(DateTimeOffset.UtcNow);
+
+    protected virtual bool SeedAdmin => true;
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Production");
+        builder.UseSetting("Data:Root", DataRoot);
+        builder.UseSetting("Api:MaxRequestBodyBytes", "65536");
+        if (SeedAdmin)
+        {
+            builder.UseSetting("Bootstrap:AdminEmail", AdminEmail);
+            builder.UseSetting("Bootstrap:AdminPassword", AdminPassword);
+            builder.UseSetting("Bootstrap:AdminToken", AdminToken);
+        }
+        builder.ConfigureTestServices(services => services.RemoveAll<TimeProvider>().AddSingleton<TimeProvider>(Clock));
+    }
+
+    public HttpClient ClientWithToken(string token)
+    {
+        var client = CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
+
+    public HttpClient AdminClient() => ClientWithToken(AdminToken);
+
+    /// <summary>Creates an account through the admin API and returns a client holding a fresh personal token for it.</summary>
+    public async Task<(string UserId, HttpClient Client)> CreateUserAsync(string email, params string[] roles)
+    {
+        var admin = AdminClient();
+        var created = await admin.PostAsJsonAsync("/api/users", new CreateUserRequest(email, "User-Passw0rd!", null, roles));
+        created.EnsureSuccessStatusCode();
+        var user = (await created.Content.ReadFromJsonAsync<UserDto>(Json.Options))!;
+        var token = await CreateClient().PostAsJsonAsync("/api/auth/token", new PasswordTokenRequest(email, "User-Passw0rd!", "test", null));
+        token.EnsureSuccessStatusCode();
+        var secret = (await token.Content.ReadFromJsonAsync<CreatedTokenDto>(Json.Options))!.Token;
+        return (user.Id, ClientWithToken(secret));
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (disposing)
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            try
+            {
+                Directory.Delete(DataRoot, recursive: true);
+            }
+            catch (IOException)
+            {
+                // A file still held by a finalizer is left in the temp folder; it is not worth failing a test over.
+            }
+        }
+    }
+}
+
+/// <summary>A factory with an empty database: no Bootstrap settings, so the first-run flow applies.</summary>
+public sealed class EmptyTransferHubFactory : TransferHubFactory
+{
+    protected override bool SeedAdmin => false;
+}
+
+public static class Json
+{
+    public static readonly System.Text.Json.JsonSerializerOptions Options = new(System.Text.Json.JsonSerializerDefaults.Web)
+    {
+        Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() },
+    };
+}
