@@ -1,0 +1,133 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace TransferHub.Tests.E2E;
+
+/// <summary>The real app as its own process on a free loopback port, with a fresh data folder; killed on dispose.</summary>
+public sealed class AppProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _log = new();
+
+    private AppProcess(Process process, string baseUrl, string dataRoot)
+    {
+        _process = process;
+        BaseUrl = baseUrl;
+        DataRoot = dataRoot;
+    }
+
+    public string BaseUrl { get; }
+    public string DataRoot { get; }
+    public string Log { get { lock (_log) { return _log.ToString(); } } }
+
+    public static async Task<AppProcess> StartAsync(IDictionary<string, string> settings)
+    {
+        var dll = FindWebDll();
+        var port = FreePort();
+        var dataRoot = Path.Combine(Path.GetTempPath(), "transferhub-e2e", Guid.NewGuid().ToString("N"));
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = Path.GetDirectoryName(dll)!,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.ArgumentList.Add(dll);
+        start.ArgumentList.Add("--urls");
+        start.ArgumentList.Add($"http://127.0.0.1:{port}");
+        start.Environment["Data__Root"] = dataRoot;
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        foreach (var (key, value) in settings)
+        {
+            start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
+        }
+        var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start");
+        var app = new AppProcess(process, $"http://127.0.0.1:{port}", dataRoot);
+        process.OutputDataReceived += (_, e) => app.Append(e.Data);
+        process.ErrorDataReceived += (_, e) => app.Append(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        await app.WaitHealthyAsync(TimeSpan.FromSeconds(60));
+        return app;
+    }
+
+    private void Append(string? line)
+    {
+        if (line is not null)
+        {
+            lock (_log)
+            {
+                _log.AppendLine(line);
+            }
+        }
+    }
+
+    private async Task WaitHealthyAsync(TimeSpan timeout)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < timeout)
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"The app exited with {_process.ExitCode}:\n{Log}");
+            }
+            try
+            {
+                if ((await http.GetAsync($"{BaseUrl}/health")).IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet: poll again once the next connection attempt can succeed.
+            }
+            await Task.Delay(100);
+        }
+        throw new TimeoutException($"The app did not become healthy in {timeout}:\n{Log}");
+    }
+
+    private static string FindWebDll()
+    {
+        var fromEnv = Environment.GetEnvironmentVariable("TRANSFERHUB_WEB_DLL");
+        if (!string.IsNullOrEmpty(fromEnv))
+        {
+            return fromEnv;
+        }
+        var root = new DirectoryInfo(AppContext.BaseDirectory);
+        while (root is not null && !File.Exists(Path.Combine(root.FullName, "TransferHub.sln")))
+        {
+            root = root.Parent;
+        }
+        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name; // bin/<Configuration>/net10.0
+        var dll = Path.Combine(root!.FullName, "src", "Web", "bin", configuration, "net10.0", "TransferHub.Web.dll");
+        return File.Exists(dll) ? dll : throw new FileNotFoundException("Build src/Web first.", dll);
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+        _process.Dispose();
+        try
+        {
+            Directory.Delete(DataRoot, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Left in the temp folder for a look after a failure.
+        }
+    }
+}

@@ -1,0 +1,167 @@
+using System.Text.RegularExpressions;
+
+namespace TransferHub.Tests.E2E;
+
+public sealed class PortalTests(SeededAppFixture app) : IClassFixture<SeededAppFixture>
+{
+    private const string UserPassword = "User-Passw0rd!";
+
+    private static string Email(string who) => $"{who}-{Guid.NewGuid():N}"[..16] + "@e2e.test";
+
+    [Fact]
+    public async Task AdminSignsInAndOut()
+    {
+        var page = await app.NewPageAsync();
+
+        await page.SignInAsync(BrowserFixture.AdminEmail, BrowserFixture.AdminPassword);
+
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/$"));
+        await page.WaitInteractiveAsync();
+        await Assertions.Expect(page.GetByText($"Welcome, {BrowserFixture.AdminEmail}")).ToBeVisibleAsync();
+        await page.Locator("#user-menu").ClickAsync();
+        await Assertions.Expect(page.Locator("#signed-in-as")).ToHaveTextAsync(BrowserFixture.AdminEmail);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/Account/Login"));
+        // Signed out for real: a page now sends the browser back to sign in.
+        await page.GotoAsync("/projects");
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/Account/Login\\?ReturnUrl=%2Fprojects", RegexOptions.IgnoreCase));
+    }
+
+    [Fact]
+    public async Task WrongPasswordIsRefusedWithAMessage()
+    {
+        var page = await app.NewPageAsync();
+
+        await page.SignInAsync(BrowserFixture.AdminEmail, "not-the-password");
+
+        await Assertions.Expect(page.Locator("#login-error")).ToHaveTextAsync("Wrong e-mail or password.");
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/Account/Login"));
+        await page.ScreenshotAsync("03-sign-in-wrong-password");
+    }
+
+    [Fact]
+    public async Task LabelerIsDeniedAnAdminPage()
+    {
+        var email = Email("labeler");
+        await Pages.CreateUserAsync(app.BaseUrl, email, UserPassword, "Labeler");
+        var page = await app.NewPageAsync();
+        await page.SignInAsync(email, UserPassword);
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/$"));
+
+        await page.GotoAsync("/admin/users");
+
+        await Assertions.Expect(page.GetByText("You don't have access to this page")).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByText("Create accounts for your team")).ToHaveCountAsync(0);
+        await page.ScreenshotAsync("04-access-denied");
+    }
+
+    [Fact]
+    public async Task AdminCreatesProjectAndAddsAMemberWhoIsNotified()
+    {
+        var memberEmail = Email("reviewer");
+        await Pages.CreateUserAsync(app.BaseUrl, memberEmail, UserPassword, "Reviewer");
+        var projectName = "Leaf disease " + Guid.NewGuid().ToString("N")[..6];
+        var admin = await app.NewPageAsync();
+        await admin.SignInAsync(BrowserFixture.AdminEmail, BrowserFixture.AdminPassword);
+        await Assertions.Expect(admin).ToHaveURLAsync(new Regex("/$"));
+
+        await admin.GotoInteractiveAsync("/projects");
+        await admin.GetByRole(AriaRole.Button, new() { Name = "New project" }).ClickAsync();
+        var dialog = admin.GetByRole(AriaRole.Dialog);
+        await dialog.GetByLabel("Name").FillAsync(projectName);
+        await dialog.GetByLabel("Description (optional)").FillAsync("Healthy vs rust vs blight, 600 photos");
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Create" }).ClickAsync();
+
+        await Assertions.Expect(admin).ToHaveURLAsync(new Regex("/projects/[0-9a-f-]{36}$"));
+        await Assertions.Expect(admin.Locator("#project-title")).ToHaveTextAsync(projectName);
+        await admin.GetByLabel("E-mail of an existing account").FillAsync(memberEmail);
+        await admin.GetByRole(AriaRole.Button, new() { Name = "Add member" }).ClickAsync();
+        await Assertions.Expect(admin.Locator("#members-table")).ToContainTextAsync(memberEmail);
+        await Assertions.Expect(admin.Locator("#members-table")).ToContainTextAsync("Labeler");
+        await admin.ScreenshotAsync("05-project-detail");
+
+        var member = await app.NewPageAsync();
+        await member.SignInAsync(memberEmail, UserPassword);
+        await member.WaitInteractiveAsync();
+        await Assertions.Expect(member.Locator("#notification-badge .mud-badge")).ToHaveTextAsync("1");
+        await member.Locator("#notification-bell").ClickAsync();
+        await Assertions.Expect(member.GetByText($"You were added to {projectName}")).ToBeVisibleAsync();
+        await member.GotoInteractiveAsync("/projects");
+        await Assertions.Expect(member.Locator("#projects-table")).ToContainTextAsync(projectName);
+    }
+
+    [Fact]
+    public async Task MemberSeesNotificationLiveWhileThePageIsOpen()
+    {
+        var memberEmail = Email("live");
+        await Pages.CreateUserAsync(app.BaseUrl, memberEmail, UserPassword, "Labeler");
+        var member = await app.NewPageAsync();
+        await member.SignInAsync(memberEmail, UserPassword);
+        await member.WaitInteractiveAsync();
+        await Assertions.Expect(member.Locator("#notification-badge .mud-badge-visible")).ToHaveCountAsync(0);
+
+        using var http = new HttpClient { BaseAddress = new Uri(app.BaseUrl) };
+        http.DefaultRequestHeaders.Authorization = new("Bearer", BrowserFixture.AdminToken);
+        var created = await System.Net.Http.Json.HttpClientJsonExtensions.PostAsJsonAsync(http, "/api/projects",
+            new TransferHub.Shared.Projects.CreateProjectRequest("Live " + Guid.NewGuid().ToString("N")[..8], null));
+        var project = await System.Net.Http.Json.HttpContentJsonExtensions.ReadFromJsonAsync<System.Text.Json.JsonElement>(created.Content);
+        var added = await System.Net.Http.Json.HttpClientJsonExtensions.PostAsJsonAsync(http, $"/api/projects/{project.GetProperty("id").GetString()}/members",
+            new { email = memberEmail, role = "Labeler" });
+        added.EnsureSuccessStatusCode();
+
+        // No reload: the count arrives over the page's live connection.
+        await Assertions.Expect(member.Locator("#notification-badge .mud-badge")).ToHaveTextAsync("1");
+    }
+
+    [Fact]
+    public async Task MainPagesRenderForAnAdmin()
+    {
+        var page = await app.NewPageAsync();
+        await page.SignInAsync(BrowserFixture.AdminEmail, BrowserFixture.AdminPassword);
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/$"));
+
+        var pages = new (string Path, string Heading, string Shot)[]
+        {
+            ("/", "Welcome", "10-home"),
+            ("/projects", "Projects", "11-projects"),
+            ("/datasets", "Datasets", "12-datasets"),
+            ("/experiments", "Experiments", "13-experiments"),
+            ("/models", "Models", "14-models"),
+            ("/monitoring", "Monitoring", "15-monitoring"),
+            ("/admin/users", "Users", "16-admin-users"),
+            ("/admin/workers", "Worker tokens", "17-admin-worker-tokens"),
+            ("/account/tokens", "API tokens", "18-api-tokens"),
+        };
+        foreach (var (path, heading, shot) in pages)
+        {
+            await page.GotoInteractiveAsync(path);
+            await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = heading }).Or(page.GetByText(heading).First).First).ToBeVisibleAsync();
+            await page.ScreenshotAsync(shot);
+        }
+        var login = await app.NewPageAsync();
+        await login.GotoAsync("/Account/Login");
+        await login.ScreenshotAsync("00-sign-in");
+    }
+
+    [Fact]
+    public async Task PersonalTokenIsShownOnceInTheBrowser()
+    {
+        var page = await app.NewPageAsync();
+        await page.SignInAsync(BrowserFixture.AdminEmail, BrowserFixture.AdminPassword);
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/$"));
+        await page.GotoInteractiveAsync("/account/tokens");
+
+        await page.GetByLabel("Token name").FillAsync("notebook");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create token" }).ClickAsync();
+
+        var secret = (await page.Locator(".token-secret").TextContentAsync())!.Trim();
+        secret.ShouldStartWith("thp_");
+        using var http = new HttpClient { BaseAddress = new Uri(app.BaseUrl) };
+        http.DefaultRequestHeaders.Authorization = new("Bearer", secret);
+        (await http.GetAsync("/api/projects")).IsSuccessStatusCode.ShouldBeTrue();
+        await page.ReloadAsync();
+        await page.WaitInteractiveAsync();
+        await Assertions.Expect(page.Locator("#tokens-table")).ToContainTextAsync("notebook");
+        (await page.ContentAsync()).ShouldNotContain(secret);
+    }
+}
