@@ -63,7 +63,15 @@ public sealed class AuthApiTests(TransferHubFactory factory) : IClassFixture<Tra
         withToken.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
         (await withToken.Content.ReadFromJsonAsync<ProblemDetails>())!.Detail.ShouldBe("The token's account is locked out.");
         var users = await factory.AdminClient().GetFromJsonAsync<List<UserDto>>("/api/users", Json.Options);
-        users!.Single(u => u.Email == email).LockedOut.ShouldBeTrue();
+        var locked = users!.Single(u => u.Email == email);
+        locked.LockedOut.ShouldBeTrue();
+
+        var unlocked = await factory.AdminClient().PostAsync($"/api/users/{locked.Id}/unlock", null);
+        var again = await anonymous.PostAsJsonAsync("/api/auth/token", new PasswordTokenRequest(email, "User-Passw0rd!", null, null));
+
+        (await unlocked.Content.ReadFromJsonAsync<UserDto>(Json.Options))!.LockedOut.ShouldBeFalse();
+        again.StatusCode.ShouldBe(HttpStatusCode.Created);
+        (await userClient.GetAsync("/api/projects")).StatusCode.ShouldBe(HttpStatusCode.OK);
     }
 
     [Fact]

@@ -64,11 +64,8 @@ public static class IdentityServiceCollectionExtensions
             // ExternalLoginEndpoints links it to a local account, so membership and roles live in one place.
             auth.AddMicrosoftIdentityWebApp(configuration.GetSection(EntraOptions.Section),
                 openIdConnectScheme: EntraOptions.Scheme, cookieScheme: null, displayName: EntraOptions.DisplayName);
-            services.Configure<Microsoft.AspNetCore.Authentication.OpenIdConnect.OpenIdConnectOptions>(EntraOptions.Scheme, o =>
-            {
-                o.SignInScheme = IdentityConstants.ExternalScheme;
-                o.CallbackPath = "/signin-oidc";
-            });
+            services.Configure<Microsoft.AspNetCore.Authentication.OpenIdConnect.OpenIdConnectOptions>(EntraOptions.Scheme,
+                o => o.SignInScheme = IdentityConstants.ExternalScheme);
         }
 
         services.AddAuthorization(AuthorizationPolicies.Configure);

@@ -24,6 +24,8 @@ public static class UserEndpoints
         }).WithSummary("Creates an account (Admin).");
         admin.MapPut("/{userId}/roles", (string userId, SetRolesRequest request, ClaimsPrincipal actor, UserService users, CancellationToken ct) =>
             users.SetRolesAsync(userId, request.Roles ?? [], actor.UserId(), ct)).WithSummary("Replaces an account's roles (Admin).");
+        admin.MapPost("/{userId}/unlock", (string userId, UserService users, CancellationToken ct) =>
+            users.UnlockAsync(userId, ct)).WithSummary("Lifts a lockout after repeated failed sign-ins (Admin).");
         return api;
     }
 }

@@ -55,6 +55,18 @@ public sealed class UserService(IServiceScopeFactory scopes, IDbContextFactory<A
         return await ToDtoAsync(users, user);
     }
 
+    /// <summary>Lifts a lockout and forgets the failed attempts.</summary>
+    public async Task<UserDto> UnlockAsync(string userId, CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        await using var scope = scopes.CreateAsyncScope();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<AppUser>>();
+        var user = await users.FindByIdAsync(userId) ?? throw new NotFoundException($"User {userId} does not exist.");
+        ThrowIfFailed(await users.SetLockoutEndDateAsync(user, null));
+        ThrowIfFailed(await users.ResetAccessFailedCountAsync(user));
+        return await ToDtoAsync(users, user);
+    }
+
     public async Task<bool> AnyAsync(CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);

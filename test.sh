@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Runs every test. First installs what the tests need on a fresh Debian machine:
+# Chromium (e2e), Node.js + Azurite (blob-store contract tests) and the dotnet-ef tool.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
+if ((${#missing[@]})); then
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" fonts-dejavu-core
+fi
+npm ci --prefix tests/unit/azurite --no-audit --no-fund --loglevel=error
+dotnet tool restore
+dotnet build TransferHub.sln -c Release
+
+log=$(mktemp)
+status=0
+dotnet test tests/unit -c Release --no-build 2>&1 | tee -a "$log" || status=$?
+dotnet test tests/e2e -c Release --no-build 2>&1 | tee -a "$log" || status=$?
+
+# One plain summary line over both test assemblies.
+sum() { grep -oE "$1: +[0-9]+" "$log" | awk '{ s += $NF } END { print s + 0 }'; }
+echo "Tests: $(sum Passed) passed, $(sum Failed) failed"
+exit $status
