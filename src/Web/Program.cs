@@ -4,6 +4,7 @@ using MudBlazor.Services;
 using TransferHub.Registry.Features.Artifacts;
 using TransferHub.Web.Components;
 using TransferHub.Web.Data;
+using TransferHub.Web.Features.Datasets;
 using TransferHub.Web.Features.Health;
 using TransferHub.Web.Features.Identity;
 using TransferHub.Web.Features.Notifications;
@@ -32,6 +33,7 @@ builder.Services.AddAppHealthChecks();
 builder.Services.AddSingleton<UserService>();
 builder.Services.AddSingleton<ProjectService>();
 builder.Services.AddSingleton<NotificationService>();
+builder.Services.AddDatasets(dataRoot);
 builder.Services.AddRazorComponents().AddInteractiveServerComponents();
 builder.Services.AddMudServices();
 
@@ -58,7 +60,7 @@ app.MapOpenApi().AllowAnonymous();
 app.MapAppHealth();
 app.MapAccountEndpoints();
 var api = app.MapGroup("/api").DisableAntiforgery();
-api.MapProjectEndpoints().MapUserEndpoints().MapTokenEndpoints().MapNotificationEndpoints();
+api.MapProjectEndpoints().MapUserEndpoints().MapTokenEndpoints().MapNotificationEndpoints().MapDatasetEndpoints();
 api.MapGet("/worker/me", (System.Security.Claims.ClaimsPrincipal worker) => new { name = worker.Identity?.Name })
     .RequireAuthorization(AuthorizationPolicies.Worker).WithTags("Workers").WithSummary("Who a worker token speaks for (worker tokens only).");
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();

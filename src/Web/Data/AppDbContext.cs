@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
+using TransferHub.Web.Features.Datasets;
 using TransferHub.Web.Features.Identity;
 using TransferHub.Web.Features.Notifications;
 using TransferHub.Web.Features.Projects;
@@ -22,6 +23,12 @@ public abstract class AppDbContext(DbContextOptions options) : IdentityDbContext
     public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
     public DbSet<Notification> Notifications => Set<Notification>();
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
+    public DbSet<Dataset> Datasets => Set<Dataset>();
+    public DbSet<LabelClass> LabelClasses => Set<LabelClass>();
+    public DbSet<Item> Items => Set<Item>();
+    public DbSet<Annotation> Annotations => Set<Annotation>();
+    public DbSet<LabelChange> LabelChanges => Set<LabelChange>();
+    public DbSet<ImportJob> ImportJobs => Set<ImportJob>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

@@ -1,0 +1,226 @@
+using System.Security.Claims;
+using System.Text.RegularExpressions;
+using Microsoft.EntityFrameworkCore;
+using TransferHub.Shared.Datasets;
+using TransferHub.Web.Data;
+using TransferHub.Web.Features.Identity;
+using TransferHub.Web.Features.Projects;
+using TransferHub.Web.Infrastructure;
+
+namespace TransferHub.Web.Features.Datasets;
+
+/// <summary>Datasets and their label sets. Reading needs project membership; changing needs Owner or Scientist.</summary>
+public sealed partial class DatasetService(IDbContextFactory<AppDbContext> dbFactory, ProjectService projects, TimeProvider clock)
+{
+    public async Task<IReadOnlyList<DatasetDto>> ListAsync(ClaimsPrincipal caller, Guid projectId, CancellationToken ct)
+    {
+        await projects.RequireAsync(caller, projectId, a => a.CanRead, ct);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var datasets = await db.Datasets.AsNoTracking().Include(d => d.Labels).Where(d => d.ProjectId == projectId).ToListAsync(ct);
+        var counts = await CountsAsync(db, datasets.Select(d => d.Id).ToList(), ct);
+        return [.. datasets.OrderBy(d => d.Name).Select(d => ToDto(d, counts.GetValueOrDefault(d.Id)))];
+    }
+
+    /// <summary>Every dataset the caller can see, across projects (for the Datasets page).</summary>
+    public async Task<IReadOnlyList<(string Project, DatasetDto Dataset)>> ListVisibleAsync(ClaimsPrincipal caller, CancellationToken ct)
+    {
+        var visible = await projects.ListAsync(caller, ct);
+        var result = new List<(string, DatasetDto)>();
+        foreach (var project in visible)
+        {
+            result.AddRange((await ListAsync(caller, project.Id, ct)).Select(d => (project.Name, d)));
+        }
+        return result;
+    }
+
+    public async Task<DatasetDto> GetAsync(ClaimsPrincipal caller, Guid datasetId, CancellationToken ct)
+    {
+        var (dataset, _) = await RequireAsync(caller, datasetId, a => a.CanRead, ct);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var counts = await CountsAsync(db, [datasetId], ct);
+        return ToDto(dataset, counts.GetValueOrDefault(datasetId));
+    }
+
+    public async Task<DatasetDto> CreateAsync(ClaimsPrincipal caller, Guid projectId, CreateDatasetRequest request, CancellationToken ct)
+    {
+        await projects.RequireAsync(caller, projectId, a => a.CanEditData, ct);
+        var name = ValidName(request.Name);
+        if (!Enum.IsDefined(request.Kind) || !Enum.IsDefined(request.Task))
+        {
+            throw ValidationFailedException.For("kind", "Kind is image or text; task is SingleLabel or MultiLabel.");
+        }
+        var dataset = new Dataset
+        {
+            ProjectId = projectId, Name = name, Kind = request.Kind, Task = request.Task,
+            Guideline = ValidGuideline(request.Guideline), OverlapPercent = ValidOverlap(request.OverlapPercent ?? 0),
+            CreatedAt = clock.GetUtcNow(), CreatedById = caller.UserId(),
+        };
+        foreach (var label in request.Labels ?? [])
+        {
+            AddLabel(dataset, label);
+        }
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        if (await db.Datasets.AnyAsync(d => d.ProjectId == projectId && d.Name == name, ct))
+        {
+            throw new ConflictException($"This project already has a dataset named '{name}'.");
+        }
+        db.Datasets.Add(dataset);
+        await db.SaveChangesAsync(ct);
+        return ToDto(dataset, default);
+    }
+
+    public async Task<DatasetDto> UpdateAsync(ClaimsPrincipal caller, Guid datasetId, UpdateDatasetRequest request, CancellationToken ct)
+    {
+        await RequireAsync(caller, datasetId, a => a.CanEditData, ct);
+        await using (var db = await dbFactory.CreateDbContextAsync(ct))
+        {
+            var dataset = await db.Datasets.SingleAsync(d => d.Id == datasetId, ct);
+            dataset.Name = ValidName(request.Name);
+            dataset.Guideline = ValidGuideline(request.Guideline);
+            dataset.OverlapPercent = ValidOverlap(request.OverlapPercent ?? dataset.OverlapPercent);
+            await db.SaveChangesAsync(ct);
+        }
+        return await GetAsync(caller, datasetId, ct);
+    }
+
+    public async Task DeleteAsync(ClaimsPrincipal caller, Guid datasetId, CancellationToken ct)
+    {
+        await RequireAsync(caller, datasetId, a => a.CanEditData, ct);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await db.Datasets.Where(d => d.Id == datasetId).ExecuteDeleteAsync(ct);
+    }
+
+    public async Task<LabelDto> AddLabelAsync(ClaimsPrincipal caller, Guid datasetId, LabelRequest request, CancellationToken ct)
+    {
+        await RequireAsync(caller, datasetId, a => a.CanEditData, ct);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var dataset = await db.Datasets.Include(d => d.Labels).SingleAsync(d => d.Id == datasetId, ct);
+        var label = AddLabel(dataset, request);
+        await db.SaveChangesAsync(ct);
+        return label.ToDto();
+    }
+
+    public async Task<LabelDto> UpdateLabelAsync(ClaimsPrincipal caller, Guid datasetId, Guid labelId, LabelRequest request, CancellationToken ct)
+    {
+        await RequireAsync(caller, datasetId, a => a.CanEditData, ct);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var dataset = await db.Datasets.Include(d => d.Labels).SingleAsync(d => d.Id == datasetId, ct);
+        var label = dataset.Labels.SingleOrDefault(l => l.Id == labelId) ?? throw new NotFoundException($"Label {labelId} does not exist.");
+        var others = dataset.Labels.Where(l => l.Id != labelId).ToList();
+        label.Name = ValidLabelName(request.Name, others);
+        label.Color = ValidColor(request.Color) ?? label.Color;
+        label.Shortcut = request.Shortcut is null ? label.Shortcut : ValidShortcut(request.Shortcut, others);
+        label.Description = request.Description?.Trim();
+        await db.SaveChangesAsync(ct);
+        return label.ToDto();
+    }
+
+    /// <summary>Deletes a label nobody has used yet; a label in use is refused so that no annotation loses its meaning.</summary>
+    public async Task DeleteLabelAsync(ClaimsPrincipal caller, Guid datasetId, Guid labelId, CancellationToken ct)
+    {
+        await RequireAsync(caller, datasetId, a => a.CanEditData, ct);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var label = await db.LabelClasses.SingleOrDefaultAsync(l => l.Id == labelId && l.DatasetId == datasetId, ct)
+            ?? throw new NotFoundException($"Label {labelId} does not exist.");
+        var id = labelId.ToString();
+        var uses = await db.Annotations.CountAsync(a => a.DatasetId == datasetId && a.LabelIds.Contains(id), ct);
+        if (uses > 0)
+        {
+            throw new ConflictException($"Label '{label.Name}' is used by {uses} annotation(s); rename it, or relabel those items first.");
+        }
+        db.LabelClasses.Remove(label);
+        await db.SaveChangesAsync(ct);
+    }
+
+    /// <summary>The dataset and the caller's access to its project; 404 when missing, 403 when not allowed.</summary>
+    public async Task<(Dataset Dataset, ProjectAccess Access)> RequireAsync(ClaimsPrincipal caller, Guid datasetId, Func<ProjectAccess, bool> allowed, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var dataset = await db.Datasets.AsNoTracking().Include(d => d.Labels).SingleOrDefaultAsync(d => d.Id == datasetId, ct)
+            ?? throw new NotFoundException($"Dataset {datasetId} does not exist.");
+        var access = await projects.RequireAsync(caller, dataset.ProjectId, allowed, ct);
+        return (dataset, access);
+    }
+
+    internal static async Task<Dictionary<Guid, (int Items, int Labeled)>> CountsAsync(AppDbContext db, IReadOnlyCollection<Guid> ids, CancellationToken ct) =>
+        (await db.Items.Where(i => ids.Contains(i.DatasetId))
+            .GroupBy(i => i.DatasetId)
+            .Select(g => new { g.Key, Items = g.Count(), Labeled = g.Count(i => i.FinalLabelIds != null) })
+            .ToListAsync(ct))
+        .ToDictionary(x => x.Key, x => (x.Items, x.Labeled));
+
+    private static DatasetDto ToDto(Dataset d, (int Items, int Labeled) counts) =>
+        new(d.Id, d.ProjectId, d.Name, d.Kind, d.Task, d.Guideline, d.OverlapPercent,
+            [.. d.Labels.OrderBy(l => l.Order).Select(l => l.ToDto())], counts.Items, counts.Labeled, d.CreatedAt);
+
+    private static LabelClass AddLabel(Dataset dataset, LabelRequest request)
+    {
+        if (dataset.Labels.Count >= DatasetRules.MaxLabels)
+        {
+            throw ValidationFailedException.For("labels", $"A dataset has at most {DatasetRules.MaxLabels} labels.");
+        }
+        var label = new LabelClass
+        {
+            DatasetId = dataset.Id,
+            Name = ValidLabelName(request.Name, dataset.Labels),
+            Color = ValidColor(request.Color) ?? DatasetRules.Palette[dataset.Labels.Count % DatasetRules.Palette.Length],
+            Shortcut = request.Shortcut is null ? NextFreeShortcut(dataset.Labels) : ValidShortcut(request.Shortcut, dataset.Labels),
+            Description = request.Description?.Trim(),
+            Order = dataset.Labels.Count == 0 ? 0 : dataset.Labels.Max(l => l.Order) + 1,
+        };
+        dataset.Labels.Add(label);
+        return label;
+    }
+
+    private static string? NextFreeShortcut(IReadOnlyCollection<LabelClass> labels) =>
+        "1234567890abcdefghilmnopqrtvwxyz".Select(c => c.ToString()).FirstOrDefault(k => labels.All(l => l.Shortcut != k));
+
+    private static string ValidName(string? name)
+    {
+        name = name?.Trim() ?? "";
+        return name.Length is 0 or > DatasetRules.MaxNameLength
+            ? throw ValidationFailedException.For("name", $"A dataset needs a name of 1 to {DatasetRules.MaxNameLength} characters.")
+            : name;
+    }
+
+    private static string ValidLabelName(string? name, IEnumerable<LabelClass> others)
+    {
+        name = name?.Trim() ?? "";
+        if (name.Length is 0 or > DatasetRules.MaxLabelLength || name.Contains(','))
+        {
+            throw ValidationFailedException.For("name", $"A label needs a name of 1 to {DatasetRules.MaxLabelLength} characters, without commas.");
+        }
+        if (others.Any(l => string.Equals(l.Name, name, StringComparison.OrdinalIgnoreCase)))
+        {
+            throw new ConflictException($"The label '{name}' already exists.");
+        }
+        return name;
+    }
+
+    private static string? ValidColor(string? color) =>
+        color is null ? null : HexColor().IsMatch(color) ? color.ToLowerInvariant()
+            : throw ValidationFailedException.For("color", "A color is written #rrggbb.");
+
+    private static string ValidShortcut(string shortcut, IEnumerable<LabelClass> others)
+    {
+        if (shortcut.Length != 1 || !char.IsLetterOrDigit(shortcut[0]) || DatasetRules.ReservedKeys.Contains(shortcut[0]))
+        {
+            throw ValidationFailedException.For("shortcut", $"A shortcut is one digit or letter, other than the labeling keys J, K, U, S.");
+        }
+        shortcut = shortcut.ToLowerInvariant();
+        return others.Any(l => l.Shortcut == shortcut)
+            ? throw new ConflictException($"The shortcut '{shortcut}' is taken by another label.")
+            : shortcut;
+    }
+
+    private static string? ValidGuideline(string? guideline) =>
+        guideline?.Length > DatasetRules.MaxGuidelineLength
+            ? throw ValidationFailedException.For("guideline", $"The guideline is limited to {DatasetRules.MaxGuidelineLength} characters.")
+            : string.IsNullOrWhiteSpace(guideline) ? null : guideline;
+
+    private static int ValidOverlap(int overlap) =>
+        overlap is < 0 or > 100 ? throw ValidationFailedException.For("overlapPercent", "Overlap is a percentage, 0 to 100.") : overlap;
+
+    [GeneratedRegex("^#[0-9a-fA-F]{6}$")]
+    private static partial Regex HexColor();
+}

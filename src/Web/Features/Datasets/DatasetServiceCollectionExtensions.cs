@@ -1,0 +1,20 @@
+using TransferHub.Web.Features.Datasets.Import;
+using TransferHub.Web.Features.Labeling;
+
+namespace TransferHub.Web.Features.Datasets;
+
+public static class DatasetServiceCollectionExtensions
+{
+    public static IServiceCollection AddDatasets(this IServiceCollection services, string dataRoot)
+    {
+        services.AddSingleton<DatasetEvents>();
+        services.AddSingleton<DatasetService>();
+        services.AddSingleton(new StagingArea(Path.Combine(dataRoot, "uploads")));
+        services.AddSingleton<ImportService>();
+        services.AddHostedService<ImportWorker>();
+        services.AddSingleton<LabelingService>();
+        services.AddSingleton<LabelingPresence>();
+        services.AddSingleton<AgreementService>();
+        return services;
+    }
+}

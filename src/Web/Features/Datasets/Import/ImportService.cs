@@ -1,0 +1,283 @@
+using System.Security.Claims;
+using System.Threading.Channels;
+using Microsoft.EntityFrameworkCore;
+using TransferHub.Registry.Features.Artifacts;
+using TransferHub.Shared.Common;
+using TransferHub.Shared.Datasets;
+using TransferHub.Web.Data;
+using TransferHub.Web.Features.Identity;
+using TransferHub.Web.Features.Labeling;
+using TransferHub.Web.Infrastructure;
+
+namespace TransferHub.Web.Features.Datasets.Import;
+
+/// <summary>A file the caller uploads: its name and a way to read it once.</summary>
+public sealed record UploadFile(string FileName, Func<CancellationToken, Task<Stream>> OpenAsync);
+
+/// <summary>
+/// Imports run in the background: the upload is staged to disk, a job row is created, and a worker turns
+/// each file into items, reporting progress. Items are keyed by content hash, so importing the same
+/// files again adds only what is new (idempotent and resumable); a rejected file leaves nothing behind.
+/// </summary>
+public sealed partial class ImportService(
+    IDbContextFactory<AppDbContext> dbFactory, DatasetService datasets, IArtifactStore artifacts, DatasetEvents events,
+    TimeProvider clock, StagingArea staging, ILogger<ImportService> logger)
+{
+    private const int MaxMessages = 200;
+    private const int BatchSize = 100;
+    private readonly Channel<Guid> _queue = Channel.CreateUnbounded<Guid>(new() { SingleReader = true });
+
+    public ChannelReader<Guid> Queue => _queue.Reader;
+
+    public async Task<ImportDto> StartAsync(ClaimsPrincipal caller, Guid datasetId, IReadOnlyList<UploadFile> files, TextColumns columns, CancellationToken ct)
+    {
+        var (dataset, _) = await datasets.RequireAsync(caller, datasetId, a => a.CanEditData, ct);
+        if (files.Count == 0)
+        {
+            throw ValidationFailedException.For("files", "Choose at least one file.");
+        }
+        var job = new ImportJob
+        {
+            DatasetId = datasetId, CreatedById = caller.UserId(), Status = ImportStatus.Running, CreatedAt = clock.GetUtcNow(),
+            TextColumn = columns.Text, LabelColumn = columns.Label,
+        };
+        var folder = staging.FolderFor(job.Id);
+        try
+        {
+            foreach (var (file, index) in files.Select((f, i) => (f, i)))
+            {
+                var safeName = $"{index:D5}-{Path.GetFileName(file.FileName.Replace('\\', '/'))}";
+                await using var source = await file.OpenAsync(ct);
+                await using var target = File.Create(Path.Combine(folder, safeName));
+                await source.CopyToAsync(target, ct);
+                job.Total += ImportCandidates.Count(target.Name, file.FileName, dataset.Kind == DatasetKind.Text);
+            }
+        }
+        catch
+        {
+            staging.Delete(job.Id);
+            throw;
+        }
+        await using (var db = await dbFactory.CreateDbContextAsync(ct))
+        {
+            db.ImportJobs.Add(job);
+            await db.SaveChangesAsync(ct);
+        }
+        await _queue.Writer.WriteAsync(job.Id, ct);
+        return job.ToDto();
+    }
+
+    public async Task<ImportDto> GetAsync(ClaimsPrincipal caller, Guid importId, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var job = await db.ImportJobs.AsNoTracking().SingleOrDefaultAsync(j => j.Id == importId, ct)
+            ?? throw new NotFoundException($"Import {importId} does not exist.");
+        await datasets.RequireAsync(caller, job.DatasetId, a => a.CanRead, ct);
+        return job.ToDto();
+    }
+
+    public async Task<IReadOnlyList<ImportDto>> ListAsync(ClaimsPrincipal caller, Guid datasetId, CancellationToken ct)
+    {
+        await datasets.RequireAsync(caller, datasetId, a => a.CanRead, ct);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var jobs = await db.ImportJobs.AsNoTracking().Where(j => j.DatasetId == datasetId).ToListAsync(ct);
+        return [.. jobs.OrderByDescending(j => j.CreatedAt).Take(20).Select(j => j.ToDto())];
+    }
+
+    /// <summary>Puts imports that were running when the app stopped back in the queue; their staged files are still on disk.</summary>
+    public async Task RequeueUnfinishedAsync(CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var running = await db.ImportJobs.Where(j => j.Status == ImportStatus.Running).Select(j => j.Id).ToListAsync(ct);
+        foreach (var id in running)
+        {
+            await _queue.Writer.WriteAsync(id, ct);
+        }
+    }
+
+    /// <summary>Runs one import to the end. Called by <see cref="ImportWorker"/>.</summary>
+    public async Task ProcessAsync(Guid importId, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var job = await db.ImportJobs.SingleAsync(j => j.Id == importId, ct);
+        var dataset = await db.Datasets.Include(d => d.Labels).SingleOrDefaultAsync(d => d.Id == job.DatasetId, ct);
+        var messages = new List<string>();
+        if (dataset is null)
+        {
+            staging.Delete(importId);
+            return;
+        }
+        try
+        {
+            var known = (await db.Items.Where(i => i.DatasetId == dataset.Id).Select(i => i.ContentHash).ToListAsync(ct)).ToHashSet();
+            var sequence = await db.Items.Where(i => i.DatasetId == dataset.Id).MaxAsync(i => (long?)i.Sequence, ct) ?? 0;
+            // A restarted import counts again from the start; content hashes make the repeat harmless.
+            (job.Processed, job.Added, job.Duplicates, job.Rejected) = (0, 0, 0, 0);
+            foreach (var path in staging.Files(importId))
+            {
+                var fileName = Path.GetFileName(path)[6..];
+                var candidates = dataset.Kind == DatasetKind.Text
+                    ? ImportCandidates.Texts(path, fileName, new TextColumns(job.TextColumn, job.LabelColumn))
+                    : ImportCandidates.Images(path, fileName);
+                foreach (var candidate in candidates)
+                {
+                    ct.ThrowIfCancellationRequested();
+                    job.Processed++;
+                    try
+                    {
+                        var item = await ToItemAsync(dataset, candidate, job, known, messages, ct);
+                        if (item is null)
+                        {
+                            job.Duplicates++;
+                            continue;
+                        }
+                        AddImportedLabels(db, dataset, item, candidate.Labels, job.CreatedById);
+                        item.Sequence = ++sequence;
+                        db.Items.Add(item);
+                        known.Add(item.ContentHash);
+                        job.Added++;
+                    }
+                    catch (RejectedFileException e)
+                    {
+                        job.Rejected++;
+                        Note(messages, e.Message);
+                    }
+                    if (job.Processed % BatchSize == 0)
+                    {
+                        await SaveProgressAsync(db, job, messages, ct);
+                    }
+                }
+            }
+            job.Status = ImportStatus.Completed;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogImportFailed(logger, e, importId);
+            job.Status = ImportStatus.Failed;
+            Note(messages, "The import stopped on an unexpected error; items added before it are kept. Importing the same files again continues where it stopped.");
+        }
+        job.CompletedAt = clock.GetUtcNow();
+        await SaveProgressAsync(db, job, messages, ct);
+        staging.Delete(importId);
+        await events.PublishAsync(new LabelsChanged(dataset.Id, job.CreatedById));
+    }
+
+    private async Task<Item?> ToItemAsync(Dataset dataset, Candidate candidate, ImportJob job, HashSet<string> known, List<string> messages, CancellationToken ct)
+    {
+        if (candidate.Error is not null)
+        {
+            throw new RejectedFileException(candidate.Error);
+        }
+        var now = clock.GetUtcNow();
+        if (dataset.Kind == DatasetKind.Text)
+        {
+            var text = candidate.Text!.Replace("\r\n", "\n", StringComparison.Ordinal).Trim();
+            if (text.Length > DatasetRules.MaxTextLength)
+            {
+                throw new RejectedFileException($"{candidate.Source}: {text.Length} characters is over the limit of {DatasetRules.MaxTextLength}.");
+            }
+            var textHash = Hashing.Sha256Hex(text);
+            return known.Contains(textHash) ? null : NewItem(dataset, textHash, job, now, item => item.Text = text);
+        }
+        var bytes = candidate.Bytes!;
+        var hash = Hashing.Sha256Hex(bytes);
+        if (known.Contains(hash))
+        {
+            return null;
+        }
+        var image = ImageInspector.Inspect(candidate.Source, bytes);
+        if (image.Warning is not null)
+        {
+            Note(messages, image.Warning);
+        }
+        // Content-addressed keys: the same image in two datasets is stored once, and a retried import rewrites the same bytes.
+        var blobKey = $"items/{hash[..2]}/{hash}{image.Extension}";
+        await artifacts.PutAsync(blobKey, new MemoryStream(bytes), ct);
+        var thumbKey = $"thumbnails/{hash[..2]}/{hash}.jpg";
+        await artifacts.PutAsync(thumbKey, new MemoryStream(image.Thumbnail), ct);
+        return NewItem(dataset, hash, job, now, item =>
+        {
+            item.FileName = Path.GetFileName(candidate.Source.Split(':')[^1]);
+            item.BlobKey = blobKey;
+            item.ThumbnailKey = thumbKey;
+            item.ContentType = image.ContentType;
+            item.Width = image.Width;
+            item.Height = image.Height;
+            item.SizeBytes = bytes.Length;
+        });
+    }
+
+    private static Item NewItem(Dataset dataset, string hash, ImportJob job, DateTimeOffset now, Action<Item> fill)
+    {
+        var item = new Item
+        {
+            DatasetId = dataset.Id, ContentHash = hash, CreatedAt = now, Origin = $"import:{job.Id:N}",
+            RequiredAnnotations = LabelingQueue.IsOverlapItem(hash, dataset.OverlapPercent) ? 2 : 1,
+        };
+        fill(item);
+        return item;
+    }
+
+    /// <summary>Labels that came with the data (ImageFolder folders, a label column) become the importer's annotation; unknown names become new labels.</summary>
+    private static void AddImportedLabels(AppDbContext db, Dataset dataset, Item item, IReadOnlyList<string> names, string importerId)
+    {
+        if (names.Count == 0)
+        {
+            return;
+        }
+        if (dataset.Task == LabelTask.SingleLabel && names.Count > 1)
+        {
+            throw new RejectedFileException($"{item.FileName ?? item.ContentHash[..8]}: {names.Count} labels on a single-label dataset.");
+        }
+        var ids = new List<Guid>();
+        foreach (var name in names.Distinct(StringComparer.OrdinalIgnoreCase))
+        {
+            var label = dataset.Labels.FirstOrDefault(l => string.Equals(l.Name, name, StringComparison.OrdinalIgnoreCase));
+            if (label is null)
+            {
+                if (dataset.Labels.Count >= DatasetRules.MaxLabels || name.Length > DatasetRules.MaxLabelLength || name.Contains(','))
+                {
+                    throw new RejectedFileException($"'{name}' cannot become a label (too long, a comma, or too many labels).");
+                }
+                label = new LabelClass
+                {
+                    DatasetId = dataset.Id, Name = name, Order = dataset.Labels.Count,
+                    Color = DatasetRules.Palette[dataset.Labels.Count % DatasetRules.Palette.Length],
+                };
+                dataset.Labels.Add(label);
+                db.LabelClasses.Add(label);
+            }
+            ids.Add(label.Id);
+        }
+        var labelIds = LabelIds.Format(ids);
+        db.Annotations.Add(new Annotation
+        {
+            ItemId = item.Id, DatasetId = dataset.Id, UserId = importerId, LabelIds = labelIds, CreatedAt = item.CreatedAt, UpdatedAt = item.CreatedAt,
+        });
+        db.LabelChanges.Add(new LabelChange { ItemId = item.Id, UserId = importerId, FromLabelIds = "", ToLabelIds = labelIds, At = item.CreatedAt, Kind = "import" });
+        item.AnnotationCount = 1;
+        item.FinalLabelIds = labelIds;
+    }
+
+    private async Task SaveProgressAsync(AppDbContext db, ImportJob job, List<string> messages, CancellationToken ct)
+    {
+        job.Messages = string.Join('\n', messages);
+        await db.SaveChangesAsync(ct);
+        await events.PublishAsync(new ImportProgressed(job.DatasetId, job.ToDto()));
+    }
+
+    private static void Note(List<string> messages, string message)
+    {
+        if (messages.Count < MaxMessages)
+        {
+            messages.Add(message.Replace('\n', ' '));
+        }
+        else if (messages.Count == MaxMessages)
+        {
+            messages.Add("… more messages were left out.");
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Import {ImportId} failed")]
+    private static partial void LogImportFailed(ILogger logger, Exception exception, Guid importId);
+}
