@@ -46,11 +46,13 @@ public sealed partial class ImportService(
         {
             foreach (var (file, index) in files.Select((f, i) => (f, i)))
             {
-                var safeName = $"{index:D5}-{Path.GetFileName(file.FileName.Replace('\\', '/'))}";
-                await using var source = await file.OpenAsync(ct);
-                await using var target = File.Create(Path.Combine(folder, safeName));
-                await source.CopyToAsync(target, ct);
-                job.Total += ImportCandidates.Count(target.Name, file.FileName, dataset.Kind == DatasetKind.Text);
+                var staged = Path.Combine(folder, $"{index:D5}-{Path.GetFileName(file.FileName.Replace('\\', '/'))}");
+                await using (var source = await file.OpenAsync(ct))
+                await using (var target = File.Create(staged))
+                {
+                    await source.CopyToAsync(target, ct);
+                }
+                job.Total += ImportCandidates.Count(staged, file.FileName, dataset.Kind == DatasetKind.Text);
             }
         }
         catch

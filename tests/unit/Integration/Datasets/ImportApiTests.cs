@@ -1,0 +1,154 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using SkiaSharp;
+using TransferHub.Shared.Datasets;
+
+namespace TransferHub.Tests.Unit.Integration.Datasets;
+
+public sealed class ImportApiTests(TransferHubFactory factory) : IClassFixture<TransferHubFactory>
+{
+    [Fact]
+    public async Task JsonlImportAddsItemsWithLabelsAndSkipsDuplicatesAndBadLines()
+    {
+        var s = await DatasetScenario.CreateAsync(factory);
+        var dataset = await s.CreateDatasetAsync(DatasetKind.Text, LabelTask.SingleLabel, 0, "pos");
+        var jsonl = "{\"text\":\"great film\",\"label\":\"pos\"}\n{\"text\":\"awful\",\"label\":\"neg\"}\n{\"text\":\"great film\"}\nnot json\n{\"text\":\"no label\"}\n";
+
+        var report = await s.ImportAsync(dataset.Id, [("reviews.jsonl", Encoding.UTF8.GetBytes(jsonl))]);
+
+        (report.Status, report.Added, report.Duplicates, report.Rejected).ShouldBe((ImportStatus.Completed, 3, 1, 1));
+        report.Messages.ShouldContain("reviews.jsonl:4: not a JSON object.");
+        var updated = await s.Scientist.GetFromJsonAsync<DatasetDto>($"/api/datasets/{dataset.Id}", Json.Options);
+        updated!.Labels.Select(l => l.Name).ShouldBe(["pos", "neg"]); // "neg" was created by the import
+        (updated.ItemCount, updated.LabeledCount).ShouldBe((3, 2));
+    }
+
+    [Fact]
+    public async Task ImportingTheSameFileAgainAddsNothing()
+    {
+        var s = await DatasetScenario.CreateAsync(factory);
+        var dataset = await s.CreateDatasetAsync(DatasetKind.Text);
+        var lines = Encoding.UTF8.GetBytes(string.Join('\n', Enumerable.Range(0, 50).Select(i => $"line {i}")));
+
+        var first = await s.ImportAsync(dataset.Id, [("a.txt", lines)]);
+        var second = await s.ImportAsync(dataset.Id, [("a.txt", lines)]);
+
+        first.Added.ShouldBe(50);
+        (second.Added, second.Duplicates).ShouldBe((0, 50));
+    }
+
+    [Fact]
+    public async Task CsvWithChosenColumnsAndRaggedRows()
+    {
+        var s = await DatasetScenario.CreateAsync(factory);
+        var dataset = await s.CreateDatasetAsync(DatasetKind.Text, LabelTask.MultiLabel);
+        var csv = "id,body,tags\n1,\"Hello, world\",greeting|en\n2,too,many,fields\n3,\"multi\nline\",en\n";
+
+        var report = await s.ImportAsync(dataset.Id, [("data.csv", Encoding.UTF8.GetBytes(csv))], textColumn: "body", labelColumn: "tags");
+
+        (report.Added, report.Rejected).ShouldBe((2, 1));
+        report.Messages.ShouldContain(m => m.Contains("4 fields where the header has 3"));
+        var items = await s.Scientist.GetFromJsonAsync<ItemPage>($"/api/datasets/{dataset.Id}/items", Json.Options);
+        items!.Items.Select(i => i.Text).ShouldBe(["Hello, world", "multi\nline"]);
+        items.Items[0].FinalLabels.Order().ShouldBe(["en", "greeting"]);
+    }
+
+    [Fact]
+    public async Task CsvInAWrongEncodingIsRefusedWithAClearMessage()
+    {
+        var s = await DatasetScenario.CreateAsync(factory);
+        var dataset = await s.CreateDatasetAsync(DatasetKind.Text);
+        var latin1 = Encoding.Latin1.GetBytes("text\ncafé crème\n");
+
+        var report = await s.ImportAsync(dataset.Id, [("legacy.csv", latin1)]);
+
+        (report.Added, report.Rejected).ShouldBe((0, 1));
+        report.Messages.Single().ShouldContain("not UTF-8");
+    }
+
+    [Fact]
+    public async Task ImageFolderZipImportsImagesWithTheirClassesAndThumbnails()
+    {
+        var s = await DatasetScenario.CreateAsync(factory);
+        var dataset = await s.CreateDatasetAsync(DatasetKind.Image);
+        var zip = DatasetScenario.Zip(
+            ("shapes/red/1.png", DatasetScenario.Png(32, 32, SKColors.Red)),
+            ("shapes/red/2.png", DatasetScenario.Png(33, 32, SKColors.Red)),
+            ("shapes/blue/1.webp", DatasetScenario.Png(32, 32, SKColors.Blue, SKEncodedImageFormat.Webp)),
+            ("shapes/blue/2.jpg", DatasetScenario.Png(40, 30, SKColors.Blue, SKEncodedImageFormat.Jpeg)));
+
+        var report = await s.ImportAsync(dataset.Id, [("shapes.zip", zip)]);
+
+        (report.Added, report.Rejected, report.Total).ShouldBe((4, 0, 4));
+        var items = (await s.LabelerA.GetFromJsonAsync<ItemPage>($"/api/datasets/{dataset.Id}/items", Json.Options))!.Items;
+        items.Select(i => i.FinalLabels.Single()).Order().ShouldBe(["blue", "blue", "red", "red"]);
+        var jpeg = items.Single(i => i.FileName == "2.jpg");
+        (jpeg.Width, jpeg.Height).ShouldBe((40, 30));
+        var content = await s.LabelerA.GetAsync($"/api/items/{jpeg.Id}/content");
+        content.Content.Headers.ContentType!.MediaType.ShouldBe("image/jpeg");
+        var thumbnail = await s.LabelerA.GetAsync($"/api/items/{jpeg.Id}/thumbnail");
+        thumbnail.StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await s.Outsider.GetAsync($"/api/items/{jpeg.Id}/content")).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+    }
+
+    [Fact]
+    public async Task HostileAndBrokenFilesAreRefusedOneByOneAndTheRestImports()
+    {
+        var s = await DatasetScenario.CreateAsync(factory);
+        var dataset = await s.CreateDatasetAsync(DatasetKind.Image);
+        var good = DatasetScenario.Png(16, 16, SKColors.Green);
+        var whole = DatasetScenario.Noise(200, 200, SKEncodedImageFormat.Jpeg);
+        var truncated = whole[..(whole.Length * 6 / 10)];
+        var zip = DatasetScenario.Zip(
+            ("ok/good.png", good),
+            ("../escape.png", DatasetScenario.Png(8, 8, SKColors.Red)),
+            ("/etc/abs.png", DatasetScenario.Png(9, 9, SKColors.Red)),
+            ("bomb/zeros.png", new byte[60 * 1024 * 1024]));
+
+        var report = await s.ImportAsync(dataset.Id, [
+            ("pack.zip", zip),
+            ("empty.png", []),
+            ("notes.png", "just text"u8.ToArray()),
+            ("cut.jpg", truncated),
+            ("huge.png", HugePng()),
+            ("liar.png", DatasetScenario.Png(20, 20, SKColors.Purple, SKEncodedImageFormat.Jpeg)),
+        ]);
+
+        report.Added.ShouldBe(2); // good.png and liar.png (a JPEG, imported as what it is)
+        report.Rejected.ShouldBe(7);
+        report.Messages.ShouldContain(m => m.Contains("../escape.png") && m.Contains("leaves the archive"));
+        report.Messages.ShouldContain(m => m.Contains("/etc/abs.png") && m.Contains("leaves the archive"));
+        report.Messages.ShouldContain(m => m.Contains("zeros.png") && m.Contains("refused, it expands"));
+        report.Messages.ShouldContain("empty.png: the file is empty.");
+        report.Messages.ShouldContain(m => m.StartsWith("notes.png: not a readable image"));
+        report.Messages.ShouldContain(m => m.StartsWith("cut.jpg: the image is damaged or truncated"));
+        report.Messages.ShouldContain(m => m.StartsWith("huge.png: 100000×100000 pixels is over the limit"));
+        report.Messages.ShouldContain(m => m.StartsWith("liar.png: named .png but is a JPG"));
+    }
+
+    [Fact]
+    public async Task NonMultipartUploadIs415AndLabelerCannotImport()
+    {
+        var s = await DatasetScenario.CreateAsync(factory);
+        var dataset = await s.CreateDatasetAsync(DatasetKind.Text);
+
+        var json = await s.Scientist.PostAsJsonAsync($"/api/datasets/{dataset.Id}/imports", new { text = "x" });
+        using var form = new MultipartFormDataContent { { new ByteArrayContent("a"u8.ToArray()), "files", "a.txt" } };
+        var labeler = await s.LabelerA.PostAsync($"/api/datasets/{dataset.Id}/imports", form);
+
+        json.StatusCode.ShouldBe(HttpStatusCode.UnsupportedMediaType);
+        labeler.StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+    }
+
+    /// <summary>A valid 1×1 PNG whose header claims 100000×100000 pixels: a decompression bomb by its dimensions.</summary>
+    private static byte[] HugePng()
+    {
+        var png = DatasetScenario.Png(1, 1, SKColors.Black);
+        // IHDR data starts at byte 16: width, height (big-endian), then the chunk's CRC over type+data at 29.
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(png.AsSpan(16), 100_000);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(png.AsSpan(20), 100_000);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(png.AsSpan(29), System.IO.Hashing.Crc32.HashToUInt32(png.AsSpan(12, 17)));
+        return png;
+    }
+}

@@ -1,0 +1,178 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Security.Claims;
+using System.Text;
+using Microsoft.Extensions.DependencyInjection;
+using TransferHub.Shared.Datasets;
+using TransferHub.Web.Features.Labeling;
+
+namespace TransferHub.Tests.Unit.Integration.Datasets;
+
+public sealed class LabelingTests(TransferHubFactory factory) : IClassFixture<TransferHubFactory>
+{
+    private LabelingService Labeling => factory.Services.GetRequiredService<LabelingService>();
+
+    private static async Task<ClaimsPrincipal> PrincipalOfAsync(HttpClient client)
+    {
+        var me = await client.GetFromJsonAsync<System.Text.Json.JsonElement>("/api/me");
+        return new ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.NameIdentifier, me.GetProperty("id").GetString()!),
+            .. me.GetProperty("roles").EnumerateArray().Select(r => new Claim(ClaimTypes.Role, r.GetString()!))], "test"));
+    }
+
+    private async Task<(DatasetScenario S, DatasetDto Dataset)> TextDatasetAsync(int items, int overlap = 0)
+    {
+        var s = await DatasetScenario.CreateAsync(factory);
+        var dataset = await s.CreateDatasetAsync(DatasetKind.Text, LabelTask.SingleLabel, overlap, "yes", "no");
+        var text = string.Join('\n', Enumerable.Range(0, items).Select(i => $"item number {i}"));
+        await s.ImportAsync(dataset.Id, [("items.txt", Encoding.UTF8.GetBytes(text))]);
+        return (s, dataset);
+    }
+
+    [Fact]
+    public async Task TwoAnnotatorsNeverHoldTheSameItem()
+    {
+        var (s, dataset) = await TextDatasetAsync(20);
+        var a = await PrincipalOfAsync(s.LabelerA);
+        var b = await PrincipalOfAsync(s.LabelerB);
+
+        var claims = await Task.WhenAll(Enumerable.Range(0, 10).Select(i =>
+            Labeling.NextAsync(i % 2 == 0 ? a : b, dataset.Id, QueueOrder.Sequential, [], CancellationToken.None)));
+
+        var byA = claims.Where((_, i) => i % 2 == 0).Select(c => c!.Item.Id).ToHashSet();
+        var byB = claims.Where((_, i) => i % 2 == 1).Select(c => c!.Item.Id).ToHashSet();
+        byA.Overlaps(byB).ShouldBeFalse();
+    }
+
+    [Fact]
+    public async Task SubmittedItemLeavesTheQueueAndCountsGoUp()
+    {
+        var (s, dataset) = await TextDatasetAsync(3);
+        var a = await PrincipalOfAsync(s.LabelerA);
+
+        var labeled = new List<Guid>();
+        while (await Labeling.NextAsync(a, dataset.Id, QueueOrder.Sequential, [], CancellationToken.None) is { } next)
+        {
+            await Labeling.SubmitAsync(a, next.Item.Id, ["yes"], 1200, CancellationToken.None);
+            labeled.Add(next.Item.Id);
+        }
+
+        labeled.Distinct().Count().ShouldBe(3);
+        var after = await s.LabelerA.GetFromJsonAsync<DatasetDto>($"/api/datasets/{dataset.Id}", Json.Options);
+        after!.LabeledCount.ShouldBe(3);
+    }
+
+    [Fact]
+    public async Task ReservationOfAClosedPageLapsesAndTheItemReturns()
+    {
+        var (s, dataset) = await TextDatasetAsync(1);
+        var a = await PrincipalOfAsync(s.LabelerA);
+        var b = await PrincipalOfAsync(s.LabelerB);
+        var held = await Labeling.NextAsync(a, dataset.Id, QueueOrder.Sequential, [], CancellationToken.None);
+        (await Labeling.NextAsync(b, dataset.Id, QueueOrder.Sequential, [], CancellationToken.None)).ShouldBeNull();
+
+        factory.Clock.Advance(LabelingQueue.ReservationTtl + TimeSpan.FromSeconds(1));
+        var taken = await Labeling.NextAsync(b, dataset.Id, QueueOrder.Sequential, [], CancellationToken.None);
+
+        taken!.Item.Id.ShouldBe(held!.Item.Id);
+    }
+
+    [Fact]
+    public async Task SimultaneousSubmitsOfOneItemByTwoAnnotatorsKeepBoth()
+    {
+        var (s, dataset) = await TextDatasetAsync(1, overlap: 100);
+        var a = await PrincipalOfAsync(s.LabelerA);
+        var b = await PrincipalOfAsync(s.LabelerB);
+        var item = (await s.LabelerA.GetFromJsonAsync<ItemPage>($"/api/datasets/{dataset.Id}/items", Json.Options))!.Items.Single();
+
+        await Task.WhenAll(
+            Labeling.SubmitAsync(a, item.Id, ["yes"], null, CancellationToken.None),
+            Labeling.SubmitAsync(b, item.Id, ["no"], null, CancellationToken.None));
+
+        var after = await s.LabelerA.GetFromJsonAsync<ItemDto>($"/api/items/{item.Id}", Json.Options);
+        after!.AnnotationCount.ShouldBe(2);
+        after.FinalLabels.ShouldBeEmpty(); // they disagree: it waits for a reviewer
+        var review = await s.Scientist.GetFromJsonAsync<ItemPage>($"/api/datasets/{dataset.Id}/items?status=review", Json.Options);
+        review!.Items.Single().Id.ShouldBe(item.Id);
+    }
+
+    [Fact]
+    public async Task SameAnnotatorDoubleSubmitKeepsOneAnnotation()
+    {
+        var (s, dataset) = await TextDatasetAsync(1);
+        var item = (await s.LabelerA.GetFromJsonAsync<ItemPage>($"/api/datasets/{dataset.Id}/items", Json.Options))!.Items.Single();
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ =>
+            s.LabelerA.PutAsJsonAsync($"/api/items/{item.Id}/annotation", new AnnotationRequest(["yes"]))));
+
+        results.ShouldAllBe(r => r.StatusCode == HttpStatusCode.OK);
+        var after = await s.LabelerA.GetFromJsonAsync<ItemDto>($"/api/items/{item.Id}", Json.Options);
+        (after!.AnnotationCount, after.FinalLabels.Single()).ShouldBe((1, "yes"));
+    }
+
+    [Fact]
+    public async Task ChangesAreKeptInHistoryAndUndoRestoresThePreviousLabel()
+    {
+        var (s, dataset) = await TextDatasetAsync(1);
+        var a = await PrincipalOfAsync(s.LabelerA);
+        var item = (await s.LabelerA.GetFromJsonAsync<ItemPage>($"/api/datasets/{dataset.Id}/items", Json.Options))!.Items.Single();
+
+        await Labeling.SubmitAsync(a, item.Id, ["yes"], null, CancellationToken.None);
+        await Labeling.SubmitAsync(a, item.Id, ["no"], null, CancellationToken.None);
+        var undone = await Labeling.UndoAsync(a, item.Id, CancellationToken.None);
+
+        undone.FinalLabels.ShouldBe(["yes"]);
+        var history = await s.Scientist.GetFromJsonAsync<List<LabelChangeDto>>($"/api/items/{item.Id}/history", Json.Options);
+        history!.Select(h => (string.Join(',', h.From), string.Join(',', h.To))).ShouldBe([("", "yes"), ("yes", "no"), ("no", "yes")]);
+        history!.ShouldAllBe(h => h.UserEmail!.StartsWith("la-"));
+    }
+
+    [Theory]
+    [InlineData(new[] { "maybe" }, "is not a label")]
+    [InlineData(new[] { "yes", "no" }, "exactly one label")]
+    [InlineData(new string[0], "exactly one label")]
+    public async Task BadLabelsAreValidationProblems(string[] labels, string message)
+    {
+        var (s, dataset) = await TextDatasetAsync(1);
+        var item = (await s.LabelerA.GetFromJsonAsync<ItemPage>($"/api/datasets/{dataset.Id}/items", Json.Options))!.Items.Single();
+
+        var response = await s.LabelerA.PutAsJsonAsync($"/api/items/{item.Id}/annotation", new AnnotationRequest(labels));
+
+        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await response.Content.ReadAsStringAsync()).ShouldContain(message);
+    }
+
+    [Fact]
+    public async Task OutsiderCannotLabelAndLabelerCannotResolve()
+    {
+        var (s, dataset) = await TextDatasetAsync(1);
+        var item = (await s.LabelerA.GetFromJsonAsync<ItemPage>($"/api/datasets/{dataset.Id}/items", Json.Options))!.Items.Single();
+
+        var outsider = await s.Outsider.PutAsJsonAsync($"/api/items/{item.Id}/annotation", new AnnotationRequest(["yes"]));
+        var resolve = await s.LabelerA.PutAsJsonAsync($"/api/items/{item.Id}/resolution", new AnnotationRequest(["yes"]));
+
+        outsider.StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        resolve.StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+    }
+
+    [Fact]
+    public async Task AgreementOfTwoAnnotatorsIsCohensKappa()
+    {
+        var (s, dataset) = await TextDatasetAsync(4, overlap: 100);
+        var a = await PrincipalOfAsync(s.LabelerA);
+        var b = await PrincipalOfAsync(s.LabelerB);
+        var items = (await s.LabelerA.GetFromJsonAsync<ItemPage>($"/api/datasets/{dataset.Id}/items", Json.Options))!.Items;
+        string[] byA = ["yes", "yes", "no", "no"], byB = ["yes", "no", "no", "no"];
+        for (var i = 0; i < 4; i++)
+        {
+            await Labeling.SubmitAsync(a, items[i].Id, [byA[i]], 1000 + i, CancellationToken.None);
+            await Labeling.SubmitAsync(b, items[i].Id, [byB[i]], 2000, CancellationToken.None);
+        }
+
+        var report = await s.LabelerA.GetFromJsonAsync<AgreementReport>($"/api/datasets/{dataset.Id}/agreement", Json.Options);
+
+        report!.Method.ShouldStartWith("Cohen's kappa");
+        report.Overall!.Value.ShouldBe(0.5, 1e-9); // p_o = 0.75, p_e = 0.5
+        (report.ItemsWithTwoOrMore, report.Disagreements).ShouldBe((4, 1));
+        report.Annotators.ShouldAllBe(x => x.Annotations == 4 && x.AgreementWithOthers == 0.75);
+    }
+}
