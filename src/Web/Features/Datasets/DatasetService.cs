@@ -41,6 +41,17 @@ public sealed partial class DatasetService(IDbContextFactory<AppDbContext> dbFac
         return ToDto(dataset, counts.GetValueOrDefault(datasetId));
     }
 
+    /// <summary>Items per final label, and how many items wait for a reviewer.</summary>
+    public async Task<(IReadOnlyList<(LabelDto Label, int Count)> PerLabel, int NeedsReview)> LabelCountsAsync(ClaimsPrincipal caller, Guid datasetId, CancellationToken ct)
+    {
+        var (dataset, _) = await RequireAsync(caller, datasetId, a => a.CanRead, ct);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var finals = await db.Items.Where(i => i.DatasetId == datasetId && i.FinalLabelIds != null).Select(i => i.FinalLabelIds!).ToListAsync(ct);
+        var counts = finals.SelectMany(LabelIds.Parse).GroupBy(id => id).ToDictionary(g => g.Key, g => g.Count());
+        var review = await db.Items.CountAsync(i => i.DatasetId == datasetId && i.NeedsReview, ct);
+        return ([.. dataset.Labels.OrderBy(l => l.Order).Select(l => (l.ToDto(), counts.GetValueOrDefault(l.Id)))], review);
+    }
+
     public async Task<DatasetDto> CreateAsync(ClaimsPrincipal caller, Guid projectId, CreateDatasetRequest request, CancellationToken ct)
     {
         await projects.RequireAsync(caller, projectId, a => a.CanEditData, ct);
