@@ -1,0 +1,197 @@
+using System.IO.Compression;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace TransferHub.Tests.E2E;
+
+public sealed class LabelingE2ETests(SeededAppFixture app) : IClassFixture<SeededAppFixture>
+{
+    private const string Password = "User-Passw0rd!";
+
+    private HttpClient Api()
+    {
+        var http = new HttpClient { BaseAddress = new Uri(app.BaseUrl) };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", BrowserFixture.AdminToken);
+        return http;
+    }
+
+    /// <summary>A project with two labelers and an empty image dataset with three labels, arranged through the API.</summary>
+    private async Task<(Guid DatasetId, string LabelerA, string LabelerB)> ArrangeAsync()
+    {
+        using var http = Api();
+        var tag = Guid.NewGuid().ToString("N")[..6];
+        var project = await (await http.PostAsJsonAsync("/api/projects", new { name = $"Colors {tag}" })).Content.ReadFromJsonAsync<JsonElement>();
+        var projectId = project.GetProperty("id").GetString();
+        var labelers = new[] { $"ann-a-{tag}@e2e.test", $"ann-b-{tag}@e2e.test" };
+        foreach (var email in labelers)
+        {
+            await Pages.CreateUserAsync(app.BaseUrl, email, Password, "Labeler");
+            (await http.PostAsJsonAsync($"/api/projects/{projectId}/members", new { email, role = "Labeler" })).EnsureSuccessStatusCode();
+        }
+        var dataset = await (await http.PostAsJsonAsync($"/api/projects/{projectId}/datasets", new
+        {
+            name = "swatches", kind = "Image", task = "SingleLabel", overlapPercent = 0, guideline = "Pick the **dominant** colour.",
+            labels = new[] { new { name = "red" }, new { name = "green" }, new { name = "blue" } },
+        })).Content.ReadFromJsonAsync<JsonElement>();
+        return (Guid.Parse(dataset.GetProperty("id").GetString()!), labelers[0], labelers[1]);
+    }
+
+    /// <summary>Twelve small PNG swatches in a zip, without class folders (so they arrive unlabeled).</summary>
+    private static string SwatchZip()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"swatches-{Guid.NewGuid():N}.zip");
+        using var zip = ZipFile.Open(path, ZipArchiveMode.Create);
+        for (var i = 0; i < 12; i++)
+        {
+            using var entry = zip.CreateEntry($"swatch-{i:D2}.png").Open();
+            entry.Write(Png.Solid(24 + i, 24, (byte)(i * 20), (byte)(255 - i * 20), 128));
+        }
+        return path;
+    }
+
+    [Fact]
+    public async Task OwnerImportsAZipOfImagesInTheBrowser()
+    {
+        var (datasetId, _, _) = await ArrangeAsync();
+        var page = await app.NewPageAsync();
+        await page.SignInAsync(BrowserFixture.AdminEmail, BrowserFixture.AdminPassword);
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/$"));
+
+        await page.GotoInteractiveAsync($"/datasets/{datasetId}");
+        await page.Locator("input[type=file]").SetInputFilesAsync(SwatchZip());
+
+        await Assertions.Expect(page.Locator(".import-counts").First).ToHaveTextAsync("12 added · 0 duplicates skipped · 0 refused", new() { Timeout = 30_000 });
+        await Assertions.Expect(page.Locator("#progress-text")).ToContainTextAsync("0 of 12 items labeled");
+        await Assertions.Expect(page.Locator(".thumb img")).ToHaveCountAsync(12);
+        await page.ScreenshotAsync("20-dataset-after-import");
+    }
+
+    [Fact]
+    public async Task TwoAnnotatorsLabelTogetherSeeEachOtherAndNeverGetTheSameItem()
+    {
+        var (datasetId, emailA, emailB) = await ArrangeAsync();
+        using (var http = Api())
+        {
+            using var form = new MultipartFormDataContent { { new ByteArrayContent(await File.ReadAllBytesAsync(SwatchZip())), "files", "swatches.zip" } };
+            var import = await (await http.PostAsync($"/api/datasets/{datasetId}/imports", form)).Content.ReadFromJsonAsync<JsonElement>();
+            await WaitForImportAsync(http, import.GetProperty("id").GetString()!);
+        }
+        var a = await app.NewPageAsync();
+        var b = await app.NewPageAsync();
+        await a.SignInAsync(emailA, Password);
+        await b.SignInAsync(emailB, Password);
+        await Assertions.Expect(a).ToHaveURLAsync(new Regex("/$"));
+        await Assertions.Expect(b).ToHaveURLAsync(new Regex("/$"));
+
+        await a.GotoInteractiveAsync($"/datasets/{datasetId}/label");
+        await b.GotoInteractiveAsync($"/datasets/{datasetId}/label");
+
+        // Each sees the other arrive, live.
+        await Assertions.Expect(a.Locator($"#presence [title='{emailB}']")).ToBeVisibleAsync();
+        await Assertions.Expect(b.Locator($"#presence [title='{emailA}']")).ToBeVisibleAsync();
+        await a.ScreenshotAsync("21-labeling-page");
+
+        var seenByA = new List<string>();
+        var seenByB = new List<string>();
+        var doneA = false;
+        var doneB = false;
+        while (!doneA || !doneB)
+        {
+            if (!doneA)
+            {
+                doneA = await LabelOneAsync(a, "1", seenByA);
+            }
+            if (!doneB)
+            {
+                doneB = await LabelOneAsync(b, "3", seenByB);
+            }
+        }
+
+        seenByA.Intersect(seenByB).ShouldBeEmpty();
+        (seenByA.Count + seenByB.Count).ShouldBe(12);
+        seenByA.Count.ShouldBeGreaterThan(0);
+        seenByB.Count.ShouldBeGreaterThan(0);
+        using var api = Api();
+        var dataset = await api.GetFromJsonAsync<JsonElement>($"/api/datasets/{datasetId}");
+        dataset.GetProperty("labeledCount").GetInt32().ShouldBe(12);
+        var reds = await api.GetFromJsonAsync<JsonElement>($"/api/datasets/{datasetId}/items?label=red");
+        var blues = await api.GetFromJsonAsync<JsonElement>($"/api/datasets/{datasetId}/items?label=blue");
+        reds.GetProperty("total").GetInt32().ShouldBe(seenByA.Count);
+        blues.GetProperty("total").GetInt32().ShouldBe(seenByB.Count);
+        await Assertions.Expect(a.Locator("#session-count")).ToHaveTextAsync($"{seenByA.Count} labeled this session");
+
+        // The dataset page shows the result to a third person.
+        var owner = await app.NewPageAsync();
+        await owner.SignInAsync(BrowserFixture.AdminEmail, BrowserFixture.AdminPassword);
+        await Assertions.Expect(owner).ToHaveURLAsync(new Regex("/$"));
+        await owner.GotoInteractiveAsync($"/datasets/{datasetId}");
+        await Assertions.Expect(owner.Locator("#progress-text")).ToContainTextAsync("12 of 12 items labeled");
+        await owner.ScreenshotAsync("22-dataset-labeled");
+    }
+
+    [Fact]
+    public async Task KeyboardHelpAndUndoWorkOnTheLabelingPage()
+    {
+        var (datasetId, emailA, _) = await ArrangeAsync();
+        using (var http = Api())
+        {
+            using var form = new MultipartFormDataContent { { new ByteArrayContent(await File.ReadAllBytesAsync(SwatchZip())), "files", "swatches.zip" } };
+            var import = await (await http.PostAsync($"/api/datasets/{datasetId}/imports", form)).Content.ReadFromJsonAsync<JsonElement>();
+            await WaitForImportAsync(http, import.GetProperty("id").GetString()!);
+        }
+        var page = await app.NewPageAsync();
+        await page.SignInAsync(emailA, Password);
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/$"));
+        await page.GotoInteractiveAsync($"/datasets/{datasetId}/label");
+        var first = await page.Locator("#labeling-image").GetAttributeAsync("src");
+
+        await page.Keyboard.PressAsync("?");
+        await Assertions.Expect(page.Locator("#shortcut-help")).ToBeVisibleAsync();
+        await page.ScreenshotAsync("23-labeling-help");
+        await page.Keyboard.PressAsync("Escape");
+        await page.Keyboard.PressAsync("2");
+        await Assertions.Expect(page.Locator("#labeling-image")).Not.ToHaveAttributeAsync("src", first!);
+        await page.Keyboard.PressAsync("u");
+
+        // Undo brings the first item back, unlabeled, for another go.
+        await Assertions.Expect(page.Locator("#labeling-image")).ToHaveAttributeAsync("src", first!);
+        await Assertions.Expect(page.Locator("#reviewing-chip")).ToBeVisibleAsync();
+        using var api = Api();
+        var dataset = await api.GetFromJsonAsync<JsonElement>($"/api/datasets/{datasetId}");
+        dataset.GetProperty("labeledCount").GetInt32().ShouldBe(0);
+    }
+
+    /// <summary>Presses a label key and waits for the next item; true when the queue was already empty for this page.</summary>
+    private static async Task<bool> LabelOneAsync(IPage page, string key, List<string> seen)
+    {
+        var image = page.Locator("#labeling-image");
+        if (await page.GetByText("Nothing left for you here").IsVisibleAsync())
+        {
+            return true;
+        }
+        await image.WaitForAsync();
+        var src = (await image.GetAttributeAsync("src"))!;
+        seen.Add(src);
+        await page.Keyboard.PressAsync(key);
+        await Assertions.Expect(image.Or(page.GetByText("Nothing left for you here")).First).Not.ToHaveAttributeAsync("src", src);
+        return false;
+    }
+
+    private static async Task WaitForImportAsync(HttpClient http, string importId)
+    {
+        // The import runs in the background; its status is the condition we wait on (bounded).
+        for (var i = 0; i < 300; i++)
+        {
+            var import = await http.GetFromJsonAsync<JsonElement>($"/api/imports/{importId}");
+            if (import.GetProperty("status").GetString() != "Running")
+            {
+                import.GetProperty("added").GetInt32().ShouldBe(12);
+                return;
+            }
+            await Task.Delay(100);
+        }
+        throw new TimeoutException("The import did not finish.");
+    }
+}
