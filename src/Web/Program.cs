@@ -11,6 +11,7 @@ using TransferHub.Web.Features.Notifications;
 using TransferHub.Web.Features.Projects;
 using TransferHub.Web.Features.Tokens;
 using TransferHub.Web.Features.Users;
+using TransferHub.Web.Features.Versions;
 using TransferHub.Web.Infrastructure;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -60,7 +61,7 @@ app.MapOpenApi().AllowAnonymous();
 app.MapAppHealth();
 app.MapAccountEndpoints();
 var api = app.MapGroup("/api").DisableAntiforgery();
-api.MapProjectEndpoints().MapUserEndpoints().MapTokenEndpoints().MapNotificationEndpoints().MapDatasetEndpoints();
+api.MapProjectEndpoints().MapUserEndpoints().MapTokenEndpoints().MapNotificationEndpoints().MapDatasetEndpoints().MapVersionEndpoints();
 api.MapGet("/worker/me", (System.Security.Claims.ClaimsPrincipal worker) => new { name = worker.Identity?.Name })
     .RequireAuthorization(AuthorizationPolicies.Worker).WithTags("Workers").WithSummary("Who a worker token speaks for (worker tokens only).");
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();

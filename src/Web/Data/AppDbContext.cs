@@ -6,6 +6,7 @@ using TransferHub.Web.Features.Identity;
 using TransferHub.Web.Features.Notifications;
 using TransferHub.Web.Features.Projects;
 using TransferHub.Web.Features.Tokens;
+using TransferHub.Web.Features.Versions;
 
 namespace TransferHub.Web.Data;
 
@@ -29,6 +30,8 @@ public abstract class AppDbContext(DbContextOptions options) : IdentityDbContext
     public DbSet<Annotation> Annotations => Set<Annotation>();
     public DbSet<LabelChange> LabelChanges => Set<LabelChange>();
     public DbSet<ImportJob> ImportJobs => Set<ImportJob>();
+    public DbSet<DatasetVersion> DatasetVersions => Set<DatasetVersion>();
+    public DbSet<VersionItem> VersionItems => Set<VersionItem>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

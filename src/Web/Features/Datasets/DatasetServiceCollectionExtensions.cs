@@ -1,5 +1,6 @@
 using TransferHub.Web.Features.Datasets.Import;
 using TransferHub.Web.Features.Labeling;
+using TransferHub.Web.Features.Versions;
 
 namespace TransferHub.Web.Features.Datasets;
 
@@ -15,6 +16,7 @@ public static class DatasetServiceCollectionExtensions
         services.AddSingleton<LabelingService>();
         services.AddSingleton<LabelingPresence>();
         services.AddSingleton<AgreementService>();
+        services.AddSingleton<VersionService>();
         return services;
     }
 }

@@ -215,7 +215,7 @@ public static class ImportCandidates
                 yield return Rejected(source, $"{source}: {csv.Parser.Count} fields where the header has {header.Length}; the row is skipped.");
                 continue;
             }
-            var text = csv.GetField(textColumn.Value)?.Trim();
+            var text = Unneutralise(csv.GetField(textColumn.Value)?.Trim());
             if (string.IsNullOrEmpty(text))
             {
                 yield return Rejected(source, $"{source}: the text is empty.");
@@ -272,6 +272,10 @@ public static class ImportCandidates
         }
         return new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(bytes).TrimStart('\uFEFF');
     }
+
+    /// <summary>Our CSV export puts an apostrophe before a leading =, +, -, @ (formula injection); reading it back removes it.</summary>
+    private static string? Unneutralise(string? value) =>
+        value is { Length: > 1 } && value[0] == '\'' && value[1] is '=' or '+' or '-' or '@' or '\t' or '\r' ? value[1..] : value;
 
     private static int? Find(string[] header, string name)
     {
