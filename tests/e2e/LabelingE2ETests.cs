@@ -128,7 +128,28 @@ public sealed class LabelingE2ETests(SeededAppFixture app) : IClassFixture<Seede
         await Assertions.Expect(owner).ToHaveURLAsync(new Regex("/$"));
         await owner.GotoInteractiveAsync($"/datasets/{datasetId}");
         await Assertions.Expect(owner.Locator("#progress-text")).ToContainTextAsync("12 of 12 items labeled");
+
+        // Snapshot, export as ImageFolder, import the export into a new dataset: the same images with the same labels.
+        await owner.GetByRole(AriaRole.Button, new() { Name = "Snapshot" }).ClickAsync();
+        await Assertions.Expect(owner.Locator("#version-1")).ToContainTextAsync("12 items");
         await owner.ScreenshotAsync("22-dataset-labeled");
+        var download = await owner.RunAndWaitForDownloadAsync(() => owner.GetByText("ImageFolder zip").ClickAsync());
+        var exported = Path.Combine(Path.GetTempPath(), $"export-{Guid.NewGuid():N}.zip");
+        await download.SaveAsAsync(exported);
+        var projectId = dataset.GetProperty("projectId").GetString();
+        var copy = await (await api.PostAsJsonAsync($"/api/projects/{projectId}/datasets", new { name = "swatches copy", kind = "Image", task = "SingleLabel" }))
+            .Content.ReadFromJsonAsync<JsonElement>();
+        await owner.GotoInteractiveAsync($"/datasets/{copy.GetProperty("id").GetString()}");
+        await owner.Locator("input[type=file]").SetInputFilesAsync(exported);
+        await Assertions.Expect(owner.Locator(".import-counts").First).ToHaveTextAsync("12 added · 0 duplicates skipped · 0 refused", new() { Timeout = 30_000 });
+        (await ItemsAsync(api, copy.GetProperty("id").GetString()!)).ShouldBe(await ItemsAsync(api, datasetId.ToString()));
+    }
+
+    private static async Task<List<string>> ItemsAsync(HttpClient api, string datasetId)
+    {
+        var page = await api.GetFromJsonAsync<JsonElement>($"/api/datasets/{datasetId}/items?pageSize=100");
+        return [.. page.GetProperty("items").EnumerateArray()
+            .Select(i => $"{i.GetProperty("contentHash").GetString()}:{string.Join('|', i.GetProperty("finalLabels").EnumerateArray().Select(l => l.GetString()))}").Order()];
     }
 
     [Fact]

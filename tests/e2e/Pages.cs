@@ -27,8 +27,11 @@ public static class Pages
         await page.WaitInteractiveAsync();
     }
 
-    public static Task ScreenshotAsync(this IPage page, string name) =>
-        page.ScreenshotAsync(new() { Path = Path.Combine(ScreenshotDir, name + ".png"), FullPage = true });
+    public static async Task ScreenshotAsync(this IPage page, string name)
+    {
+        await page.EvaluateAsync("window.scrollTo(0, 0)"); // full-page shots stitch badly from a scrolled page
+        await page.ScreenshotAsync(new() { Path = Path.Combine(ScreenshotDir, name + ".png"), FullPage = true });
+    }
 
     /// <summary>Creates an account through the REST API with the bootstrap admin token, as a script would.</summary>
     public static async Task CreateUserAsync(string baseUrl, string email, string password, params string[] roles)
