@@ -36,6 +36,7 @@ builder.Services.AddSingleton<ProjectService>();
 builder.Services.AddSingleton<NotificationService>();
 builder.Services.AddDatasets(dataRoot);
 builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+builder.Services.AddSignalR(o => Microsoft.AspNetCore.SignalR.HubOptionsExtensions.AddFilter<AppExceptionHubFilter>(o));
 builder.Services.AddMudServices();
 
 var app = builder.Build();
@@ -64,6 +65,7 @@ var api = app.MapGroup("/api").DisableAntiforgery();
 api.MapProjectEndpoints().MapUserEndpoints().MapTokenEndpoints().MapNotificationEndpoints().MapDatasetEndpoints().MapVersionEndpoints();
 api.MapGet("/worker/me", (System.Security.Claims.ClaimsPrincipal worker) => new { name = worker.Identity?.Name })
     .RequireAuthorization(AuthorizationPolicies.Worker).WithTags("Workers").WithSummary("Who a worker token speaks for (worker tokens only).");
+app.MapHub<TransferHub.Web.Features.Labeling.LabelingHub>(TransferHub.Shared.Datasets.LabelingHubContract.Route);
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 
 app.Run();

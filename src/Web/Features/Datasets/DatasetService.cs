@@ -153,6 +153,13 @@ public sealed partial class DatasetService(IDbContextFactory<AppDbContext> dbFac
         return (dataset, access);
     }
 
+    /// <summary>Item and labeled counts of one dataset, without an access check (for event fan-out to callers already checked).</summary>
+    public async Task<(int Items, int Labeled)> CountsAsync(Guid datasetId, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return (await CountsAsync(db, [datasetId], ct)).GetValueOrDefault(datasetId);
+    }
+
     internal static async Task<Dictionary<Guid, (int Items, int Labeled)>> CountsAsync(AppDbContext db, IReadOnlyCollection<Guid> ids, CancellationToken ct) =>
         (await db.Items.Where(i => ids.Contains(i.DatasetId))
             .GroupBy(i => i.DatasetId)

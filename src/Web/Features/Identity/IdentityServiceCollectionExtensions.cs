@@ -53,7 +53,7 @@ public static class IdentityServiceCollectionExtensions
                 o.DefaultForbidScheme = CookieOrToken;
             })
             .AddPolicyScheme(CookieOrToken, "Cookie or bearer token", o => o.ForwardDefaultSelector = ctx =>
-                ctx.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
+                TokenAuthenticationHandler.BearerSecret(ctx.Request) is not null
                     ? TokenAuthenticationHandler.SchemeName
                     : IdentityConstants.ApplicationScheme)
             .AddScheme<AuthenticationSchemeOptions, TokenAuthenticationHandler>(TokenAuthenticationHandler.SchemeName, null);

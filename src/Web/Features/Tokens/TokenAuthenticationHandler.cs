@@ -26,12 +26,12 @@ public sealed class TokenAuthenticationHandler(
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
-        var header = Request.Headers.Authorization.ToString();
-        if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        var secret = BearerSecret(Request);
+        if (secret is null)
         {
             return AuthenticateResult.NoResult();
         }
-        var (check, token) = await tokens.CheckAsync(header["Bearer ".Length..].Trim(), Context.RequestAborted);
+        var (check, token) = await tokens.CheckAsync(secret, Context.RequestAborted);
         if (check != TokenCheck.Valid || token is null)
         {
             return Fail(check switch
@@ -77,6 +77,20 @@ public sealed class TokenAuthenticationHandler(
             HttpContext = Context,
             ProblemDetails = new ProblemDetails { Status = 401, Title = "Unauthorized", Detail = reason },
         });
+    }
+
+    /// <summary>
+    /// The bearer header; on hub routes also the <c>access_token</c> query value, because browsers cannot
+    /// set headers on WebSocket requests.
+    /// </summary>
+    public static string? BearerSecret(HttpRequest request)
+    {
+        var header = request.Headers.Authorization.ToString();
+        if (header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            return header["Bearer ".Length..].Trim();
+        }
+        return request.Path.StartsWithSegments("/hubs") && request.Query.TryGetValue("access_token", out var query) ? query.ToString() : null;
     }
 
     private AuthenticateResult Fail(string reason)

@@ -1,0 +1,102 @@
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.SignalR;
+using TransferHub.Shared.Datasets;
+using TransferHub.Web.Features.Datasets;
+using TransferHub.Web.Features.Identity;
+
+namespace TransferHub.Web.Features.Labeling;
+
+/// <summary>
+/// Labeling over SignalR for non-browser clients (scripts, other tools, the load benchmark): the same
+/// queue, reservations and presence as the portal. A disconnect releases the connection's reservations
+/// and ends its presence, as closing the labeling page does.
+/// </summary>
+[Authorize(Policy = AuthorizationPolicies.Person)]
+public sealed class LabelingHub(
+    LabelingService labeling, DatasetService datasets, LabelingPresence presence, DatasetEvents events,
+    IHubContext<LabelingHub> hub) : Hub
+{
+    private const string StateKey = "labeling-state";
+
+    private sealed class ConnectionState
+    {
+        public readonly Dictionary<Guid, (Guid Session, IDisposable Subscription)> Joined = [];
+        public readonly HashSet<Guid> Held = [];
+    }
+
+    private ConnectionState State => (ConnectionState)(Context.Items[StateKey] ??= new ConnectionState());
+
+    public async Task Join(Guid datasetId)
+    {
+        await datasets.RequireAsync(Context.User!, datasetId, a => a.CanRead, Context.ConnectionAborted);
+        if (State.Joined.ContainsKey(datasetId))
+        {
+            return;
+        }
+        var connectionId = Context.ConnectionId;
+        var subscription = events.Subscribe(datasetId, async e =>
+        {
+            var client = hub.Clients.Client(connectionId);
+            switch (e)
+            {
+                case LabelsChanged or ImportProgressed:
+                    var dto = await datasets.CountsAsync(datasetId, CancellationToken.None);
+                    await client.SendAsync("Progress", new LabelingProgressMessage(datasetId, dto.Items, dto.Labeled));
+                    break;
+                case PresenceChanged:
+                    await client.SendAsync("Presence", new LabelingPresenceMessage(datasetId, [.. presence.Who(datasetId).Select(a => a.Name)]));
+                    break;
+            }
+        });
+        var session = await presence.JoinAsync(datasetId, Context.User!.UserId(), Context.User!.Identity?.Name ?? "someone");
+        State.Joined[datasetId] = (session, subscription);
+    }
+
+    public async Task Leave(Guid datasetId)
+    {
+        if (State.Joined.Remove(datasetId, out var joined))
+        {
+            joined.Subscription.Dispose();
+            await presence.LeaveAsync(datasetId, joined.Session);
+        }
+    }
+
+    public async Task<HubItem?> Next(Guid datasetId, Guid[]? exclude)
+    {
+        var item = await labeling.NextAsync(Context.User!, datasetId, QueueOrder.Sequential, exclude ?? [], Context.ConnectionAborted);
+        if (item is null)
+        {
+            return null;
+        }
+        State.Held.Add(item.Item.Id);
+        return new HubItem(item.Item, item.MyLabelIds);
+    }
+
+    public async Task<HubSubmitResult> Submit(Guid itemId, string[] labels, int? durationMs)
+    {
+        var result = await labeling.SubmitAsync(Context.User!, itemId, labels, durationMs, Context.ConnectionAborted);
+        State.Held.Remove(itemId);
+        return new HubSubmitResult(result.ItemId, result.Changed, result.FinalLabels, result.NeedsReview);
+    }
+
+    public async Task Release(Guid[] itemIds)
+    {
+        await labeling.ReleaseAsync(Context.User!.UserId(), itemIds, Context.ConnectionAborted);
+        State.Held.ExceptWith(itemIds);
+    }
+
+    public override async Task OnDisconnectedAsync(Exception? exception)
+    {
+        var state = State;
+        // Items first, presence second: whoever sees the presence change can already take the items.
+        if (state.Held.Count > 0)
+        {
+            await labeling.ReleaseAsync(Context.User!.UserId(), [.. state.Held], CancellationToken.None);
+        }
+        foreach (var datasetId in state.Joined.Keys.ToList())
+        {
+            await Leave(datasetId);
+        }
+        await base.OnDisconnectedAsync(exception);
+    }
+}
