@@ -29,11 +29,12 @@ public static class DatabaseServiceCollectionExtensions
                 connectionString = string.IsNullOrWhiteSpace(connectionString)
                     ? $"Data Source={Path.Combine(dataRoot, "transferhub.db")}"
                     : connectionString;
-                services.AddDbContextFactory<SqliteAppDbContext>(o => o.UseSqlite(connectionString));
+                services.AddDbContextFactory<SqliteAppDbContext>(o => o.UseSqlite(connectionString).AddInterceptors(new SqlitePragmas()));
                 services.AddSingleton<IDbContextFactory<AppDbContext>, ProviderFactory<SqliteAppDbContext>>();
                 break;
         }
         services.AddScoped<AppDbContext>(sp => sp.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContext());
+        services.AddSingleton(new WriteGate(options.Provider));
         return services;
     }
 
@@ -48,6 +49,11 @@ public static class DatabaseServiceCollectionExtensions
         var factory = app.Services.GetRequiredService<IDbContextFactory<AppDbContext>>();
         await using var db = await factory.CreateDbContextAsync(ct);
         await db.Database.CreateExecutionStrategy().ExecuteAsync(() => db.Database.MigrateAsync(ct));
+        if (db.Database.IsSqlite())
+        {
+            // Write-ahead logging: readers never wait for the writer, and commits are cheaper. Stored in the file.
+            await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode = WAL;", ct);
+        }
     }
 
     private sealed class ProviderFactory<TContext>(IDbContextFactory<TContext> inner) : IDbContextFactory<AppDbContext>

@@ -19,6 +19,15 @@ public sealed record PresenceChanged(Guid DatasetId) : DatasetEvent(DatasetId);
 public sealed class DatasetEvents(ILogger<DatasetEvents> logger)
 {
     private readonly ConcurrentDictionary<Guid, ConcurrentDictionary<Guid, Func<DatasetEvent, Task>>> _subscribers = new();
+    private readonly ConcurrentDictionary<Guid, Func<DatasetEvent, Task>> _everything = new();
+
+    /// <summary>Every event of every dataset (for bridges such as the labeling hub's).</summary>
+    public IDisposable SubscribeAll(Func<DatasetEvent, Task> handler)
+    {
+        var id = Guid.NewGuid();
+        _everything.TryAdd(id, handler);
+        return new Unsubscriber(() => _everything.TryRemove(id, out _));
+    }
 
     public IDisposable Subscribe(Guid datasetId, Func<DatasetEvent, Task> handler)
     {
@@ -29,11 +38,8 @@ public sealed class DatasetEvents(ILogger<DatasetEvents> logger)
 
     public async Task PublishAsync(DatasetEvent e)
     {
-        if (!_subscribers.TryGetValue(e.DatasetId, out var handlers))
-        {
-            return;
-        }
-        foreach (var handler in handlers.Values)
+        var handlers = _subscribers.TryGetValue(e.DatasetId, out var forDataset) ? forDataset.Values : [];
+        foreach (var handler in handlers.Concat(_everything.Values))
         {
             try
             {

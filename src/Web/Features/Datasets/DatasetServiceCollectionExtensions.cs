@@ -17,6 +17,7 @@ public static class DatasetServiceCollectionExtensions
         services.AddSingleton<LabelingPresence>();
         services.AddSingleton<AgreementService>();
         services.AddSingleton<VersionService>();
+        services.AddHostedService<LabelingHubBridge>();
         return services;
     }
 }

@@ -48,6 +48,8 @@ internal sealed class ItemConfiguration : IEntityTypeConfiguration<Item>
         builder.Property(i => i.ReservedById).HasMaxLength(450);
         builder.HasIndex(i => new { i.DatasetId, i.ContentHash }).IsUnique();
         builder.HasIndex(i => new { i.DatasetId, i.Sequence });
+        // The queue walks this index in order and stops at the first open items.
+        builder.HasIndex(i => new { i.DatasetId, i.AnnotationCount, i.Sequence });
         builder.HasOne<Dataset>().WithMany().HasForeignKey(i => i.DatasetId).OnDelete(DeleteBehavior.Cascade);
     }
 }

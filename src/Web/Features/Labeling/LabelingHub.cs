@@ -12,15 +12,15 @@ namespace TransferHub.Web.Features.Labeling;
 /// and ends its presence, as closing the labeling page does.
 /// </summary>
 [Authorize(Policy = AuthorizationPolicies.Person)]
-public sealed class LabelingHub(
-    LabelingService labeling, DatasetService datasets, LabelingPresence presence, DatasetEvents events,
-    IHubContext<LabelingHub> hub) : Hub
+public sealed class LabelingHub(LabelingService labeling, DatasetService datasets, LabelingPresence presence) : Hub
 {
     private const string StateKey = "labeling-state";
 
+    public static string Group(Guid datasetId) => $"dataset:{datasetId:N}";
+
     private sealed class ConnectionState
     {
-        public readonly Dictionary<Guid, (Guid Session, IDisposable Subscription)> Joined = [];
+        public readonly Dictionary<Guid, Guid> Joined = [];
         public readonly HashSet<Guid> Held = [];
     }
 
@@ -33,31 +33,17 @@ public sealed class LabelingHub(
         {
             return;
         }
-        var connectionId = Context.ConnectionId;
-        var subscription = events.Subscribe(datasetId, async e =>
-        {
-            var client = hub.Clients.Client(connectionId);
-            switch (e)
-            {
-                case LabelsChanged or ImportProgressed:
-                    var dto = await datasets.CountsAsync(datasetId, CancellationToken.None);
-                    await client.SendAsync("Progress", new LabelingProgressMessage(datasetId, dto.Items, dto.Labeled));
-                    break;
-                case PresenceChanged:
-                    await client.SendAsync("Presence", new LabelingPresenceMessage(datasetId, [.. presence.Who(datasetId).Select(a => a.Name)]));
-                    break;
-            }
-        });
+        await Groups.AddToGroupAsync(Context.ConnectionId, Group(datasetId), Context.ConnectionAborted);
         var session = await presence.JoinAsync(datasetId, Context.User!.UserId(), Context.User!.Identity?.Name ?? "someone");
-        State.Joined[datasetId] = (session, subscription);
+        State.Joined[datasetId] = session;
     }
 
     public async Task Leave(Guid datasetId)
     {
-        if (State.Joined.Remove(datasetId, out var joined))
+        if (State.Joined.Remove(datasetId, out var session))
         {
-            joined.Subscription.Dispose();
-            await presence.LeaveAsync(datasetId, joined.Session);
+            await Groups.RemoveFromGroupAsync(Context.ConnectionId, Group(datasetId));
+            await presence.LeaveAsync(datasetId, session);
         }
     }
 

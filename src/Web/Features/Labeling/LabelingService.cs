@@ -14,7 +14,7 @@ namespace TransferHub.Web.Features.Labeling;
 /// and every change to a label is kept.
 /// </summary>
 public sealed class LabelingService(
-    IDbContextFactory<AppDbContext> dbFactory, DatasetService datasets, DatasetEvents events, TimeProvider clock,
+    IDbContextFactory<AppDbContext> dbFactory, DatasetService datasets, DatasetEvents events, TimeProvider clock, WriteGate writes,
     IEnumerable<IItemScoreProvider> scoreProviders)
 {
     /// <summary>Reserves and returns the caller's next item, or null when nothing is left for them.</summary>
@@ -29,16 +29,35 @@ public sealed class LabelingService(
             && !exclude.Contains(i.Id)
             && !db.Annotations.Any(a => a.ItemId == i.Id && a.UserId == userId)
             && (i.ReservedById == null || i.ReservedById == userId || i.ReservedUntil < now));
-        var candidates = await CandidatesAsync(open, order, datasetId, ct);
-        foreach (var id in candidates)
+        // Annotators asking at the same instant see the same candidates; a few rounds sort the race out.
+        for (var round = 0; round < 4; round++)
         {
-            // Claim with a conditional update: of two annotators racing for one item, exactly one changes the row.
-            var claimed = await db.Items.Where(i => i.Id == id && (i.ReservedById == null || i.ReservedById == userId || i.ReservedUntil < now))
-                .ExecuteUpdateAsync(s => s.SetProperty(i => i.ReservedById, userId).SetProperty(i => i.ReservedUntil, now + LabelingQueue.ReservationTtl), ct);
-            if (claimed == 1)
+            var candidates = await CandidatesAsync(open, order, datasetId, round, ct);
+            if (candidates.Count == 0)
             {
-                await ReleaseSurplusAsync(db, datasetId, userId, keep: id, exclude, ct);
-                return await ViewAsync(db, dataset, id, userId, ct);
+                return null;
+            }
+            foreach (var id in candidates)
+            {
+                // Claim with a conditional update that re-checks everything the candidate query saw: of two
+                // annotators racing for one item exactly one changes the row, and an item labeled meanwhile is not taken.
+                int claimed;
+                using (await writes.EnterAsync(ct))
+                {
+                    claimed = await db.Items.Where(i => i.Id == id
+                            && i.AnnotationCount < i.RequiredAnnotations
+                            && !db.Annotations.Any(a => a.ItemId == i.Id && a.UserId == userId)
+                            && (i.ReservedById == null || i.ReservedById == userId || i.ReservedUntil < now))
+                        .ExecuteUpdateAsync(s => s.SetProperty(i => i.ReservedById, userId).SetProperty(i => i.ReservedUntil, now + LabelingQueue.ReservationTtl), ct);
+                    if (claimed == 1)
+                    {
+                        await ReleaseSurplusAsync(db, datasetId, userId, keep: id, exclude, ct);
+                    }
+                }
+                if (claimed == 1)
+                {
+                    return await ViewAsync(db, dataset, id, userId, ct);
+                }
             }
         }
         return null;
@@ -56,6 +75,7 @@ public sealed class LabelingService(
     public async Task RenewAsync(string userId, IReadOnlyCollection<Guid> itemIds, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
+        using var gate = await writes.EnterAsync(ct);
         var until = clock.GetUtcNow() + LabelingQueue.ReservationTtl;
         await db.Items.Where(i => itemIds.Contains(i.Id) && i.ReservedById == userId)
             .ExecuteUpdateAsync(s => s.SetProperty(i => i.ReservedUntil, until), ct);
@@ -65,6 +85,7 @@ public sealed class LabelingService(
     public async Task ReleaseAsync(string userId, IReadOnlyCollection<Guid> itemIds, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
+        using var gate = await writes.EnterAsync(ct);
         await db.Items.Where(i => itemIds.Contains(i.Id) && i.ReservedById == userId)
             .ExecuteUpdateAsync(s => s.SetProperty(i => i.ReservedById, (string?)null).SetProperty(i => i.ReservedUntil, (DateTimeOffset?)null), ct);
     }
@@ -157,7 +178,11 @@ public sealed class LabelingService(
         var formatted = LabelIds.Format(labelIds);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var strategy = db.Database.CreateExecutionStrategy();
-        var result = await strategy.ExecuteAsync(async () =>
+        var gate = await writes.EnterAsync(ct);
+        SubmitResult result;
+        try
+        {
+            result = await strategy.ExecuteAsync(async () =>
         {
             await using var tx = await db.Database.BeginTransactionAsync(ct);
             // Touch the item row first: it takes the write lock, so submits to one item run one after another.
@@ -197,7 +222,12 @@ public sealed class LabelingService(
             await db.SaveChangesAsync(ct);
             await tx.CommitAsync(ct);
             return new SubmitResult(itemId, true, Names(dataset, item.FinalLabelIds), item.NeedsReview);
-        });
+            });
+        }
+        finally
+        {
+            gate.Dispose();
+        }
         if (result.Changed)
         {
             await events.PublishAsync(new LabelsChanged(dataset.Id, userId));
@@ -205,9 +235,9 @@ public sealed class LabelingService(
         return result;
     }
 
-    private async Task<List<Guid>> CandidatesAsync(IQueryable<Item> open, QueueOrder order, Guid datasetId, CancellationToken ct)
+    private async Task<List<Guid>> CandidatesAsync(IQueryable<Item> open, QueueOrder order, Guid datasetId, int round, CancellationToken ct)
     {
-        const int take = 8;
+        var take = 8 << round;
         // Unlabeled items first; items waiting only for an overlap annotator after them.
         var byCount = open.OrderBy(i => i.AnnotationCount);
         var scores = order == QueueOrder.LeastConfident ? scoreProviders.FirstOrDefault() : null;

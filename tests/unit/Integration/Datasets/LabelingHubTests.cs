@@ -40,7 +40,7 @@ public sealed class LabelingHubTests(TransferHubFactory factory) : IClassFixture
         var itemA = await a.InvokeAsync<HubItem?>("Next", dataset.Id, Array.Empty<Guid>());
         var itemB = await b.InvokeAsync<HubItem?>("Next", dataset.Id, Array.Empty<Guid>());
         var result = await a.InvokeAsync<HubSubmitResult>("Submit", itemA!.Item.Id, new[] { "yes" }, 900);
-        var update = await progress.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+        var update = await ReadUntilAsync(progress, m => m.Labeled == 1);
 
         seen.Annotators.Count.ShouldBe(2);
         itemB!.Item.Id.ShouldNotBe(itemA.Item.Id);

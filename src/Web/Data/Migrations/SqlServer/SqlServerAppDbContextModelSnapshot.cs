@@ -402,6 +402,8 @@ namespace TransferHub.Web.Data.Migrations.SqlServer
 
                     b.HasIndex("DatasetId", "Sequence");
 
+                    b.HasIndex("DatasetId", "AnnotationCount", "Sequence");
+
                     b.ToTable("Items");
                 });
 

@@ -390,6 +390,8 @@ namespace TransferHub.Web.Data.Migrations.Sqlite
 
                     b.HasIndex("DatasetId", "Sequence");
 
+                    b.HasIndex("DatasetId", "AnnotationCount", "Sequence");
+
                     b.ToTable("Items");
                 });
 

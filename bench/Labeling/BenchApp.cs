@@ -1,0 +1,72 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace TransferHub.Bench.Labeling;
+
+/// <summary>The built web app (Release) as a process on a free loopback port with a fresh data folder.</summary>
+public sealed class BenchApp : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly string _dataRoot;
+
+    private BenchApp(Process process, string baseUrl, string dataRoot) => (_process, BaseUrl, _dataRoot) = (process, baseUrl, dataRoot);
+
+    public string BaseUrl { get; }
+
+    public static async Task<BenchApp> StartAsync(string adminToken)
+    {
+        var root = new DirectoryInfo(AppContext.BaseDirectory);
+        while (!File.Exists(Path.Combine(root.FullName, "TransferHub.sln")))
+        {
+            root = root.Parent ?? throw new InvalidOperationException("Run from inside the repository.");
+        }
+        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
+        var dll = Path.Combine(root.FullName, "src", "Web", "bin", configuration, "net10.0", "TransferHub.Web.dll");
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        var dataRoot = Path.Combine(Path.GetTempPath(), "transferhub-bench", Guid.NewGuid().ToString("N"));
+        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = Path.GetDirectoryName(dll)!, RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(dll);
+        start.ArgumentList.Add("--urls");
+        start.ArgumentList.Add($"http://127.0.0.1:{port}");
+        start.Environment["Data__Root"] = dataRoot;
+        start.Environment["Api__MaxRequestBodyBytes"] = "1073741824";
+        start.Environment["Bootstrap__AdminEmail"] = "admin@bench.test";
+        start.Environment["Bootstrap__AdminPassword"] = "Bench-Passw0rd";
+        start.Environment["Bootstrap__AdminToken"] = adminToken;
+        start.Environment["Logging__LogLevel__Default"] = "Warning";
+        var process = Process.Start(start)!;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { Console.Error.WriteLine(e.Data); } };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var app = new BenchApp(process, $"http://127.0.0.1:{port}", dataRoot);
+        using var http = new HttpClient();
+        for (var i = 0; i < 600; i++)
+        {
+            try
+            {
+                if ((await http.GetAsync($"{app.BaseUrl}/health")).IsSuccessStatusCode)
+                {
+                    return app;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // not listening yet
+            }
+            await Task.Delay(100);
+        }
+        throw new TimeoutException("The app did not start.");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync();
+        Directory.Delete(_dataRoot, recursive: true);
+    }
+}

@@ -1,0 +1,190 @@
+// Labeling benchmark: starts the real app on loopback with a fresh SQLite database, then measures
+// (1) import rate of 100 000 text lines and of 10 000 small PNG images, (2) label submissions through
+// the labeling hub by 20 concurrent annotators on a 100 000-item dataset (p50/p95, and a check that no
+// label was lost or duplicated), (3) the time from a key press to the next item in Chromium (p50/p95).
+using System.Diagnostics;
+using System.IO.Compression;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.Connections;
+using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Playwright;
+using TransferHub.Bench.Labeling;
+using TransferHub.Shared.Datasets;
+
+var items = Arg("--items", 100_000);
+var annotators = Arg("--annotators", 20);
+var submissions = Arg("--submissions", 4_000);
+var images = Arg("--images", 10_000);
+var browserSteps = Arg("--browser-steps", 60);
+var thinkMs = Arg("--think-ms", 0); // pause between an annotator's labels; 0 = as fast as the server answers
+const string Token = "thp_bench-bootstrap-token-0123456789abcdef";
+
+await using var app = await BenchApp.StartAsync(Token);
+using var api = new HttpClient { BaseAddress = new Uri(app.BaseUrl), Timeout = TimeSpan.FromMinutes(10) };
+api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token);
+var project = await PostAsync(api, "/api/projects", new { name = "bench" });
+var projectId = project.GetProperty("id").GetString()!;
+
+// 1a. Text import.
+var text = await PostAsync(api, $"/api/projects/{projectId}/datasets", new { name = "texts", kind = "Text", task = "SingleLabel", labels = new[] { new { name = "a" }, new { name = "b" } } });
+var textId = text.GetProperty("id").GetString()!;
+var lines = Encoding.UTF8.GetBytes(string.Join('\n', Enumerable.Range(0, items).Select(i => $"benchmark sentence number {i} about nothing in particular")));
+var textSeconds = await ImportAsync(api, textId, "lines.txt", lines, items);
+Console.WriteLine($"import: {items:N0} text lines in {textSeconds:0.0} s = {items / textSeconds:N0} lines/s");
+
+// 1b. Image import.
+var imageSet = await PostAsync(api, $"/api/projects/{projectId}/datasets", new { name = "images", kind = "Image", task = "SingleLabel" });
+var zip = ImageZip(images);
+var imageSeconds = await ImportAsync(api, imageSet.GetProperty("id").GetString()!, "images.zip", zip, images);
+Console.WriteLine($"import: {images:N0} 32×32 PNG images ({zip.Length / 1_048_576.0:0.0} MB zip) in {imageSeconds:0.0} s = {images / imageSeconds:N0} images/s");
+
+// 2. Concurrent annotators over the hub.
+var clients = new List<(string Email, HubConnection Hub)>();
+for (var i = 0; i < annotators; i++)
+{
+    var email = $"annotator{i}@bench.test";
+    await PostAsync(api, "/api/users", new { email, password = "Bench-Passw0rd", roles = new[] { "Labeler" } });
+    await PostAsync(api, $"/api/projects/{projectId}/members", new { email, role = "Labeler" });
+    var token = (await PostAsync(api, "/api/auth/token", new { email, password = "Bench-Passw0rd" })).GetProperty("token").GetString()!;
+    var hub = new HubConnectionBuilder().WithUrl($"{app.BaseUrl}{LabelingHubContract.Route}", o =>
+    {
+        o.Transports = HttpTransportType.WebSockets;
+        o.AccessTokenProvider = () => Task.FromResult<string?>(token);
+    }).Build();
+    await hub.StartAsync();
+    await hub.InvokeAsync("Join", Guid.Parse(textId));
+    clients.Add((email, hub));
+}
+var latencies = new List<double>();
+var remaining = submissions;
+var labeledItems = new System.Collections.Concurrent.ConcurrentBag<Guid>();
+var wall = Stopwatch.StartNew();
+await Task.WhenAll(clients.Select(async (c, index) =>
+{
+    while (Interlocked.Decrement(ref remaining) >= 0)
+    {
+        var next = await c.Hub.InvokeAsync<HubItem?>("Next", Guid.Parse(textId), Array.Empty<Guid>());
+        if (next is null)
+        {
+            break;
+        }
+        var watch = Stopwatch.StartNew();
+        await c.Hub.InvokeAsync<HubSubmitResult>("Submit", next.Item.Id, new[] { index % 2 == 0 ? "a" : "b" }, 1000);
+        watch.Stop();
+        lock (latencies)
+        {
+            latencies.Add(watch.Elapsed.TotalMilliseconds);
+        }
+        labeledItems.Add(next.Item.Id);
+        if (thinkMs > 0)
+        {
+            await Task.Delay(thinkMs);
+        }
+    }
+}));
+wall.Stop();
+latencies.Sort();
+var after = await api.GetFromJsonAsync<JsonElement>($"/api/datasets/{textId}");
+var labeled = after.GetProperty("labeledCount").GetInt32();
+var distinct = labeledItems.Distinct().Count();
+Console.WriteLine($"submit over the hub, {annotators} annotators (think {thinkMs} ms), {items:N0} items: n={latencies.Count:N0} p50={Percentile(latencies, 0.5):0.0} ms p95={Percentile(latencies, 0.95):0.0} ms max={latencies[^1]:0.0} ms, {latencies.Count / wall.Elapsed.TotalSeconds:N0} labels/s");
+Console.WriteLine($"integrity: {latencies.Count} submitted, {distinct} distinct items, {labeled} labeled in the database → lost {latencies.Count - labeled}, duplicated {latencies.Count - distinct}");
+foreach (var (_, hub) in clients)
+{
+    await hub.DisposeAsync();
+}
+
+// 3. Time to the next item in the browser.
+using var playwright = await Playwright.CreateAsync();
+await using var browser = await playwright.Chromium.LaunchAsync(new()
+{
+    ExecutablePath = Environment.GetEnvironmentVariable("CHROMIUM_PATH") ?? "/usr/bin/chromium", Headless = true,
+    Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync"],
+});
+var page = await (await browser.NewContextAsync(new() { BaseURL = app.BaseUrl })).NewPageAsync();
+await page.GotoAsync("/Account/Login");
+await page.GetByLabel("E-mail").FillAsync("annotator0@bench.test");
+await page.GetByLabel("Password").FillAsync("Bench-Passw0rd");
+await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+await page.WaitForURLAsync($"{app.BaseUrl}/");
+await page.GotoAsync($"/datasets/{textId}/label");
+await page.Locator("#app-interactive").WaitForAsync(new() { State = WaitForSelectorState.Attached });
+await page.Locator("#labeling-text").WaitForAsync();
+var browserTimes = new List<double>();
+for (var i = 0; i < browserSteps; i++)
+{
+    var before = await page.Locator("#labeling-text").TextContentAsync();
+    // Measured inside the page: from the key event to the DOM showing a different item.
+    var elapsed = await page.EvaluateAsync<double>(@"(before) => new Promise(resolve => {
+        const start = performance.now();
+        const el = () => document.querySelector('#labeling-text');
+        const observer = new MutationObserver(() => { if (el() && el().textContent !== before) { observer.disconnect(); resolve(performance.now() - start); } });
+        observer.observe(document.body, { childList: true, subtree: true, characterData: true });
+        document.querySelector('#labeling-surface').dispatchEvent(new KeyboardEvent('keydown', { key: '1', bubbles: true }));
+    })", before);
+    if (i >= 5)
+    {
+        browserTimes.Add(elapsed); // the first few warm up the circuit and the JIT
+    }
+}
+browserTimes.Sort();
+Console.WriteLine($"browser: key press to next item, n={browserTimes.Count}: p50={Percentile(browserTimes, 0.5):0.0} ms p95={Percentile(browserTimes, 0.95):0.0} ms");
+
+int Arg(string name, int fallback)
+{
+    var i = Array.IndexOf(args, name);
+    return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1]) : fallback;
+}
+
+static double Percentile(List<double> sorted, double p) => sorted.Count == 0 ? double.NaN : sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
+
+static async Task<JsonElement> PostAsync(HttpClient http, string path, object body)
+{
+    var response = await http.PostAsJsonAsync(path, body);
+    if (!response.IsSuccessStatusCode)
+    {
+        throw new InvalidOperationException($"{path}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+    }
+    return await response.Content.ReadFromJsonAsync<JsonElement>();
+}
+
+static async Task<double> ImportAsync(HttpClient http, string datasetId, string name, byte[] bytes, int expected)
+{
+    var watch = Stopwatch.StartNew();
+    using var form = new MultipartFormDataContent { { new ByteArrayContent(bytes), "files", name } };
+    var response = await http.PostAsync($"/api/datasets/{datasetId}/imports", form);
+    var import = await response.Content.ReadFromJsonAsync<JsonElement>();
+    while (true)
+    {
+        import = await http.GetFromJsonAsync<JsonElement>($"/api/imports/{import.GetProperty("id").GetString()}");
+        if (import.GetProperty("status").GetString() != "Running")
+        {
+            break;
+        }
+        await Task.Delay(200);
+    }
+    watch.Stop();
+    var added = import.GetProperty("added").GetInt32();
+    if (added != expected)
+    {
+        throw new InvalidOperationException($"Imported {added} of {expected}: {import}");
+    }
+    return watch.Elapsed.TotalSeconds;
+}
+
+static byte[] ImageZip(int count)
+{
+    using var buffer = new MemoryStream();
+    using (var zip = new ZipArchive(buffer, ZipArchiveMode.Create, leaveOpen: true))
+    {
+        for (var i = 0; i < count; i++)
+        {
+            using var entry = zip.CreateEntry($"class{i % 10}/{i}.png", CompressionLevel.Fastest).Open();
+            entry.Write(TinyPng.Solid(32, 32, (byte)(i % 251), (byte)(i / 251 % 251), (byte)(i / 63001)));
+        }
+    }
+    return buffer.ToArray();
+}
