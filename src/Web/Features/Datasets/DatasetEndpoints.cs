@@ -45,6 +45,9 @@ public static class DatasetEndpoints
             labeling.ListAsync(user, datasetId, status, label, page ?? 1, pageSize ?? 50, ct)).WithSummary("Items; status = all|labeled|unlabeled|review.");
         one.MapGet("/agreement", (Guid datasetId, ClaimsPrincipal user, AgreementService agreement, CancellationToken ct) =>
             agreement.ComputeAsync(user, datasetId, ct)).WithSummary("Inter-annotator agreement, per label and per annotator.");
+        one.MapGet("/disagreements", async (Guid datasetId, int? take, ClaimsPrincipal user, LabelingService labeling, CancellationToken ct) =>
+            (await labeling.DisagreementsAsync(user, datasetId, take ?? 50, ct)).Select(d => new { d.Item, votes = d.Votes.Select(v => new { annotator = v.Annotator, labels = v.Labels }) }))
+            .WithSummary("The review queue: items whose annotators disagree (Reviewer, Owner).");
         one.MapGet("/imports", (Guid datasetId, ClaimsPrincipal user, ImportService imports, CancellationToken ct) => imports.ListAsync(user, datasetId, ct));
         one.MapPost("/imports", async (Guid datasetId, HttpRequest request, ClaimsPrincipal user, ImportService imports, CancellationToken ct) =>
         {

@@ -50,6 +50,8 @@ internal sealed class ItemConfiguration : IEntityTypeConfiguration<Item>
         builder.HasIndex(i => new { i.DatasetId, i.Sequence });
         // The queue walks this index in order and stops at the first open items.
         builder.HasIndex(i => new { i.DatasetId, i.AnnotationCount, i.Sequence });
+        // Finding what one annotator holds must not scan the dataset.
+        builder.HasIndex(i => i.ReservedById);
         builder.HasOne<Dataset>().WithMany().HasForeignKey(i => i.DatasetId).OnDelete(DeleteBehavior.Cascade);
     }
 }

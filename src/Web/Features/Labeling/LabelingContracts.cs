@@ -7,3 +7,6 @@ public sealed record LabelingItem(ItemDto Item, IReadOnlyList<Guid> MyLabelIds, 
 
 /// <summary>The outcome of a submit: whether it was new or a change, and the item's settled labels.</summary>
 public sealed record SubmitResult(Guid ItemId, bool Changed, IReadOnlyList<string> FinalLabels, bool NeedsReview);
+
+/// <summary>An item whose annotators disagree, with what each of them said.</summary>
+public sealed record Disagreement(ItemDto Item, IReadOnlyList<(string Annotator, IReadOnlyList<string> Labels)> Votes);

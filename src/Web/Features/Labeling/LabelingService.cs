@@ -30,7 +30,7 @@ public sealed class LabelingService(
             && !db.Annotations.Any(a => a.ItemId == i.Id && a.UserId == userId)
             && (i.ReservedById == null || i.ReservedById == userId || i.ReservedUntil < now));
         // Annotators asking at the same instant see the same candidates; a few rounds sort the race out.
-        for (var round = 0; round < 4; round++)
+        for (var round = 0; round < 6; round++)
         {
             var candidates = await CandidatesAsync(open, order, datasetId, round, ct);
             if (candidates.Count == 0)
@@ -123,6 +123,22 @@ public sealed class LabelingService(
         await db.SaveChangesAsync(ct);
         await events.PublishAsync(new LabelsChanged(dataset.Id, caller.UserId()));
         return new SubmitResult(itemId, true, Names(dataset, labelIds), false);
+    }
+
+    /// <summary>The review queue: items whose annotators disagree, oldest first, with each annotator's labels.</summary>
+    public async Task<IReadOnlyList<Disagreement>> DisagreementsAsync(ClaimsPrincipal caller, Guid datasetId, int take, CancellationToken ct)
+    {
+        var (dataset, _) = await datasets.RequireAsync(caller, datasetId, a => a.CanReview, ct);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var items = await db.Items.AsNoTracking().Where(i => i.DatasetId == datasetId && i.NeedsReview)
+            .OrderBy(i => i.Sequence).Take(Math.Clamp(take, 1, 200)).ToListAsync(ct);
+        var ids = items.Select(i => i.Id).ToList();
+        var votes = await (from a in db.Annotations.AsNoTracking()
+                           join u in db.Users on a.UserId equals u.Id
+                           where ids.Contains(a.ItemId)
+                           select new { a.ItemId, u.Email, a.LabelIds }).ToListAsync(ct);
+        return [.. items.Select(i => new Disagreement(ToDto(dataset, i),
+            [.. votes.Where(v => v.ItemId == i.Id).Select(v => (v.Email ?? "?", Names(dataset, v.LabelIds)))]))];
     }
 
     public async Task<IReadOnlyList<LabelChangeDto>> HistoryAsync(ClaimsPrincipal caller, Guid itemId, CancellationToken ct)

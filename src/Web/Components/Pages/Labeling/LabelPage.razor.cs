@@ -35,6 +35,11 @@ public partial class LabelPage
     private List<BreadcrumbItem> _crumbs = [];
 
     [Parameter] public Guid DatasetId { get; set; }
+
+    /// <summary>Queue order after unlabeled-first: sequential (default), random, or leastconfident.</summary>
+    [SupplyParameterFromQuery(Name = "order")] public string? OrderName { get; set; }
+
+    private QueueOrder Order => Enum.TryParse<QueueOrder>(OrderName, ignoreCase: true, out var order) ? order : QueueOrder.Sequential;
     [CascadingParameter] private Task<AuthenticationState> AuthState { get; set; } = default!;
 
     protected override async Task OnInitializedAsync()
@@ -53,7 +58,7 @@ public partial class LabelPage
         _autoSubmit = _dataset.Task == LabelTask.SingleLabel;
         _crumbs = [new("Datasets", "/datasets"), new(_dataset.Name, $"/datasets/{DatasetId}"), new("Label", null, disabled: true)];
         _presence = await Presence.JoinAsync(DatasetId, _user.UserId(), _user.Identity?.Name ?? "someone");
-        _current = await Labeling.NextAsync(_user, DatasetId, QueueOrder.Sequential, [.. _skipped], _closing.Token);
+        _current = await Labeling.NextAsync(_user, DatasetId, Order, [.. _skipped], _closing.Token);
         Show(_current);
         _ = KeepAliveAsync();
     }
@@ -72,7 +77,7 @@ public partial class LabelPage
         {
             return;
         }
-        _prefetched = await Labeling.NextAsync(_user, DatasetId, QueueOrder.Sequential, [.. _skipped, _current.Item.Id], _closing.Token);
+        _prefetched = await Labeling.NextAsync(_user, DatasetId, Order, [.. _skipped, _current.Item.Id], _closing.Token);
         if (_prefetched is not null)
         {
             StateHasChanged();
@@ -116,7 +121,7 @@ public partial class LabelPage
     /// <summary>The prefetched item takes the screen at once; the one behind it is fetched after the render.</summary>
     private async Task AdvanceAsync()
     {
-        _current = _prefetched ?? await Labeling.NextAsync(_user, DatasetId, QueueOrder.Sequential, [.. _skipped], _closing.Token);
+        _current = _prefetched ?? await Labeling.NextAsync(_user, DatasetId, Order, [.. _skipped], _closing.Token);
         _prefetched = null;
         Show(_current);
     }

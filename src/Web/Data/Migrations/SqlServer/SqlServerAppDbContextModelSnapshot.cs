@@ -397,6 +397,8 @@ namespace TransferHub.Web.Data.Migrations.SqlServer
 
                     b.HasKey("Id");
 
+                    b.HasIndex("ReservedById");
+
                     b.HasIndex("DatasetId", "ContentHash")
                         .IsUnique();
 

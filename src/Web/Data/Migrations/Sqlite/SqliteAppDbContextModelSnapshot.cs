@@ -385,6 +385,8 @@ namespace TransferHub.Web.Data.Migrations.Sqlite
 
                     b.HasKey("Id");
 
+                    b.HasIndex("ReservedById");
+
                     b.HasIndex("DatasetId", "ContentHash")
                         .IsUnique();
 
