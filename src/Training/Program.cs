@@ -1,5 +1,15 @@
-// The engine (train, score, bench) and the remote worker arrive with the training-engine and
-// experiments issues; until then the CLI says so instead of pretending to train.
-Console.Error.WriteLine("TransferHub.Training: the training engine is not part of this build yet.");
-Console.Error.WriteLine("Commands planned: train, score, bench, worker.");
-return 2;
+using TransferHub.Training.Runtime;
+
+namespace TransferHub.Training;
+
+// An explicit, namespaced entry point: a top-level `Program` would clash with Web's in the test assembly.
+internal static class Program
+{
+    private static int Main(string[] args)
+    {
+        _ = args;
+        TorchRuntime.EnsureLoaded();
+        Console.WriteLine($"TransferHub.Training: torch loaded, device {TorchRuntime.ResolveDevice()}.");
+        return 0;
+    }
+}
