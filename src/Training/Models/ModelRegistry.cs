@@ -1,0 +1,20 @@
+namespace TransferHub.Training.Models;
+
+/// <summary>Architectures by name; callers seed torch before <see cref="Create"/> so init is reproducible.</summary>
+public static class ModelRegistry
+{
+    private static readonly Dictionary<string, Func<int, int, ClassifierModel>> Factories =
+        new(StringComparer.OrdinalIgnoreCase)
+        {
+            ["small-cnn"] = (classes, channels) => new SmallCnn(classes, channels),
+            ["small-cnn-16"] = (classes, channels) => new SmallCnn(classes, channels, width: 16),
+        };
+
+    public static IReadOnlyCollection<string> Names => Factories.Keys;
+
+    public static ClassifierModel Create(string name, int numClasses, int inChannels = 3) =>
+        Factories.TryGetValue(name, out var factory)
+            ? factory(numClasses, inChannels)
+            : throw new ArgumentException(
+                $"Unknown architecture '{name}'. Known: {string.Join(", ", Factories.Keys)}.", nameof(name));
+}
