@@ -8,6 +8,9 @@ public static class ModelRegistry
         {
             ["small-cnn"] = (classes, channels) => new SmallCnn(classes, channels),
             ["small-cnn-16"] = (classes, channels) => new SmallCnn(classes, channels, width: 16),
+            ["resnet18"] = (classes, channels) => ResNet.ResNet18(classes, channels),
+            ["resnet34"] = (classes, channels) => ResNet.ResNet34(classes, channels),
+            ["resnet50"] = (classes, channels) => ResNet.ResNet50(classes, channels),
         };
 
     public static IReadOnlyCollection<string> Names => Factories.Keys;
