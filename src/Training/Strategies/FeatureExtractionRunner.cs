@@ -40,7 +40,7 @@ internal sealed class FeatureExtractionRunner : IEpochRunner
 
         using var rawTrain = ExtractFeatures(model, data.Train.Inputs, device);
         mean = rawTrain.mean([0]);
-        std = rawTrain.std(0).clamp_min(1e-6);
+        std = rawTrain.std([0]).clamp_min(1e-6);
         train = new LabeledTensors(Standardise(rawTrain), data.Train.Labels.clone().to(device), data.NumClasses);
         using var rawVal = ExtractFeatures(model, data.Validation.Inputs, device);
         validation = new LabeledTensors(Standardise(rawVal), data.Validation.Labels.clone(), data.NumClasses);
