@@ -1,3 +1,4 @@
+using TransferHub.Training.Cli;
 using TransferHub.Training.Runtime;
 
 namespace TransferHub.Training;
@@ -7,9 +8,39 @@ internal static class Program
 {
     private static int Main(string[] args)
     {
-        _ = args;
-        TorchRuntime.EnsureLoaded();
-        Console.WriteLine($"TransferHub.Training: torch loaded, device {TorchRuntime.ResolveDevice()}.");
-        return 0;
+        using var cancel = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
+        try
+        {
+            var options = new CliArguments(args.Skip(1));
+            return args.FirstOrDefault() switch
+            {
+                "train" => TrainCommand.Run(options, cancel.Token),
+                "score" => ScoreCommand.Run(options),
+                "bench" => BenchCommand.Run(options, cancel.Token),
+                _ => Usage(),
+            };
+        }
+        catch (Exception ex) when (ex is CliException or TorchUnavailableException or Weights.WeightMismatchException
+                                       or InvalidDataException or FileNotFoundException or DirectoryNotFoundException
+                                       or FormatException or ArgumentException)
+        {
+            Console.Error.WriteLine($"error: {ex.Message}");
+            return 2;
+        }
+        catch (OperationCanceledException)
+        {
+            Console.Error.WriteLine("cancelled");
+            return 130;
+        }
+    }
+
+    private static int Usage()
+    {
+        Console.Error.WriteLine("TransferHub.Training <command> [options]\n");
+        Console.Error.WriteLine("  " + TrainCommand.Usage + "\n");
+        Console.Error.WriteLine("  " + ScoreCommand.Usage + "\n");
+        Console.Error.WriteLine("  " + BenchCommand.Usage);
+        return 2;
     }
 }

@@ -1,6 +1,9 @@
 namespace TransferHub.Training.Models;
 
-/// <summary>Architectures by name; callers seed torch before <see cref="Create"/> so init is reproducible.</summary>
+/// <summary>
+/// Architectures by name; callers seed torch before <see cref="Create"/> so init is reproducible.
+/// Image models take [N, C, H, W] floats; text models take [N, L] hashed token ids.
+/// </summary>
 public static class ModelRegistry
 {
     private static readonly Dictionary<string, Func<int, int, ClassifierModel>> Factories =
@@ -11,9 +14,12 @@ public static class ModelRegistry
             ["resnet18"] = (classes, channels) => ResNet.ResNet18(classes, channels),
             ["resnet34"] = (classes, channels) => ResNet.ResNet34(classes, channels),
             ["resnet50"] = (classes, channels) => ResNet.ResNet50(classes, channels),
+            ["text-bag"] = (classes, _) => new TextBagOfEmbeddings(classes),
         };
 
     public static IReadOnlyCollection<string> Names => Factories.Keys;
+
+    public static bool IsText(string name) => name.StartsWith("text-", StringComparison.OrdinalIgnoreCase);
 
     public static ClassifierModel Create(string name, int numClasses, int inChannels = 3) =>
         Factories.TryGetValue(name, out var factory)
