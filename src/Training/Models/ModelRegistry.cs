@@ -14,6 +14,7 @@ public static class ModelRegistry
             ["resnet18"] = (classes, channels) => ResNet.ResNet18(classes, channels),
             ["resnet34"] = (classes, channels) => ResNet.ResNet34(classes, channels),
             ["resnet50"] = (classes, channels) => ResNet.ResNet50(classes, channels),
+            ["mobilenet-v2"] = (classes, channels) => new MobileNetV2(classes, channels),
             ["text-bag"] = (classes, _) => new TextBagOfEmbeddings(classes),
         };
 

@@ -11,6 +11,7 @@ public sealed class ArchitectureRegistryTests
     [InlineData("resnet18", 1000, 11_689_512)]
     [InlineData("resnet34", 1000, 21_797_672)]
     [InlineData("resnet50", 1000, 25_557_032)]
+    [InlineData("mobilenet-v2", 1000, 3_504_872)]
     public void ParameterCountsMatchTorchvision(string name, int classes, long expected)
     {
         TorchRuntime.EnsureLoaded();
@@ -36,6 +37,27 @@ public sealed class ArchitectureRegistryTests
         names.ShouldContain("fc.bias");
         model.Blocks.Select(b => b.Name).ShouldBe(["stem", "layer1", "layer2", "layer3", "layer4"]);
         model.Blocks.Sum(b => b.Parameters().Sum(p => p.numel())).ShouldBe(11_181_642 - (512 * 10 + 10));
+    }
+
+    [Fact]
+    public void MobileNetV2UsesTorchvisionNamesAndRuns()
+    {
+        TorchRuntime.EnsureLoaded();
+        using var model = ModelRegistry.Create("mobilenet-v2", 5);
+        using var input = TorchSharp.torch.randn(2, 3, 32, 32);
+
+        var names = model.state_dict().Keys.ToHashSet();
+        using var output = model.forward(input);
+
+        names.Count.ShouldBe(314); // len(torchvision.models.mobilenet_v2().state_dict())
+        names.ShouldContain("features.0.0.weight");
+        names.ShouldContain("features.1.conv.0.0.weight");
+        names.ShouldContain("features.2.conv.1.1.running_mean");
+        names.ShouldContain("features.18.1.bias");
+        names.ShouldContain("classifier.1.weight");
+        output.shape.ShouldBe([2L, 5]);
+        model.Blocks.Count.ShouldBe(9);
+        model.Blocks.Sum(b => b.Parameters().Sum(p => p.numel())).ShouldBe(model.BackboneParameters().Sum(p => p.numel()));
     }
 
     [Fact]
