@@ -18,6 +18,7 @@ internal static class Program
                 "train" => TrainCommand.Run(options, cancel.Token),
                 "score" => ScoreCommand.Run(options),
                 "bench" => BenchCommand.Run(options, cancel.Token),
+                "verify" => VerifyCommand.Run(options),
                 _ => Usage(),
             };
         }
@@ -40,7 +41,8 @@ internal static class Program
         Console.Error.WriteLine("TransferHub.Training <command> [options]\n");
         Console.Error.WriteLine("  " + TrainCommand.Usage + "\n");
         Console.Error.WriteLine("  " + ScoreCommand.Usage + "\n");
-        Console.Error.WriteLine("  " + BenchCommand.Usage);
+        Console.Error.WriteLine("  " + BenchCommand.Usage + "\n");
+        Console.Error.WriteLine("  " + VerifyCommand.Usage);
         return 2;
     }
 }
