@@ -1,0 +1,34 @@
+namespace TransferHub.Shared.Training;
+
+/// <summary>Everything a worker needs to run one arm × seed × label fraction.</summary>
+/// <param name="Architecture">Registry name, e.g. <c>small-cnn</c>, <c>resnet18</c>.</param>
+/// <param name="Strategy">The transfer arm.</param>
+/// <param name="Seed">Seeds init, shuffling and augmentation; same seed on CPU gives the same metrics.</param>
+/// <param name="Epochs">Upper bound; early stopping may end sooner.</param>
+/// <param name="BatchSize">Mini-batch size.</param>
+/// <param name="LearningRate">Base learning rate of the backbone (of everything for the baseline).</param>
+/// <param name="HeadLearningRate">Learning rate of a new head; null means <paramref name="LearningRate"/>.</param>
+/// <param name="WeightDecay">AdamW weight decay.</param>
+/// <param name="WarmupEpochs">Linear warm-up before cosine decay.</param>
+/// <param name="Patience">Epochs without a better validation macro-F1 before stopping; 0 disables early stopping.</param>
+/// <param name="SourceWeights">Path of source weights (safetensors or checkpoint); null for the baseline.</param>
+/// <param name="Device">"auto", "cpu", "cuda", "cuda:N".</param>
+/// <param name="Augment">Random crop and horizontal flip on training images.</param>
+/// <param name="LayerDecay">Progressive unfreeze: each lower block's LR is this fraction of the one above.</param>
+/// <param name="BalanceClasses">Weight the loss by inverse class frequency.</param>
+public sealed record TrainingJobSpec(
+    string Architecture,
+    TrainingStrategy Strategy,
+    int Seed = 1,
+    int Epochs = 10,
+    int BatchSize = 32,
+    double LearningRate = 1e-3,
+    double? HeadLearningRate = null,
+    double WeightDecay = 1e-4,
+    int WarmupEpochs = 1,
+    int Patience = 5,
+    string? SourceWeights = null,
+    string Device = "auto",
+    bool Augment = false,
+    double LayerDecay = 0.5,
+    bool BalanceClasses = false);

@@ -1,0 +1,68 @@
+using System.Text;
+using System.Text.Json;
+using static TorchSharp.torch;
+
+namespace TransferHub.Training.Data;
+
+/// <summary>
+/// JSONL text classification (<c>{"text": "...", "label": "..."}</c> per line). Tokens are lower-cased words hashed
+/// into a fixed number of buckets (id 0 is padding), so no vocabulary file has to travel with the model.
+/// </summary>
+public static class JsonlText
+{
+    public const int DefaultBuckets = 1 << 15;
+
+    public static IReadOnlyList<string> ClassNames(string path) =>
+        ReadLines(path).Select(l => l.Label).Distinct().Order(StringComparer.Ordinal).ToList();
+
+    public static LabeledTensors Load(string path, IReadOnlyList<string>? classes = null, int maxTokens = 128, int buckets = DefaultBuckets)
+    {
+        var rows = ReadLines(path).ToList();
+        classes ??= rows.Select(r => r.Label).Distinct().Order(StringComparer.Ordinal).ToList();
+        var index = classes.Select((c, i) => (c, i)).ToDictionary(p => p.c, p => (long)p.i);
+        var ids = new long[rows.Count * maxTokens];
+        var labels = new long[rows.Count];
+        for (var r = 0; r < rows.Count; r++)
+        {
+            if (!index.TryGetValue(rows[r].Label, out labels[r]))
+                throw new InvalidDataException($"{path}: label '{rows[r].Label}' is not one of {string.Join(", ", classes)}.");
+            var tokens = Tokenise(rows[r].Text, buckets).Take(maxTokens).ToArray();
+            tokens.CopyTo(ids, r * maxTokens);
+        }
+        return new LabeledTensors(tensor(ids, [rows.Count, maxTokens]), tensor(labels), classes.Count);
+    }
+
+    public static IEnumerable<long> Tokenise(string text, int buckets)
+    {
+        var word = new StringBuilder();
+        foreach (var ch in text.Append(' '))
+        {
+            if (char.IsLetterOrDigit(ch)) { word.Append(char.ToLowerInvariant(ch)); continue; }
+            if (word.Length == 0) continue;
+            yield return 1 + (long)(Fnv1a(word.ToString()) % (uint)(buckets - 1));
+            word.Clear();
+        }
+    }
+
+    private static uint Fnv1a(string s)
+    {
+        var hash = 2166136261u;
+        foreach (var b in Encoding.UTF8.GetBytes(s)) hash = (hash ^ b) * 16777619u;
+        return hash;
+    }
+
+    private static IEnumerable<(string Text, string Label)> ReadLines(string path)
+    {
+        var number = 0;
+        foreach (var line in File.ReadLines(path))
+        {
+            number++;
+            if (string.IsNullOrWhiteSpace(line)) continue;
+            using var doc = JsonDocument.Parse(line);
+            var root = doc.RootElement;
+            if (!root.TryGetProperty("text", out var text) || !root.TryGetProperty("label", out var label))
+                throw new InvalidDataException($"{path}:{number}: expected an object with \"text\" and \"label\".");
+            yield return (text.GetString() ?? "", label.ValueKind == JsonValueKind.String ? label.GetString()! : label.GetRawText());
+        }
+    }
+}

@@ -1,0 +1,39 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace TransferHub.Training.Models;
+
+/// <summary>
+/// A classifier split the way transfer learning needs it: a backbone that maps inputs to a flat feature
+/// vector, a linear head, and the backbone's blocks bottom to top (for freezing and discriminative LRs).
+/// </summary>
+public abstract class ClassifierModel(string name) : nn.Module<Tensor, Tensor>(name)
+{
+    /// <summary>The state-dict prefix of the head ("fc" for torchvision ResNets).</summary>
+    public abstract string HeadName { get; }
+
+    public abstract Linear Head { get; }
+
+    public abstract int FeatureDim { get; }
+
+    public int NumClasses => (int)Head.out_features;
+
+    /// <summary>Backbone blocks bottom to top; the stem counts as the first block.</summary>
+    public abstract IReadOnlyList<ModelBlock> Blocks { get; }
+
+    /// <summary>Backbone forward: [N, ...] → [N, FeatureDim].</summary>
+    public abstract Tensor Features(Tensor input);
+
+    public override Tensor forward(Tensor input)
+    {
+        using var features = Features(input);
+        return Head.forward(features);
+    }
+
+    public bool IsHeadParameter(string parameterName) =>
+        parameterName.StartsWith(HeadName + ".", StringComparison.Ordinal);
+
+    public IEnumerable<Parameter> BackboneParameters() =>
+        named_parameters().Where(p => !IsHeadParameter(p.name)).Select(p => p.parameter);
+}

@@ -1,0 +1,69 @@
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace TransferHub.Training.Models;
+
+/// <summary>torchvision's BasicBlock (ResNet-18/34), same module names so state dicts map one to one.</summary>
+internal sealed class BasicBlock : nn.Module<Tensor, Tensor>
+{
+    public const int Expansion = 1;
+    private readonly Conv2d conv1;
+    private readonly BatchNorm2d bn1;
+    private readonly Conv2d conv2;
+    private readonly BatchNorm2d bn2;
+    private readonly Sequential? downsample;
+
+    public BasicBlock(long inPlanes, long planes, long stride, Sequential? downsample) : base(nameof(BasicBlock))
+    {
+        conv1 = nn.Conv2d(inPlanes, planes, 3, stride: stride, padding: 1, bias: false);
+        bn1 = nn.BatchNorm2d(planes);
+        conv2 = nn.Conv2d(planes, planes, 3, padding: 1, bias: false);
+        bn2 = nn.BatchNorm2d(planes);
+        this.downsample = downsample;
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor input)
+    {
+        using var scope = NewDisposeScope();
+        var x = nn.functional.relu(bn1.forward(conv1.forward(input)), inplace: true);
+        x = bn2.forward(conv2.forward(x));
+        var identity = downsample is null ? input : downsample.forward(input);
+        return nn.functional.relu(x.add_(identity), inplace: true).MoveToOuterDisposeScope();
+    }
+}
+
+/// <summary>torchvision's Bottleneck (ResNet-50+, stride on the 3×3 conv as in torchvision v1.5).</summary>
+internal sealed class Bottleneck : nn.Module<Tensor, Tensor>
+{
+    public const int Expansion = 4;
+    private readonly Conv2d conv1;
+    private readonly BatchNorm2d bn1;
+    private readonly Conv2d conv2;
+    private readonly BatchNorm2d bn2;
+    private readonly Conv2d conv3;
+    private readonly BatchNorm2d bn3;
+    private readonly Sequential? downsample;
+
+    public Bottleneck(long inPlanes, long planes, long stride, Sequential? downsample) : base(nameof(Bottleneck))
+    {
+        conv1 = nn.Conv2d(inPlanes, planes, 1, bias: false);
+        bn1 = nn.BatchNorm2d(planes);
+        conv2 = nn.Conv2d(planes, planes, 3, stride: stride, padding: 1, bias: false);
+        bn2 = nn.BatchNorm2d(planes);
+        conv3 = nn.Conv2d(planes, planes * Expansion, 1, bias: false);
+        bn3 = nn.BatchNorm2d(planes * Expansion);
+        this.downsample = downsample;
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor input)
+    {
+        using var scope = NewDisposeScope();
+        var x = nn.functional.relu(bn1.forward(conv1.forward(input)), inplace: true);
+        x = nn.functional.relu(bn2.forward(conv2.forward(x)), inplace: true);
+        x = bn3.forward(conv3.forward(x));
+        var identity = downsample is null ? input : downsample.forward(input);
+        return nn.functional.relu(x.add_(identity), inplace: true).MoveToOuterDisposeScope();
+    }
+}

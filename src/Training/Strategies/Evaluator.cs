@@ -1,0 +1,32 @@
+using TransferHub.Shared.Training;
+using TransferHub.Training.Data;
+using TransferHub.Training.Metrics;
+using static TorchSharp.torch;
+
+namespace TransferHub.Training.Strategies;
+
+/// <summary>Runs a forward function over a split without gradients and computes the metrics.</summary>
+public static class Evaluator
+{
+    public static ClassificationMetrics Evaluate(Func<Tensor, Tensor> forward, LabeledTensors data, Device device, int batchSize = 256)
+    {
+        var n = data.Count;
+        var probabilities = new float[n * data.NumClasses];
+        var lossSum = 0.0;
+        using (no_grad())
+        {
+            for (long start = 0; start < n; start += batchSize)
+            {
+                using var scope = NewDisposeScope();
+                var length = Math.Min(batchSize, n - start);
+                var x = data.Inputs.narrow(0, start, length).to(device);
+                var y = data.Labels.narrow(0, start, length).to(device);
+                var logProbs = nn.functional.log_softmax(forward(x), 1);
+                lossSum += nn.functional.nll_loss(logProbs, y, reduction: nn.Reduction.Sum).item<float>();
+                logProbs.exp().cpu().data<float>().CopyTo(probabilities, (int)(start * data.NumClasses));
+            }
+        }
+        var labels = data.Labels.data<long>().ToArray();
+        return MetricsCalculator.Compute(labels, probabilities, data.NumClasses, n == 0 ? 0 : lossSum / n);
+    }
+}

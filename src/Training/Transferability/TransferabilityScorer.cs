@@ -1,0 +1,27 @@
+using TransferHub.Training.Data;
+using TransferHub.Training.Models;
+using TransferHub.Training.Strategies;
+using static TorchSharp.torch;
+
+namespace TransferHub.Training.Transferability;
+
+/// <summary>LogME and LEEP scores of a source model for a target training set, computed in one forward pass.</summary>
+public sealed record TransferabilityScores(double LogMe, double Leep);
+
+/// <summary>Runs the source model (with its own head) over the target inputs and scores it.</summary>
+public static class TransferabilityScorer
+{
+    public static TransferabilityScores Score(ClassifierModel source, LabeledTensors target, Device device)
+    {
+        using var features = FeatureExtractionRunner.ExtractFeatures(source, target.Inputs, device).cpu();
+        var labels = target.Labels.data<long>().ToArray();
+        float[] probabilities;
+        using (no_grad())
+        using (var logits = source.Head.forward(features.to(device)))
+        using (var softmax = logits.softmax(1).cpu())
+            probabilities = softmax.data<float>().ToArray();
+        return new TransferabilityScores(
+            LogMe.Score(features, labels, target.NumClasses),
+            Leep.Score(probabilities, labels, target.NumClasses));
+    }
+}

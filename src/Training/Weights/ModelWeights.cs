@@ -1,0 +1,52 @@
+using TransferHub.Training.Models;
+using static TorchSharp.torch;
+
+namespace TransferHub.Training.Weights;
+
+/// <summary>Model import/export in safetensors with torchvision names (our modules use them as they are).</summary>
+public static class ModelWeights
+{
+    public const string ArchitectureKey = "architecture";
+    public const string NumClassesKey = "num_classes";
+
+    /// <summary>Writes the full state dict (parameters and BatchNorm buffers) with the architecture in the metadata.</summary>
+    public static void Export(ClassifierModel model, string architecture, string path, IReadOnlyDictionary<string, string>? extraMetadata = null)
+    {
+        var metadata = new Dictionary<string, string>
+        {
+            ["format"] = "pt",
+            [ArchitectureKey] = architecture,
+            [NumClassesKey] = model.NumClasses.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+        foreach (var (k, v) in extraMetadata ?? new Dictionary<string, string>()) metadata[k] = v;
+        SafeTensors.Write(path, model.state_dict(), metadata);
+    }
+
+    /// <summary>Reads a safetensors file, strips wrapper prefixes ("module." from DataParallel, "model.").</summary>
+    public static Dictionary<string, Tensor> Read(string path, IDictionary<string, string>? metadata = null)
+    {
+        var raw = SafeTensors.Read(path, metadata);
+        return raw.ToDictionary(kv => NormaliseName(kv.Key), kv => kv.Value);
+    }
+
+    /// <summary>Loads a file into a model: all tensors (resume/serve) or the backbone only (transfer to a new head).</summary>
+    public static IReadOnlyList<string> Import(ClassifierModel model, string path, bool includeHead)
+    {
+        var weights = Read(path);
+        try
+        {
+            return WeightLoader.LoadInto(model, weights, includeHead);
+        }
+        finally
+        {
+            foreach (var t in weights.Values) t.Dispose();
+        }
+    }
+
+    public static string NormaliseName(string name)
+    {
+        foreach (var prefix in (ReadOnlySpan<string>)["module.", "model."])
+            if (name.StartsWith(prefix, StringComparison.Ordinal)) return name[prefix.Length..];
+        return name;
+    }
+}

@@ -1,0 +1,165 @@
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using static TorchSharp.torch;
+
+namespace TransferHub.Training.Weights;
+
+/// <summary>
+/// The safetensors format: an 8-byte little-endian header length N, N bytes of JSON
+/// (<c>{"name": {"dtype": "F32", "shape": [..], "data_offsets": [begin, end]}, "__metadata__": {..}}</c>, offsets
+/// relative to the data area), then the raw little-endian tensor bytes. F16 and BF16 are widened to F32 on read.
+/// </summary>
+public static class SafeTensors
+{
+    private const long MaxHeaderBytes = 100 * 1024 * 1024;
+
+    public static Dictionary<string, Tensor> Read(string path, IDictionary<string, string>? metadata = null)
+    {
+        using var stream = File.OpenRead(path);
+        return Read(stream, metadata);
+    }
+
+    public static Dictionary<string, Tensor> Read(Stream stream, IDictionary<string, string>? metadata = null)
+    {
+        if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("safetensors reading assumes a little-endian CPU.");
+        Span<byte> prefix = stackalloc byte[8];
+        stream.ReadExactly(prefix);
+        var headerLength = BinaryPrimitives.ReadUInt64LittleEndian(prefix);
+        if (headerLength == 0 || headerLength > MaxHeaderBytes || (stream.CanSeek && (long)headerLength > stream.Length - 8))
+            throw new InvalidDataException($"Not a safetensors file: header length {headerLength} is out of range.");
+        var headerBytes = new byte[headerLength];
+        stream.ReadExactly(headerBytes);
+        using var data = new MemoryStream();
+        stream.CopyTo(data);
+        var buffer = data.GetBuffer().AsSpan(0, (int)data.Length);
+
+        using var header = JsonDocument.Parse(headerBytes);
+        var result = new Dictionary<string, Tensor>();
+        try
+        {
+            foreach (var entry in header.RootElement.EnumerateObject())
+            {
+                if (entry.Name == "__metadata__")
+                {
+                    if (metadata is not null)
+                        foreach (var m in entry.Value.EnumerateObject()) metadata[m.Name] = m.Value.GetString() ?? "";
+                    continue;
+                }
+                result[entry.Name] = ReadTensor(entry.Name, entry.Value, buffer);
+            }
+        }
+        catch
+        {
+            foreach (var t in result.Values) t.Dispose();
+            throw;
+        }
+        return result;
+    }
+
+    public static void Write(string path, IEnumerable<KeyValuePair<string, Tensor>> tensors, IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        var header = new JsonObject();
+        if (metadata is { Count: > 0 })
+            header["__metadata__"] = new JsonObject(metadata.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)JsonValue.Create(kv.Value))));
+        var blobs = new List<byte[]>();
+        long offset = 0;
+        foreach (var (name, tensor) in tensors)
+        {
+            var (dtype, bytes) = ToBytes(tensor);
+            header[name] = new JsonObject
+            {
+                ["dtype"] = dtype,
+                ["shape"] = new JsonArray(tensor.shape.Select(d => (JsonNode?)JsonValue.Create(d)).ToArray()),
+                ["data_offsets"] = new JsonArray(offset, offset + bytes.Length),
+            };
+            blobs.Add(bytes);
+            offset += bytes.Length;
+        }
+
+        var json = Encoding.UTF8.GetBytes(header.ToJsonString());
+        var padded = (json.Length + 7) / 8 * 8; // the data area starts 8-byte aligned; the spec pads with spaces
+        using var file = File.Create(path);
+        Span<byte> prefix = stackalloc byte[8];
+        BinaryPrimitives.WriteUInt64LittleEndian(prefix, (ulong)padded);
+        file.Write(prefix);
+        file.Write(json);
+        for (var i = json.Length; i < padded; i++) file.WriteByte((byte)' ');
+        foreach (var blob in blobs) file.Write(blob);
+    }
+
+    private static Tensor ReadTensor(string name, JsonElement info, ReadOnlySpan<byte> data)
+    {
+        var dtype = info.GetProperty("dtype").GetString();
+        var shape = info.GetProperty("shape").EnumerateArray().Select(d => d.GetInt64()).ToArray();
+        var offsets = info.GetProperty("data_offsets").EnumerateArray().Select(d => d.GetInt64()).ToArray();
+        var elements = shape.Aggregate(1L, (a, b) => a * b);
+        var width = dtype switch
+        {
+            "F64" or "I64" => 8,
+            "F32" or "I32" => 4,
+            "F16" or "BF16" or "I16" => 2,
+            "U8" or "I8" or "BOOL" => 1,
+            _ => throw new InvalidDataException($"Tensor '{name}': dtype '{dtype}' is not supported."),
+        };
+        if (offsets.Length != 2 || offsets[0] < 0 || offsets[1] > data.Length || offsets[1] - offsets[0] != elements * width)
+            throw new InvalidDataException(
+                $"Tensor '{name}': data_offsets [{string.Join(", ", offsets)}] do not match {dtype} shape [{string.Join(", ", shape)}] in a {data.Length}-byte data area.");
+        var bytes = data.Slice((int)offsets[0], (int)(offsets[1] - offsets[0]));
+        return dtype switch
+        {
+            "F32" => tensor(MemoryMarshal.Cast<byte, float>(bytes).ToArray(), shape),
+            "F64" => tensor(MemoryMarshal.Cast<byte, double>(bytes).ToArray(), shape),
+            "F16" => tensor(Widen(MemoryMarshal.Cast<byte, Half>(bytes)), shape),
+            "BF16" => tensor(WidenBFloat16(MemoryMarshal.Cast<byte, ushort>(bytes)), shape),
+            "I64" => tensor(MemoryMarshal.Cast<byte, long>(bytes).ToArray(), shape),
+            "I32" => tensor(MemoryMarshal.Cast<byte, int>(bytes).ToArray(), shape),
+            "I16" => tensor(MemoryMarshal.Cast<byte, short>(bytes).ToArray(), shape),
+            "U8" => tensor(bytes.ToArray(), shape),
+            "I8" => tensor(MemoryMarshal.Cast<byte, sbyte>(bytes).ToArray(), shape),
+            _ => tensor(bytes.ToArray().Select(b => b != 0).ToArray(), shape), // BOOL
+        };
+    }
+
+    private static float[] Widen(ReadOnlySpan<Half> values)
+    {
+        var result = new float[values.Length];
+        for (var i = 0; i < values.Length; i++) result[i] = (float)values[i];
+        return result;
+    }
+
+    private static float[] WidenBFloat16(ReadOnlySpan<ushort> values)
+    {
+        var result = new float[values.Length];
+        for (var i = 0; i < values.Length; i++) result[i] = BitConverter.Int32BitsToSingle(values[i] << 16);
+        return result;
+    }
+
+    private static (string DType, byte[] Bytes) ToBytes(Tensor source)
+    {
+        using var t = source.detach().cpu().contiguous();
+        switch (t.dtype)
+        {
+            case ScalarType.Float32: return ("F32", MemoryMarshal.AsBytes(t.data<float>().ToArray().AsSpan()).ToArray());
+            case ScalarType.Float64: return ("F64", MemoryMarshal.AsBytes(t.data<double>().ToArray().AsSpan()).ToArray());
+            case ScalarType.Int64: return ("I64", MemoryMarshal.AsBytes(t.data<long>().ToArray().AsSpan()).ToArray());
+            case ScalarType.Int32: return ("I32", MemoryMarshal.AsBytes(t.data<int>().ToArray().AsSpan()).ToArray());
+            case ScalarType.Float16:
+            {
+                using var wide = t.to(ScalarType.Float32);
+                var halves = wide.data<float>().ToArray().Select(f => (Half)f).ToArray();
+                return ("F16", MemoryMarshal.AsBytes(halves.AsSpan()).ToArray());
+            }
+            case ScalarType.BFloat16:
+            {
+                // bf16 → f32 is exact, so the upper 16 bits of the widened value are the original bits.
+                using var wide = t.to(ScalarType.Float32);
+                var bits = wide.data<float>().ToArray().Select(f => (ushort)(BitConverter.SingleToInt32Bits(f) >>> 16)).ToArray();
+                return ("BF16", MemoryMarshal.AsBytes(bits.AsSpan()).ToArray());
+            }
+            default: throw new NotSupportedException($"Cannot write dtype {t.dtype} to safetensors.");
+        }
+    }
+}

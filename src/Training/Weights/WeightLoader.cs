@@ -1,0 +1,36 @@
+using TransferHub.Training.Models;
+using static TorchSharp.torch;
+
+namespace TransferHub.Training.Weights;
+
+/// <summary>Copies named tensors into a model (backbone only for transfer), converting dtype, checking every shape.</summary>
+public static class WeightLoader
+{
+    /// <returns>Names present in <paramref name="weights"/> that the model did not use.</returns>
+    /// <exception cref="WeightMismatchException">Shapes differ or required tensors are missing; lists them all.</exception>
+    public static IReadOnlyList<string> LoadInto(ClassifierModel model, IReadOnlyDictionary<string, Tensor> weights, bool includeHead)
+    {
+        var target = model.state_dict()
+            .Where(kv => includeHead || !model.IsHeadParameter(kv.Key))
+            .ToDictionary(kv => kv.Key, kv => kv.Value);
+
+        var mismatched = target
+            .Where(kv => weights.TryGetValue(kv.Key, out var w) && !w.shape.SequenceEqual(kv.Value.shape))
+            .Select(kv => $"{kv.Key}: model [{string.Join(", ", kv.Value.shape)}] vs file [{string.Join(", ", weights[kv.Key].shape)}]")
+            .ToList();
+        // num_batches_tracked only drives BatchNorm's momentum=None mode; files often omit it.
+        var missing = target.Keys
+            .Where(k => !weights.ContainsKey(k) && !k.EndsWith("num_batches_tracked", StringComparison.Ordinal))
+            .ToList();
+        if (mismatched.Count > 0 || missing.Count > 0)
+            throw new WeightMismatchException(mismatched, missing);
+
+        using (no_grad())
+        {
+            foreach (var (name, tensor) in target)
+                if (weights.TryGetValue(name, out var source))
+                    tensor.copy_(source.to(tensor.dtype, tensor.device));
+        }
+        return weights.Keys.Where(k => !target.ContainsKey(k)).ToList();
+    }
+}

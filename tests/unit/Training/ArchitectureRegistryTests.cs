@@ -1,0 +1,70 @@
+using TransferHub.Training.Models;
+using TransferHub.Training.Runtime;
+
+namespace TransferHub.Tests.Unit.Training;
+
+[Collection(TorchCollection.Name)]
+public sealed class ArchitectureRegistryTests
+{
+    [Theory]
+    [InlineData("resnet18", 10, 11_181_642)]
+    [InlineData("resnet18", 1000, 11_689_512)]
+    [InlineData("resnet34", 1000, 21_797_672)]
+    [InlineData("resnet50", 1000, 25_557_032)]
+    [InlineData("mobilenet-v2", 1000, 3_504_872)]
+    public void ParameterCountsMatchTorchvision(string name, int classes, long expected)
+    {
+        TorchRuntime.EnsureLoaded();
+        using var model = ModelRegistry.Create(name, classes);
+
+        model.parameters().Sum(p => p.numel()).ShouldBe(expected);
+    }
+
+    [Fact]
+    public void ResNetUsesTorchvisionStateDictNames()
+    {
+        TorchRuntime.EnsureLoaded();
+        using var model = ModelRegistry.Create("resnet18", 10);
+
+        var names = model.state_dict().Keys.ToHashSet();
+
+        names.Count.ShouldBe(122); // len(torchvision.models.resnet18().state_dict())
+        names.ShouldContain("conv1.weight");
+        names.ShouldContain("bn1.running_var");
+        names.ShouldContain("layer1.0.conv1.weight");
+        names.ShouldContain("layer2.0.downsample.0.weight");
+        names.ShouldContain("layer4.1.bn2.num_batches_tracked");
+        names.ShouldContain("fc.bias");
+        model.Blocks.Select(b => b.Name).ShouldBe(["stem", "layer1", "layer2", "layer3", "layer4"]);
+        model.Blocks.Sum(b => b.Parameters().Sum(p => p.numel())).ShouldBe(11_181_642 - (512 * 10 + 10));
+    }
+
+    [Fact]
+    public void MobileNetV2UsesTorchvisionNamesAndRuns()
+    {
+        TorchRuntime.EnsureLoaded();
+        using var model = ModelRegistry.Create("mobilenet-v2", 5);
+        using var input = TorchSharp.torch.randn(2, 3, 32, 32);
+
+        var names = model.state_dict().Keys.ToHashSet();
+        using var output = model.forward(input);
+
+        names.Count.ShouldBe(314); // len(torchvision.models.mobilenet_v2().state_dict())
+        names.ShouldContain("features.0.0.weight");
+        names.ShouldContain("features.1.conv.0.0.weight");
+        names.ShouldContain("features.2.conv.1.1.running_mean");
+        names.ShouldContain("features.18.1.bias");
+        names.ShouldContain("classifier.1.weight");
+        output.shape.ShouldBe([2L, 5]);
+        model.Blocks.Count.ShouldBe(9);
+        model.Blocks.Sum(b => b.Parameters().Sum(p => p.numel())).ShouldBe(model.BackboneParameters().Sum(p => p.numel()));
+    }
+
+    [Fact]
+    public void UnknownArchitectureNamesTheKnownOnes()
+    {
+        var error = Should.Throw<ArgumentException>(() => ModelRegistry.Create("vgg19", 10));
+
+        error.Message.ShouldContain("resnet18");
+    }
+}

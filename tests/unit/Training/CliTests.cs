@@ -1,0 +1,44 @@
+using System.Text.Json;
+using TransferHub.Training.Cli;
+using TransferHub.Training.Weights;
+
+namespace TransferHub.Tests.Unit.Training;
+
+[Collection(TorchCollection.Name)]
+public sealed class CliTests : IDisposable
+{
+    private readonly string folder = Directory.CreateTempSubdirectory("th-cli-").FullName;
+
+    [Fact]
+    public void TrainWritesMetricsModelAndSummaryAndScoreRanksSources()
+    {
+        var source = Path.Combine(folder, "source");
+        var target = Path.Combine(folder, "target");
+
+        Train(source, "--data", "synthetic:shapes:600", "--arch", "small-cnn", "--epochs", "3", "--lr", "3e-3", "--image-size", "16");
+        Train(target, "--data", "synthetic:shapes:200", "--arch", "small-cnn", "--strategy", "fine-tune",
+            "--weights", Path.Combine(source, "model.safetensors"), "--epochs", "2", "--image-size", "16", "--seed", "2");
+
+        File.ReadAllLines(Path.Combine(source, "metrics.jsonl")).Length.ShouldBe(3);
+        using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(target, "summary.json")));
+        summary.RootElement.GetProperty("result").GetProperty("spec").GetProperty("strategy").GetString().ShouldBe("fine-tune");
+        var metadata = new Dictionary<string, string>();
+        foreach (var t in ModelWeights.Read(Path.Combine(target, "model.safetensors"), metadata).Values) t.Dispose();
+        metadata[ModelWeights.ArchitectureKey].ShouldBe("small-cnn");
+        metadata[ModelWeights.NumClassesKey].ShouldBe("8");
+    }
+
+    [Fact]
+    public void UnknownOptionsAndMissingWeightsAreErrors()
+    {
+        Should.Throw<CliException>(() => TrainCommand.Run(new CliArguments(["--data", "synthetic:shapes", "--out", folder, "--epocs", "3"]), default))
+            .Message.ShouldContain("--epocs");
+        Should.Throw<CliException>(() => TrainCommand.Run(new CliArguments(["--data", "synthetic:shapes", "--out", folder, "--strategy", "fine-tune"]), default))
+            .Message.ShouldContain("--weights");
+    }
+
+    public void Dispose() => Directory.Delete(folder, recursive: true);
+
+    private static void Train(string outDir, params string[] args) =>
+        TrainCommand.Run(new CliArguments([.. args, "--out", outDir]), default).ShouldBe(0);
+}

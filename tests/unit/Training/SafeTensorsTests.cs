@@ -1,0 +1,89 @@
+using System.Text;
+using TransferHub.Training.Models;
+using TransferHub.Training.Runtime;
+using TransferHub.Training.Weights;
+using static TorchSharp.torch;
+
+namespace TransferHub.Tests.Unit.Training;
+
+[Collection(TorchCollection.Name)]
+public sealed class SafeTensorsTests : IDisposable
+{
+    private readonly string folder = Directory.CreateTempSubdirectory("th-safetensors-").FullName;
+
+    public SafeTensorsTests() => TorchRuntime.EnsureLoaded();
+
+    [Theory]
+    [InlineData("small-cnn")]
+    [InlineData("resnet18")]
+    public void ExportThenImportGivesIdenticalOutputs(string architecture)
+    {
+        var path = Path.Combine(folder, "model.safetensors");
+        manual_seed(1);
+        using var original = ModelRegistry.Create(architecture, 10);
+        using (no_grad())
+            foreach (var (name, buffer) in original.named_buffers().Where(b => b.name.EndsWith("running_mean")))
+                buffer.normal_(); // non-trivial BatchNorm statistics must travel too
+        ModelWeights.Export(original, architecture, path);
+        manual_seed(2);
+        using var restored = ModelRegistry.Create(architecture, 10);
+        using var input = randn(4, 3, 32, 32);
+        original.eval();
+        restored.eval();
+
+        ModelWeights.Import(restored, path, includeHead: true).ShouldBeEmpty();
+
+        using var expected = original.forward(input);
+        using var actual = restored.forward(input);
+        (actual - expected).abs().max().item<float>().ShouldBe(0f);
+    }
+
+    [Fact]
+    public void ReadsHalfAndBFloat16AndMetadata()
+    {
+        var path = Path.Combine(folder, "mixed.safetensors");
+        using var values = tensor(new[] { 1.5f, -2.25f, 3.0e-3f, 65504f });
+        using var half = values.to(ScalarType.Float16);
+        using var bf16 = values.to(ScalarType.BFloat16);
+        using var counts = tensor(new long[] { 7, 9 });
+        SafeTensors.Write(path, [new("h", half), new("b", bf16), new("i", counts)], new Dictionary<string, string> { ["note"] = "x" });
+        var metadata = new Dictionary<string, string>();
+
+        var read = SafeTensors.Read(path, metadata);
+
+        read["h"].dtype.ShouldBe(ScalarType.Float32);
+        read["h"].data<float>().ToArray().ShouldBe(half.to(ScalarType.Float32).data<float>().ToArray());
+        read["b"].data<float>().ToArray().ShouldBe(bf16.to(ScalarType.Float32).data<float>().ToArray());
+        read["i"].data<long>().ToArray().ShouldBe([7L, 9L]);
+        metadata["note"].ShouldBe("x");
+        // The JSON header is padded so the data area starts 8-byte aligned.
+        BitConverter.ToUInt64(File.ReadAllBytes(path), 0).ShouldBe(BitConverter.ToUInt64(File.ReadAllBytes(path), 0) / 8 * 8);
+    }
+
+    [Fact]
+    public void MismatchedShapesAreAllListed()
+    {
+        var path = Path.Combine(folder, "ten-classes.safetensors");
+        using (var source = ModelRegistry.Create("resnet18", 10)) ModelWeights.Export(source, "resnet18", path);
+        using var target = ModelRegistry.Create("resnet18", 5);
+
+        var error = Should.Throw<WeightMismatchException>(() => ModelWeights.Import(target, path, includeHead: true));
+
+        error.MismatchedShapes.Count.ShouldBe(2);
+        error.Message.ShouldContain("fc.weight: model [5, 512] vs file [10, 512]");
+        error.Message.ShouldContain("fc.bias");
+        ModelWeights.Import(target, path, includeHead: false).ShouldBe(["fc.weight", "fc.bias"], ignoreOrder: true);
+    }
+
+    [Fact]
+    public void RejectsAHeaderThatDoesNotFit()
+    {
+        var path = Path.Combine(folder, "broken.safetensors");
+        var json = Encoding.UTF8.GetBytes("{\"w\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[0,8]}}");
+        File.WriteAllBytes(path, [.. BitConverter.GetBytes((ulong)json.Length), .. json, .. new byte[8]]);
+
+        Should.Throw<InvalidDataException>(() => SafeTensors.Read(path)).Message.ShouldContain("'w'");
+    }
+
+    public void Dispose() => Directory.Delete(folder, recursive: true);
+}
