@@ -48,6 +48,8 @@ public static class DatasetEndpoints
         one.MapGet("/disagreements", async (Guid datasetId, int? take, ClaimsPrincipal user, LabelingService labeling, CancellationToken ct) =>
             (await labeling.DisagreementsAsync(user, datasetId, take ?? 50, ct)).Select(d => new { d.Item, votes = d.Votes.Select(v => new { annotator = v.Annotator, labels = v.Labels }) }))
             .WithSummary("The review queue: items whose annotators disagree (Reviewer, Owner).");
+        one.MapGet("/activity", (Guid datasetId, int? take, ClaimsPrincipal user, LabelingService labeling, CancellationToken ct) =>
+            labeling.ActivityAsync(user, datasetId, take ?? 20, ct)).WithSummary("Latest label changes, newest first.");
         one.MapGet("/imports", (Guid datasetId, ClaimsPrincipal user, ImportService imports, CancellationToken ct) => imports.ListAsync(user, datasetId, ct));
         one.MapPost("/imports", async (Guid datasetId, HttpRequest request, ClaimsPrincipal user, ImportService imports, CancellationToken ct) =>
         {

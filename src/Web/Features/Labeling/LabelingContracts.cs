@@ -10,3 +10,6 @@ public sealed record SubmitResult(Guid ItemId, bool Changed, IReadOnlyList<strin
 
 /// <summary>An item whose annotators disagree, with what each of them said.</summary>
 public sealed record Disagreement(ItemDto Item, IReadOnlyList<(string Annotator, IReadOnlyList<string> Labels)> Votes);
+
+/// <summary>One recent change in a dataset, for the activity feed.</summary>
+public sealed record ActivityEntry(string Who, string What, DateTimeOffset At);

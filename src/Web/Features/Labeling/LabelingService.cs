@@ -125,6 +125,35 @@ public sealed class LabelingService(
         return new SubmitResult(itemId, true, Names(dataset, labelIds), false);
     }
 
+    /// <summary>The latest label changes in a dataset, newest first: who labeled, changed, undid or settled what.</summary>
+    public async Task<IReadOnlyList<ActivityEntry>> ActivityAsync(ClaimsPrincipal caller, Guid datasetId, int take, CancellationToken ct)
+    {
+        var (dataset, _) = await datasets.RequireAsync(caller, datasetId, a => a.CanRead, ct);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var rows = await (from c in db.LabelChanges.AsNoTracking()
+                          join i in db.Items on c.ItemId equals i.Id
+                          join u in db.Users on c.UserId equals u.Id into users
+                          from u in users.DefaultIfEmpty()
+                          where i.DatasetId == datasetId
+                          orderby c.At descending, c.Id descending
+                          select new { c.At, c.Kind, c.FromLabelIds, c.ToLabelIds, Email = u != null ? u.Email : null, i.FileName, i.Text })
+            .Take(Math.Clamp(take, 1, 100)).ToListAsync(ct);
+        return [.. rows.Select(r =>
+        {
+            var item = r.FileName ?? (r.Text is { Length: > 40 } t ? t[..40] + "…" : r.Text) ?? "an item";
+            var to = string.Join(", ", Names(dataset, r.ToLabelIds));
+            var what = r.Kind switch
+            {
+                "import" => $"imported {item} as {to}",
+                "review" => $"settled {item} as {to}",
+                "undo" => $"undid a label on {item}",
+                _ when r.FromLabelIds.Length == 0 => $"labeled {item} {to}",
+                _ => $"changed {item} from {string.Join(", ", Names(dataset, r.FromLabelIds))} to {to}",
+            };
+            return new ActivityEntry(r.Email ?? "someone", what, r.At);
+        })];
+    }
+
     /// <summary>The review queue: items whose annotators disagree, oldest first, with each annotator's labels.</summary>
     public async Task<IReadOnlyList<Disagreement>> DisagreementsAsync(ClaimsPrincipal caller, Guid datasetId, int take, CancellationToken ct)
     {

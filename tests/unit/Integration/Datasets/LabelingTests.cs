@@ -121,6 +121,8 @@ public sealed class LabelingTests(TransferHubFactory factory) : IClassFixture<Tr
         var undone = await Labeling.UndoAsync(a, item.Id, CancellationToken.None);
 
         undone.FinalLabels.ShouldBe(["yes"]);
+        var activity = await s.LabelerB.GetFromJsonAsync<List<ActivityEntry>>($"/api/datasets/{dataset.Id}/activity", Json.Options);
+        activity!.Select(a => a.What).ShouldBe(["undid a label on item number 0", "changed item number 0 from yes to no", "labeled item number 0 yes"]);
         var history = await s.Scientist.GetFromJsonAsync<List<LabelChangeDto>>($"/api/items/{item.Id}/history", Json.Options);
         history!.Select(h => (string.Join(',', h.From), string.Join(',', h.To))).ShouldBe([("", "yes"), ("yes", "no"), ("no", "yes")]);
         history!.ShouldAllBe(h => h.UserEmail!.StartsWith("la-"));
