@@ -35,6 +35,8 @@ builder.Services.AddSingleton<UserService>();
 builder.Services.AddSingleton<ProjectService>();
 builder.Services.AddSingleton<NotificationService>();
 builder.Services.AddDatasets(dataRoot);
+builder.Services.AddOptions<TransferHub.Web.Features.Experiments.JobQueueOptions>().BindConfiguration(TransferHub.Web.Features.Experiments.JobQueueOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+builder.Services.AddSingleton<TransferHub.Web.Features.Experiments.JobQueue>();
 builder.Services.AddRazorComponents().AddInteractiveServerComponents();
 builder.Services.AddSignalR(o => Microsoft.AspNetCore.SignalR.HubOptionsExtensions.AddFilter<AppExceptionHubFilter>(o));
 builder.Services.AddMudServices();

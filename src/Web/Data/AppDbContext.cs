@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using TransferHub.Web.Features.Datasets;
+using TransferHub.Web.Features.Experiments;
 using TransferHub.Web.Features.Identity;
 using TransferHub.Web.Features.Notifications;
 using TransferHub.Web.Features.Projects;
@@ -32,6 +33,7 @@ public abstract class AppDbContext(DbContextOptions options) : IdentityDbContext
     public DbSet<ImportJob> ImportJobs => Set<ImportJob>();
     public DbSet<DatasetVersion> DatasetVersions => Set<DatasetVersion>();
     public DbSet<VersionItem> VersionItems => Set<VersionItem>();
+    public DbSet<TrainingRun> TrainingRuns => Set<TrainingRun>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
