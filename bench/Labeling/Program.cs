@@ -183,7 +183,7 @@ static byte[] ImageZip(int count)
         for (var i = 0; i < count; i++)
         {
             using var entry = zip.CreateEntry($"class{i % 10}/{i}.png", CompressionLevel.Fastest).Open();
-            entry.Write(TinyPng.Solid(32, 32, (byte)(i % 251), (byte)(i / 251 % 251), (byte)(i / 63001)));
+            entry.Write(TransferHub.Tests.E2E.Png.Solid(32, 32, (byte)(i % 251), (byte)(i / 251 % 251), (byte)(i / 63001)));
         }
     }
     return buffer.ToArray();
