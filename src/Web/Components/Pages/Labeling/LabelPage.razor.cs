@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Components.Authorization;
 using MudBlazor;
 using TransferHub.Shared.Datasets;
 using TransferHub.Web.Components.Common;
+using TransferHub.Web.Features.Datasets;
 using TransferHub.Web.Features.Identity;
 using TransferHub.Web.Features.Labeling;
 using TransferHub.Web.Infrastructure;
@@ -32,6 +33,8 @@ public partial class LabelPage
     private DateTimeOffset _shownAt;
     private Guid? _presence;
     private string? _problem;
+    private IDisposable? _subscription;
+    private int _refreshPending;
     private List<BreadcrumbItem> _crumbs = [];
 
     [Parameter] public Guid DatasetId { get; set; }
@@ -61,6 +64,31 @@ public partial class LabelPage
         _current = await Labeling.NextAsync(_user, DatasetId, Order, [.. _skipped], _closing.Token);
         Show(_current);
         _ = KeepAliveAsync();
+        _subscription = Events.Subscribe(DatasetId, OnDatasetEvent);
+    }
+
+    /// <summary>The team's progress bar follows everyone's labels, refreshed at most twice a second.</summary>
+    private Task OnDatasetEvent(DatasetEvent e)
+    {
+        if (e is not LabelsChanged || Interlocked.Exchange(ref _refreshPending, 1) == 1)
+        {
+            return Task.CompletedTask;
+        }
+        return InvokeAsync(async () =>
+        {
+            try
+            {
+                await Task.Delay(500, _closing.Token);
+                Interlocked.Exchange(ref _refreshPending, 0);
+                var (items, labeled) = await Datasets.CountsAsync(DatasetId, _closing.Token);
+                _dataset = _dataset! with { ItemCount = items, LabeledCount = labeled };
+                StateHasChanged();
+            }
+            catch (OperationCanceledException)
+            {
+                // The page closed.
+            }
+        });
     }
 
     protected override async Task OnAfterRenderAsync(bool firstRender)
@@ -193,6 +221,7 @@ public partial class LabelPage
 
     public async ValueTask DisposeAsync()
     {
+        _subscription?.Dispose();
         await _closing.CancelAsync();
         var held = new[] { _current?.Item.Id, _prefetched?.Item.Id }.OfType<Guid>().ToList();
         if (_user.Identity?.IsAuthenticated == true && held.Count > 0)
