@@ -103,6 +103,14 @@ internal sealed class FeatureExtractionRunner : IEpochRunner
         return Evaluator.Evaluate(model.Head.forward, split == SplitKind.Validation ? validation : test, device);
     }
 
+    public void SaveOptimizer(string path) => optimizer.save_state_dict(path);
+
+    public void Resume(int completedEpochs, string optimizerPath)
+    {
+        step = completedEpochs * ((train.Count + spec.BatchSize - 1) / spec.BatchSize);
+        optimizer.load_state_dict(optimizerPath);
+    }
+
     public void Finish()
     {
         // head(x') with x' = (x - mean) / std equals a head with W' = W / std and b' = b - W' · mean.

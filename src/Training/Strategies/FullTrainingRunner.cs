@@ -90,6 +90,16 @@ internal sealed class FullTrainingRunner : IEpochRunner
 
     public void Finish() { }
 
+    public void SaveOptimizer(string path) => optimizer?.save_state_dict(path);
+
+    public void Resume(int completedEpochs, string optimizerPath)
+    {
+        step = completedEpochs * stepsPerEpoch;
+        ConfigureStage(completedEpochs);
+        // Adam moments carry over unless the next epoch starts a new unfreeze stage (a straight run rebuilds then too).
+        optimizer!.load_state_dict(optimizerPath);
+    }
+
     public void Dispose() => optimizer?.Dispose();
 
     private void ConfigureStage(int epoch)

@@ -15,6 +15,12 @@ internal interface IEpochRunner : IDisposable
 
     /// <summary>Called once after the best state is restored (e.g. to fold feature scaling into the head).</summary>
     void Finish();
+
+    /// <summary>Optimizer state for resume.</summary>
+    void SaveOptimizer(string path);
+
+    /// <summary>Continue after <paramref name="completedEpochs"/>: LR schedule position, stage and optimizer state.</summary>
+    void Resume(int completedEpochs, string optimizerPath);
 }
 
 internal enum SplitKind { Validation, Test }
