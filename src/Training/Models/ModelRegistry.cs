@@ -16,6 +16,7 @@ public static class ModelRegistry
             ["resnet50"] = (classes, channels) => ResNet.ResNet50(classes, channels),
             ["mobilenet-v2"] = (classes, channels) => new MobileNetV2(classes, channels),
             ["text-bag"] = (classes, _) => new TextBagOfEmbeddings(classes),
+            ["text-cnn"] = (classes, _) => new TextCnn(classes),
         };
 
     public static IReadOnlyCollection<string> Names => Factories.Keys;
