@@ -11,11 +11,9 @@ using static TorchSharp.torch;
 
 namespace TransferHub.Training.Cli;
 
-/// <summary>
-/// <c>bench</c>: (1) bare training-step throughput (SGD, momentum 0.9, cross-entropy, fixed random batch — the same
-/// loop as bench/pytorch_bench.py) for the small CNN and ResNet-18; (2) feature-extraction vs fine-tune epoch time
-/// through the real trainer. One JSON object per line on stdout.
-/// </summary>
+// bench: (1) bare training-step throughput (SGD, momentum 0.9, cross-entropy, fixed random batch — the same
+// loop as bench/pytorch_bench.py) for the small CNN and ResNet-18; (2) feature-extraction vs fine-tune epoch time
+// through the real trainer. One JSON object per line on stdout.
 internal static class BenchCommand
 {
     public const string Usage = "bench [--size 64] [--steps 30] [--repeats 3] [--threads N] [--models small-cnn,resnet18] [--epoch-samples 512 (0 skips the epoch-time part)] [--device auto]";

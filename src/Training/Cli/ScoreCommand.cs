@@ -8,10 +8,8 @@ using TransferHub.Training.Weights;
 
 namespace TransferHub.Training.Cli;
 
-/// <summary>
-/// <c>score</c>: LogME (source features) and LEEP (source predictions) of candidate source models on one target
-/// training set, best LogME first (LogME values are comparable only on the same target set).
-/// </summary>
+// score: LogME (source features) and LEEP (source predictions) of candidate source models on one target
+// training set, best LogME first (LogME values are comparable only on the same target set).
 internal static class ScoreCommand
 {
     public const string Usage =

@@ -8,7 +8,7 @@ using static TorchSharp.torch;
 
 namespace TransferHub.Training.Cli;
 
-/// <summary><c>train</c>: one run; writes metrics.jsonl (one epoch per line), model.safetensors and summary.json.</summary>
+// train: one run; writes metrics.jsonl (one epoch per line), model.safetensors and summary.json.
 internal static class TrainCommand
 {
     public const string Usage =
@@ -81,7 +81,7 @@ internal static class TrainCommand
         Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData), "transferhub", "cache");
 }
 
-/// <summary>IProgress that runs the callback inline (Progress&lt;T&gt; would post to the thread pool and reorder lines).</summary>
+// IProgress that runs the callback inline (Progress<T> would post to the thread pool and reorder lines).
 internal sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
 {
     public void Report(T value) => report(value);

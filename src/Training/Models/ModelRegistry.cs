@@ -1,9 +1,7 @@
 namespace TransferHub.Training.Models;
 
-/// <summary>
-/// Architectures by name; callers seed torch before <see cref="Create"/> so init is reproducible.
-/// Image models take [N, C, H, W] floats; text models take [N, L] hashed token ids.
-/// </summary>
+// Architectures by name; callers seed torch before Create so init is reproducible.
+// Image models take [N, C, H, W] floats; text models take [N, L] hashed token ids.
 public static class ModelRegistry
 {
     private static readonly Dictionary<string, Func<int, int, ClassifierModel>> Factories =

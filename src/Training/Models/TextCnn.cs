@@ -3,10 +3,8 @@ using static TorchSharp.torch;
 
 namespace TransferHub.Training.Models;
 
-/// <summary>
-/// Kim-style TextCNN over hashed-token embeddings: 1-D convolutions of widths 3, 4, 5, ReLU, max over time,
-/// concatenated, linear head. Blocks: the embedding, then the convolutions.
-/// </summary>
+// Kim-style TextCNN over hashed-token embeddings: 1-D convolutions of widths 3, 4, 5, ReLU, max over time,
+// concatenated, linear head. Blocks: the embedding, then the convolutions.
 public sealed class TextCnn : ClassifierModel
 {
     private readonly Embedding embedding;

@@ -7,11 +7,9 @@ using static TorchSharp.torch;
 
 namespace TransferHub.Training.Strategies;
 
-/// <summary>
-/// Baseline, fine-tune and progressive unfreeze: mini-batch AdamW through the network with warm-up + cosine.
-/// Progressive unfreeze trains the head alone in epoch 1 and unfreezes one more block from the top each epoch,
-/// each lower block at <see cref="TrainingJobSpec.LayerDecay"/> times the LR of the block above.
-/// </summary>
+// Baseline, fine-tune and progressive unfreeze: mini-batch AdamW through the network with warm-up + cosine.
+// Progressive unfreeze trains the head alone in epoch 1 and unfreezes one more block from the top each epoch,
+// each lower block at LayerDecay times the LR of the block above.
 internal sealed class FullTrainingRunner : IEpochRunner
 {
     private readonly ClassifierModel model;

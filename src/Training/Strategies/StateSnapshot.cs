@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 
 namespace TransferHub.Training.Strategies;
 
-/// <summary>An in-memory copy of a module's state (the best checkpoint so far); saved as safetensors for resume.</summary>
+// An in-memory copy of a module's state (the best checkpoint so far); saved as safetensors for resume.
 public sealed class StateSnapshot : IDisposable
 {
     private readonly Dictionary<string, Tensor> state;

@@ -8,11 +8,9 @@ using static TorchSharp.torch;
 
 namespace TransferHub.Training.Strategies;
 
-/// <summary>
-/// The epoch loop shared by every strategy: train, validate, keep the best checkpoint by validation macro-F1,
-/// stop early, restore the best state and evaluate the test split. Deterministic on CPU for a given seed; with a
-/// checkpoint directory it saves after every epoch and resumes from the last complete epoch it finds there.
-/// </summary>
+// The epoch loop shared by every strategy: train, validate, keep the best checkpoint by validation macro-F1,
+// stop early, restore the best state and evaluate the test split. Deterministic on CPU for a given seed; with a
+// checkpoint directory it saves after every epoch and resumes from the last complete epoch it finds there.
 public sealed class Trainer(ILogger<Trainer> logger, TimeProvider time)
 {
     public TrainingResult Fit(

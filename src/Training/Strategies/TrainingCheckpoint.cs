@@ -3,11 +3,9 @@ using TransferHub.Shared.Training;
 
 namespace TransferHub.Training.Strategies;
 
-/// <summary>
-/// Resume state written after every epoch: <c>latest.json</c> names a folder <c>epoch-N/</c> holding the current
-/// weights, the best weights so far and the optimizer state. The pointer is replaced atomically after the folder is
-/// complete, so a crash mid-write leaves the previous checkpoint intact.
-/// </summary>
+// Resume state written after every epoch: latest.json names a folder epoch-N/ holding the current
+// weights, the best weights so far and the optimizer state. The pointer is replaced atomically after the folder is
+// complete, so a crash mid-write leaves the previous checkpoint intact.
 public sealed record TrainingCheckpoint(int Epoch, int BestEpoch, double BestScore, IReadOnlyList<EpochMetrics> History)
 {
     private const string Pointer = "latest.json";
@@ -19,7 +17,7 @@ public sealed record TrainingCheckpoint(int Epoch, int BestEpoch, double BestSco
 
     public static string OptimizerFile(string folder) => Path.Combine(folder, "optimizer.bin");
 
-    /// <summary>The folder of the last complete checkpoint, or null when there is none.</summary>
+    // The folder of the last complete checkpoint, or null when there is none.
     public static (TrainingCheckpoint Checkpoint, string Folder)? TryLoad(string directory)
     {
         var pointer = Path.Combine(directory, Pointer);
@@ -29,7 +27,7 @@ public sealed record TrainingCheckpoint(int Epoch, int BestEpoch, double BestSco
         return (checkpoint, Path.Combine(directory, $"epoch-{checkpoint.Epoch}"));
     }
 
-    /// <summary>Creates the epoch folder; <paramref name="writeFiles"/> fills it; then the pointer moves to it.</summary>
+    // Creates the epoch folder; writeFiles fills it; then the pointer moves to it.
     public void Save(string directory, Action<string> writeFiles)
     {
         var folder = Path.Combine(directory, $"epoch-{Epoch}");
