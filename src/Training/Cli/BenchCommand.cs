@@ -11,14 +11,12 @@ using static TorchSharp.torch;
 
 namespace TransferHub.Training.Cli;
 
-/// <summary>
-/// <c>bench</c>: (1) bare training-step throughput (SGD, momentum 0.9, cross-entropy, fixed random batch — the same
-/// loop as bench/pytorch_bench.py) for the small CNN and ResNet-18; (2) feature-extraction vs fine-tune epoch time
-/// through the real trainer. One JSON object per line on stdout.
-/// </summary>
+// bench: (1) bare training-step throughput (SGD, momentum 0.9, cross-entropy, fixed random batch — the same
+// loop as bench/pytorch_bench.py) for the small CNN and ResNet-18; (2) feature-extraction vs fine-tune epoch time
+// through the real trainer. One JSON object per line on stdout.
 internal static class BenchCommand
 {
-    public const string Usage = "bench [--size 64] [--steps 30] [--repeats 3] [--threads N] [--models small-cnn,resnet18] [--epoch-samples 512] [--device auto]";
+    public const string Usage = "bench [--size 64] [--steps 30] [--repeats 3] [--threads N] [--models small-cnn,resnet18] [--epoch-samples 512 (0 skips the epoch-time part)] [--device auto]";
 
     public static int Run(CliArguments args, CancellationToken ct)
     {
@@ -26,7 +24,7 @@ internal static class BenchCommand
         var steps = args.Int("steps", 30);
         var repeats = args.Int("repeats", 3);
         var threads = args.Int("threads", 0);
-        var models = (args.Get("models") ?? "small-cnn,resnet18").Split(',', StringSplitOptions.RemoveEmptyEntries);
+        var models = (args.Get("models") ?? "small-cnn,resnet18").Split(',', StringSplitOptions.RemoveEmptyEntries).Where(m => m != "none");
         var epochSamples = args.Int("epoch-samples", 512);
         var device = TorchRuntime.ResolveDevice(args.Get("device"));
         args.EnsureAllUsed();
@@ -40,6 +38,7 @@ internal static class BenchCommand
                        device = device.ToString(), samplesPerSec = rates[rates.Count / 2], runs = rates });
         }
 
+        if (epochSamples <= 0) return 0;
         var (frozen, tuned, cache) = EpochTimes(size, epochSamples, device, ct);
         Emit(new { bench = "epoch-time", framework = "torchsharp", model = "resnet18", size, samples = epochSamples,
                    featureExtractionEpochSec = frozen, fineTuneEpochSec = tuned, featureCacheSec = cache, ratio = tuned / frozen });

@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace TransferHub.Training.Cli;
 
-/// <summary><c>--name value</c> options and <c>--flag</c> switches after a command word.</summary>
+// --name value options and --flag switches after a command word.
 internal sealed class CliArguments
 {
     private readonly Dictionary<string, string?> values = new(StringComparer.OrdinalIgnoreCase);
@@ -51,7 +51,7 @@ internal sealed class CliArguments
         return values.ContainsKey(name);
     }
 
-    /// <summary>Fails on options no command asked for, so a typo does not silently fall back to a default.</summary>
+    // Fails on options no command asked for, so a typo does not silently fall back to a default.
     public void EnsureAllUsed()
     {
         var unknown = values.Keys.Where(k => !read.Contains(k)).ToList();

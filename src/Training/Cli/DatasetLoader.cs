@@ -3,11 +3,9 @@ using TransferHub.Training.Data;
 
 namespace TransferHub.Training.Cli;
 
-/// <summary>
-/// Resolves <c>--data</c>: an ImageFolder directory (with train/ and val/ [test/] subfolders, or one folder split
-/// 70/15/15 by seed), a .jsonl text file (optionally with --val/--test files), or <c>synthetic:shapes[:N]</c> /
-/// <c>synthetic:colours[:N]</c>.
-/// </summary>
+// Resolves --data: an ImageFolder directory (with train/ and val/ [test/] subfolders, or one folder split
+// 70/15/15 by seed), a .jsonl text file (optionally with --val/--test files), or synthetic:shapes[:N] /
+// synthetic:colours[:N].
 internal static class DatasetLoader
 {
     public static (DataSplits Splits, IReadOnlyList<string> Classes) Load(
@@ -46,7 +44,7 @@ internal static class DatasetLoader
         return (DataSplits.Split(ImageFolder.LoadCached(data, imageSize, cacheDir, folderClasses), 0.15, 0.15, seed), folderClasses);
     }
 
-    /// <summary>Fills missing validation/test splits from the training set (seeded).</summary>
+    // Fills missing validation/test splits from the training set (seeded).
     private static DataSplits Complete(LabeledTensors train, LabeledTensors? validation, LabeledTensors? test, int seed)
     {
         if (validation is not null && test is not null) return new DataSplits(train, validation, test);

@@ -8,14 +8,15 @@ using static TorchSharp.torch;
 
 namespace TransferHub.Training.Cli;
 
-/// <summary><c>train</c>: one run; writes metrics.jsonl (one epoch per line), model.safetensors and summary.json.</summary>
+// train: one run; writes metrics.jsonl (one epoch per line), model.safetensors and summary.json.
 internal static class TrainCommand
 {
     public const string Usage =
         "train --data <imagefolder|file.jsonl|synthetic:shapes[:N]> [--val <dir|jsonl>] [--test <dir|jsonl>] --out <dir>\n" +
         "      [--arch small-cnn] [--strategy baseline|feature-extraction|fine-tune|progressive-unfreeze] [--weights source.safetensors]\n" +
         "      [--epochs 10] [--batch 32] [--lr 1e-3] [--head-lr x] [--weight-decay 1e-4] [--warmup 1] [--patience 5]\n" +
-        "      [--layer-decay 0.5] [--seed 1] [--image-size 32] [--device auto|cpu|cuda] [--augment] [--balance] [--cache-dir d]";
+        "      [--layer-decay 0.5] [--seed 1] [--image-size 32] [--device auto|cpu|cuda] [--augment] [--balance] [--cache-dir d]\n" +
+        "      [--checkpoint-dir d (saves every epoch; rerunning the same command resumes from the last one)]";
 
     public static int Run(CliArguments args, CancellationToken ct)
     {
@@ -31,6 +32,7 @@ internal static class TrainCommand
         var (data, validation, test) = (args.Required("data"), args.Get("val"), args.Get("test"));
         var imageSize = args.Int("image-size", 32);
         var cacheDir = args.Get("cache-dir") ?? DefaultCacheDir();
+        var checkpointDir = args.Get("checkpoint-dir");
         args.EnsureAllUsed();
         if (strategy != TrainingStrategy.Baseline && spec.SourceWeights is null)
             throw new CliException($"--strategy {args.Get("strategy")} needs --weights (the source model).");
@@ -56,7 +58,7 @@ internal static class TrainCommand
                               $"{m.SamplesPerSecond,8:F0} samples/s{(m.IsBest ? "  *" : "")}");
         });
 
-        var result = new Trainer(NullLogger<Trainer>.Instance, TimeProvider.System).Fit(model, splits, spec, progress, ct);
+        var result = new Trainer(NullLogger<Trainer>.Instance, TimeProvider.System).Fit(model, splits, spec, progress, ct, checkpointDir);
         ModelWeights.Export(model, arch, Path.Combine(outDir, "model.safetensors"), new Dictionary<string, string>
         {
             ["classes"] = JsonSerializer.Serialize(classes),
@@ -79,7 +81,7 @@ internal static class TrainCommand
         Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData), "transferhub", "cache");
 }
 
-/// <summary>IProgress that runs the callback inline (Progress&lt;T&gt; would post to the thread pool and reorder lines).</summary>
+// IProgress that runs the callback inline (Progress<T> would post to the thread pool and reorder lines).
 internal sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
 {
     public void Report(T value) => report(value);

@@ -7,7 +7,7 @@ using static TorchSharp.torch;
 
 namespace TransferHub.Training.Cli;
 
-/// <summary><c>verify</c>: loads weights (e.g. exported from torchvision) and compares our output with a reference output.</summary>
+// verify: loads weights (e.g. exported from torchvision) and compares our output with a reference output.
 internal static class VerifyCommand
 {
     public const string Usage = "verify --weights model.safetensors --io reference-io.safetensors (tensors 'input', 'output') [--arch name] [--tolerance 1e-4]";

@@ -2,7 +2,7 @@ using static TorchSharp.torch;
 
 namespace TransferHub.Training.Data;
 
-/// <summary>Random crop (with zero padding of 1/8 of the side) and horizontal flip on an image batch [N,C,H,W].</summary>
+// Random crop (with zero padding of 1/8 of the side) and horizontal flip on an image batch [N,C,H,W].
 public static class Augmentation
 {
     public static Tensor CropAndFlip(Tensor images, Generator generator)

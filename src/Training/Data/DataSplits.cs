@@ -2,12 +2,12 @@ using static TorchSharp.torch;
 
 namespace TransferHub.Training.Data;
 
-/// <summary>Train / validation / test splits of one task.</summary>
+// Train / validation / test splits of one task.
 public sealed record DataSplits(LabeledTensors Train, LabeledTensors Validation, LabeledTensors Test) : IDisposable
 {
     public int NumClasses => Train.NumClasses;
 
-    /// <summary>A stratified-by-chance split of one set, seeded.</summary>
+    // A stratified-by-chance split of one set, seeded.
     public static DataSplits Split(LabeledTensors all, double validationFraction, double testFraction, int seed)
     {
         var generator = new Generator((ulong)seed);

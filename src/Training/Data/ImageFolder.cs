@@ -4,11 +4,9 @@ using static TorchSharp.torch;
 
 namespace TransferHub.Training.Data;
 
-/// <summary>
-/// torchvision-style ImageFolder: <c>root/&lt;class&gt;/*.png|jpg|…</c>, classes in ordinal order. Images are decoded,
-/// resized to size×size and normalised with the ImageNet mean/std (what torchvision weights expect), then held as
-/// one tensor; <see cref="LoadCached"/> keeps that tensor on disk so later runs skip decoding.
-/// </summary>
+// torchvision-style ImageFolder: root/<class>/*.png|jpg|…, classes in ordinal order. Images are decoded,
+// resized to size×size and normalised with the ImageNet mean/std (what torchvision weights expect), then held as
+// one tensor; LoadCached keeps that tensor on disk so later runs skip decoding.
 public static class ImageFolder
 {
     private static readonly string[] Extensions = [".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp"];
@@ -37,7 +35,7 @@ public static class ImageFolder
             classes.Count);
     }
 
-    /// <summary>Like <see cref="Load"/>, with the decoded tensors cached in <paramref name="cacheDir"/> keyed by the file list.</summary>
+    // Like Load, with the decoded tensors cached in cacheDir keyed by the file list.
     public static LabeledTensors LoadCached(string root, int size, string cacheDir, IReadOnlyList<string>? classes = null)
     {
         classes ??= ClassNames(root);

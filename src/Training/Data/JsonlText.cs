@@ -4,10 +4,8 @@ using static TorchSharp.torch;
 
 namespace TransferHub.Training.Data;
 
-/// <summary>
-/// JSONL text classification (<c>{"text": "...", "label": "..."}</c> per line). Tokens are lower-cased words hashed
-/// into a fixed number of buckets (id 0 is padding), so no vocabulary file has to travel with the model.
-/// </summary>
+// JSONL text classification ({"text": "...", "label": "..."} per line). Tokens are lower-cased words hashed
+// into a fixed number of buckets (id 0 is padding), so no vocabulary file has to travel with the model.
 public static class JsonlText
 {
     public const int DefaultBuckets = 1 << 15;

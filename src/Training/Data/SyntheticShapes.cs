@@ -2,20 +2,18 @@ using static TorchSharp.torch;
 
 namespace TransferHub.Training.Data;
 
-/// <summary>What a synthetic image is labelled by.</summary>
+// What a synthetic image is labelled by.
 public enum SyntheticLabel { Shape, Colour }
 
-/// <summary>
-/// Seeded synthetic image tasks (3×size×size): one small glyph of a given shape and colour at a random place on
-/// a noisy background. Labelling by shape or by colour gives related and unrelated source/target pairs for
-/// transfer tests, demos and benchmarks without any dataset download.
-/// </summary>
+// Seeded synthetic image tasks (3×size×size): one small glyph of a given shape and colour at a random place on
+// a noisy background. Labelling by shape or by colour gives related and unrelated source/target pairs for
+// transfer tests, demos and benchmarks without any dataset download.
 public static class SyntheticShapes
 {
     public const int ShapeCount = 8;
     private const int Glyph = 6;
 
-    /// <summary>Two palettes so a target can differ from its source in colour as well.</summary>
+    // Two palettes so a target can differ from its source in colour as well.
     public static readonly float[][] PaletteA = [[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 1, 0], [1, 0, 1], [0, 1, 1]];
     public static readonly float[][] PaletteB = [[1, .5f, 0], [.5f, 0, 1], [.9f, .9f, .9f], [0, .5f, .5f], [.6f, .3f, .1f], [.3f, .8f, .3f]];
 

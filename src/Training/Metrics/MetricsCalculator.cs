@@ -2,15 +2,15 @@ using TransferHub.Shared.Training;
 
 namespace TransferHub.Training.Metrics;
 
-/// <summary>Classification metrics from labels and predicted class probabilities.</summary>
+// Classification metrics from labels and predicted class probabilities.
 public static class MetricsCalculator
 {
     private const int CalibrationBins = 15;
 
-    /// <param name="labels">True classes, length N.</param>
-    /// <param name="probabilities">Row-major [N, numClasses] softmax outputs.</param>
-    /// <param name="numClasses">Number of classes.</param>
-    /// <param name="loss">Mean loss already computed by the caller.</param>
+    // labels: True classes, length N.
+    // probabilities: Row-major [N, numClasses] softmax outputs.
+    // numClasses: Number of classes.
+    // loss: Mean loss already computed by the caller.
     public static ClassificationMetrics Compute(ReadOnlySpan<long> labels, ReadOnlySpan<float> probabilities, int numClasses, double loss)
     {
         var n = labels.Length;

@@ -4,13 +4,11 @@ using static TorchSharp.torch;
 
 namespace TransferHub.Training.Models;
 
-/// <summary>
-/// A classifier split the way transfer learning needs it: a backbone that maps inputs to a flat feature
-/// vector, a linear head, and the backbone's blocks bottom to top (for freezing and discriminative LRs).
-/// </summary>
+// A classifier split the way transfer learning needs it: a backbone that maps inputs to a flat feature
+// vector, a linear head, and the backbone's blocks bottom to top (for freezing and discriminative LRs).
 public abstract class ClassifierModel(string name) : nn.Module<Tensor, Tensor>(name)
 {
-    /// <summary>The state-dict prefix of the head ("fc" for torchvision ResNets).</summary>
+    // The state-dict prefix of the head ("fc" for torchvision ResNets).
     public abstract string HeadName { get; }
 
     public abstract Linear Head { get; }
@@ -19,10 +17,10 @@ public abstract class ClassifierModel(string name) : nn.Module<Tensor, Tensor>(n
 
     public int NumClasses => (int)Head.out_features;
 
-    /// <summary>Backbone blocks bottom to top; the stem counts as the first block.</summary>
+    // Backbone blocks bottom to top; the stem counts as the first block.
     public abstract IReadOnlyList<ModelBlock> Blocks { get; }
 
-    /// <summary>Backbone forward: [N, ...] → [N, FeatureDim].</summary>
+    // Backbone forward: [N, ...] → [N, FeatureDim].
     public abstract Tensor Features(Tensor input);
 
     public override Tensor forward(Tensor input)

@@ -4,10 +4,8 @@ using static TorchSharp.torch;
 
 namespace TransferHub.Training.Models;
 
-/// <summary>
-/// MobileNetV2 (width 1.0) with torchvision's module names (features.N.conv.M…, classifier.1) and init.
-/// Blocks bottom to top: the stem, the seven inverted-residual stages, the last 1×1 conv.
-/// </summary>
+// MobileNetV2 (width 1.0) with torchvision's module names (features.N.conv.M…, classifier.1) and init.
+// Blocks bottom to top: the stem, the seven inverted-residual stages, the last 1×1 conv.
 public sealed class MobileNetV2 : ClassifierModel
 {
     // (expansion t, channels c, repeats n, first stride s) — the paper's Table 2.
@@ -64,7 +62,7 @@ public sealed class MobileNetV2 : ClassifierModel
         return classifier.forward(f); // includes the dropout in front of the linear layer, as torchvision does
     }
 
-    /// <summary>torchvision's Conv2dNormActivation: conv (no bias), BatchNorm, ReLU6; children named 0, 1, 2.</summary>
+    // torchvision's Conv2dNormActivation: conv (no bias), BatchNorm, ReLU6; children named 0, 1, 2.
     internal static Sequential ConvBnReLU6(long input, long output, long kernel, long stride, long groups) =>
         nn.Sequential(
             nn.Conv2d(input, output, kernel, stride: stride, padding: (kernel - 1) / 2, groups: groups, bias: false),
@@ -94,7 +92,7 @@ public sealed class MobileNetV2 : ClassifierModel
         }
     }
 
-    /// <summary>torchvision's InvertedResidual: [1×1 expand] → 3×3 depthwise → 1×1 linear projection, residual when shapes allow.</summary>
+    // torchvision's InvertedResidual: [1×1 expand] → 3×3 depthwise → 1×1 linear projection, residual when shapes allow.
     private sealed class InvertedResidual : nn.Module<Tensor, Tensor>
     {
         private readonly Sequential conv;

@@ -3,7 +3,7 @@ using TorchSharp.Modules;
 
 namespace TransferHub.Training.Models;
 
-/// <summary>A named group of backbone modules that freezes and gets a learning rate together.</summary>
+// A named group of backbone modules that freezes and gets a learning rate together.
 public sealed class ModelBlock(string name, params nn.Module[] modules)
 {
     public string Name { get; } = name;
@@ -17,7 +17,7 @@ public sealed class ModelBlock(string name, params nn.Module[] modules)
         foreach (var p in Parameters()) p.requires_grad = trainable;
     }
 
-    /// <summary>Frozen blocks also stop updating BatchNorm running statistics.</summary>
+    // Frozen blocks also stop updating BatchNorm running statistics.
     public void SetTrainingMode(bool training)
     {
         foreach (var m in Modules) m.train(training);

@@ -1,9 +1,7 @@
 namespace TransferHub.Training.Models;
 
-/// <summary>
-/// Architectures by name; callers seed torch before <see cref="Create"/> so init is reproducible.
-/// Image models take [N, C, H, W] floats; text models take [N, L] hashed token ids.
-/// </summary>
+// Architectures by name; callers seed torch before Create so init is reproducible.
+// Image models take [N, C, H, W] floats; text models take [N, L] hashed token ids.
 public static class ModelRegistry
 {
     private static readonly Dictionary<string, Func<int, int, ClassifierModel>> Factories =
@@ -16,6 +14,7 @@ public static class ModelRegistry
             ["resnet50"] = (classes, channels) => ResNet.ResNet50(classes, channels),
             ["mobilenet-v2"] = (classes, channels) => new MobileNetV2(classes, channels),
             ["text-bag"] = (classes, _) => new TextBagOfEmbeddings(classes),
+            ["text-cnn"] = (classes, _) => new TextCnn(classes),
         };
 
     public static IReadOnlyCollection<string> Names => Factories.Keys;

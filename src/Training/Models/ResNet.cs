@@ -4,10 +4,8 @@ using static TorchSharp.torch;
 
 namespace TransferHub.Training.Models;
 
-/// <summary>
-/// ResNet-18/34/50 with torchvision's module names (conv1, bn1, layer1..4, fc) and init, so torchvision
-/// weights load one to one. Blocks bottom to top: stem, layer1, layer2, layer3, layer4.
-/// </summary>
+// ResNet-18/34/50 with torchvision's module names (conv1, bn1, layer1..4, fc) and init, so torchvision
+// weights load one to one. Blocks bottom to top: stem, layer1, layer2, layer3, layer4.
 public sealed class ResNet : ClassifierModel
 {
     private readonly Conv2d conv1;

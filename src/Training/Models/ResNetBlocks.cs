@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 
 namespace TransferHub.Training.Models;
 
-/// <summary>torchvision's BasicBlock (ResNet-18/34), same module names so state dicts map one to one.</summary>
+// torchvision's BasicBlock (ResNet-18/34), same module names so state dicts map one to one.
 internal sealed class BasicBlock : nn.Module<Tensor, Tensor>
 {
     public const int Expansion = 1;
@@ -33,7 +33,7 @@ internal sealed class BasicBlock : nn.Module<Tensor, Tensor>
     }
 }
 
-/// <summary>torchvision's Bottleneck (ResNet-50+, stride on the 3×3 conv as in torchvision v1.5).</summary>
+// torchvision's Bottleneck (ResNet-50+, stride on the 3×3 conv as in torchvision v1.5).
 internal sealed class Bottleneck : nn.Module<Tensor, Tensor>
 {
     public const int Expansion = 4;

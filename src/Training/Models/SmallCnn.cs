@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 
 namespace TransferHub.Training.Models;
 
-/// <summary>Three conv blocks (conv-BN-ReLU, pooling) for tiny images (8–64 px), global average pool, linear head.</summary>
+// Three conv blocks (conv-BN-ReLU, pooling) for tiny images (8–64 px), global average pool, linear head.
 public sealed class SmallCnn : ClassifierModel
 {
     private readonly Sequential block1;

@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 
 namespace TransferHub.Training.Models;
 
-/// <summary>Text baseline: mean of hashed-token embeddings (padding id 0 ignored), linear head.</summary>
+// Text baseline: mean of hashed-token embeddings (padding id 0 ignored), linear head.
 public sealed class TextBagOfEmbeddings : ClassifierModel
 {
     private readonly Embedding embedding;

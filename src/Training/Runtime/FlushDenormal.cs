@@ -3,16 +3,14 @@ using TorchSharp;
 
 namespace TransferHub.Training.Runtime;
 
-/// <summary>
-/// torch.set_flush_denormal for TorchSharp, which does not bind it: calls libtorch's
-/// at::globalContext().setFlushDenormal(bool). It sets FTZ/DAZ in MXCSR of the calling thread; threads the
-/// calling thread creates later (libtorch's OpenMP pool) inherit it, so call it before the first parallel op.
-/// </summary>
+// torch.set_flush_denormal for TorchSharp, which does not bind it: calls libtorch's
+// at::globalContext().setFlushDenormal(bool). It sets FTZ/DAZ in MXCSR of the calling thread; threads the
+// calling thread creates later (libtorch's OpenMP pool) inherit it, so call it before the first parallel op.
 public static unsafe class FlushDenormal
 {
     private static readonly Lazy<(IntPtr Context, IntPtr Setter)> Entry = new(Resolve);
 
-    /// <summary>True when the CPU supports it and the flag was set on this thread.</summary>
+    // True when the CPU supports it and the flag was set on this thread.
     public static bool Enable(bool on = true)
     {
         var (context, setter) = Entry.Value;

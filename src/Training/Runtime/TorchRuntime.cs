@@ -3,15 +3,15 @@ using TorchSharp;
 
 namespace TransferHub.Training.Runtime;
 
-/// <summary>Loads libtorch once, lazily, and picks the device; one code path for CPU and CUDA.</summary>
+// Loads libtorch once, lazily, and picks the device; one code path for CPU and CUDA.
 public static class TorchRuntime
 {
     private static readonly Lazy<bool> Loaded = new(Load, LazyThreadSafetyMode.ExecutionAndPublication);
 
-    /// <summary>Loads the native backend (idempotent) and turns on flush-denormal for CPU speed.</summary>
+    // Loads the native backend (idempotent) and turns on flush-denormal for CPU speed.
     public static void EnsureLoaded() => _ = Loaded.Value;
 
-    /// <summary>"auto" (or null) → cuda when available, else cpu; "cpu", "cuda", "cuda:1" are honoured as given.</summary>
+    // "auto" (or null) → cuda when available, else cpu; "cpu", "cuda", "cuda:1" are honoured as given.
     public static torch.Device ResolveDevice(string? requested = null)
     {
         EnsureLoaded();

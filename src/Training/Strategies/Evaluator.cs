@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 
 namespace TransferHub.Training.Strategies;
 
-/// <summary>Runs a forward function over a split without gradients and computes the metrics.</summary>
+// Runs a forward function over a split without gradients and computes the metrics.
 public static class Evaluator
 {
     public static ClassificationMetrics Evaluate(Func<Tensor, Tensor> forward, LabeledTensors data, Device device, int batchSize = 256)

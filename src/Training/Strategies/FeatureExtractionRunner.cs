@@ -7,12 +7,10 @@ using static TorchSharp.torch;
 
 namespace TransferHub.Training.Strategies;
 
-/// <summary>
-/// Frozen backbone: features of every split are computed once (eval mode, no augmentation) and cached; epochs
-/// then train only the head on them. Features are standardised with the training mean/std because pretrained
-/// features can be large in scale (a new head under-trains on them); the scaling is folded into the head at the
-/// end so the exported model works on raw inputs.
-/// </summary>
+// Frozen backbone: features of every split are computed once (eval mode, no augmentation) and cached; epochs
+// then train only the head on them. Features are standardised with the training mean/std because pretrained
+// features can be large in scale (a new head under-trains on them); the scaling is folded into the head at the
+// end so the exported model works on raw inputs.
 internal sealed class FeatureExtractionRunner : IEpochRunner
 {
     private readonly ClassifierModel model;
@@ -53,7 +51,7 @@ internal sealed class FeatureExtractionRunner : IEpochRunner
 
     public nn.Module Checkpointed => model.Head;
 
-    /// <summary>Backbone features of all inputs, in eval mode, batch by batch.</summary>
+    // Backbone features of all inputs, in eval mode, batch by batch.
     public static Tensor ExtractFeatures(ClassifierModel model, Tensor inputs, Device device, int batchSize = 256)
     {
         model.eval();
@@ -101,6 +99,14 @@ internal sealed class FeatureExtractionRunner : IEpochRunner
     {
         model.Head.eval();
         return Evaluator.Evaluate(model.Head.forward, split == SplitKind.Validation ? validation : test, device);
+    }
+
+    public void SaveOptimizer(string path) => optimizer.save_state_dict(path);
+
+    public void Resume(int completedEpochs, string optimizerPath)
+    {
+        step = completedEpochs * ((train.Count + spec.BatchSize - 1) / spec.BatchSize);
+        optimizer.load_state_dict(optimizerPath);
     }
 
     public void Finish()

@@ -7,11 +7,9 @@ using static TorchSharp.torch;
 
 namespace TransferHub.Training.Strategies;
 
-/// <summary>
-/// Baseline, fine-tune and progressive unfreeze: mini-batch AdamW through the network with warm-up + cosine.
-/// Progressive unfreeze trains the head alone in epoch 1 and unfreezes one more block from the top each epoch,
-/// each lower block at <see cref="TrainingJobSpec.LayerDecay"/> times the LR of the block above.
-/// </summary>
+// Baseline, fine-tune and progressive unfreeze: mini-batch AdamW through the network with warm-up + cosine.
+// Progressive unfreeze trains the head alone in epoch 1 and unfreezes one more block from the top each epoch,
+// each lower block at LayerDecay times the LR of the block above.
 internal sealed class FullTrainingRunner : IEpochRunner
 {
     private readonly ClassifierModel model;
@@ -89,6 +87,16 @@ internal sealed class FullTrainingRunner : IEpochRunner
     }
 
     public void Finish() { }
+
+    public void SaveOptimizer(string path) => optimizer?.save_state_dict(path);
+
+    public void Resume(int completedEpochs, string optimizerPath)
+    {
+        step = completedEpochs * stepsPerEpoch;
+        ConfigureStage(completedEpochs);
+        // Adam moments carry over unless the next epoch starts a new unfreeze stage (a straight run rebuilds then too).
+        optimizer!.load_state_dict(optimizerPath);
+    }
 
     public void Dispose() => optimizer?.Dispose();
 

@@ -3,18 +3,24 @@ using TransferHub.Shared.Training;
 
 namespace TransferHub.Training.Strategies;
 
-/// <summary>One strategy's way of running an epoch; the trainer owns the loop, early stopping and metrics.</summary>
+// One strategy's way of running an epoch; the trainer owns the loop, early stopping and metrics.
 internal interface IEpochRunner : IDisposable
 {
-    /// <summary>The module whose state is the checkpoint (the whole model, or only the head).</summary>
+    // The module whose state is the checkpoint (the whole model, or only the head).
     nn.Module Checkpointed { get; }
 
     EpochStats TrainEpoch(int epoch, CancellationToken ct);
 
     ClassificationMetrics Evaluate(SplitKind split);
 
-    /// <summary>Called once after the best state is restored (e.g. to fold feature scaling into the head).</summary>
+    // Called once after the best state is restored (e.g. to fold feature scaling into the head).
     void Finish();
+
+    // Optimizer state for resume.
+    void SaveOptimizer(string path);
+
+    // Continue after completedEpochs: LR schedule position, stage and optimizer state.
+    void Resume(int completedEpochs, string optimizerPath);
 }
 
 internal enum SplitKind { Validation, Test }

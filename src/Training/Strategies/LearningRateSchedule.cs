@@ -1,6 +1,6 @@
 namespace TransferHub.Training.Strategies;
 
-/// <summary>Linear warm-up to the base LR, then cosine decay to zero over the remaining steps.</summary>
+// Linear warm-up to the base LR, then cosine decay to zero over the remaining steps.
 public static class LearningRateSchedule
 {
     public static double Factor(long step, long warmupSteps, long totalSteps)

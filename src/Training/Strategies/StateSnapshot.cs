@@ -1,15 +1,22 @@
 using TorchSharp;
+using TransferHub.Training.Weights;
 using static TorchSharp.torch;
 
 namespace TransferHub.Training.Strategies;
 
-/// <summary>An in-memory copy of a module's state (the best checkpoint so far).</summary>
+// An in-memory copy of a module's state (the best checkpoint so far); saved as safetensors for resume.
 public sealed class StateSnapshot : IDisposable
 {
     private readonly Dictionary<string, Tensor> state;
 
     public StateSnapshot(nn.Module module) =>
         state = module.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone());
+
+    private StateSnapshot(Dictionary<string, Tensor> state) => this.state = state;
+
+    public static StateSnapshot Load(string path) => new(SafeTensors.Read(path));
+
+    public void Save(string path) => SafeTensors.Write(path, state);
 
     public void RestoreInto(nn.Module module)
     {

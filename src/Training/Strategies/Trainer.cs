@@ -8,15 +8,14 @@ using static TorchSharp.torch;
 
 namespace TransferHub.Training.Strategies;
 
-/// <summary>
-/// The epoch loop shared by every strategy: train, validate, keep the best checkpoint by validation macro-F1,
-/// stop early, restore the best state and evaluate the test split. Deterministic on CPU for a given seed.
-/// </summary>
+// The epoch loop shared by every strategy: train, validate, keep the best checkpoint by validation macro-F1,
+// stop early, restore the best state and evaluate the test split. Deterministic on CPU for a given seed; with a
+// checkpoint directory it saves after every epoch and resumes from the last complete epoch it finds there.
 public sealed class Trainer(ILogger<Trainer> logger, TimeProvider time)
 {
     public TrainingResult Fit(
         ClassifierModel model, DataSplits data, TrainingJobSpec spec,
-        IProgress<EpochMetrics>? progress = null, CancellationToken ct = default)
+        IProgress<EpochMetrics>? progress = null, CancellationToken ct = default, string? checkpointDirectory = null)
     {
         TorchRuntime.EnsureLoaded();
         FlushDenormal.Enable();
@@ -35,10 +34,23 @@ public sealed class Trainer(ILogger<Trainer> logger, TimeProvider time)
         StateSnapshot? best = null;
         var bestEpoch = 0;
         var bestScore = double.NegativeInfinity;
+        var firstEpoch = 1;
+        if (checkpointDirectory is not null && TrainingCheckpoint.TryLoad(checkpointDirectory) is var (checkpoint, folder))
+        {
+            using (var current = StateSnapshot.Load(TrainingCheckpoint.CurrentFile(folder))) current.RestoreInto(runner.Checkpointed);
+            best = StateSnapshot.Load(TrainingCheckpoint.BestFile(folder));
+            runner.Resume(checkpoint.Epoch, TrainingCheckpoint.OptimizerFile(folder));
+            (bestEpoch, bestScore, firstEpoch) = (checkpoint.BestEpoch, checkpoint.BestScore, checkpoint.Epoch + 1);
+            history.AddRange(checkpoint.History);
+            logger.LogInformation("Resuming {Strategy} after epoch {Epoch} from {Folder}", spec.Strategy, checkpoint.Epoch, folder);
+        }
         try
         {
-            for (var epoch = 1; epoch <= spec.Epochs; epoch++)
+            for (var epoch = firstEpoch; epoch <= spec.Epochs && !StopEarly(spec, epoch - 1, bestEpoch); epoch++)
             {
+                // Per-epoch seeds make shuffling, augmentation and dropout independent of how we got here (resume).
+                generator.manual_seed(spec.Seed * 100_003L + epoch);
+                manual_seed(spec.Seed * 100_003L + epoch);
                 var epochStart = time.GetTimestamp();
                 var stats = runner.TrainEpoch(epoch, ct);
                 var seconds = Math.Max(1e-9, time.GetElapsedTime(epochStart).TotalSeconds);
@@ -63,11 +75,15 @@ public sealed class Trainer(ILogger<Trainer> logger, TimeProvider time)
                     "{Strategy} epoch {Epoch}: train loss {Loss:F4}, val macro-F1 {F1:F4}, acc {Acc:F4}, {Rate:F0} samples/s",
                     spec.Strategy, epoch, stats.Loss, validation.MacroF1, validation.Accuracy, metrics.SamplesPerSecond);
 
-                if (spec.Patience > 0 && epoch - bestEpoch >= spec.Patience)
-                {
+                if (checkpointDirectory is not null)
+                    new TrainingCheckpoint(epoch, bestEpoch, bestScore, history).Save(checkpointDirectory, dir =>
+                    {
+                        using (var current = new StateSnapshot(runner.Checkpointed)) current.Save(TrainingCheckpoint.CurrentFile(dir));
+                        best!.Save(TrainingCheckpoint.BestFile(dir));
+                        runner.SaveOptimizer(TrainingCheckpoint.OptimizerFile(dir));
+                    });
+                if (StopEarly(spec, epoch, bestEpoch))
                     logger.LogInformation("Early stop after epoch {Epoch}; best was {Best}", epoch, bestEpoch);
-                    break;
-                }
             }
 
             best?.RestoreInto(runner.Checkpointed);
@@ -80,4 +96,7 @@ public sealed class Trainer(ILogger<Trainer> logger, TimeProvider time)
             best?.Dispose();
         }
     }
+
+    private static bool StopEarly(TrainingJobSpec spec, int completedEpoch, int bestEpoch) =>
+        spec.Patience > 0 && completedEpoch > 0 && completedEpoch - bestEpoch >= spec.Patience;
 }

@@ -1,16 +1,14 @@
 namespace TransferHub.Training.Transferability;
 
-/// <summary>
-/// LEEP (Nguyen et al., ICML 2020): the mean log-likelihood of the target labels under the "expected empirical
-/// predictor" built from the source model's soft predictions. With θ(x) the source label distribution:
-/// P(y,z) = 1/n Σ_{i: y_i=y} θ(x_i)_z, P(y|z) = P(y,z) / Σ_y' P(y',z), LEEP = 1/n Σ_i log Σ_z P(y_i|z) θ(x_i)_z.
-/// Always ≤ 0; higher means a more transferable source.
-/// </summary>
+// LEEP (Nguyen et al., ICML 2020): the mean log-likelihood of the target labels under the "expected empirical
+// predictor" built from the source model's soft predictions. With θ(x) the source label distribution:
+// P(y,z) = 1/n Σ_{i: y_i=y} θ(x_i)_z, P(y|z) = P(y,z) / Σ_y' P(y',z), LEEP = 1/n Σ_i log Σ_z P(y_i|z) θ(x_i)_z.
+// Always ≤ 0; higher means a more transferable source.
 public static class Leep
 {
-    /// <param name="sourceProbabilities">Row-major [n, Z] softmax outputs of the source model on the target inputs.</param>
-    /// <param name="labels">Target labels, length n.</param>
-    /// <param name="numTargetClasses">Number of target classes.</param>
+    // sourceProbabilities: Row-major [n, Z] softmax outputs of the source model on the target inputs.
+    // labels: Target labels, length n.
+    // numTargetClasses: Number of target classes.
     public static double Score(ReadOnlySpan<float> sourceProbabilities, ReadOnlySpan<long> labels, int numTargetClasses)
     {
         var n = labels.Length;

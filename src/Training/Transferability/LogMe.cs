@@ -2,20 +2,18 @@ using static TorchSharp.torch;
 
 namespace TransferHub.Training.Transferability;
 
-/// <summary>
-/// LogME (You et al., ICML 2021): for each target class (one-hot column y), the maximum over α, β of the log
-/// evidence of Bayesian linear regression y = F w + ε, w ~ N(0, α⁻¹I), ε ~ N(0, β⁻¹I), divided by n; the score
-/// is the mean over classes. α and β follow the paper's fixed-point updates, evaluated in the SVD basis of F so
-/// each iteration is O(min(n, D)). Compare sources only on the same target set (the value depends on n).
-/// </summary>
+// LogME (You et al., ICML 2021): for each target class (one-hot column y), the maximum over α, β of the log
+// evidence of Bayesian linear regression y = F w + ε, w ~ N(0, α⁻¹I), ε ~ N(0, β⁻¹I), divided by n; the score
+// is the mean over classes. α and β follow the paper's fixed-point updates, evaluated in the SVD basis of F so
+// each iteration is O(min(n, D)). Compare sources only on the same target set (the value depends on n).
 public static class LogMe
 {
-    /// <summary>One class's maximised evidence per sample and the α, β that reach it.</summary>
+    // One class's maximised evidence per sample and the α, β that reach it.
     public readonly record struct Evidence(double LogEvidencePerSample, double Alpha, double Beta);
 
-    /// <param name="features">[n, D] features of the target inputs.</param>
-    /// <param name="labels">Target labels, length n.</param>
-    /// <param name="numClasses">Number of target classes.</param>
+    // features: [n, D] features of the target inputs.
+    // labels: Target labels, length n.
+    // numClasses: Number of target classes.
     public static double Score(Tensor features, ReadOnlySpan<long> labels, int numClasses)
     {
         var (sigma2, projections, squaredNorms, n, d) = Decompose(features, labels, numClasses);
@@ -25,7 +23,7 @@ public static class LogMe
         return sum / numClasses;
     }
 
-    /// <summary>Per-class evidence for a real-valued target (exposed for tests of the fixed point).</summary>
+    // Per-class evidence for a real-valued target (exposed for tests of the fixed point).
     public static Evidence MaximiseEvidence(Tensor features, double[] target)
     {
         using var y = tensor(target).reshape(-1, 1);
@@ -33,7 +31,7 @@ public static class LogMe
         return Maximise(sigma2, projections[0], squaredNorms[0], n, d);
     }
 
-    /// <summary>log p(y | F, α, β) per sample, in closed form from the SVD (tests compare it with the Gaussian density).</summary>
+    // log p(y | F, α, β) per sample, in closed form from the SVD (tests compare it with the Gaussian density).
     public static double LogEvidence(double[] sigma2, double[] z, double yNorm2, int n, int d, double alpha, double beta)
     {
         double weightNorm2 = 0, residual2 = yNorm2, logDet = (d - sigma2.Length) * Math.Log(alpha);

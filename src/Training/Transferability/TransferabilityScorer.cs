@@ -5,10 +5,10 @@ using static TorchSharp.torch;
 
 namespace TransferHub.Training.Transferability;
 
-/// <summary>LogME and LEEP scores of a source model for a target training set, computed in one forward pass.</summary>
+// LogME and LEEP scores of a source model for a target training set, computed in one forward pass.
 public sealed record TransferabilityScores(double LogMe, double Leep);
 
-/// <summary>Runs the source model (with its own head) over the target inputs and scores it.</summary>
+// Runs the source model (with its own head) over the target inputs and scores it.
 public static class TransferabilityScorer
 {
     public static TransferabilityScores Score(ClassifierModel source, LabeledTensors target, Device device)

@@ -3,13 +3,13 @@ using static TorchSharp.torch;
 
 namespace TransferHub.Training.Weights;
 
-/// <summary>Model import/export in safetensors with torchvision names (our modules use them as they are).</summary>
+// Model import/export in safetensors with torchvision names (our modules use them as they are).
 public static class ModelWeights
 {
     public const string ArchitectureKey = "architecture";
     public const string NumClassesKey = "num_classes";
 
-    /// <summary>Writes the full state dict (parameters and BatchNorm buffers) with the architecture in the metadata.</summary>
+    // Writes the full state dict (parameters and BatchNorm buffers) with the architecture in the metadata.
     public static void Export(ClassifierModel model, string architecture, string path, IReadOnlyDictionary<string, string>? extraMetadata = null)
     {
         var metadata = new Dictionary<string, string>
@@ -22,14 +22,14 @@ public static class ModelWeights
         SafeTensors.Write(path, model.state_dict(), metadata);
     }
 
-    /// <summary>Reads a safetensors file, strips wrapper prefixes ("module." from DataParallel, "model.").</summary>
+    // Reads a safetensors file, strips wrapper prefixes ("module." from DataParallel, "model.").
     public static Dictionary<string, Tensor> Read(string path, IDictionary<string, string>? metadata = null)
     {
         var raw = SafeTensors.Read(path, metadata);
         return raw.ToDictionary(kv => NormaliseName(kv.Key), kv => kv.Value);
     }
 
-    /// <summary>Loads a file into a model: all tensors (resume/serve) or the backbone only (transfer to a new head).</summary>
+    // Loads a file into a model: all tensors (resume/serve) or the backbone only (transfer to a new head).
     public static IReadOnlyList<string> Import(ClassifierModel model, string path, bool includeHead)
     {
         var weights = Read(path);

@@ -7,11 +7,9 @@ using static TorchSharp.torch;
 
 namespace TransferHub.Training.Weights;
 
-/// <summary>
-/// The safetensors format: an 8-byte little-endian header length N, N bytes of JSON
-/// (<c>{"name": {"dtype": "F32", "shape": [..], "data_offsets": [begin, end]}, "__metadata__": {..}}</c>, offsets
-/// relative to the data area), then the raw little-endian tensor bytes. F16 and BF16 are widened to F32 on read.
-/// </summary>
+// The safetensors format: an 8-byte little-endian header length N, N bytes of JSON
+// ({"name": {"dtype": "F32", "shape": [..], "data_offsets": [begin, end]}, "__metadata__": {..}}, offsets
+// relative to the data area), then the raw little-endian tensor bytes. F16 and BF16 are widened to F32 on read.
 public static class SafeTensors
 {
     private const long MaxHeaderBytes = 100 * 1024 * 1024;

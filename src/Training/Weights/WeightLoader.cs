@@ -3,11 +3,11 @@ using static TorchSharp.torch;
 
 namespace TransferHub.Training.Weights;
 
-/// <summary>Copies named tensors into a model (backbone only for transfer), converting dtype, checking every shape.</summary>
+// Copies named tensors into a model (backbone only for transfer), converting dtype, checking every shape.
 public static class WeightLoader
 {
-    /// <returns>Names present in <paramref name="weights"/> that the model did not use.</returns>
-    /// <exception cref="WeightMismatchException">Shapes differ or required tensors are missing; lists them all.</exception>
+    // Returns the names in weights that the model did not use.
+    // Throws WeightMismatchException when shapes differ or required tensors are missing; lists them all.
     public static IReadOnlyList<string> LoadInto(ClassifierModel model, IReadOnlyDictionary<string, Tensor> weights, bool includeHead)
     {
         var target = model.state_dict()

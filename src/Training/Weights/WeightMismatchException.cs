@@ -1,6 +1,6 @@
 namespace TransferHub.Training.Weights;
 
-/// <summary>Weights do not fit the architecture; the message lists every mismatched shape and missing tensor.</summary>
+// Weights do not fit the architecture; the message lists every mismatched shape and missing tensor.
 public sealed class WeightMismatchException(IReadOnlyList<string> mismatchedShapes, IReadOnlyList<string> missing)
     : Exception(Describe(mismatchedShapes, missing))
 {

@@ -29,6 +29,32 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public void TrainsFromAnImageFolderWithTrainAndValSubfolders()
+    {
+        var random = new Random(1);
+        foreach (var split in new[] { "train", "val" })
+            foreach (var (name, colour) in new[] { ("red", SkiaSharp.SKColors.Red), ("blue", SkiaSharp.SKColors.Blue) })
+            {
+                var dir = Directory.CreateDirectory(Path.Combine(folder, "images", split, name)).FullName;
+                for (var i = 0; i < (split == "train" ? 24 : 8); i++)
+                {
+                    using var bitmap = new SkiaSharp.SKBitmap(12, 12);
+                    bitmap.Erase(colour.WithAlpha((byte)random.Next(160, 256)));
+                    using var png = SkiaSharp.SKImage.FromBitmap(bitmap).Encode(SkiaSharp.SKEncodedImageFormat.Png, 100);
+                    File.WriteAllBytes(Path.Combine(dir, $"{i}.png"), png.ToArray());
+                }
+            }
+        var outDir = Path.Combine(folder, "run");
+
+        Train(outDir, "--data", Path.Combine(folder, "images"), "--epochs", "4", "--lr", "1e-2", "--image-size", "8",
+            "--batch", "8", "--cache-dir", Path.Combine(folder, "cache"), "--augment");
+
+        using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "summary.json")));
+        summary.RootElement.GetProperty("classes").EnumerateArray().Select(c => c.GetString()).ShouldBe(["blue", "red"]);
+        summary.RootElement.GetProperty("result").GetProperty("test").GetProperty("accuracy").GetDouble().ShouldBeGreaterThan(0.9);
+    }
+
+    [Fact]
     public void UnknownOptionsAndMissingWeightsAreErrors()
     {
         Should.Throw<CliException>(() => TrainCommand.Run(new CliArguments(["--data", "synthetic:shapes", "--out", folder, "--epocs", "3"]), default))

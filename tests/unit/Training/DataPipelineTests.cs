@@ -32,8 +32,10 @@ public sealed class DataPipelineTests : IDisposable
         (again.Inputs - data.Inputs).abs().max().item<float>().ShouldBe(0f);
     }
 
-    [Fact]
-    public void TextBagLearnsKeywordClassesFromJsonl()
+    [Theory]
+    [InlineData("text-bag")]
+    [InlineData("text-cnn")]
+    public void TextModelsLearnKeywordClassesFromJsonl(string architecture)
     {
         var path = Path.Combine(folder, "reviews.jsonl");
         var random = new Random(5);
@@ -48,7 +50,7 @@ public sealed class DataPipelineTests : IDisposable
 
         using var all = JsonlText.Load(path);
         using var splits = DataSplits.Split(all, 0.2, 0.2, seed: 1);
-        var spec = new TrainingJobSpec("text-bag", TrainingStrategy.Baseline, Seed: 1, Epochs: 15, BatchSize: 16, LearningRate: 1e-2, Patience: 0);
+        var spec = new TrainingJobSpec(architecture, TrainingStrategy.Baseline, Seed: 1, Epochs: 15, BatchSize: 16, LearningRate: 1e-2, Patience: 0);
         var result = TrainingHarness.Run(spec, splits);
 
         all.NumClasses.ShouldBe(2);

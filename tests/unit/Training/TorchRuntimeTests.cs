@@ -56,4 +56,23 @@ public sealed class TorchRuntimeTests
 
         doubled.item<float>().ShouldBe(0f);
     }
+
+    [Fact]
+    public void FlushDenormalReachesIntraOpThreadsStartedAfterIt()
+    {
+        TorchRuntime.EnsureLoaded();
+        long nonZero = -1;
+        // A fresh thread: its OpenMP pool is created on its first parallel op, after Enable, and inherits FTZ/DAZ.
+        var thread = new Thread(() =>
+        {
+            FlushDenormal.Enable();
+            using var tiny = full(1 << 20, 1e-39f);
+            using var doubled = tiny * 2;
+            nonZero = doubled.count_nonzero().item<long>();
+        });
+        thread.Start();
+        thread.Join();
+
+        nonZero.ShouldBe(0);
+    }
 }
