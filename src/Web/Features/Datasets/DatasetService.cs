@@ -98,6 +98,8 @@ public sealed partial class DatasetService(IDbContextFactory<AppDbContext> dbFac
     {
         await RequireAsync(caller, datasetId, a => a.CanEditData, ct);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
+        // Versions first: their rows point at items without a cascade (SQL Server allows one cascade path).
+        await db.DatasetVersions.Where(v => v.DatasetId == datasetId).ExecuteDeleteAsync(ct);
         await db.Datasets.Where(d => d.Id == datasetId).ExecuteDeleteAsync(ct);
     }
 

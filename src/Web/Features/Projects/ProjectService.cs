@@ -79,6 +79,8 @@ public sealed class ProjectService(IDbContextFactory<AppDbContext> dbFactory, No
     {
         await RequireAsync(caller, projectId, a => a.CanManage, ct);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
+        // Versions first: their rows point at items without a cascade (SQL Server allows one cascade path).
+        await db.DatasetVersions.Where(v => db.Datasets.Any(d => d.Id == v.DatasetId && d.ProjectId == projectId)).ExecuteDeleteAsync(ct);
         await db.Projects.Where(p => p.Id == projectId).ExecuteDeleteAsync(ct);
     }
 

@@ -149,6 +149,23 @@ public sealed class VersionTests(TransferHubFactory factory) : IClassFixture<Tra
         (await AllAsync(s, copy.Id)).ShouldBe(await AllAsync(s, dataset.Id));
     }
 
+    [Fact]
+    public async Task DeletingADatasetOrItsProjectTakesItsVersionsAlong()
+    {
+        var (s, dataset) = await LabeledTextAsync(Rows("a", 6));
+        (await s.Scientist.PostAsJsonAsync($"/api/datasets/{dataset.Id}/versions", new CreateVersionRequest(null, null, null))).EnsureSuccessStatusCode();
+        var second = await s.CreateDatasetAsync(DatasetKind.Text);
+        await s.ImportAsync(second.Id, [("b.jsonl", Encoding.UTF8.GetBytes(Jsonl(Rows("b", 4))))]);
+        (await s.Scientist.PostAsJsonAsync($"/api/datasets/{second.Id}/versions", new CreateVersionRequest(null, null, null))).EnsureSuccessStatusCode();
+
+        var deleted = await s.Scientist.DeleteAsync($"/api/datasets/{dataset.Id}");
+        var project = await s.Admin.DeleteAsync($"/api/projects/{s.ProjectId}");
+
+        deleted.StatusCode.ShouldBe(HttpStatusCode.NoContent);
+        project.StatusCode.ShouldBe(HttpStatusCode.NoContent);
+        (await s.Admin.GetAsync($"/api/datasets/{second.Id}")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+    }
+
     private static async Task<List<string>> AllAsync(DatasetScenario s, Guid datasetId)
     {
         var page = await s.Scientist.GetFromJsonAsync<ItemPage>($"/api/datasets/{datasetId}/items?pageSize=500", Json.Options);
