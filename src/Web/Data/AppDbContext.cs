@@ -34,6 +34,8 @@ public abstract class AppDbContext(DbContextOptions options) : IdentityDbContext
     public DbSet<DatasetVersion> DatasetVersions => Set<DatasetVersion>();
     public DbSet<VersionItem> VersionItems => Set<VersionItem>();
     public DbSet<TrainingRun> TrainingRuns => Set<TrainingRun>();
+    public DbSet<Experiment> Experiments => Set<Experiment>();
+    public DbSet<RunMetric> RunMetrics => Set<RunMetric>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

@@ -15,7 +15,14 @@ namespace TransferHub.Web.Features.Experiments;
 public sealed class JobQueue(IDbContextFactory<AppDbContext> dbFactory, WriteGate writes, TimeProvider clock, IOptions<JobQueueOptions> options)
     : ITrainingControlPlane
 {
+    private readonly SemaphoreSlim _work = new(0);
+
     private JobQueueOptions Options => options.Value;
+
+    public TimeSpan Lease => Options.Lease;
+
+    /// <summary>Returns when runs were queued (or after <paramref name="timeout"/>), so idle workers wake at once.</summary>
+    public async Task WaitForWorkAsync(TimeSpan timeout, CancellationToken ct) => await _work.WaitAsync(timeout, ct);
 
     public async Task EnqueueAsync(IEnumerable<TrainingRun> runs, CancellationToken ct)
     {
@@ -31,6 +38,7 @@ public sealed class JobQueue(IDbContextFactory<AppDbContext> dbFactory, WriteGat
         {
             await db.SaveChangesAsync(ct);
         }
+        _work.Release();
     }
 
     public async Task<ClaimedRun?> ClaimAsync(string workerId, CancellationToken ct)

@@ -1,7 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using TransferHub.Shared.Experiments;
-using TransferHub.Web.Features.Projects;
 
 namespace TransferHub.Web.Features.Experiments;
 
@@ -43,6 +42,7 @@ internal sealed class TrainingRunConfiguration : IEntityTypeConfiguration<Traini
         builder.Property(r => r.Error).HasMaxLength(4000);
         builder.HasIndex(r => new { r.Status, r.Priority, r.CreatedAt });
         builder.HasIndex(r => r.ExperimentId);
-        builder.HasOne<Project>().WithMany().HasForeignKey(r => r.ProjectId).OnDelete(DeleteBehavior.Cascade);
+        // ProjectId is a copy for the per-project limit; the run belongs to its experiment (one cascade path).
+        builder.HasOne<Experiment>().WithMany().HasForeignKey(r => r.ExperimentId).OnDelete(DeleteBehavior.Cascade);
     }
 }

@@ -15,6 +15,7 @@ public sealed class JobQueueTests : IDisposable
     private readonly FakeTimeProvider _clock = new(DateTimeOffset.Parse("2026-11-22T12:00:00Z"));
     private readonly JobQueue _queue;
     private readonly Guid _project;
+    private readonly Dictionary<Guid, Guid> _experiments = [];
 
     public JobQueueTests()
     {
@@ -27,8 +28,11 @@ public sealed class JobQueueTests : IDisposable
     {
         using var db = _db.CreateDbContext();
         var project = new Project { Name = Guid.NewGuid().ToString("N"), CreatedById = "u" };
+        var experiment = new Experiment { ProjectId = project.Id, Name = "e", Architecture = "small-cnn", CreatedById = "u" };
         db.Projects.Add(project);
+        db.Experiments.Add(experiment);
         db.SaveChanges();
+        _experiments[project.Id] = experiment.Id;
         return project.Id;
     }
 
@@ -36,7 +40,7 @@ public sealed class JobQueueTests : IDisposable
     {
         var runs = Enumerable.Range(0, count).Select(i => new TrainingRun
         {
-            ExperimentId = Guid.NewGuid(), ProjectId = project ?? _project, Arm = "baseline", Seed = i, SpecJson = "{}", Priority = priority,
+            ExperimentId = _experiments[project ?? _project], ProjectId = project ?? _project, Arm = "baseline", Seed = i, SpecJson = "{}", Priority = priority,
         }).ToList();
         await _queue.EnqueueAsync(runs, CancellationToken.None);
         return runs;

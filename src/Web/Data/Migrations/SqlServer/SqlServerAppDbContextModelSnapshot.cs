@@ -486,6 +486,70 @@ namespace TransferHub.Web.Data.Migrations.SqlServer
                     b.ToTable("LabelClasses");
                 });
 
+            modelBuilder.Entity("TransferHub.Web.Features.Experiments.Experiment", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uniqueidentifier");
+
+                    b.Property<string>("Architecture")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("nvarchar(64)");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("datetimeoffset");
+
+                    b.Property<string>("CreatedById")
+                        .IsRequired()
+                        .HasMaxLength(450)
+                        .HasColumnType("nvarchar(450)");
+
+                    b.Property<Guid>("DatasetVersionId")
+                        .HasColumnType("uniqueidentifier");
+
+                    b.Property<int>("Epochs")
+                        .HasColumnType("int");
+
+                    b.Property<int>("ImageSize")
+                        .HasColumnType("int");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("nvarchar(100)");
+
+                    b.Property<Guid>("ProjectId")
+                        .HasColumnType("uniqueidentifier");
+
+                    b.Property<int>("Seeds")
+                        .HasColumnType("int");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ProjectId");
+
+                    b.ToTable("Experiments");
+                });
+
+            modelBuilder.Entity("TransferHub.Web.Features.Experiments.RunMetric", b =>
+                {
+                    b.Property<Guid>("RunId")
+                        .HasColumnType("uniqueidentifier");
+
+                    b.Property<int>("Epoch")
+                        .HasColumnType("int");
+
+                    b.Property<string>("Json")
+                        .IsRequired()
+                        .HasMaxLength(64000)
+                        .HasColumnType("nvarchar(max)");
+
+                    b.HasKey("RunId", "Epoch");
+
+                    b.ToTable("RunMetrics");
+                });
+
             modelBuilder.Entity("TransferHub.Web.Features.Experiments.TrainingRun", b =>
                 {
                     b.Property<Guid>("Id")
@@ -558,8 +622,6 @@ namespace TransferHub.Web.Data.Migrations.SqlServer
                     b.HasKey("Id");
 
                     b.HasIndex("ExperimentId");
-
-                    b.HasIndex("ProjectId");
 
                     b.HasIndex("Status", "Priority", "CreatedAt");
 
@@ -977,11 +1039,29 @@ namespace TransferHub.Web.Data.Migrations.SqlServer
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("TransferHub.Web.Features.Experiments.TrainingRun", b =>
+            modelBuilder.Entity("TransferHub.Web.Features.Experiments.Experiment", b =>
                 {
                     b.HasOne("TransferHub.Web.Features.Projects.Project", null)
                         .WithMany()
                         .HasForeignKey("ProjectId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("TransferHub.Web.Features.Experiments.RunMetric", b =>
+                {
+                    b.HasOne("TransferHub.Web.Features.Experiments.TrainingRun", null)
+                        .WithMany()
+                        .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("TransferHub.Web.Features.Experiments.TrainingRun", b =>
+                {
+                    b.HasOne("TransferHub.Web.Features.Experiments.Experiment", null)
+                        .WithMany()
+                        .HasForeignKey("ExperimentId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

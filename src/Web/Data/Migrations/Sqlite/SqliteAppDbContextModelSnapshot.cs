@@ -474,6 +474,70 @@ namespace TransferHub.Web.Data.Migrations.Sqlite
                     b.ToTable("LabelClasses");
                 });
 
+            modelBuilder.Entity("TransferHub.Web.Features.Experiments.Experiment", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Architecture")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("CreatedById")
+                        .IsRequired()
+                        .HasMaxLength(450)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("DatasetVersionId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Epochs")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("ImageSize")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("ProjectId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Seeds")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ProjectId");
+
+                    b.ToTable("Experiments");
+                });
+
+            modelBuilder.Entity("TransferHub.Web.Features.Experiments.RunMetric", b =>
+                {
+                    b.Property<Guid>("RunId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Epoch")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Json")
+                        .IsRequired()
+                        .HasMaxLength(64000)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("RunId", "Epoch");
+
+                    b.ToTable("RunMetrics");
+                });
+
             modelBuilder.Entity("TransferHub.Web.Features.Experiments.TrainingRun", b =>
                 {
                     b.Property<Guid>("Id")
@@ -546,8 +610,6 @@ namespace TransferHub.Web.Data.Migrations.Sqlite
                     b.HasKey("Id");
 
                     b.HasIndex("ExperimentId");
-
-                    b.HasIndex("ProjectId");
 
                     b.HasIndex("Status", "Priority", "CreatedAt");
 
@@ -964,11 +1026,29 @@ namespace TransferHub.Web.Data.Migrations.Sqlite
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("TransferHub.Web.Features.Experiments.TrainingRun", b =>
+            modelBuilder.Entity("TransferHub.Web.Features.Experiments.Experiment", b =>
                 {
                     b.HasOne("TransferHub.Web.Features.Projects.Project", null)
                         .WithMany()
                         .HasForeignKey("ProjectId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("TransferHub.Web.Features.Experiments.RunMetric", b =>
+                {
+                    b.HasOne("TransferHub.Web.Features.Experiments.TrainingRun", null)
+                        .WithMany()
+                        .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("TransferHub.Web.Features.Experiments.TrainingRun", b =>
+                {
+                    b.HasOne("TransferHub.Web.Features.Experiments.Experiment", null)
+                        .WithMany()
+                        .HasForeignKey("ExperimentId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

@@ -251,6 +251,32 @@ namespace TransferHub.Web.Data.Migrations.Sqlite
                 });
 
             migrationBuilder.CreateTable(
+                name: "Experiments",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    ProjectId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    Name = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
+                    DatasetVersionId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    Architecture = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    Seeds = table.Column<int>(type: "INTEGER", nullable: false),
+                    Epochs = table.Column<int>(type: "INTEGER", nullable: false),
+                    ImageSize = table.Column<int>(type: "INTEGER", nullable: false),
+                    CreatedById = table.Column<string>(type: "TEXT", maxLength: 450, nullable: false),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Experiments", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_Experiments_Projects_ProjectId",
+                        column: x => x.ProjectId,
+                        principalTable: "Projects",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "ProjectMembers",
                 columns: table => new
                 {
@@ -270,41 +296,6 @@ namespace TransferHub.Web.Data.Migrations.Sqlite
                         onDelete: ReferentialAction.Cascade);
                     table.ForeignKey(
                         name: "FK_ProjectMembers_Projects_ProjectId",
-                        column: x => x.ProjectId,
-                        principalTable: "Projects",
-                        principalColumn: "Id",
-                        onDelete: ReferentialAction.Cascade);
-                });
-
-            migrationBuilder.CreateTable(
-                name: "TrainingRuns",
-                columns: table => new
-                {
-                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
-                    ExperimentId = table.Column<Guid>(type: "TEXT", nullable: false),
-                    ProjectId = table.Column<Guid>(type: "TEXT", nullable: false),
-                    Arm = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
-                    Seed = table.Column<int>(type: "INTEGER", nullable: false),
-                    LabelFraction = table.Column<double>(type: "REAL", nullable: false),
-                    SpecJson = table.Column<string>(type: "TEXT", maxLength: 8000, nullable: false),
-                    Status = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
-                    Priority = table.Column<int>(type: "INTEGER", nullable: false),
-                    Attempt = table.Column<int>(type: "INTEGER", nullable: false),
-                    LeasedBy = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
-                    LeaseUntil = table.Column<long>(type: "INTEGER", nullable: true),
-                    CheckpointKey = table.Column<string>(type: "TEXT", maxLength: 300, nullable: true),
-                    CancelRequested = table.Column<bool>(type: "INTEGER", nullable: false),
-                    Error = table.Column<string>(type: "TEXT", maxLength: 4000, nullable: true),
-                    ResultJson = table.Column<string>(type: "TEXT", nullable: true),
-                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
-                    StartedAt = table.Column<long>(type: "INTEGER", nullable: true),
-                    CompletedAt = table.Column<long>(type: "INTEGER", nullable: true)
-                },
-                constraints: table =>
-                {
-                    table.PrimaryKey("PK_TrainingRuns", x => x.Id);
-                    table.ForeignKey(
-                        name: "FK_TrainingRuns_Projects_ProjectId",
                         column: x => x.ProjectId,
                         principalTable: "Projects",
                         principalColumn: "Id",
@@ -431,6 +422,41 @@ namespace TransferHub.Web.Data.Migrations.Sqlite
                 });
 
             migrationBuilder.CreateTable(
+                name: "TrainingRuns",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    ExperimentId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    ProjectId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    Arm = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
+                    Seed = table.Column<int>(type: "INTEGER", nullable: false),
+                    LabelFraction = table.Column<double>(type: "REAL", nullable: false),
+                    SpecJson = table.Column<string>(type: "TEXT", maxLength: 8000, nullable: false),
+                    Status = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    Priority = table.Column<int>(type: "INTEGER", nullable: false),
+                    Attempt = table.Column<int>(type: "INTEGER", nullable: false),
+                    LeasedBy = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
+                    LeaseUntil = table.Column<long>(type: "INTEGER", nullable: true),
+                    CheckpointKey = table.Column<string>(type: "TEXT", maxLength: 300, nullable: true),
+                    CancelRequested = table.Column<bool>(type: "INTEGER", nullable: false),
+                    Error = table.Column<string>(type: "TEXT", maxLength: 4000, nullable: true),
+                    ResultJson = table.Column<string>(type: "TEXT", nullable: true),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    StartedAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    CompletedAt = table.Column<long>(type: "INTEGER", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_TrainingRuns", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_TrainingRuns_Experiments_ExperimentId",
+                        column: x => x.ExperimentId,
+                        principalTable: "Experiments",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "Annotations",
                 columns: table => new
                 {
@@ -500,6 +526,25 @@ namespace TransferHub.Web.Data.Migrations.Sqlite
                         column: x => x.ItemId,
                         principalTable: "Items",
                         principalColumn: "Id");
+                });
+
+            migrationBuilder.CreateTable(
+                name: "RunMetrics",
+                columns: table => new
+                {
+                    RunId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    Epoch = table.Column<int>(type: "INTEGER", nullable: false),
+                    Json = table.Column<string>(type: "TEXT", maxLength: 64000, nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_RunMetrics", x => new { x.RunId, x.Epoch });
+                    table.ForeignKey(
+                        name: "FK_RunMetrics_TrainingRuns_RunId",
+                        column: x => x.RunId,
+                        principalTable: "TrainingRuns",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
                 });
 
             migrationBuilder.CreateIndex(
@@ -574,6 +619,11 @@ namespace TransferHub.Web.Data.Migrations.Sqlite
                 unique: true);
 
             migrationBuilder.CreateIndex(
+                name: "IX_Experiments_ProjectId",
+                table: "Experiments",
+                column: "ProjectId");
+
+            migrationBuilder.CreateIndex(
                 name: "IX_ImportJobs_DatasetId",
                 table: "ImportJobs",
                 column: "DatasetId");
@@ -632,11 +682,6 @@ namespace TransferHub.Web.Data.Migrations.Sqlite
                 column: "ExperimentId");
 
             migrationBuilder.CreateIndex(
-                name: "IX_TrainingRuns_ProjectId",
-                table: "TrainingRuns",
-                column: "ProjectId");
-
-            migrationBuilder.CreateIndex(
                 name: "IX_TrainingRuns_Status_Priority_CreatedAt",
                 table: "TrainingRuns",
                 columns: new[] { "Status", "Priority", "CreatedAt" });
@@ -690,7 +735,7 @@ namespace TransferHub.Web.Data.Migrations.Sqlite
                 name: "ProjectMembers");
 
             migrationBuilder.DropTable(
-                name: "TrainingRuns");
+                name: "RunMetrics");
 
             migrationBuilder.DropTable(
                 name: "VersionItems");
@@ -702,10 +747,16 @@ namespace TransferHub.Web.Data.Migrations.Sqlite
                 name: "AspNetUsers");
 
             migrationBuilder.DropTable(
+                name: "TrainingRuns");
+
+            migrationBuilder.DropTable(
                 name: "DatasetVersions");
 
             migrationBuilder.DropTable(
                 name: "Items");
+
+            migrationBuilder.DropTable(
+                name: "Experiments");
 
             migrationBuilder.DropTable(
                 name: "Datasets");

@@ -251,6 +251,32 @@ namespace TransferHub.Web.Data.Migrations.SqlServer
                 });
 
             migrationBuilder.CreateTable(
+                name: "Experiments",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "uniqueidentifier", nullable: false),
+                    ProjectId = table.Column<Guid>(type: "uniqueidentifier", nullable: false),
+                    Name = table.Column<string>(type: "nvarchar(100)", maxLength: 100, nullable: false),
+                    DatasetVersionId = table.Column<Guid>(type: "uniqueidentifier", nullable: false),
+                    Architecture = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: false),
+                    Seeds = table.Column<int>(type: "int", nullable: false),
+                    Epochs = table.Column<int>(type: "int", nullable: false),
+                    ImageSize = table.Column<int>(type: "int", nullable: false),
+                    CreatedById = table.Column<string>(type: "nvarchar(450)", maxLength: 450, nullable: false),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Experiments", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_Experiments_Projects_ProjectId",
+                        column: x => x.ProjectId,
+                        principalTable: "Projects",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "ProjectMembers",
                 columns: table => new
                 {
@@ -270,41 +296,6 @@ namespace TransferHub.Web.Data.Migrations.SqlServer
                         onDelete: ReferentialAction.Cascade);
                     table.ForeignKey(
                         name: "FK_ProjectMembers_Projects_ProjectId",
-                        column: x => x.ProjectId,
-                        principalTable: "Projects",
-                        principalColumn: "Id",
-                        onDelete: ReferentialAction.Cascade);
-                });
-
-            migrationBuilder.CreateTable(
-                name: "TrainingRuns",
-                columns: table => new
-                {
-                    Id = table.Column<Guid>(type: "uniqueidentifier", nullable: false),
-                    ExperimentId = table.Column<Guid>(type: "uniqueidentifier", nullable: false),
-                    ProjectId = table.Column<Guid>(type: "uniqueidentifier", nullable: false),
-                    Arm = table.Column<string>(type: "nvarchar(100)", maxLength: 100, nullable: false),
-                    Seed = table.Column<int>(type: "int", nullable: false),
-                    LabelFraction = table.Column<double>(type: "float", nullable: false),
-                    SpecJson = table.Column<string>(type: "nvarchar(max)", maxLength: 8000, nullable: false),
-                    Status = table.Column<string>(type: "nvarchar(16)", maxLength: 16, nullable: false),
-                    Priority = table.Column<int>(type: "int", nullable: false),
-                    Attempt = table.Column<int>(type: "int", nullable: false),
-                    LeasedBy = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: true),
-                    LeaseUntil = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
-                    CheckpointKey = table.Column<string>(type: "nvarchar(300)", maxLength: 300, nullable: true),
-                    CancelRequested = table.Column<bool>(type: "bit", nullable: false),
-                    Error = table.Column<string>(type: "nvarchar(4000)", maxLength: 4000, nullable: true),
-                    ResultJson = table.Column<string>(type: "nvarchar(max)", nullable: true),
-                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
-                    StartedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
-                    CompletedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true)
-                },
-                constraints: table =>
-                {
-                    table.PrimaryKey("PK_TrainingRuns", x => x.Id);
-                    table.ForeignKey(
-                        name: "FK_TrainingRuns_Projects_ProjectId",
                         column: x => x.ProjectId,
                         principalTable: "Projects",
                         principalColumn: "Id",
@@ -431,6 +422,41 @@ namespace TransferHub.Web.Data.Migrations.SqlServer
                 });
 
             migrationBuilder.CreateTable(
+                name: "TrainingRuns",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "uniqueidentifier", nullable: false),
+                    ExperimentId = table.Column<Guid>(type: "uniqueidentifier", nullable: false),
+                    ProjectId = table.Column<Guid>(type: "uniqueidentifier", nullable: false),
+                    Arm = table.Column<string>(type: "nvarchar(100)", maxLength: 100, nullable: false),
+                    Seed = table.Column<int>(type: "int", nullable: false),
+                    LabelFraction = table.Column<double>(type: "float", nullable: false),
+                    SpecJson = table.Column<string>(type: "nvarchar(max)", maxLength: 8000, nullable: false),
+                    Status = table.Column<string>(type: "nvarchar(16)", maxLength: 16, nullable: false),
+                    Priority = table.Column<int>(type: "int", nullable: false),
+                    Attempt = table.Column<int>(type: "int", nullable: false),
+                    LeasedBy = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: true),
+                    LeaseUntil = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
+                    CheckpointKey = table.Column<string>(type: "nvarchar(300)", maxLength: 300, nullable: true),
+                    CancelRequested = table.Column<bool>(type: "bit", nullable: false),
+                    Error = table.Column<string>(type: "nvarchar(4000)", maxLength: 4000, nullable: true),
+                    ResultJson = table.Column<string>(type: "nvarchar(max)", nullable: true),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    StartedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
+                    CompletedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_TrainingRuns", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_TrainingRuns_Experiments_ExperimentId",
+                        column: x => x.ExperimentId,
+                        principalTable: "Experiments",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "Annotations",
                 columns: table => new
                 {
@@ -500,6 +526,25 @@ namespace TransferHub.Web.Data.Migrations.SqlServer
                         column: x => x.ItemId,
                         principalTable: "Items",
                         principalColumn: "Id");
+                });
+
+            migrationBuilder.CreateTable(
+                name: "RunMetrics",
+                columns: table => new
+                {
+                    RunId = table.Column<Guid>(type: "uniqueidentifier", nullable: false),
+                    Epoch = table.Column<int>(type: "int", nullable: false),
+                    Json = table.Column<string>(type: "nvarchar(max)", maxLength: 64000, nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_RunMetrics", x => new { x.RunId, x.Epoch });
+                    table.ForeignKey(
+                        name: "FK_RunMetrics_TrainingRuns_RunId",
+                        column: x => x.RunId,
+                        principalTable: "TrainingRuns",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
                 });
 
             migrationBuilder.CreateIndex(
@@ -576,6 +621,11 @@ namespace TransferHub.Web.Data.Migrations.SqlServer
                 unique: true);
 
             migrationBuilder.CreateIndex(
+                name: "IX_Experiments_ProjectId",
+                table: "Experiments",
+                column: "ProjectId");
+
+            migrationBuilder.CreateIndex(
                 name: "IX_ImportJobs_DatasetId",
                 table: "ImportJobs",
                 column: "DatasetId");
@@ -634,11 +684,6 @@ namespace TransferHub.Web.Data.Migrations.SqlServer
                 column: "ExperimentId");
 
             migrationBuilder.CreateIndex(
-                name: "IX_TrainingRuns_ProjectId",
-                table: "TrainingRuns",
-                column: "ProjectId");
-
-            migrationBuilder.CreateIndex(
                 name: "IX_TrainingRuns_Status_Priority_CreatedAt",
                 table: "TrainingRuns",
                 columns: new[] { "Status", "Priority", "CreatedAt" });
@@ -692,7 +737,7 @@ namespace TransferHub.Web.Data.Migrations.SqlServer
                 name: "ProjectMembers");
 
             migrationBuilder.DropTable(
-                name: "TrainingRuns");
+                name: "RunMetrics");
 
             migrationBuilder.DropTable(
                 name: "VersionItems");
@@ -704,10 +749,16 @@ namespace TransferHub.Web.Data.Migrations.SqlServer
                 name: "AspNetUsers");
 
             migrationBuilder.DropTable(
+                name: "TrainingRuns");
+
+            migrationBuilder.DropTable(
                 name: "DatasetVersions");
 
             migrationBuilder.DropTable(
                 name: "Items");
+
+            migrationBuilder.DropTable(
+                name: "Experiments");
 
             migrationBuilder.DropTable(
                 name: "Datasets");

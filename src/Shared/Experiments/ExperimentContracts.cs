@@ -1,0 +1,29 @@
+using TransferHub.Shared.Training;
+
+namespace TransferHub.Shared.Experiments;
+
+/// <summary>One arm of an experiment. A transfer arm names its source: a finished run whose model it starts from.</summary>
+public sealed record ArmRequest(string Name, TrainingStrategy Strategy, Guid? SourceRunId);
+
+/// <summary>Body of <c>POST /api/projects/{projectId}/experiments</c>. A baseline arm is always added.</summary>
+public sealed record CreateExperimentRequest(
+    string Name, Guid DatasetVersionId, string Architecture, IReadOnlyList<ArmRequest>? Arms,
+    int? Seeds, int? Epochs, int? ImageSize, double? LearningRate, int? BatchSize);
+
+/// <summary>A run as listed: its place in the queue and, when done, its test macro-F1.</summary>
+public sealed record RunDto(Guid Id, string Arm, TrainingStrategy Strategy, int Seed, RunStatus Status, int Attempt,
+    int EpochsDone, double? TestMacroF1, double? TestAccuracy, string? Error, DateTimeOffset? StartedAt, DateTimeOffset? CompletedAt);
+
+/// <summary>
+/// An arm's result over seeds: mean test macro-F1 with its 95 % t-interval, and the paired difference from the
+/// baseline (same seeds) with its 95 % t-interval and the verdict it supports.
+/// </summary>
+public sealed record ArmResultDto(string Arm, TrainingStrategy Strategy, int Seeds, double? Mean, double? Low, double? High,
+    double? Difference, double? DifferenceLow, double? DifferenceHigh, string Verdict);
+
+/// <summary>An experiment with its runs and, as seeds finish, its results.</summary>
+public sealed record ExperimentDto(Guid Id, Guid ProjectId, string Name, Guid DatasetVersionId, string Architecture, int Seeds, int Epochs,
+    int ImageSize, DateTimeOffset CreatedAt, string Status, IReadOnlyList<RunDto> Runs, IReadOnlyList<ArmResultDto> Results, string Method);
+
+/// <summary>One epoch of one run, as stored and as streamed.</summary>
+public sealed record RunMetricDto(Guid RunId, int Epoch, EpochMetrics Metrics);

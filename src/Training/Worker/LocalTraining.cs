@@ -1,0 +1,58 @@
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using TransferHub.Shared.Training;
+using TransferHub.Training.Cli;
+using TransferHub.Training.Models;
+using TransferHub.Training.Strategies;
+using TransferHub.Training.Weights;
+using static TorchSharp.torch;
+
+namespace TransferHub.Training.Worker;
+
+/// <summary>The outcome of one run: the engine's result, the class order of the model's outputs, and where the model was written.</summary>
+public sealed record LocalRunResult(TrainingResult Result, IReadOnlyList<string> Classes, string ModelPath);
+
+/// <summary>
+/// One training run on files a worker has laid out: an ImageFolder root with train/validation/test
+/// folders, or train/validation/test .jsonl files. The same path as the CLI's <c>train</c>, for workers.
+/// </summary>
+public static class LocalTraining
+{
+    /// <param name="data">ImageFolder root holding train/, validation/, test/ — or the train .jsonl (validation.jsonl and test.jsonl beside it).</param>
+    public static LocalRunResult Run(string data, TrainingJobSpec spec, int imageSize, string outDir, string cacheDir,
+        ILogger<Trainer> logger, IProgress<EpochMetrics>? progress, string? checkpointDir, CancellationToken ct)
+    {
+        var text = data.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase);
+        var folder = Path.GetDirectoryName(data)!;
+        var (splits, classes) = text
+            ? DatasetLoader.Load(data, Existing(Path.Combine(folder, "validation.jsonl")), Existing(Path.Combine(folder, "test.jsonl")), imageSize, spec.Seed, cacheDir)
+            : DatasetLoader.Load(data, null, null, imageSize, spec.Seed, cacheDir);
+        using var _ = splits;
+        manual_seed(spec.Seed);
+        using var model = ModelRegistry.Create(spec.Architecture, splits.NumClasses);
+        if (spec.Strategy != TrainingStrategy.Baseline)
+        {
+            if (spec.SourceWeights is null)
+            {
+                throw new ArgumentException($"The {spec.Strategy} arm needs source weights.");
+            }
+            ModelWeights.Import(model, spec.SourceWeights, includeHead: false);
+        }
+        var result = new Trainer(logger, TimeProvider.System).Fit(model, splits, spec, progress, ct, checkpointDir);
+        Directory.CreateDirectory(outDir);
+        var modelPath = Path.Combine(outDir, "model.safetensors");
+        ModelWeights.Export(model, spec.Architecture, modelPath, new Dictionary<string, string>
+        {
+            ["classes"] = JsonSerializer.Serialize(classes),
+            ["strategy"] = spec.Strategy.ToString(),
+        });
+        return new LocalRunResult(result, classes, modelPath);
+    }
+
+    /// <summary>Names of the architectures a run may use.</summary>
+    public static IReadOnlyCollection<string> Architectures => ModelRegistry.Names;
+
+    public static bool IsTextArchitecture(string name) => ModelRegistry.IsText(name);
+
+    private static string? Existing(string path) => File.Exists(path) ? path : null;
+}

@@ -1,0 +1,50 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using TransferHub.Web.Features.Projects;
+
+namespace TransferHub.Web.Features.Experiments;
+
+/// <summary>Baseline versus transfer arms on one dataset version; each arm × seed is a <see cref="TrainingRun"/>.</summary>
+public sealed class Experiment
+{
+    public Guid Id { get; set; } = Guid.CreateVersion7();
+    public Guid ProjectId { get; set; }
+    public required string Name { get; set; }
+    public Guid DatasetVersionId { get; set; }
+    public required string Architecture { get; set; }
+    public int Seeds { get; set; }
+    public int Epochs { get; set; }
+    public int ImageSize { get; set; }
+    public required string CreatedById { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+}
+
+/// <summary>One epoch of a run, kept so that a page opened mid-run shows the whole history.</summary>
+public sealed class RunMetric
+{
+    public Guid RunId { get; set; }
+    public int Epoch { get; set; }
+    public required string Json { get; set; }
+}
+
+internal sealed class ExperimentConfiguration : IEntityTypeConfiguration<Experiment>
+{
+    public void Configure(EntityTypeBuilder<Experiment> builder)
+    {
+        builder.Property(e => e.Name).HasMaxLength(100);
+        builder.Property(e => e.Architecture).HasMaxLength(64);
+        builder.Property(e => e.CreatedById).HasMaxLength(450);
+        builder.HasIndex(e => e.ProjectId);
+        builder.HasOne<Project>().WithMany().HasForeignKey(e => e.ProjectId).OnDelete(DeleteBehavior.Cascade);
+    }
+}
+
+internal sealed class RunMetricConfiguration : IEntityTypeConfiguration<RunMetric>
+{
+    public void Configure(EntityTypeBuilder<RunMetric> builder)
+    {
+        builder.HasKey(m => new { m.RunId, m.Epoch });
+        builder.Property(m => m.Json).HasMaxLength(64_000);
+        builder.HasOne<TrainingRun>().WithMany().HasForeignKey(m => m.RunId).OnDelete(DeleteBehavior.Cascade);
+    }
+}

@@ -1,0 +1,43 @@
+using System.Security.Claims;
+using TransferHub.Shared.Experiments;
+
+namespace TransferHub.Web.Features.Experiments;
+
+public static class ExperimentEndpoints
+{
+    public static IServiceCollection AddExperiments(this IServiceCollection services)
+    {
+        services.AddOptions<JobQueueOptions>().BindConfiguration(JobQueueOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<JobQueue>();
+        services.AddSingleton<ITrainingControlPlane>(sp => sp.GetRequiredService<JobQueue>());
+        services.AddSingleton<ExperimentEvents>();
+        services.AddSingleton<ExperimentService>();
+        services.AddHostedService<InProcessWorker>();
+        return services;
+    }
+
+    public static RouteGroupBuilder MapExperimentEndpoints(this RouteGroupBuilder api)
+    {
+        var byProject = api.MapGroup("/projects/{projectId:guid}/experiments").WithTags("Experiments");
+        byProject.MapGet("/", (Guid projectId, ClaimsPrincipal user, ExperimentService experiments, CancellationToken ct) => experiments.ListAsync(user, projectId, ct));
+        byProject.MapPost("/", async (Guid projectId, CreateExperimentRequest request, ClaimsPrincipal user, ExperimentService experiments, CancellationToken ct) =>
+        {
+            var experiment = await experiments.CreateAsync(user, projectId, request, ct);
+            return Results.Created($"/api/experiments/{experiment.Id}", experiment);
+        }).WithSummary("Creates an experiment on a dataset version: a baseline plus transfer arms (each from a finished run), over seeds; queues its runs.");
+
+        var one = api.MapGroup("/experiments/{experimentId:guid}").WithTags("Experiments");
+        one.MapGet("/", (Guid experimentId, ClaimsPrincipal user, ExperimentService experiments, CancellationToken ct) => experiments.GetAsync(user, experimentId, ct))
+            .WithSummary("The experiment, its runs, and per arm the mean test macro-F1 and the paired difference from the baseline with a verdict.");
+        one.MapGet("/runs", async (Guid experimentId, ClaimsPrincipal user, ExperimentService experiments, CancellationToken ct) =>
+            (await experiments.GetAsync(user, experimentId, ct)).Runs);
+        one.MapPost("/cancel", async (Guid experimentId, ClaimsPrincipal user, ExperimentService experiments, CancellationToken ct) =>
+        {
+            await experiments.CancelAsync(user, experimentId, ct);
+            return Results.NoContent();
+        });
+        api.MapGet("/runs/{runId:guid}/metrics", (Guid runId, ClaimsPrincipal user, ExperimentService experiments, CancellationToken ct) =>
+            experiments.MetricsAsync(user, runId, ct)).WithTags("Experiments").WithSummary("Every stored epoch of a run.");
+        return api;
+    }
+}

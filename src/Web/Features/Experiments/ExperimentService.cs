@@ -1,0 +1,163 @@
+using System.Security.Claims;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.EntityFrameworkCore;
+using TransferHub.Shared.Experiments;
+using TransferHub.Shared.Statistics;
+using TransferHub.Shared.Training;
+using TransferHub.Web.Data;
+using TransferHub.Web.Features.Identity;
+using TransferHub.Web.Features.Projects;
+using TransferHub.Web.Infrastructure;
+
+namespace TransferHub.Web.Features.Experiments;
+
+/// <summary>What a run's worker needs besides the engine's spec: the version to train on and where the source model is.</summary>
+public sealed record RunPlan(TrainingJobSpec Spec, Guid DatasetVersionId, int ImageSize, Guid? SourceRunId);
+
+/// <summary>Experiments: baseline versus transfer arms over seeds on one dataset version, queued as runs, summarised with verdicts.</summary>
+public sealed class ExperimentService(IDbContextFactory<AppDbContext> dbFactory, ProjectService projects, JobQueue queue, TimeProvider clock)
+{
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
+    public const string Method = "Test macro-F1 per seed; mean ± 95 % t-interval over seeds; difference from the baseline paired by seed, 95 % t-interval.";
+
+    public async Task<ExperimentDto> CreateAsync(ClaimsPrincipal caller, Guid projectId, CreateExperimentRequest request, CancellationToken ct)
+    {
+        await projects.RequireAsync(caller, projectId, a => a.CanEditData, ct);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var version = await db.DatasetVersions.AsNoTracking().Where(v => v.Id == request.DatasetVersionId)
+            .Join(db.Datasets, v => v.DatasetId, d => d.Id, (v, d) => new { d.ProjectId, d.Kind }).SingleOrDefaultAsync(ct);
+        if (version is null || version.ProjectId != projectId)
+        {
+            throw ValidationFailedException.For("datasetVersionId", "No version of this project's datasets has that id.");
+        }
+        var architecture = request.Architecture?.Trim() ?? "";
+        if (!Training.Worker.LocalTraining.Architectures.Contains(architecture, StringComparer.OrdinalIgnoreCase))
+        {
+            throw ValidationFailedException.For("architecture", $"Architectures: {string.Join(", ", Training.Worker.LocalTraining.Architectures)}.");
+        }
+        if (Training.Worker.LocalTraining.IsTextArchitecture(architecture) != (version.Kind == Shared.Datasets.DatasetKind.Text))
+        {
+            throw ValidationFailedException.For("architecture", $"{architecture} does not fit a {version.Kind.ToString().ToLowerInvariant()} dataset.");
+        }
+        var seeds = request.Seeds ?? 3;
+        var epochs = request.Epochs ?? 10;
+        var imageSize = request.ImageSize ?? 32;
+        if (seeds is < 1 or > 10 || epochs is < 1 or > 200 || imageSize is < 8 or > 512)
+        {
+            throw ValidationFailedException.For("seeds", "Seeds 1–10, epochs 1–200, image size 8–512.");
+        }
+        var arms = new List<ArmRequest> { new("baseline", TrainingStrategy.Baseline, null) };
+        foreach (var arm in request.Arms ?? [])
+        {
+            if (arm.Strategy == TrainingStrategy.Baseline)
+            {
+                continue;
+            }
+            if (arm.SourceRunId is not { } source || !await db.TrainingRuns.AnyAsync(r => r.Id == source && r.Status == RunStatus.Succeeded && r.ProjectId == projectId, ct))
+            {
+                throw ValidationFailedException.For("arms", $"Arm '{arm.Name}' needs a finished run of this project as its source.");
+            }
+            arms.Add(arm with { Name = string.IsNullOrWhiteSpace(arm.Name) ? arm.Strategy.ToString() : arm.Name.Trim() });
+        }
+        var experiment = new Experiment
+        {
+            ProjectId = projectId, Name = string.IsNullOrWhiteSpace(request.Name) ? $"Experiment {clock.GetUtcNow():yyyy-MM-dd HH:mm}" : request.Name.Trim(),
+            DatasetVersionId = request.DatasetVersionId, Architecture = architecture, Seeds = seeds, Epochs = epochs, ImageSize = imageSize,
+            CreatedById = caller.UserId(), CreatedAt = clock.GetUtcNow(),
+        };
+        db.Experiments.Add(experiment);
+        await db.SaveChangesAsync(ct);
+        var runs = arms.SelectMany(arm => Enumerable.Range(1, seeds).Select(seed => new TrainingRun
+        {
+            ExperimentId = experiment.Id, ProjectId = projectId, Arm = arm.Name, Seed = seed,
+            SpecJson = JsonSerializer.Serialize(new RunPlan(
+                new TrainingJobSpec(architecture, arm.Strategy, Seed: seed, Epochs: epochs, BatchSize: request.BatchSize ?? 32,
+                    LearningRate: request.LearningRate ?? 1e-3, Patience: Math.Max(2, epochs / 3), Device: "auto"),
+                request.DatasetVersionId, imageSize, arm.SourceRunId), Json),
+        })).ToList();
+        await queue.EnqueueAsync(runs, ct);
+        return await GetAsync(caller, experiment.Id, ct);
+    }
+
+    public async Task<IReadOnlyList<ExperimentDto>> ListAsync(ClaimsPrincipal caller, Guid projectId, CancellationToken ct)
+    {
+        await projects.RequireAsync(caller, projectId, a => a.CanRead, ct);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var ids = await db.Experiments.Where(e => e.ProjectId == projectId).OrderByDescending(e => e.CreatedAt).Select(e => e.Id).ToListAsync(ct);
+        var result = new List<ExperimentDto>();
+        foreach (var id in ids)
+        {
+            result.Add(await GetAsync(caller, id, ct));
+        }
+        return result;
+    }
+
+    public async Task<ExperimentDto> GetAsync(ClaimsPrincipal caller, Guid experimentId, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var experiment = await db.Experiments.AsNoTracking().SingleOrDefaultAsync(e => e.Id == experimentId, ct)
+            ?? throw new NotFoundException($"Experiment {experimentId} does not exist.");
+        await projects.RequireAsync(caller, experiment.ProjectId, a => a.CanRead, ct);
+        var runs = await db.TrainingRuns.AsNoTracking().Where(r => r.ExperimentId == experimentId).OrderBy(r => r.Arm).ThenBy(r => r.Seed).ToListAsync(ct);
+        var epochs = await db.RunMetrics.Where(m => runs.Select(r => r.Id).Contains(m.RunId)).GroupBy(m => m.RunId)
+            .Select(g => new { g.Key, Count = g.Count() }).ToDictionaryAsync(g => g.Key, g => g.Count, ct);
+        var dtos = runs.Select(r =>
+        {
+            var plan = JsonSerializer.Deserialize<RunPlan>(r.SpecJson, Json)!;
+            var result = r.ResultJson is null ? null : JsonSerializer.Deserialize<TrainingResult>(r.ResultJson, Json);
+            return new RunDto(r.Id, r.Arm, plan.Spec.Strategy, r.Seed, r.Status, r.Attempt, epochs.GetValueOrDefault(r.Id),
+                result?.Test.MacroF1, result?.Test.Accuracy, r.Error, r.StartedAt, r.CompletedAt);
+        }).ToList();
+        var status = dtos.All(r => r.Status == RunStatus.Succeeded) ? "finished"
+            : dtos.Any(r => r.Status is RunStatus.Running or RunStatus.Pending) ? "running" : "finished with failures";
+        return new ExperimentDto(experiment.Id, experiment.ProjectId, experiment.Name, experiment.DatasetVersionId, experiment.Architecture,
+            experiment.Seeds, experiment.Epochs, experiment.ImageSize, experiment.CreatedAt, status, dtos, Summarise(dtos), Method);
+    }
+
+    public async Task<IReadOnlyList<RunMetricDto>> MetricsAsync(ClaimsPrincipal caller, Guid runId, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var projectId = await db.TrainingRuns.Where(r => r.Id == runId).Select(r => (Guid?)r.ProjectId).SingleOrDefaultAsync(ct)
+            ?? throw new NotFoundException($"Run {runId} does not exist.");
+        await projects.RequireAsync(caller, projectId, a => a.CanRead, ct);
+        var rows = await db.RunMetrics.AsNoTracking().Where(m => m.RunId == runId).OrderBy(m => m.Epoch).ToListAsync(ct);
+        return [.. rows.Select(m => new RunMetricDto(runId, m.Epoch, JsonSerializer.Deserialize<EpochMetrics>(m.Json, Json)!))];
+    }
+
+    public async Task CancelAsync(ClaimsPrincipal caller, Guid experimentId, CancellationToken ct)
+    {
+        var experiment = await GetAsync(caller, experimentId, ct);
+        await projects.RequireAsync(caller, experiment.ProjectId, a => a.CanEditData, ct);
+        foreach (var run in experiment.Runs.Where(r => r.Status is RunStatus.Pending or RunStatus.Running))
+        {
+            await queue.CancelAsync(run.Id, ct);
+        }
+    }
+
+    /// <summary>Per arm: mean test macro-F1 with its t-interval, and the seed-paired difference from the baseline with its t-interval and verdict.</summary>
+    internal static IReadOnlyList<ArmResultDto> Summarise(IReadOnlyList<RunDto> runs)
+    {
+        var baseline = runs.Where(r => r.Arm == "baseline" && r.TestMacroF1 is not null).ToDictionary(r => r.Seed, r => r.TestMacroF1!.Value);
+        return [.. runs.GroupBy(r => r.Arm).OrderBy(g => g.Key == "baseline" ? 0 : 1).ThenBy(g => g.Key).Select(g =>
+        {
+            var done = g.Where(r => r.TestMacroF1 is not null).ToList();
+            if (done.Count == 0)
+            {
+                return new ArmResultDto(g.Key, g.First().Strategy, 0, null, null, null, null, null, null, "waiting for results");
+            }
+            var (mean, low, high) = Intervals.MeanT95([.. done.Select(r => r.TestMacroF1!.Value)]);
+            if (g.Key == "baseline")
+            {
+                return new ArmResultDto(g.Key, g.First().Strategy, done.Count, mean, low, high, null, null, null, "reference");
+            }
+            var paired = done.Where(r => baseline.ContainsKey(r.Seed)).Select(r => r.TestMacroF1!.Value - baseline[r.Seed]).ToList();
+            if (paired.Count == 0)
+            {
+                return new ArmResultDto(g.Key, g.First().Strategy, done.Count, mean, low, high, null, null, null, "waiting for the baseline");
+            }
+            var (diff, dLow, dHigh) = Intervals.MeanT95(paired);
+            return new ArmResultDto(g.Key, g.First().Strategy, done.Count, mean, low, high, diff, dLow, dHigh, Intervals.Verdict(dLow, dHigh));
+        })];
+    }
+}

@@ -1,0 +1,185 @@
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using TransferHub.Registry.Features.Artifacts;
+using TransferHub.Shared.Datasets;
+using TransferHub.Shared.Experiments;
+using TransferHub.Shared.Training;
+using TransferHub.Training.Strategies;
+using TransferHub.Training.Worker;
+using TransferHub.Web.Data;
+using TransferHub.Web.Features.Datasets;
+
+namespace TransferHub.Web.Features.Experiments;
+
+/// <summary>
+/// The embedded default's training worker: claims runs from the queue like any remote worker would
+/// (same <see cref="ITrainingControlPlane"/>), lays the dataset version out as files, trains with the
+/// engine on the CPU, stores each epoch's metrics and the model, and heartbeats while it trains.
+/// </summary>
+public sealed partial class InProcessWorker(
+    JobQueue queue, IDbContextFactory<AppDbContext> dbFactory, IArtifactStore artifacts, ExperimentEvents events,
+    ILogger<InProcessWorker> logger, ILogger<Trainer> trainerLogger, IConfiguration configuration) : BackgroundService
+{
+    private readonly string _workerId = $"in-process@{Environment.MachineName}";
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "transferhub-worker");
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!configuration.GetValue("Workers:InProcess", true))
+        {
+            return;
+        }
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var run = await queue.ClaimAsync(_workerId, stoppingToken);
+            if (run is null)
+            {
+                await queue.WaitForWorkAsync(TimeSpan.FromSeconds(5), stoppingToken);
+                continue;
+            }
+            await ExecuteRunAsync(run, stoppingToken);
+        }
+    }
+
+    private async Task ExecuteRunAsync(ClaimedRun run, CancellationToken stoppingToken)
+    {
+        var folder = Path.Combine(_root, run.RunId.ToString("N"));
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        var heartbeat = HeartbeatAsync(run.RunId, cancel);
+        try
+        {
+            var plan = JsonSerializer.Deserialize<RunPlan>(run.SpecJson, ExperimentService.Json)!;
+            var data = await LayOutAsync(plan.DatasetVersionId, folder, cancel.Token);
+            var spec = plan.Spec;
+            if (plan.SourceRunId is { } source)
+            {
+                var path = Path.Combine(folder, "source.safetensors");
+                await using (var stream = await artifacts.OpenReadAsync(ModelKey(source), cancel.Token))
+                await using (var file = File.Create(path))
+                {
+                    await stream.CopyToAsync(file, cancel.Token);
+                }
+                spec = spec with { SourceWeights = path };
+            }
+            var progress = new EpochRecorder(this, run, cancel.Token);
+            var result = await Task.Run(() => LocalTraining.Run(data, spec, plan.ImageSize, Path.Combine(folder, "out"),
+                Path.Combine(folder, "cache"), trainerLogger, progress, null, cancel.Token), cancel.Token);
+            await using (var model = File.OpenRead(result.ModelPath))
+            {
+                await artifacts.PutAsync(ModelKey(run.RunId), model, cancel.Token);
+            }
+            await queue.CompleteAsync(run.RunId, _workerId, JsonSerializer.Serialize(result.Result, ExperimentService.Json), CancellationToken.None);
+        }
+        catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+        {
+            // Cancelled by a person: the heartbeat already marked the run.
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogRunFailed(logger, e, run.RunId);
+            await queue.FailAsync(run.RunId, _workerId, e.Message, CancellationToken.None);
+        }
+        finally
+        {
+            await cancel.CancelAsync();
+            await heartbeat;
+            await events.PublishAsync(run.ExperimentId);
+            TryDelete(folder);
+        }
+    }
+
+    public static string ModelKey(Guid runId) => $"runs/{runId:N}/model.safetensors";
+
+    /// <summary>Writes the version as the engine reads it: ImageFolder train/validation/test folders, or three .jsonl files.</summary>
+    private async Task<string> LayOutAsync(Guid versionId, string folder, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var version = await db.DatasetVersions.AsNoTracking().SingleOrDefaultAsync(v => v.Id == versionId, ct)
+            ?? throw new InvalidOperationException("The dataset version of this run was deleted.");
+        var dataset = await db.Datasets.AsNoTracking().Include(d => d.Labels).SingleAsync(d => d.Id == version.DatasetId, ct);
+        var names = dataset.Labels.ToDictionary(l => l.Id, l => l.Name);
+        var rows = await (from v in db.VersionItems.AsNoTracking()
+                          join i in db.Items.AsNoTracking() on v.ItemId equals i.Id
+                          where v.VersionId == versionId
+                          orderby i.Sequence
+                          select new { i.Text, i.BlobKey, i.ContentHash, v.LabelIds, v.Split }).ToListAsync(ct);
+        var data = Path.Combine(folder, "data");
+        Directory.CreateDirectory(data);
+        if (dataset.Kind == DatasetKind.Text)
+        {
+            foreach (var split in Enum.GetValues<Split>())
+            {
+                var lines = rows.Where(r => r.Split == split).Select(r => JsonSerializer.Serialize(new { text = r.Text, label = names[LabelIds.Parse(r.LabelIds)[0]] }));
+                await File.WriteAllLinesAsync(Path.Combine(data, $"{split.ToString().ToLowerInvariant()}.jsonl"), lines, ct);
+            }
+            return Path.Combine(data, "train.jsonl");
+        }
+        foreach (var row in rows)
+        {
+            var label = names[LabelIds.Parse(row.LabelIds)[0]];
+            var target = Path.Combine(data, row.Split.ToString().ToLowerInvariant(), Safe(label));
+            Directory.CreateDirectory(target);
+            await using var source = await artifacts.OpenReadAsync(row.BlobKey!, ct);
+            await using var file = File.Create(Path.Combine(target, row.ContentHash[..16] + Path.GetExtension(row.BlobKey)));
+            await source.CopyToAsync(file, ct);
+        }
+        return data;
+    }
+
+    private async Task HeartbeatAsync(Guid runId, CancellationTokenSource cancel)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(Math.Max(1, queue.Lease.TotalSeconds / 3)));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancel.Token))
+            {
+                var reply = await queue.HeartbeatAsync(runId, _workerId, null, cancel.Token);
+                if (!reply.Continue)
+                {
+                    await cancel.CancelAsync();
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The run ended.
+        }
+    }
+
+    private async Task RecordAsync(ClaimedRun run, EpochMetrics metrics, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        // A resumed attempt re-reports epochs it repeats: the stored history keeps one row per epoch.
+        await db.RunMetrics.Where(m => m.RunId == run.RunId && m.Epoch == metrics.Epoch).ExecuteDeleteAsync(ct);
+        db.RunMetrics.Add(new RunMetric { RunId = run.RunId, Epoch = metrics.Epoch, Json = JsonSerializer.Serialize(metrics, ExperimentService.Json) });
+        await db.SaveChangesAsync(ct);
+        await events.PublishAsync(run.ExperimentId);
+    }
+
+    private static string Safe(string label) =>
+        new([.. label.Select(c => Path.GetInvalidFileNameChars().Contains(c) ? '_' : c)]);
+
+    private static void TryDelete(string folder)
+    {
+        try
+        {
+            if (Directory.Exists(folder))
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+        }
+        catch (IOException)
+        {
+            // A leftover temp folder is not worth failing a run over.
+        }
+    }
+
+    /// <summary>Called by the engine on its training thread after each epoch.</summary>
+    private sealed class EpochRecorder(InProcessWorker worker, ClaimedRun run, CancellationToken ct) : IProgress<EpochMetrics>
+    {
+        public void Report(EpochMetrics value) => worker.RecordAsync(run, value, ct).GetAwaiter().GetResult();
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Run {RunId} failed")]
+    private static partial void LogRunFailed(ILogger logger, Exception exception, Guid runId);
+}

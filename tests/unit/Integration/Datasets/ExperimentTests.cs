@@ -1,0 +1,99 @@
+using System.Net;
+using System.Net.Http.Json;
+using Microsoft.Extensions.DependencyInjection;
+using SkiaSharp;
+using TransferHub.Shared.Datasets;
+using TransferHub.Shared.Experiments;
+using TransferHub.Shared.Training;
+using TransferHub.Web.Features.Experiments;
+
+namespace TransferHub.Tests.Unit.Integration.Datasets;
+
+public sealed class ExperimentTests(TransferHubFactory factory) : IClassFixture<TransferHubFactory>
+{
+    /// <summary>A labeled version of red versus blue squares, made through the API.</summary>
+    private static async Task<(DatasetScenario S, VersionDto Version)> ColoursAsync(TransferHubFactory factory)
+    {
+        var s = await DatasetScenario.CreateAsync(factory);
+        var dataset = await s.CreateDatasetAsync(DatasetKind.Image);
+        var random = new Random(3);
+        var entries = Enumerable.Range(0, 40).Select(i =>
+        {
+            var red = i % 2 == 0;
+            var jitter = (byte)random.Next(0, 60);
+            return ($"{(red ? "red" : "blue")}/{i}.png", DatasetScenario.Png(12, 12, red ? new SKColor((byte)(195 + jitter), jitter, jitter) : new SKColor(jitter, jitter, (byte)(195 + jitter))));
+        }).ToArray();
+        await s.ImportAsync(dataset.Id, [("colours.zip", DatasetScenario.Zip(entries))]);
+        var version = await (await s.Scientist.PostAsJsonAsync($"/api/datasets/{dataset.Id}/versions", new CreateVersionRequest(new SplitRatios(0.6, 0.2, 0.2), 1, null)))
+            .Content.ReadFromJsonAsync<VersionDto>(Json.Options);
+        return (s, version!);
+    }
+
+    private async Task<ExperimentDto> WaitFinishedAsync(DatasetScenario s, Guid experimentId)
+    {
+        var finished = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var subscription = factory.Services.GetRequiredService<ExperimentEvents>().Subscribe(experimentId, async () =>
+        {
+            var now = await s.Scientist.GetFromJsonAsync<ExperimentDto>($"/api/experiments/{experimentId}", Json.Options);
+            if (now!.Runs.All(r => r.Status is RunStatus.Succeeded or RunStatus.Failed or RunStatus.Cancelled))
+            {
+                finished.TrySetResult();
+            }
+        });
+        var current = await s.Scientist.GetFromJsonAsync<ExperimentDto>($"/api/experiments/{experimentId}", Json.Options);
+        if (current!.Runs.Any(r => r.Status is RunStatus.Pending or RunStatus.Running))
+        {
+            await finished.Task.WaitAsync(TimeSpan.FromMinutes(3));
+        }
+        return (await s.Scientist.GetFromJsonAsync<ExperimentDto>($"/api/experiments/{experimentId}", Json.Options))!;
+    }
+
+    [Fact]
+    public async Task BaselineAndTransferArmsTrainOnTheInProcessWorkerAndGetAVerdict()
+    {
+        var (s, version) = await ColoursAsync(factory);
+        var create = await s.Scientist.PostAsJsonAsync($"/api/projects/{s.ProjectId}/experiments",
+            new CreateExperimentRequest("source", version.Id, "small-cnn", null, Seeds: 1, Epochs: 3, ImageSize: 12, LearningRate: 3e-3, BatchSize: 8));
+        create.StatusCode.ShouldBe(HttpStatusCode.Created, await create.Content.ReadAsStringAsync());
+        var source = await WaitFinishedAsync(s, (await create.Content.ReadFromJsonAsync<ExperimentDto>(Json.Options))!.Id);
+        var sourceRun = source.Runs.Single();
+        sourceRun.Status.ShouldBe(RunStatus.Succeeded, sourceRun.Error);
+
+        var transfer = await s.Scientist.PostAsJsonAsync($"/api/projects/{s.ProjectId}/experiments", new CreateExperimentRequest(
+            "transfer", version.Id, "small-cnn", [new ArmRequest("frozen source", TrainingStrategy.FeatureExtraction, sourceRun.Id)],
+            Seeds: 2, Epochs: 3, ImageSize: 12, LearningRate: 3e-3, BatchSize: 8));
+        transfer.StatusCode.ShouldBe(HttpStatusCode.Created, await transfer.Content.ReadAsStringAsync());
+        var done = await WaitFinishedAsync(s, (await transfer.Content.ReadFromJsonAsync<ExperimentDto>(Json.Options))!.Id);
+
+        done.Runs.Count.ShouldBe(4);
+        done.Runs.ShouldAllBe(r => r.Status == RunStatus.Succeeded && r.TestMacroF1 != null && r.EpochsDone >= 1);
+        done.Results.Select(r => r.Arm).ShouldBe(["baseline", "frozen source"]);
+        var arm = done.Results[1];
+        (arm.Seeds, arm.DifferenceLow.HasValue, arm.DifferenceHigh.HasValue).ShouldBe((2, true, true));
+        arm.Verdict.ShouldBeOneOf("positive transfer", "negative transfer", "inconclusive");
+        var metrics = await s.LabelerA.GetFromJsonAsync<List<RunMetricDto>>($"/api/runs/{done.Runs[0].Id}/metrics", Json.Options);
+        metrics!.Select(m => m.Epoch).ShouldBe(Enumerable.Range(1, metrics!.Count));
+    }
+
+    [Fact]
+    public async Task BadDefinitionsAreRefused()
+    {
+        var (s, version) = await ColoursAsync(factory);
+
+        var unknownArch = await s.Scientist.PostAsJsonAsync($"/api/projects/{s.ProjectId}/experiments",
+            new CreateExperimentRequest("x", version.Id, "resnet1000", null, null, null, null, null, null));
+        var textArch = await s.Scientist.PostAsJsonAsync($"/api/projects/{s.ProjectId}/experiments",
+            new CreateExperimentRequest("x", version.Id, "text-bag", null, null, null, null, null, null));
+        var noSource = await s.Scientist.PostAsJsonAsync($"/api/projects/{s.ProjectId}/experiments",
+            new CreateExperimentRequest("x", version.Id, "small-cnn", [new ArmRequest("ft", TrainingStrategy.FineTune, Guid.NewGuid())], null, null, null, null, null));
+        var labeler = await s.LabelerA.PostAsJsonAsync($"/api/projects/{s.ProjectId}/experiments",
+            new CreateExperimentRequest("x", version.Id, "small-cnn", null, null, null, null, null, null));
+        var outsider = await s.Outsider.GetAsync($"/api/projects/{s.ProjectId}/experiments");
+
+        unknownArch.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        textArch.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        noSource.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        labeler.StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        outsider.StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+    }
+}
