@@ -21,9 +21,16 @@ public sealed record RunDto(Guid Id, string Arm, TrainingStrategy Strategy, int 
 public sealed record ArmResultDto(string Arm, TrainingStrategy Strategy, int Seeds, double? Mean, double? Low, double? High,
     double? Difference, double? DifferenceLow, double? DifferenceHigh, string Verdict);
 
-/// <summary>An experiment with its runs and, as seeds finish, its results.</summary>
+/// <summary>One epoch of an arm's curve: the mean over the seeds that reached it, and the band from the lowest to the highest seed.</summary>
+public sealed record CurvePoint(int Epoch, int Seeds, double ValidationF1, double ValidationF1Min, double ValidationF1Max, double TrainLoss, double TrainLossMin, double TrainLossMax);
+
+/// <summary>An arm's learning curves, epoch by epoch.</summary>
+public sealed record ArmCurve(string Arm, IReadOnlyList<CurvePoint> Points);
+
+/// <summary>An experiment with its runs and, as seeds finish, its results, curves and warnings.</summary>
 public sealed record ExperimentDto(Guid Id, Guid ProjectId, string Name, Guid DatasetVersionId, string Architecture, int Seeds, int Epochs,
-    int ImageSize, DateTimeOffset CreatedAt, string Status, IReadOnlyList<RunDto> Runs, IReadOnlyList<ArmResultDto> Results, string Method);
+    int ImageSize, DateTimeOffset CreatedAt, string Status, IReadOnlyList<RunDto> Runs, IReadOnlyList<ArmResultDto> Results, string Method,
+    IReadOnlyList<ArmCurve> Curves, IReadOnlyList<string> Warnings);
 
 /// <summary>One epoch of one run, as stored and as streamed.</summary>
 public sealed record RunMetricDto(Guid RunId, int Epoch, EpochMetrics Metrics);

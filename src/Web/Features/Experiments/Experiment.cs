@@ -17,6 +17,8 @@ public sealed class Experiment
     public int ImageSize { get; set; }
     public required string CreatedById { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
+    /// <summary>Early warnings already sent to the owner (newline-separated), so each is sent once.</summary>
+    public string NotifiedWarnings { get; set; } = "";
 }
 
 /// <summary>One epoch of a run, kept so that a page opened mid-run shows the whole history.</summary>
@@ -34,6 +36,7 @@ internal sealed class ExperimentConfiguration : IEntityTypeConfiguration<Experim
         builder.Property(e => e.Name).HasMaxLength(100);
         builder.Property(e => e.Architecture).HasMaxLength(64);
         builder.Property(e => e.CreatedById).HasMaxLength(450);
+        builder.Property(e => e.NotifiedWarnings).HasMaxLength(4000);
         builder.HasIndex(e => e.ProjectId);
         builder.HasOne<Project>().WithMany().HasForeignKey(e => e.ProjectId).OnDelete(DeleteBehavior.Cascade);
     }

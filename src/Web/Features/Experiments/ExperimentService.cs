@@ -16,7 +16,7 @@ namespace TransferHub.Web.Features.Experiments;
 public sealed record RunPlan(TrainingJobSpec Spec, Guid DatasetVersionId, int ImageSize, Guid? SourceRunId);
 
 /// <summary>Experiments: baseline versus transfer arms over seeds on one dataset version, queued as runs, summarised with verdicts.</summary>
-public sealed class ExperimentService(IDbContextFactory<AppDbContext> dbFactory, ProjectService projects, JobQueue queue, TimeProvider clock)
+public sealed class ExperimentService(IDbContextFactory<AppDbContext> dbFactory, ProjectService projects, JobQueue queue, Notifications.NotificationService notifications, TimeProvider clock)
 {
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
     public const string Method = "Test macro-F1 per seed; mean ± 95 % t-interval over seeds; difference from the baseline paired by seed, 95 % t-interval.";
@@ -100,8 +100,10 @@ public sealed class ExperimentService(IDbContextFactory<AppDbContext> dbFactory,
             ?? throw new NotFoundException($"Experiment {experimentId} does not exist.");
         await projects.RequireAsync(caller, experiment.ProjectId, a => a.CanRead, ct);
         var runs = await db.TrainingRuns.AsNoTracking().Where(r => r.ExperimentId == experimentId).OrderBy(r => r.Arm).ThenBy(r => r.Seed).ToListAsync(ct);
-        var epochs = await db.RunMetrics.Where(m => runs.Select(r => r.Id).Contains(m.RunId)).GroupBy(m => m.RunId)
-            .Select(g => new { g.Key, Count = g.Count() }).ToDictionaryAsync(g => g.Key, g => g.Count, ct);
+        var runIds = runs.Select(r => r.Id).ToList();
+        var history = (await db.RunMetrics.AsNoTracking().Where(m => runIds.Contains(m.RunId)).ToListAsync(ct))
+            .Select(m => (m.RunId, Metrics: JsonSerializer.Deserialize<EpochMetrics>(m.Json, Json)!)).ToList();
+        var epochs = history.GroupBy(h => h.RunId).ToDictionary(g => g.Key, g => g.Count());
         var dtos = runs.Select(r =>
         {
             var plan = JsonSerializer.Deserialize<RunPlan>(r.SpecJson, Json)!;
@@ -111,8 +113,14 @@ public sealed class ExperimentService(IDbContextFactory<AppDbContext> dbFactory,
         }).ToList();
         var status = dtos.All(r => r.Status == RunStatus.Succeeded) ? "finished"
             : dtos.Any(r => r.Status is RunStatus.Running or RunStatus.Pending) ? "running" : "finished with failures";
+        var byArm = runs.ToDictionary(r => r.Id, r => (r.Arm, r.Seed));
+        var curves = history.GroupBy(h => byArm[h.RunId].Arm).OrderBy(g => g.Key == "baseline" ? 0 : 1).ThenBy(g => g.Key)
+            .Select(g => new ArmCurve(g.Key, [.. g.GroupBy(h => h.Metrics.Epoch).OrderBy(e => e.Key).Select(e => new CurvePoint(e.Key, e.Count(),
+                e.Average(h => h.Metrics.Validation.MacroF1), e.Min(h => h.Metrics.Validation.MacroF1), e.Max(h => h.Metrics.Validation.MacroF1),
+                e.Average(h => h.Metrics.TrainLoss), e.Min(h => h.Metrics.TrainLoss), e.Max(h => h.Metrics.TrainLoss)))])).ToList();
+        var warnings = EarlyWarnings(history.Select(h => (byArm[h.RunId].Arm, byArm[h.RunId].Seed, h.Metrics)).ToList());
         return new ExperimentDto(experiment.Id, experiment.ProjectId, experiment.Name, experiment.DatasetVersionId, experiment.Architecture,
-            experiment.Seeds, experiment.Epochs, experiment.ImageSize, experiment.CreatedAt, status, dtos, Summarise(dtos), Method);
+            experiment.Seeds, experiment.Epochs, experiment.ImageSize, experiment.CreatedAt, status, dtos, Summarise(dtos), Method, curves, warnings);
     }
 
     public async Task<IReadOnlyList<RunMetricDto>> MetricsAsync(ClaimsPrincipal caller, Guid runId, CancellationToken ct)
@@ -133,6 +141,60 @@ public sealed class ExperimentService(IDbContextFactory<AppDbContext> dbFactory,
         {
             await queue.CancelAsync(run.Id, ct);
         }
+    }
+
+    /// <summary>Tells the experiment's owner, once per warning, that an arm looks like negative transfer while it still trains.</summary>
+    public async Task NotifyWarningsAsync(Guid experimentId, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var experiment = await db.Experiments.SingleAsync(e => e.Id == experimentId, ct);
+        var runs = await db.TrainingRuns.AsNoTracking().Where(r => r.ExperimentId == experimentId).Select(r => new { r.Id, r.Arm, r.Seed }).ToListAsync(ct);
+        var ids = runs.Select(r => r.Id).ToList();
+        var history = (await db.RunMetrics.AsNoTracking().Where(m => ids.Contains(m.RunId)).ToListAsync(ct))
+            .Select(m => { var run = runs.Single(r => r.Id == m.RunId); return (run.Arm, run.Seed, JsonSerializer.Deserialize<EpochMetrics>(m.Json, Json)!); }).ToList();
+        var sent = experiment.NotifiedWarnings.Split('\n', StringSplitOptions.RemoveEmptyEntries).ToHashSet();
+        foreach (var warning in EarlyWarnings(history).Where(w => !sent.Contains(w)))
+        {
+            await notifications.PostAsync(experiment.CreatedById, $"{experiment.Name}: possible negative transfer", warning, $"/experiments/{experimentId}", ct);
+            sent.Add(warning);
+        }
+        experiment.NotifiedWarnings = string.Join('\n', sent);
+        await db.SaveChangesAsync(ct);
+    }
+
+    /// <summary>How far (validation macro-F1) a transfer arm may trail the baseline at the same epoch before it is flagged.</summary>
+    public const double WarningMargin = 0.05;
+
+    /// <summary>
+    /// "Possible negative transfer": a transfer arm whose validation macro-F1 trails the baseline's, same seed and
+    /// epoch, by more than <see cref="WarningMargin"/> for two consecutive epochs. Shown while training, before any verdict.
+    /// </summary>
+    internal static IReadOnlyList<string> EarlyWarnings(IReadOnlyList<(string Arm, int Seed, EpochMetrics Metrics)> history)
+    {
+        var baseline = history.Where(h => h.Arm == "baseline").ToDictionary(h => (h.Seed, h.Metrics.Epoch), h => h.Metrics.Validation.MacroF1);
+        var warnings = new List<string>();
+        foreach (var arm in history.Where(h => h.Arm != "baseline").GroupBy(h => h.Arm).OrderBy(g => g.Key))
+        {
+            var flagged = arm.GroupBy(h => h.Seed).Any(seed =>
+            {
+                var trailing = 0;
+                foreach (var h in seed.OrderBy(h => h.Metrics.Epoch))
+                {
+                    var reference = baseline.TryGetValue((h.Seed, h.Metrics.Epoch), out var b) ? b : (double?)null;
+                    trailing = reference is not null && h.Metrics.Validation.MacroF1 < reference - WarningMargin ? trailing + 1 : 0;
+                    if (trailing >= 2)
+                    {
+                        return true;
+                    }
+                }
+                return false;
+            });
+            if (flagged)
+            {
+                warnings.Add($"Possible negative transfer: '{arm.Key}' trails the baseline's validation macro-F1 by more than {WarningMargin:0.00} for two epochs in a row.");
+            }
+        }
+        return warnings;
     }
 
     /// <summary>Per arm: mean test macro-F1 with its t-interval, and the seed-paired difference from the baseline with its t-interval and verdict.</summary>

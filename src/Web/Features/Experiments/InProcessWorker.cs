@@ -17,7 +17,7 @@ namespace TransferHub.Web.Features.Experiments;
 /// engine on the CPU, stores each epoch's metrics and the model, and heartbeats while it trains.
 /// </summary>
 public sealed partial class InProcessWorker(
-    JobQueue queue, IDbContextFactory<AppDbContext> dbFactory, IArtifactStore artifacts, ExperimentEvents events,
+    JobQueue queue, IDbContextFactory<AppDbContext> dbFactory, IArtifactStore artifacts, ExperimentEvents events, ExperimentService experiments,
     ILogger<InProcessWorker> logger, ILogger<Trainer> trainerLogger, IConfiguration configuration) : BackgroundService
 {
     private readonly string _workerId = $"in-process@{Environment.MachineName}";
@@ -153,6 +153,7 @@ public sealed partial class InProcessWorker(
         await db.RunMetrics.Where(m => m.RunId == run.RunId && m.Epoch == metrics.Epoch).ExecuteDeleteAsync(ct);
         db.RunMetrics.Add(new RunMetric { RunId = run.RunId, Epoch = metrics.Epoch, Json = JsonSerializer.Serialize(metrics, ExperimentService.Json) });
         await db.SaveChangesAsync(ct);
+        await experiments.NotifyWarningsAsync(run.ExperimentId, ct);
         await events.PublishAsync(run.ExperimentId);
     }
 

@@ -11,7 +11,7 @@ using TransferHub.Web.Data;
 namespace TransferHub.Web.Data.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteAppDbContext))]
-    [Migration("20261122185135_Initial")]
+    [Migration("20261122185900_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -508,6 +508,11 @@ namespace TransferHub.Web.Data.Migrations.Sqlite
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("NotifiedWarnings")
+                        .IsRequired()
+                        .HasMaxLength(4000)
                         .HasColumnType("TEXT");
 
                     b.Property<Guid>("ProjectId")

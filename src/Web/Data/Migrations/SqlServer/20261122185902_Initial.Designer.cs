@@ -12,7 +12,7 @@ using TransferHub.Web.Data;
 namespace TransferHub.Web.Data.Migrations.SqlServer
 {
     [DbContext(typeof(SqlServerAppDbContext))]
-    [Migration("20261122185138_Initial")]
+    [Migration("20261122185902_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -521,6 +521,11 @@ namespace TransferHub.Web.Data.Migrations.SqlServer
                         .IsRequired()
                         .HasMaxLength(100)
                         .HasColumnType("nvarchar(100)");
+
+                    b.Property<string>("NotifiedWarnings")
+                        .IsRequired()
+                        .HasMaxLength(4000)
+                        .HasColumnType("nvarchar(4000)");
 
                     b.Property<Guid>("ProjectId")
                         .HasColumnType("uniqueidentifier");
