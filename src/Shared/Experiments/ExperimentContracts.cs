@@ -2,7 +2,10 @@ using TransferHub.Shared.Training;
 
 namespace TransferHub.Shared.Experiments;
 
-/// <summary>One arm of an experiment. A transfer arm names its source: a finished run whose model it starts from.</summary>
+/// <summary>
+/// One arm of an experiment. A transfer arm names its source: a finished run whose model it starts from.
+/// Feature extraction without a source is the frozen-random control (random backbone, frozen, new head).
+/// </summary>
 public sealed record ArmRequest(string Name, TrainingStrategy Strategy, Guid? SourceRunId);
 
 /// <summary>Body of <c>POST /api/projects/{projectId}/experiments</c>. A baseline arm is always added.</summary>

@@ -30,13 +30,14 @@ public static class LocalTraining
         using var _ = splits;
         manual_seed(spec.Seed);
         using var model = ModelRegistry.Create(spec.Architecture, splits.NumClasses);
-        if (spec.Strategy != TrainingStrategy.Baseline)
+        if (spec.SourceWeights is not null)
         {
-            if (spec.SourceWeights is null)
-            {
-                throw new ArgumentException($"The {spec.Strategy} arm needs source weights.");
-            }
             ModelWeights.Import(model, spec.SourceWeights, includeHead: false);
+        }
+        else if (spec.Strategy is not (TrainingStrategy.Baseline or TrainingStrategy.FeatureExtraction))
+        {
+            // Feature extraction without a source is the frozen-random control: random backbone, frozen, new head.
+            throw new ArgumentException($"The {spec.Strategy} arm needs source weights.");
         }
         var result = new Trainer(logger, TimeProvider.System).Fit(model, splits, spec, progress, ct, checkpointDir);
         Directory.CreateDirectory(outDir);

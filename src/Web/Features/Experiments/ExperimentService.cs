@@ -54,6 +54,12 @@ public sealed class ExperimentService(IDbContextFactory<AppDbContext> dbFactory,
             {
                 continue;
             }
+            if (arm.SourceRunId is null && arm.Strategy == TrainingStrategy.FeatureExtraction)
+            {
+                // The frozen-random control: tells "the source hurts" apart from "freezing costs capacity".
+                arms.Add(arm with { Name = string.IsNullOrWhiteSpace(arm.Name) ? "frozen-random" : arm.Name.Trim() });
+                continue;
+            }
             if (arm.SourceRunId is not { } source || !await db.TrainingRuns.AnyAsync(r => r.Id == source && r.Status == RunStatus.Succeeded && r.ProjectId == projectId, ct))
             {
                 throw ValidationFailedException.For("arms", $"Arm '{arm.Name}' needs a finished run of this project as its source.");

@@ -60,14 +60,16 @@ public sealed class ExperimentTests(TransferHubFactory factory) : IClassFixture<
         sourceRun.Status.ShouldBe(RunStatus.Succeeded, sourceRun.Error);
 
         var transfer = await s.Scientist.PostAsJsonAsync($"/api/projects/{s.ProjectId}/experiments", new CreateExperimentRequest(
-            "transfer", version.Id, "small-cnn", [new ArmRequest("frozen source", TrainingStrategy.FeatureExtraction, sourceRun.Id)],
+            "transfer", version.Id, "small-cnn", [new ArmRequest("frozen source", TrainingStrategy.FeatureExtraction, sourceRun.Id), new ArmRequest("", TrainingStrategy.FeatureExtraction, null)],
             Seeds: 2, Epochs: 3, ImageSize: 12, LearningRate: 3e-3, BatchSize: 8));
         transfer.StatusCode.ShouldBe(HttpStatusCode.Created, await transfer.Content.ReadAsStringAsync());
         var done = await WaitFinishedAsync(s, (await transfer.Content.ReadFromJsonAsync<ExperimentDto>(Json.Options))!.Id);
 
-        done.Runs.Count.ShouldBe(4);
+        done.Runs.Count.ShouldBe(6);
         done.Runs.ShouldAllBe(r => r.Status == RunStatus.Succeeded && r.TestMacroF1 != null && r.EpochsDone >= 1);
-        done.Results.Select(r => r.Arm).ShouldBe(["baseline", "frozen source"]);
+        done.Results.Select(r => r.Arm).ShouldBe(["baseline", "frozen source", "frozen-random"]);
+        done.Curves.Select(c => c.Arm).ShouldBe(["baseline", "frozen source", "frozen-random"]);
+        done.Curves[0].Points.ShouldAllBe(p => p.Seeds == 2 && p.ValidationF1Min <= p.ValidationF1 && p.ValidationF1 <= p.ValidationF1Max);
         var arm = done.Results[1];
         (arm.Seeds, arm.DifferenceLow.HasValue, arm.DifferenceHigh.HasValue).ShouldBe((2, true, true));
         arm.Verdict.ShouldBeOneOf("positive transfer", "negative transfer", "inconclusive");
