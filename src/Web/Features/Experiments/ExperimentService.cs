@@ -26,10 +26,14 @@ public sealed class ExperimentService(IDbContextFactory<AppDbContext> dbFactory,
         await projects.RequireAsync(caller, projectId, a => a.CanEditData, ct);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var version = await db.DatasetVersions.AsNoTracking().Where(v => v.Id == request.DatasetVersionId)
-            .Join(db.Datasets, v => v.DatasetId, d => d.Id, (v, d) => new { d.ProjectId, d.Kind }).SingleOrDefaultAsync(ct);
+            .Join(db.Datasets, v => v.DatasetId, d => d.Id, (v, d) => new { d.ProjectId, d.Kind, d.Task }).SingleOrDefaultAsync(ct);
         if (version is null || version.ProjectId != projectId)
         {
             throw ValidationFailedException.For("datasetVersionId", "No version of this project's datasets has that id.");
+        }
+        if (version.Task != Shared.Datasets.LabelTask.SingleLabel)
+        {
+            throw ValidationFailedException.For("datasetVersionId", "Experiments train single-label classifiers; multi-label training is not supported yet.");
         }
         var architecture = request.Architecture?.Trim() ?? "";
         if (!Training.Worker.LocalTraining.Architectures.Contains(architecture, StringComparer.OrdinalIgnoreCase))

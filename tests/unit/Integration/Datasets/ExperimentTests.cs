@@ -91,11 +91,18 @@ public sealed class ExperimentTests(TransferHubFactory factory) : IClassFixture<
         var labeler = await s.LabelerA.PostAsJsonAsync($"/api/projects/{s.ProjectId}/experiments",
             new CreateExperimentRequest("x", version.Id, "small-cnn", null, null, null, null, null, null));
         var outsider = await s.Outsider.GetAsync($"/api/projects/{s.ProjectId}/experiments");
+        var multi = await s.CreateDatasetAsync(DatasetKind.Text, LabelTask.MultiLabel);
+        await s.ImportAsync(multi.Id, [("m.jsonl", System.Text.Encoding.UTF8.GetBytes(string.Join('\n', Enumerable.Range(0, 6).Select(i => $"{{\"text\":\"t{i}\",\"label\":[\"a\",\"b\"]}}"))))]);
+        var multiVersion = await (await s.Scientist.PostAsJsonAsync($"/api/datasets/{multi.Id}/versions", new CreateVersionRequest(null, null, null))).Content.ReadFromJsonAsync<VersionDto>(Json.Options);
+        var multiLabel = await s.Scientist.PostAsJsonAsync($"/api/projects/{s.ProjectId}/experiments",
+            new CreateExperimentRequest("x", multiVersion!.Id, "text-bag", null, null, null, null, null, null));
 
         unknownArch.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         textArch.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         noSource.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         labeler.StatusCode.ShouldBe(HttpStatusCode.Forbidden);
         outsider.StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        multiLabel.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await multiLabel.Content.ReadAsStringAsync()).ShouldContain("multi-label training is not supported yet");
     }
 }
