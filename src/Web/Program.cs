@@ -1,13 +1,16 @@
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.SignalR;
 using MudBlazor.Services;
 using TransferHub.Registry.Features.Artifacts;
+using TransferHub.Shared.Datasets;
 using TransferHub.Web.Components;
 using TransferHub.Web.Data;
 using TransferHub.Web.Features.Datasets;
 using TransferHub.Web.Features.Experiments;
 using TransferHub.Web.Features.Health;
 using TransferHub.Web.Features.Identity;
+using TransferHub.Web.Features.Labeling;
 using TransferHub.Web.Features.Notifications;
 using TransferHub.Web.Features.Projects;
 using TransferHub.Web.Features.Tokens;
@@ -38,7 +41,7 @@ builder.Services.AddSingleton<NotificationService>();
 builder.Services.AddDatasets(dataRoot);
 builder.Services.AddExperiments();
 builder.Services.AddRazorComponents().AddInteractiveServerComponents();
-builder.Services.AddSignalR(o => Microsoft.AspNetCore.SignalR.HubOptionsExtensions.AddFilter<AppExceptionHubFilter>(o));
+builder.Services.AddSignalR(o => o.AddFilter<AppExceptionHubFilter>());
 builder.Services.AddMudServices();
 
 var app = builder.Build();
@@ -67,7 +70,7 @@ var api = app.MapGroup("/api").DisableAntiforgery();
 api.MapProjectEndpoints().MapUserEndpoints().MapTokenEndpoints().MapNotificationEndpoints().MapDatasetEndpoints().MapVersionEndpoints().MapExperimentEndpoints();
 api.MapGet("/worker/me", (System.Security.Claims.ClaimsPrincipal worker) => new { name = worker.Identity?.Name })
     .RequireAuthorization(AuthorizationPolicies.Worker).WithTags("Workers").WithSummary("Who a worker token speaks for (worker tokens only).");
-app.MapHub<TransferHub.Web.Features.Labeling.LabelingHub>(TransferHub.Shared.Datasets.LabelingHubContract.Route);
+app.MapHub<LabelingHub>(LabelingHubContract.Route);
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 
 app.Run();
