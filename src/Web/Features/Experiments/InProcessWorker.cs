@@ -1,3 +1,4 @@
+using System.IO.Compression;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using TransferHub.Registry.Features.Artifacts;
@@ -20,7 +21,10 @@ public sealed partial class InProcessWorker(
     JobQueue queue, IDbContextFactory<AppDbContext> dbFactory, IArtifactStore artifacts, ExperimentEvents events, ExperimentService experiments,
     ILogger<InProcessWorker> logger, ILogger<Trainer> trainerLogger, IConfiguration configuration) : BackgroundService
 {
-    private readonly string _workerId = $"in-process@{Environment.MachineName}";
+    private string _workerId = $"in-process@{Environment.MachineName}";
+
+    /// <summary>Lets a test act as two different workers.</summary>
+    internal string WorkerId { get => _workerId; set => _workerId = value; }
     private readonly string _root = Path.Combine(Path.GetTempPath(), "transferhub-worker");
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -41,9 +45,11 @@ public sealed partial class InProcessWorker(
         }
     }
 
-    private async Task ExecuteRunAsync(ClaimedRun run, CancellationToken stoppingToken)
+    /// <summary>Trains one claimed run to the end; internal so tests can stop it half way, as a killed worker would be.</summary>
+    internal async Task ExecuteRunAsync(ClaimedRun run, CancellationToken stoppingToken)
     {
-        var folder = Path.Combine(_root, run.RunId.ToString("N"));
+        var folder = Path.Combine(_root, $"{run.RunId:N}-{run.Attempt}");
+        var checkpoints = Path.Combine(folder, "checkpoints");
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         var heartbeat = HeartbeatAsync(run.RunId, cancel);
         try
@@ -61,9 +67,15 @@ public sealed partial class InProcessWorker(
                 }
                 spec = spec with { SourceWeights = path };
             }
-            var progress = new EpochRecorder(this, run, cancel.Token);
+            if (run.CheckpointKey is not null)
+            {
+                // An earlier attempt died: carry on from its last uploaded checkpoint instead of starting over.
+                await using var zip = await artifacts.OpenReadAsync(run.CheckpointKey, cancel.Token);
+                await ZipFile.ExtractToDirectoryAsync(zip, checkpoints, overwriteFiles: true, cancel.Token);
+            }
+            var progress = new EpochRecorder(this, run, checkpoints, cancel.Token);
             var result = await Task.Run(() => LocalTraining.Run(data, spec, plan.ImageSize, Path.Combine(folder, "out"),
-                Path.Combine(folder, "cache"), trainerLogger, progress, null, cancel.Token), cancel.Token);
+                Path.Combine(folder, "cache"), trainerLogger, progress, checkpoints, cancel.Token), cancel.Token);
             await using (var model = File.OpenRead(result.ModelPath))
             {
                 await artifacts.PutAsync(ModelKey(run.RunId), model, cancel.Token);
@@ -146,7 +158,9 @@ public sealed partial class InProcessWorker(
         }
     }
 
-    private async Task RecordAsync(ClaimedRun run, EpochMetrics metrics, CancellationToken ct)
+    public static string CheckpointKey(Guid runId) => $"runs/{runId:N}/checkpoint.zip";
+
+    private async Task RecordAsync(ClaimedRun run, EpochMetrics metrics, string checkpoints, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         // A resumed attempt re-reports epochs it repeats: the stored history keeps one row per epoch.
@@ -155,6 +169,27 @@ public sealed partial class InProcessWorker(
         await db.SaveChangesAsync(ct);
         await experiments.NotifyWarningsAsync(run.ExperimentId, ct);
         await events.PublishAsync(run.ExperimentId);
+        await UploadCheckpointAsync(run, checkpoints, ct);
+    }
+
+    /// <summary>
+    /// The engine reports an epoch just before it saves that epoch's checkpoint, so the folder holds the
+    /// previous epoch's, complete: upload it and tell the queue where it is. A new attempt repeats at most one epoch.
+    /// </summary>
+    private async Task UploadCheckpointAsync(ClaimedRun run, string checkpoints, CancellationToken ct)
+    {
+        if (!Directory.Exists(checkpoints) || !Directory.EnumerateFiles(checkpoints, "*", SearchOption.AllDirectories).Any())
+        {
+            return;
+        }
+        var zip = checkpoints + ".zip";
+        File.Delete(zip);
+        ZipFile.CreateFromDirectory(checkpoints, zip, CompressionLevel.Fastest, includeBaseDirectory: false);
+        await using (var stream = File.OpenRead(zip))
+        {
+            await artifacts.PutAsync(CheckpointKey(run.RunId), stream, ct);
+        }
+        await queue.HeartbeatAsync(run.RunId, _workerId, CheckpointKey(run.RunId), ct);
     }
 
     private static string Safe(string label) =>
@@ -176,9 +211,9 @@ public sealed partial class InProcessWorker(
     }
 
     /// <summary>Called by the engine on its training thread after each epoch.</summary>
-    private sealed class EpochRecorder(InProcessWorker worker, ClaimedRun run, CancellationToken ct) : IProgress<EpochMetrics>
+    private sealed class EpochRecorder(InProcessWorker worker, ClaimedRun run, string checkpoints, CancellationToken ct) : IProgress<EpochMetrics>
     {
-        public void Report(EpochMetrics value) => worker.RecordAsync(run, value, ct).GetAwaiter().GetResult();
+        public void Report(EpochMetrics value) => worker.RecordAsync(run, value, checkpoints, ct).GetAwaiter().GetResult();
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Run {RunId} failed")]
