@@ -37,3 +37,9 @@ public sealed record ExperimentDto(Guid Id, Guid ProjectId, string Name, Guid Da
 
 /// <summary>One epoch of one run, as stored and as streamed.</summary>
 public sealed record RunMetricDto(Guid RunId, int Epoch, EpochMetrics Metrics);
+
+/// <summary>Body of <c>POST /api/versions/{versionId}/transferability</c>: finished runs whose models are candidate sources.</summary>
+public sealed record TransferabilityRequest(IReadOnlyList<Guid> Sources, int? ImageSize);
+
+/// <summary>A candidate source's scores on a version's training split, before any training. Higher is better for both.</summary>
+public sealed record SourceScoreDto(Guid SourceRunId, string Source, double LogMe, double Leep);

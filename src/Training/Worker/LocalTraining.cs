@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using TorchSharp;
 using TransferHub.Shared.Training;
 using TransferHub.Training.Cli;
 using TransferHub.Training.Models;
@@ -48,6 +49,28 @@ public static class LocalTraining
             ["strategy"] = spec.Strategy.ToString(),
         });
         return new LocalRunResult(result, classes, modelPath);
+    }
+
+    /// <summary>
+    /// LogME on the source model's features and LEEP on its predictions, for the training split of data laid
+    /// out as for <see cref="Run"/>: seconds of work, no training.
+    /// </summary>
+    public static Transferability.TransferabilityScores Score(string data, string sourceWeights, int imageSize, string cacheDir)
+    {
+        var (splits, _) = DatasetLoader.Load(data, null, null, imageSize, 1, cacheDir);
+        using var _ = splits;
+        var metadata = new Dictionary<string, string>();
+        foreach (var tensor in ModelWeights.Read(sourceWeights, metadata).Values)
+        {
+            tensor.Dispose();
+        }
+        var architecture = metadata.GetValueOrDefault(ModelWeights.ArchitectureKey) ?? throw new ArgumentException("The source model names no architecture.");
+        var classes = int.Parse(metadata[ModelWeights.NumClassesKey], System.Globalization.CultureInfo.InvariantCulture);
+        using var model = ModelRegistry.Create(architecture, classes);
+        ModelWeights.Import(model, sourceWeights, includeHead: true);
+        var device = Runtime.TorchRuntime.ResolveDevice("auto");
+        model.to(device);
+        return Transferability.TransferabilityScorer.Score(model, splits.Train, device);
     }
 
     /// <summary>Names of the architectures a run may use.</summary>

@@ -12,6 +12,7 @@ public static class ExperimentEndpoints
         services.AddSingleton<ITrainingControlPlane>(sp => sp.GetRequiredService<JobQueue>());
         services.AddSingleton<ExperimentEvents>();
         services.AddSingleton<ExperimentService>();
+        services.AddSingleton<TransferabilityService>();
         services.AddHostedService<InProcessWorker>();
         return services;
     }
@@ -36,6 +37,9 @@ public static class ExperimentEndpoints
             await experiments.CancelAsync(user, experimentId, ct);
             return Results.NoContent();
         });
+        api.MapPost("/versions/{versionId:guid}/transferability", (Guid versionId, TransferabilityRequest request, ClaimsPrincipal user, TransferabilityService scores, CancellationToken ct) =>
+            scores.ScoreAsync(user, versionId, request, ct)).WithTags("Experiments")
+            .WithSummary("LogME and LEEP of candidate sources (finished runs) on the version's training split, best first — before any training.");
         api.MapGet("/runs/{runId:guid}/metrics", (Guid runId, ClaimsPrincipal user, ExperimentService experiments, CancellationToken ct) =>
             experiments.MetricsAsync(user, runId, ct)).WithTags("Experiments").WithSummary("Every stored epoch of a run.");
         return api;

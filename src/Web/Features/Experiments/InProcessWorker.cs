@@ -55,7 +55,7 @@ public sealed partial class InProcessWorker(
         try
         {
             var plan = JsonSerializer.Deserialize<RunPlan>(run.SpecJson, ExperimentService.Json)!;
-            var data = await LayOutAsync(plan.DatasetVersionId, folder, cancel.Token);
+            var data = await VersionLayout.WriteAsync(dbFactory, artifacts, plan.DatasetVersionId, folder, cancel.Token);
             var spec = plan.Spec;
             if (plan.SourceRunId is { } source)
             {
@@ -101,42 +101,6 @@ public sealed partial class InProcessWorker(
     }
 
     public static string ModelKey(Guid runId) => $"runs/{runId:N}/model.safetensors";
-
-    /// <summary>Writes the version as the engine reads it: ImageFolder train/validation/test folders, or three .jsonl files.</summary>
-    private async Task<string> LayOutAsync(Guid versionId, string folder, CancellationToken ct)
-    {
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var version = await db.DatasetVersions.AsNoTracking().SingleOrDefaultAsync(v => v.Id == versionId, ct)
-            ?? throw new InvalidOperationException("The dataset version of this run was deleted.");
-        var dataset = await db.Datasets.AsNoTracking().Include(d => d.Labels).SingleAsync(d => d.Id == version.DatasetId, ct);
-        var names = dataset.Labels.ToDictionary(l => l.Id, l => l.Name);
-        var rows = await (from v in db.VersionItems.AsNoTracking()
-                          join i in db.Items.AsNoTracking() on v.ItemId equals i.Id
-                          where v.VersionId == versionId
-                          orderby i.Sequence
-                          select new { i.Text, i.BlobKey, i.ContentHash, v.LabelIds, v.Split }).ToListAsync(ct);
-        var data = Path.Combine(folder, "data");
-        Directory.CreateDirectory(data);
-        if (dataset.Kind == DatasetKind.Text)
-        {
-            foreach (var split in Enum.GetValues<Split>())
-            {
-                var lines = rows.Where(r => r.Split == split).Select(r => JsonSerializer.Serialize(new { text = r.Text, label = names[LabelIds.Parse(r.LabelIds)[0]] }));
-                await File.WriteAllLinesAsync(Path.Combine(data, $"{split.ToString().ToLowerInvariant()}.jsonl"), lines, ct);
-            }
-            return Path.Combine(data, "train.jsonl");
-        }
-        foreach (var row in rows)
-        {
-            var label = names[LabelIds.Parse(row.LabelIds)[0]];
-            var target = Path.Combine(data, row.Split.ToString().ToLowerInvariant(), Safe(label));
-            Directory.CreateDirectory(target);
-            await using var source = await artifacts.OpenReadAsync(row.BlobKey!, ct);
-            await using var file = File.Create(Path.Combine(target, row.ContentHash[..16] + Path.GetExtension(row.BlobKey)));
-            await source.CopyToAsync(file, ct);
-        }
-        return data;
-    }
 
     private async Task HeartbeatAsync(Guid runId, CancellationTokenSource cancel)
     {
@@ -192,10 +156,7 @@ public sealed partial class InProcessWorker(
         await queue.HeartbeatAsync(run.RunId, _workerId, CheckpointKey(run.RunId), ct);
     }
 
-    private static string Safe(string label) =>
-        new([.. label.Select(c => Path.GetInvalidFileNameChars().Contains(c) ? '_' : c)]);
-
-    private static void TryDelete(string folder)
+    internal static void TryDelete(string folder)
     {
         try
         {

@@ -59,6 +59,15 @@ public sealed class ExperimentTests(TransferHubFactory factory) : IClassFixture<
         var sourceRun = source.Runs.Single();
         sourceRun.Status.ShouldBe(RunStatus.Succeeded, sourceRun.Error);
 
+        var scores = await s.LabelerA.PostAsJsonAsync($"/api/versions/{version.Id}/transferability", new TransferabilityRequest([sourceRun.Id], 12));
+        scores.StatusCode.ShouldBe(HttpStatusCode.OK, await scores.Content.ReadAsStringAsync());
+        var ranked = (await scores.Content.ReadFromJsonAsync<List<SourceScoreDto>>(Json.Options))!;
+        ranked.Single().SourceRunId.ShouldBe(sourceRun.Id);
+        double.IsFinite(ranked[0].LogMe).ShouldBeTrue();
+        ranked[0].Leep.ShouldBeLessThanOrEqualTo(0); // LEEP is an average log-likelihood
+        (await s.Outsider.PostAsJsonAsync($"/api/versions/{version.Id}/transferability", new TransferabilityRequest([sourceRun.Id], 12))).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        (await s.Scientist.PostAsJsonAsync($"/api/versions/{version.Id}/transferability", new TransferabilityRequest([Guid.NewGuid()], 12))).StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+
         var transfer = await s.Scientist.PostAsJsonAsync($"/api/projects/{s.ProjectId}/experiments", new CreateExperimentRequest(
             "transfer", version.Id, "small-cnn", [new ArmRequest("frozen source", TrainingStrategy.FeatureExtraction, sourceRun.Id), new ArmRequest("", TrainingStrategy.FeatureExtraction, null)],
             Seeds: 2, Epochs: 3, ImageSize: 12, LearningRate: 3e-3, BatchSize: 8));

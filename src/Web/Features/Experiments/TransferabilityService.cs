@@ -1,0 +1,60 @@
+using System.Security.Claims;
+using Microsoft.EntityFrameworkCore;
+using TransferHub.Registry.Features.Artifacts;
+using TransferHub.Shared.Experiments;
+using TransferHub.Training.Worker;
+using TransferHub.Web.Data;
+using TransferHub.Web.Features.Projects;
+using TransferHub.Web.Infrastructure;
+
+namespace TransferHub.Web.Features.Experiments;
+
+/// <summary>
+/// Ranks candidate sources for a dataset version with LogME (features) and LEEP (predictions) in seconds,
+/// so a scientist sees which source is worth training before any training. Scores compare sources on the
+/// same target only (LogME per sample depends on the target's size).
+/// </summary>
+public sealed class TransferabilityService(IDbContextFactory<AppDbContext> dbFactory, IArtifactStore artifacts, ProjectService projects)
+{
+    public async Task<IReadOnlyList<SourceScoreDto>> ScoreAsync(ClaimsPrincipal caller, Guid versionId, TransferabilityRequest request, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var projectId = await db.DatasetVersions.Where(v => v.Id == versionId)
+            .Join(db.Datasets, v => v.DatasetId, d => d.Id, (v, d) => (Guid?)d.ProjectId).SingleOrDefaultAsync(ct)
+            ?? throw new NotFoundException($"Version {versionId} does not exist.");
+        await projects.RequireAsync(caller, projectId, a => a.CanRead, ct);
+        var ids = request.Sources ?? [];
+        if (ids.Count is 0 or > 20)
+        {
+            throw ValidationFailedException.For("sources", "Name 1 to 20 finished runs as sources.");
+        }
+        var sources = await db.TrainingRuns.AsNoTracking().Where(r => ids.Contains(r.Id) && r.ProjectId == projectId && r.Status == RunStatus.Succeeded)
+            .Join(db.Experiments, r => r.ExperimentId, e => e.Id, (r, e) => new { r.Id, Label = e.Name + " · " + r.Arm + " seed " + r.Seed }).ToListAsync(ct);
+        if (sources.Count != ids.Distinct().Count())
+        {
+            throw ValidationFailedException.For("sources", "Every source must be a finished run of this project.");
+        }
+        var folder = Path.Combine(Path.GetTempPath(), "transferhub-scores", Guid.NewGuid().ToString("N"));
+        try
+        {
+            var data = await VersionLayout.WriteAsync(dbFactory, artifacts, versionId, folder, ct);
+            var scores = new List<SourceScoreDto>();
+            foreach (var source in sources)
+            {
+                var weights = Path.Combine(folder, $"{source.Id:N}.safetensors");
+                await using (var stream = await artifacts.OpenReadAsync(InProcessWorker.ModelKey(source.Id), ct))
+                await using (var file = File.Create(weights))
+                {
+                    await stream.CopyToAsync(file, ct);
+                }
+                var score = await Task.Run(() => LocalTraining.Score(data, weights, request.ImageSize ?? 32, Path.Combine(folder, "cache")), ct);
+                scores.Add(new SourceScoreDto(source.Id, source.Label, score.LogMe, score.Leep));
+            }
+            return [.. scores.OrderByDescending(s => s.LogMe)];
+        }
+        finally
+        {
+            InProcessWorker.TryDelete(folder);
+        }
+    }
+}
