@@ -58,6 +58,8 @@ public sealed class ExperimentE2ETests(SeededAppFixture app) : IClassFixture<See
         await page.GetByLabel("Seeds").FillAsync("2");
         await page.GetByLabel("Epochs").FillAsync("3");
         await page.GetByLabel("Image px").FillAsync("12");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Rank sources for this version (LogME / LEEP)" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#source-scores tbody tr")).ToHaveCountAsync(1, new() { Timeout = 60_000 });
         await page.GetByLabel("Transfer from (a finished run)").ClickAsync();
         await page.Locator(".mud-popover-open .mud-list-item").First.ClickAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Run" }).ClickAsync();
