@@ -15,7 +15,8 @@ public sealed record CreateExperimentRequest(
 
 /// <summary>A run as listed: its place in the queue and, when done, its test macro-F1.</summary>
 public sealed record RunDto(Guid Id, string Arm, TrainingStrategy Strategy, int Seed, RunStatus Status, int Attempt,
-    int EpochsDone, double? TestMacroF1, double? TestAccuracy, string? Error, DateTimeOffset? StartedAt, DateTimeOffset? CompletedAt);
+    int EpochsDone, double? TestMacroF1, double? TestAccuracy, string? Error, DateTimeOffset? StartedAt, DateTimeOffset? CompletedAt,
+    int[][]? TestConfusion = null);
 
 /// <summary>
 /// An arm's result over seeds: mean test macro-F1 with its 95 % t-interval, and the paired difference from the

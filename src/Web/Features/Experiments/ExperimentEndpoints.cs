@@ -32,6 +32,21 @@ public static class ExperimentEndpoints
             .WithSummary("The experiment, its runs, and per arm the mean test macro-F1 and the paired difference from the baseline with a verdict.");
         one.MapGet("/runs", async (Guid experimentId, ClaimsPrincipal user, ExperimentService experiments, CancellationToken ct) =>
             (await experiments.GetAsync(user, experimentId, ct)).Runs);
+        one.MapGet("/export", async (Guid experimentId, string? format, ClaimsPrincipal user, ExperimentService experiments, CancellationToken ct) =>
+        {
+            var experiment = await experiments.GetAsync(user, experimentId, ct);
+            if (string.Equals(format, "json", StringComparison.OrdinalIgnoreCase))
+            {
+                return Results.Json(new { experiment.Name, experiment.Method, experiment.Results, experiment.Runs }, ExperimentService.Json,
+                    statusCode: 200);
+            }
+            var csv = new System.Text.StringBuilder("arm,strategy,seed,status,attempt,epochs,test_macro_f1,test_accuracy\n");
+            foreach (var r in experiment.Runs)
+            {
+                csv.Append(System.FormattableString.Invariant($"{Versions.VersionExport.Csv(r.Arm)},{r.Strategy},{r.Seed},{r.Status},{r.Attempt},{r.EpochsDone},{r.TestMacroF1},{r.TestAccuracy}\n"));
+            }
+            return Results.File(System.Text.Encoding.UTF8.GetBytes(csv.ToString()), "text/csv", $"experiment-{experimentId:N}.csv");
+        }).WithSummary("Every run's per-seed test metrics as csv (default) or json (with the per-arm results), to recompute the verdict elsewhere.");
         one.MapPost("/cancel", async (Guid experimentId, ClaimsPrincipal user, ExperimentService experiments, CancellationToken ct) =>
         {
             await experiments.CancelAsync(user, experimentId, ct);

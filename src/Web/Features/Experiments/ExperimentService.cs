@@ -119,7 +119,7 @@ public sealed class ExperimentService(IDbContextFactory<AppDbContext> dbFactory,
             var plan = JsonSerializer.Deserialize<RunPlan>(r.SpecJson, Json)!;
             var result = r.ResultJson is null ? null : JsonSerializer.Deserialize<TrainingResult>(r.ResultJson, Json);
             return new RunDto(r.Id, r.Arm, plan.Spec.Strategy, r.Seed, r.Status, r.Attempt, epochs.GetValueOrDefault(r.Id),
-                result?.Test.MacroF1, result?.Test.Accuracy, r.Error, r.StartedAt, r.CompletedAt);
+                result?.Test.MacroF1, result?.Test.Accuracy, r.Error, r.StartedAt, r.CompletedAt, result?.Test.Confusion);
         }).ToList();
         var status = dtos.All(r => r.Status == RunStatus.Succeeded) ? "finished"
             : dtos.Any(r => r.Status is RunStatus.Running or RunStatus.Pending) ? "running" : "finished with failures";

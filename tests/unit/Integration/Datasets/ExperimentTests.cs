@@ -82,6 +82,13 @@ public sealed class ExperimentTests(TransferHubFactory factory) : IClassFixture<
         var arm = done.Results[1];
         (arm.Seeds, arm.DifferenceLow.HasValue, arm.DifferenceHigh.HasValue).ShouldBe((2, true, true));
         arm.Verdict.ShouldBeOneOf("positive transfer", "negative transfer", "inconclusive");
+        var csv = await s.LabelerA.GetStringAsync($"/api/experiments/{done.Id}/export?format=csv");
+        var lines = csv.Trim().Split('\n');
+        lines[0].ShouldBe("arm,strategy,seed,status,attempt,epochs,test_macro_f1,test_accuracy");
+        lines.Length.ShouldBe(7);
+        lines.ShouldContain(l => l.StartsWith("frozen source,FeatureExtraction,2,Succeeded,"));
+        var json = await s.LabelerA.GetFromJsonAsync<System.Text.Json.JsonElement>($"/api/experiments/{done.Id}/export?format=json");
+        json.GetProperty("results").GetArrayLength().ShouldBe(3);
         var metrics = await s.LabelerA.GetFromJsonAsync<List<RunMetricDto>>($"/api/runs/{done.Runs[0].Id}/metrics", Json.Options);
         metrics!.Select(m => m.Epoch).ShouldBe(Enumerable.Range(1, metrics!.Count));
     }
