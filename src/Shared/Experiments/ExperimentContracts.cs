@@ -42,5 +42,6 @@ public sealed record RunMetricDto(Guid RunId, int Epoch, EpochMetrics Metrics);
 /// <summary>Body of <c>POST /api/versions/{versionId}/transferability</c>: finished runs whose models are candidate sources.</summary>
 public sealed record TransferabilityRequest(IReadOnlyList<Guid> Sources, int? ImageSize);
 
-/// <summary>A candidate source's scores on a version's training split, before any training. Higher is better for both.</summary>
-public sealed record SourceScoreDto(Guid SourceRunId, string Source, double LogMe, double Leep);
+/// <summary>A candidate source's scores on a version's training split, before any training. Higher is better for both;
+/// null where the statistic is not defined for this source (degenerate features).</summary>
+public sealed record SourceScoreDto(Guid SourceRunId, string Source, double? LogMe, double? Leep);

@@ -62,8 +62,10 @@ public static class LogMe
                 weightNorm2 += m * m;
                 residual2 += Math.Pow(alpha * z[i] / denominator, 2) - z[i] * z[i];
             }
-            var newAlpha = gamma / Math.Max(weightNorm2, 1e-300);
-            var newBeta = (n - gamma) / Math.Max(residual2, 1e-300);
+            // Features that separate the classes perfectly drive the residual to 0 and β to infinity; bounding
+            // the precisions keeps the evidence finite (a very large score) instead of overflowing.
+            var newAlpha = Math.Clamp(gamma / Math.Max(weightNorm2, 1e-300), 1e-12, 1e12);
+            var newBeta = Math.Clamp((n - gamma) / Math.Max(residual2, 1e-300), 1e-12, 1e12);
             var converged = Math.Abs(newAlpha / newBeta - alpha / beta) <= 1e-8 * (alpha / beta);
             alpha = newAlpha;
             beta = newBeta;

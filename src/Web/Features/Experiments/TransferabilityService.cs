@@ -16,6 +16,8 @@ namespace TransferHub.Web.Features.Experiments;
 /// </summary>
 public sealed class TransferabilityService(IDbContextFactory<AppDbContext> dbFactory, IArtifactStore artifacts, ProjectService projects)
 {
+    private static double? Finite(double value) => double.IsFinite(value) ? value : null;
+
     public async Task<IReadOnlyList<SourceScoreDto>> ScoreAsync(ClaimsPrincipal caller, Guid versionId, TransferabilityRequest request, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
@@ -48,9 +50,9 @@ public sealed class TransferabilityService(IDbContextFactory<AppDbContext> dbFac
                     await stream.CopyToAsync(file, ct);
                 }
                 var score = await Task.Run(() => LocalTraining.Score(data, weights, request.ImageSize ?? 32, Path.Combine(folder, "cache")), ct);
-                scores.Add(new SourceScoreDto(source.Id, source.Label, score.LogMe, score.Leep));
+                scores.Add(new SourceScoreDto(source.Id, source.Label, Finite(score.LogMe), Finite(score.Leep)));
             }
-            return [.. scores.OrderByDescending(s => s.LogMe)];
+            return [.. scores.OrderByDescending(s => s.LogMe ?? double.NegativeInfinity)];
         }
         finally
         {

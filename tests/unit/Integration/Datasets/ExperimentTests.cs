@@ -63,8 +63,8 @@ public sealed class ExperimentTests(TransferHubFactory factory) : IClassFixture<
         scores.StatusCode.ShouldBe(HttpStatusCode.OK, await scores.Content.ReadAsStringAsync());
         var ranked = (await scores.Content.ReadFromJsonAsync<List<SourceScoreDto>>(Json.Options))!;
         ranked.Single().SourceRunId.ShouldBe(sourceRun.Id);
-        double.IsFinite(ranked[0].LogMe).ShouldBeTrue();
-        ranked[0].Leep.ShouldBeLessThanOrEqualTo(0); // LEEP is an average log-likelihood
+        double.IsFinite(ranked[0].LogMe!.Value).ShouldBeTrue();
+        ranked[0].Leep!.Value.ShouldBeLessThanOrEqualTo(0); // LEEP is an average log-likelihood
         (await s.Outsider.PostAsJsonAsync($"/api/versions/{version.Id}/transferability", new TransferabilityRequest([sourceRun.Id], 12))).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
         (await s.Scientist.PostAsJsonAsync($"/api/versions/{version.Id}/transferability", new TransferabilityRequest([Guid.NewGuid()], 12))).StatusCode.ShouldBe(HttpStatusCode.BadRequest);
 
