@@ -1,37 +1,13 @@
-using System.Collections.Concurrent;
+using TransferHub.Web.Infrastructure;
 
 namespace TransferHub.Web.Features.Experiments;
 
-/// <summary>In-process fan-out of "this experiment changed" to the pages watching it (same pattern as dataset events).</summary>
+/// <summary>In-process fan-out of "this experiment changed" to the pages watching it.</summary>
 public sealed class ExperimentEvents(ILogger<ExperimentEvents> logger)
 {
-    private readonly ConcurrentDictionary<Guid, ConcurrentDictionary<Guid, Func<Task>>> _subscribers = new();
+    private readonly Subscribers<Guid, Guid> _subscribers = new(logger);
 
-    public IDisposable Subscribe(Guid experimentId, Func<Task> handler)
-    {
-        var id = Guid.NewGuid();
-        _subscribers.GetOrAdd(experimentId, _ => new()).TryAdd(id, handler);
-        return new Unsubscriber(() => _subscribers.GetValueOrDefault(experimentId)?.TryRemove(id, out _));
-    }
+    public IDisposable Subscribe(Guid experimentId, Func<Task> handler) => _subscribers.Subscribe(experimentId, _ => handler());
 
-    public async Task PublishAsync(Guid experimentId)
-    {
-        foreach (var handler in _subscribers.GetValueOrDefault(experimentId)?.Values ?? [])
-        {
-            try
-            {
-                await handler();
-            }
-            catch (Exception e)
-            {
-                logger.LogWarning(e, "A watcher of experiment {ExperimentId} failed", experimentId);
-            }
-        }
-    }
-
-    private sealed class Unsubscriber(Action action) : IDisposable
-    {
-        private Action? _action = action;
-        public void Dispose() => Interlocked.Exchange(ref _action, null)?.Invoke();
-    }
+    public Task PublishAsync(Guid experimentId) => _subscribers.PublishAsync(experimentId, experimentId);
 }

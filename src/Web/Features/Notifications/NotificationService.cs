@@ -1,7 +1,7 @@
-using System.Collections.Concurrent;
 using Microsoft.EntityFrameworkCore;
 using TransferHub.Shared.Notifications;
 using TransferHub.Web.Data;
+using TransferHub.Web.Infrastructure;
 
 namespace TransferHub.Web.Features.Notifications;
 
@@ -11,7 +11,7 @@ namespace TransferHub.Web.Features.Notifications;
 /// </summary>
 public sealed class NotificationService(IDbContextFactory<AppDbContext> dbFactory, TimeProvider clock, ILogger<NotificationService> logger)
 {
-    private readonly ConcurrentDictionary<string, ConcurrentDictionary<Guid, Func<NotificationDto, Task>>> _subscribers = new();
+    private readonly Subscribers<string, NotificationDto> _subscribers = new(logger);
 
     public async Task<NotificationDto> PostAsync(string userId, string title, string? body, string? link, CancellationToken ct)
     {
@@ -22,36 +22,12 @@ public sealed class NotificationService(IDbContextFactory<AppDbContext> dbFactor
             await db.SaveChangesAsync(ct);
         }
         var dto = notification.ToDto();
-        if (_subscribers.TryGetValue(userId, out var handlers))
-        {
-            foreach (var handler in handlers.Values)
-            {
-                try
-                {
-                    await handler(dto);
-                }
-                catch (Exception e)
-                {
-                    // One broken page must not stop the others, nor the caller that posted.
-                    logger.LogWarning(e, "A notification subscriber of {UserId} failed", userId);
-                }
-            }
-        }
+        // One broken page must not stop the others, nor the caller that posted.
+        await _subscribers.PublishAsync(userId, dto);
         return dto;
     }
 
-    public IDisposable Subscribe(string userId, Func<NotificationDto, Task> handler)
-    {
-        var id = Guid.NewGuid();
-        _subscribers.GetOrAdd(userId, _ => new()).TryAdd(id, handler);
-        return new Subscription(() =>
-        {
-            if (_subscribers.TryGetValue(userId, out var handlers))
-            {
-                handlers.TryRemove(id, out _);
-            }
-        });
-    }
+    public IDisposable Subscribe(string userId, Func<NotificationDto, Task> handler) => _subscribers.Subscribe(userId, handler);
 
     public async Task<IReadOnlyList<NotificationDto>> ListAsync(string userId, bool unreadOnly, int take, CancellationToken ct)
     {
@@ -82,11 +58,5 @@ public sealed class NotificationService(IDbContextFactory<AppDbContext> dbFactor
         }
         var now = clock.GetUtcNow();
         return await query.ExecuteUpdateAsync(s => s.SetProperty(n => n.ReadAt, now), ct);
-    }
-
-    private sealed class Subscription(Action dispose) : IDisposable
-    {
-        private Action? _dispose = dispose;
-        public void Dispose() => Interlocked.Exchange(ref _dispose, null)?.Invoke();
     }
 }
