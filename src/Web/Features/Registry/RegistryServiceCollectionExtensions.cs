@@ -16,6 +16,7 @@ public static class RegistryServiceCollectionExtensions
         services.AddSingleton<PolicyChecks>();
         services.AddSingleton<RegistryService>();
         services.AddSingleton<StageService>();
+        services.AddSingleton<ServingService>();
         return services;
     }
 }
