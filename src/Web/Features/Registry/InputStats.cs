@@ -8,8 +8,11 @@ public static class InputStats
     /// <summary>Size and mean brightness (0–1, Rec. 601 luma) of an encoded image; null when it does not decode.</summary>
     public static (int Width, int Height, double Brightness)? Image(byte[] encoded)
     {
-        using var bitmap = SKBitmap.Decode(encoded);
-        if (bitmap is null)
+        // SKBitmap.Decode throws on bytes no codec claims; asking for a codec first turns that into "not an image".
+        using var data = SKData.CreateCopy(encoded);
+        using var codec = SKCodec.Create(data);
+        using var bitmap = codec is null ? null : SKBitmap.Decode(codec);
+        if (bitmap is null || bitmap.Width == 0)
         {
             return null;
         }
