@@ -53,7 +53,7 @@ public static class RegistryEndpoints
             .WithSummary("Approves: policy checks are evaluated again and must pass; the version replaces the current production one.");
         approvals.MapPost("/reject", (Guid approvalId, DecisionRequest? request, ClaimsPrincipal user, StageService stages, CancellationToken ct) =>
             stages.DecideAsync(user, approvalId, approve: false, request ?? new DecisionRequest(null), ct));
-        return api.MapServingEndpoints();
+        return api.MapServingEndpoints().MapDriftEndpoints();
     }
 
     private static async Task<IResult> DownloadAsync(string model, string version, ClaimsPrincipal user, ModelAccess access,

@@ -17,6 +17,10 @@ public static class RegistryServiceCollectionExtensions
         services.AddSingleton<RegistryService>();
         services.AddSingleton<StageService>();
         services.AddSingleton<ServingService>();
+        services.AddSingleton<DriftService>();
+        services.AddSingleton<LabelingLoop>();
+        services.AddSingleton<DriftMonitor>();
+        services.AddHostedService(sp => sp.GetRequiredService<DriftMonitor>());
         return services;
     }
 }
