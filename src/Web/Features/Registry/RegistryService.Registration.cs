@@ -84,6 +84,8 @@ public sealed partial class RegistryService
         try
         {
             var profile = await profiler.CaptureAsync(version, imageSize, ct);
+            // Only served versions stay loaded; a new version is not served yet.
+            cache.Evict(version.Id);
             db.ReferenceProfiles().Add(profile);
             audit.Append(db, caller, model.Id, "reference captured", version.Number, $"Drift reference from {profile.Size} validation and test predictions.");
         }
