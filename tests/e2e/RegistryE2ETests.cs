@@ -111,6 +111,8 @@ public sealed class RegistryE2ETests(SeededAppFixture app) : IClassFixture<Seede
         var after = (await http.GetFromJsonAsync<JsonElement>($"/api/datasets/{datasetId}/items?pageSize=1")).GetProperty("total").GetInt32();
         after.ShouldBe(before + 60);
         await page.GotoInteractiveAsync($"/datasets/{datasetId}");
+        // The sent inputs wait, unlabeled, in the dataset's labeling queue.
+        await Assertions.Expect(page.GetByText($"{before} of {before + 60} items labeled")).ToBeVisibleAsync();
         await page.ScreenshotAsync("41-dataset-after-drift");
     }
 }
