@@ -5,12 +5,19 @@ namespace TransferHub.Web.Features.Registry;
 /// <summary>Cheap statistics of an input, logged with each prediction and compared by the drift monitor.</summary>
 public static class InputStats
 {
-    /// <summary>Size and mean brightness (0–1, Rec. 601 luma) of an encoded image; null when it does not decode.</summary>
-    public static (int Width, int Height, double Brightness)? Image(byte[] encoded)
+    /// <summary>
+    /// Size and mean brightness (0–1, Rec. 601 luma) of an encoded image; null when it does not decode. Images over
+    /// <paramref name="maxPixels"/> are measured from their header only (brightness NaN) and never decoded.
+    /// </summary>
+    public static (int Width, int Height, double Brightness)? Image(byte[] encoded, long maxPixels = long.MaxValue)
     {
         // SKBitmap.Decode throws on bytes no codec claims; asking for a codec first turns that into "not an image".
         using var data = SKData.CreateCopy(encoded);
         using var codec = SKCodec.Create(data);
+        if (codec is not null && (long)codec.Info.Width * codec.Info.Height > maxPixels)
+        {
+            return (codec.Info.Width, codec.Info.Height, double.NaN);
+        }
         using var bitmap = codec is null ? null : SKBitmap.Decode(codec);
         if (bitmap is null || bitmap.Width == 0)
         {

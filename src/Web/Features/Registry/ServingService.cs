@@ -54,7 +54,7 @@ public sealed partial class ServingService(
                     : throw ValidationFailedException.For($"inputs[{i}]", $"A text is limited to {Datasets.DatasetRules.MaxTextLength} characters.");
                 continue;
             }
-            var image = InputStats.Image(inputs[i].Image!) ?? throw ValidationFailedException.For($"inputs[{i}]", "The image is corrupt or not an image (PNG, JPEG, WebP, BMP, GIF).");
+            var image = InputStats.Image(inputs[i].Image!, MaxPixels) ?? throw ValidationFailedException.For($"inputs[{i}]", "The image is corrupt or not an image (PNG, JPEG, WebP, BMP, GIF).");
             if ((long)image.Width * image.Height > MaxPixels)
             {
                 throw ValidationFailedException.For($"inputs[{i}]", "Images over 40 megapixels are refused.");

@@ -205,6 +205,9 @@ public sealed class RegistryApiTests(RegistryFixture f) : IClassFixture<Registry
         (await f.Viewer.PostAsJsonAsync($"/api/models/{name}/predict", new PredictTextRequest("red", null))).StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         (await f.Viewer.PostAsync($"/api/models/{name}/predict", Images([0x89, 0x50, 0x4E, 0x47, 1, 2, 3]))).StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         (await f.Viewer.PostAsync($"/api/models/{name}/predict", Images([.. Enumerable.Range(0, 65).Select(_ => Red())]))).StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        var huge = await f.Viewer.PostAsync($"/api/models/{name}/predict", Images(PngHeader(8000, 8000)));
+        huge.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await huge.Content.ReadAsStringAsync()).ShouldContain("40 megapixels");
         (await f.S.Outsider.PostAsync($"/api/models/{model.Id}/predict", Images(Red()))).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
 
         (await f.S.Scientist.PostAsJsonAsync($"/api/models/{name}/versions/1/transitions", new TransitionRequest(ModelStage.Archived, "retired"))).EnsureSuccessStatusCode();
@@ -237,6 +240,41 @@ public sealed class RegistryApiTests(RegistryFixture f) : IClassFixture<Registry
         predict.StatusCode.ShouldBe(HttpStatusCode.Conflict);
         (await predict.Content.ReadAsStringAsync()).ShouldContain("SHA-256");
         download.StatusCode.ShouldBe(HttpStatusCode.Conflict);
+    }
+
+    /// <summary>A PNG that claims a size in its header but carries almost no pixel data: it must be refused unread.</summary>
+    private static byte[] PngHeader(int width, int height)
+    {
+        var png = new List<byte>([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]);
+        void Chunk(string type, byte[] data)
+        {
+            png.AddRange(BitConverter.GetBytes(System.Buffers.Binary.BinaryPrimitives.ReverseEndianness(data.Length)));
+            byte[] body = [.. System.Text.Encoding.ASCII.GetBytes(type), .. data];
+            png.AddRange(body);
+            png.AddRange(BitConverter.GetBytes(System.Buffers.Binary.BinaryPrimitives.ReverseEndianness(Crc32(body))));
+        }
+        var header = new byte[13];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(header, width);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(4), height);
+        (header[8], header[9]) = (8, 2); // 8-bit RGB
+        Chunk("IHDR", header);
+        Chunk("IDAT", [0x78, 0x9C, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]);
+        Chunk("IEND", []);
+        return [.. png];
+    }
+
+    private static uint Crc32(byte[] data)
+    {
+        var crc = 0xFFFFFFFFu;
+        foreach (var b in data)
+        {
+            crc ^= b;
+            for (var k = 0; k < 8; k++)
+            {
+                crc = (crc & 1) != 0 ? (crc >> 1) ^ 0xEDB88320u : crc >> 1;
+            }
+        }
+        return ~crc;
     }
 
     private static byte[] Red() => RegistryFixture.Square(true, new Random(1));
