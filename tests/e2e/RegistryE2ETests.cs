@@ -107,6 +107,9 @@ public sealed class RegistryE2ETests(SeededAppFixture app) : IClassFixture<Seede
         await Assertions.Expect(page.GetByText("60 inputs sent to labeling")).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator("#audit-log")).ToContainTextAsync("sent to labeling");
         await page.ScreenshotAsync("40-model-drift");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Card" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#model-card")).ToContainTextAsync("Intended use");
+        await page.Locator("#model-card").ScreenshotAsync(new() { Path = Path.Combine(Pages.ScreenshotDir, "42-model-card.png") });
 
         var after = (await http.GetFromJsonAsync<JsonElement>($"/api/datasets/{datasetId}/items?pageSize=1")).GetProperty("total").GetInt32();
         after.ShouldBe(before + 60);

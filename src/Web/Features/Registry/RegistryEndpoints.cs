@@ -34,6 +34,9 @@ public static class RegistryEndpoints
             registry.GetVersionAsync(user, model, version, ct)).WithSummary("One version: a number, 'latest' or 'production'.");
         models.MapGet("/{model}/versions/{version}/lineage", (string model, string version, ClaimsPrincipal user, RegistryService registry, CancellationToken ct) =>
             registry.LineageAsync(user, model, version, ct)).WithSummary("The transfer chain behind a version as a graph: source versions or weights, runs, dataset versions.");
+        models.MapGet("/{model}/versions/{version}/card", async (string model, string version, ClaimsPrincipal user, RegistryService registry,
+            Versions.VersionService versions, CancellationToken ct) => Results.Text(await registry.CardAsync(user, model, version, versions, ct), "text/markdown; charset=utf-8"))
+            .WithSummary("The version's generated model card (markdown): data, metrics with intervals, verdict, lineage, intended use, limitations.");
         models.MapGet("/{model}/versions/{version}/download", DownloadAsync)
             .WithSummary("The version's weights as safetensors (torchvision names; PyTorch's safetensors.torch.load_file reads them), verified against the registered SHA-256.");
         models.MapPost("/{model}/versions/{version}/transitions", (string model, string version, TransitionRequest request, ClaimsPrincipal user, StageService stages, CancellationToken ct) =>

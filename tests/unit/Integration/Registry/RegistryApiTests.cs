@@ -44,6 +44,13 @@ public sealed class RegistryApiTests(RegistryFixture f) : IClassFixture<Registry
         download.StatusCode.ShouldBe(HttpStatusCode.OK);
         Convert.ToHexStringLower(SHA256.HashData(await download.Content.ReadAsByteArrayAsync())).ShouldBe(v1.Sha256);
 
+        var card = await f.Viewer.GetStringAsync($"/api/models/{name}/versions/1/card");
+        card.ShouldStartWith($"# {name} v1");
+        card.ShouldContain(v1.Sha256);
+        card.ShouldContain(f.Version.ContentHash);
+        card.ShouldContain($"macro-F1 **{v1.TestMetrics!.MacroF1.ToString("0.000", System.Globalization.CultureInfo.InvariantCulture)}**");
+        card.ShouldContain("## Limitations");
+
         var byName = await f.Viewer.GetFromJsonAsync<ModelDto>($"/api/models/{name}", Json.Options);
         byName!.Id.ShouldBe(model.Id);
         (await f.Viewer.GetFromJsonAsync<List<ModelSummaryDto>>($"/api/models?projectId={f.S.ProjectId}", Json.Options))!

@@ -22,6 +22,7 @@ public partial class ModelPage
     [Inject] private DriftService Drift { get; set; } = default!;
     [Inject] private LabelingLoop Loop { get; set; } = default!;
     [Inject] private ProjectService Projects { get; set; } = default!;
+    [Inject] private Features.Versions.VersionService Versions { get; set; } = default!;
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
 
     private ClaimsPrincipal _user = new();
@@ -31,6 +32,7 @@ public partial class ModelPage
     private DriftOverviewDto? _drift;
     private string? _problem;
     private string? _comment;
+    private string? _card;
     private bool _canEdit, _canApprove;
 
     private string Key => ModelId.ToString();
@@ -87,6 +89,10 @@ public partial class ModelPage
             decision.Approve ? $"v{decision.Approval.Version} is in production." : "Rejected.");
         await LoadAsync();
     }
+
+    private async Task ShowCardAsync(ModelVersionDto version) =>
+        await Snackbar.TryAsync(async () => _card = await Registry.CardAsync(_user, Key, version.Version.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            Versions, CancellationToken.None));
 
     private async Task RollbackAsync()
     {
