@@ -223,6 +223,27 @@ public sealed class RegistryApiTests(RegistryFixture f) : IClassFixture<Registry
     }
 
     [Fact]
+    public async Task TextModelsTakeJsonTextsAndRefuseImages()
+    {
+        var name = Unique("reviews");
+        var model = await RegisterAsync(name, f.TextRun, threshold: null);
+        model.Versions.Single().Input.Kind.ShouldBe("text");
+        model.Versions.Single().HasReferenceProfile.ShouldBeTrue();
+
+        var batch = await f.Viewer.PostAsJsonAsync($"/api/models/{name}/versions/1/predict", new PredictTextRequest(null, ["a great lovely film", "terrible and boring"]));
+        var one = await f.Viewer.PostAsJsonAsync($"/api/models/{name}/versions/latest/predict", new PredictTextRequest("excellent", null));
+        var image = await f.Viewer.PostAsync($"/api/models/{name}/versions/1/predict", Images(Red()));
+        var empty = await f.Viewer.PostAsJsonAsync($"/api/models/{name}/versions/1/predict", new PredictTextRequest(null, []));
+
+        batch.StatusCode.ShouldBe(HttpStatusCode.OK, await batch.Content.ReadAsStringAsync());
+        (await batch.Content.ReadFromJsonAsync<PredictResponse>(Json.Options))!.Predictions.Select(p => p.Label).ShouldBe(["good", "bad"]);
+        (await one.Content.ReadFromJsonAsync<PredictResponse>(Json.Options))!.Predictions.Single().Label.ShouldBe("good");
+        image.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await image.Content.ReadAsStringAsync()).ShouldContain("reads texts");
+        empty.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+    }
+
+    [Fact]
     public async Task ATamperedArtifactIsRefused()
     {
         var name = Unique("tamper");

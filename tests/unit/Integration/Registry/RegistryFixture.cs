@@ -26,6 +26,7 @@ public sealed class RegistryFixture : TransferHubFactory, IAsyncLifetime
     public Guid SourceRun { get; private set; }
     public Guid SecondRun { get; private set; }
     public Guid TransferRun { get; private set; }
+    public Guid TextRun { get; private set; }
 
     public async Task InitializeAsync()
     {
@@ -49,6 +50,16 @@ public sealed class RegistryFixture : TransferHubFactory, IAsyncLifetime
         var transfer = await TrainAsync(new CreateExperimentRequest("transfer", Version.Id, "small-cnn",
             [new ArmRequest("frozen source", TrainingStrategy.FeatureExtraction, SourceRun)], Seeds: 1, Epochs: 2, ImageSize: 12, LearningRate: 3e-3, BatchSize: 8));
         TransferRun = transfer.Runs.Single(r => r.Arm == "frozen source").Id;
+
+        var reviews = await S.CreateDatasetAsync(DatasetKind.Text);
+        var lines = Enumerable.Range(0, 80).Select(i => i % 2 == 0
+            ? $"{{\"text\":\"great lovely excellent film {i}\",\"label\":\"good\"}}"
+            : $"{{\"text\":\"awful boring terrible film {i}\",\"label\":\"bad\"}}");
+        await S.ImportAsync(reviews.Id, [("reviews.jsonl", System.Text.Encoding.UTF8.GetBytes(string.Join('\n', lines)))]);
+        var textVersion = (await (await S.Scientist.PostAsJsonAsync($"/api/datasets/{reviews.Id}/versions", new CreateVersionRequest(new SplitRatios(0.5, 0.25, 0.25), 1, null)))
+            .Content.ReadFromJsonAsync<VersionDto>(Json.Options))!;
+        var text = await TrainAsync(new CreateExperimentRequest("reviews", textVersion.Id, "text-bag", null, Seeds: 1, Epochs: 3, ImageSize: null, LearningRate: 1e-2, BatchSize: 8));
+        TextRun = text.Runs.Single().Id;
     }
 
     /// <summary>A red or a blue square with a little noise in its shade.</summary>
