@@ -36,6 +36,9 @@ public interface IModelLoader
 {
     /// <summary>Builds the architecture named in the file's metadata and loads every tensor, head included.</summary>
     ILoadedModel Load(byte[] safetensors);
+
+    /// <summary>The same weights in TorchSharp's own format (<c>Module.load</c> on the same architecture reads them).</summary>
+    byte[] ToTorchSharp(byte[] safetensors);
 }
 
 /// <summary>Body of <c>POST /api/models/{model}/drift/send-to-labeling</c>.</summary>

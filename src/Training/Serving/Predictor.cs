@@ -112,6 +112,17 @@ public sealed class Predictor : ILoadedModel
         }
     }
 
+    /// <summary>Writes the loaded model in TorchSharp's format, for .NET users who load with <c>Module.load</c>.</summary>
+    public byte[] SaveTorchSharp()
+    {
+        using var buffer = new MemoryStream();
+        lock (_gate)
+        {
+            _model.save(buffer);
+        }
+        return buffer.ToArray();
+    }
+
     public void Dispose() => _model.Dispose();
 }
 
@@ -119,4 +130,10 @@ public sealed class Predictor : ILoadedModel
 public sealed class PredictorLoader : IModelLoader
 {
     public ILoadedModel Load(byte[] safetensors) => Predictor.Load(safetensors);
+
+    public byte[] ToTorchSharp(byte[] safetensors)
+    {
+        using var predictor = Predictor.Load(safetensors);
+        return predictor.SaveTorchSharp();
+    }
 }

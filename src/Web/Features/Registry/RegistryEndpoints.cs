@@ -38,7 +38,7 @@ public static class RegistryEndpoints
             Versions.VersionService versions, CancellationToken ct) => Results.Text(await registry.CardAsync(user, model, version, versions, ct), "text/markdown; charset=utf-8"))
             .WithSummary("The version's generated model card (markdown): data, metrics with intervals, verdict, lineage, intended use, limitations.");
         models.MapGet("/{model}/versions/{version}/download", DownloadAsync)
-            .WithSummary("The version's weights as safetensors (torchvision names; PyTorch's safetensors.torch.load_file reads them), verified against the registered SHA-256.");
+            .WithSummary("The version's weights, verified against the registered SHA-256: safetensors with torchvision names (default; PyTorch's safetensors.torch.load_file reads them) or format=torchsharp (Module.load).");
         models.MapPost("/{model}/versions/{version}/transitions", (string model, string version, TransitionRequest request, ClaimsPrincipal user, StageService stages, CancellationToken ct) =>
             stages.TransitionAsync(user, model, version, request, ct))
             .WithSummary("Moves a version to None, Staging or Archived; Production opens an approval request with its policy checks.");
@@ -59,8 +59,8 @@ public static class RegistryEndpoints
         return api.MapServingEndpoints().MapDriftEndpoints();
     }
 
-    private static async Task<IResult> DownloadAsync(string model, string version, ClaimsPrincipal user, ModelAccess access,
-        IDbContextFactory<AppDbContext> dbFactory, IArtifactStore artifacts, CancellationToken ct)
+    private static async Task<IResult> DownloadAsync(string model, string version, string? format, ClaimsPrincipal user, ModelAccess access,
+        IDbContextFactory<AppDbContext> dbFactory, IArtifactStore artifacts, IModelLoader loader, CancellationToken ct)
     {
         var (found, _) = await access.RequireAsync(user, model, a => a.CanRead, ct);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
@@ -75,6 +75,11 @@ public static class RegistryEndpoints
         {
             throw new ArtifactIntegrityException("The stored weights do not match the SHA-256 recorded at registration; refusing to serve them.");
         }
-        return Results.File(bytes, "application/octet-stream", $"{found.Name}-v{row.Number}.safetensors");
+        return format?.ToLowerInvariant() switch
+        {
+            null or "" or "safetensors" => Results.File(bytes, "application/octet-stream", $"{found.Name}-v{row.Number}.safetensors"),
+            "torchsharp" => Results.File(await Task.Run(() => loader.ToTorchSharp(bytes), ct), "application/octet-stream", $"{found.Name}-v{row.Number}.dat"),
+            _ => throw Infrastructure.ValidationFailedException.For("format", "Formats: safetensors, torchsharp."),
+        };
     }
 }

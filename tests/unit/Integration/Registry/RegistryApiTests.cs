@@ -44,6 +44,14 @@ public sealed class RegistryApiTests(RegistryFixture f) : IClassFixture<Registry
         download.StatusCode.ShouldBe(HttpStatusCode.OK);
         Convert.ToHexStringLower(SHA256.HashData(await download.Content.ReadAsByteArrayAsync())).ShouldBe(v1.Sha256);
 
+        var dat = await f.Viewer.GetAsync($"/api/models/{model.Id}/versions/1/download?format=torchsharp");
+        dat.StatusCode.ShouldBe(HttpStatusCode.OK);
+        using (var reloaded = TransferHub.Training.Models.ModelRegistry.Create("small-cnn", 2))
+        {
+            // TorchSharp's own loader reads it back into the same architecture.
+            reloaded.load(new MemoryStream(await dat.Content.ReadAsByteArrayAsync()));
+        }
+        (await f.Viewer.GetAsync($"/api/models/{model.Id}/versions/1/download?format=onnx")).StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         var card = await f.Viewer.GetStringAsync($"/api/models/{name}/versions/1/card");
         card.ShouldStartWith($"# {name} v1");
         card.ShouldContain(v1.Sha256);
