@@ -27,6 +27,11 @@ public sealed class LabelingLoop(IDbContextFactory<AppDbContext> dbFactory, Mode
         var (found, _) = await access.RequireAsync(caller, model, a => a.CanEditData, ct);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var dataset = await TargetAsync(db, found, request.DatasetId, ct);
+        var kind = await db.ModelVersions().Where(v => v.ModelId == found.Id).OrderByDescending(v => v.Number).Select(v => v.InputJson).FirstAsync(ct);
+        if (System.Text.Json.JsonSerializer.Deserialize<InputSpec>(kind, RegistryRules.Json)!.Kind != dataset.Kind.ToString().ToLowerInvariant())
+        {
+            throw ValidationFailedException.For("datasetId", $"This model reads {(dataset.Kind == DatasetKind.Text ? "images" : "texts")}; choose a {(dataset.Kind == DatasetKind.Text ? "image" : "text")} dataset.");
+        }
         var settings = RegistryService.Drift(found);
         var threshold = request.MaxConfidence ?? settings.LowConfidence;
         var limit = Math.Clamp(request.Limit ?? DefaultLimit, 1, 5000);

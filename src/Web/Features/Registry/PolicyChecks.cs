@@ -47,8 +47,17 @@ public sealed class PolicyChecks(IDbContextFactory<AppDbContext> dbFactory, Agre
         }
         else
         {
-            var report = await agreement.ComputeAsync(caller, datasetId.Value, ct);
-            checks.Add(report.Overall is not { } value
+            AgreementReport? report = null;
+            try
+            {
+                report = await agreement.ComputeAsync(caller, datasetId.Value, ct);
+            }
+            catch (Infrastructure.ForbiddenException)
+            {
+                // A global Approver outside the project cannot read its dataset; the check says so instead of passing.
+            }
+            checks.Add(report is null ? new("annotator agreement", Failed, "The training dataset is not readable by the person evaluating the checks.")
+                : report.Overall is not { } value
                 ? new("annotator agreement", Failed, $"No agreement could be computed ({report.ItemsWithTwoOrMore} items with two annotators).")
                 : new("annotator agreement", value >= minimum ? Passed : Failed, F($"{report.Method}: {value:0.000} against a threshold of {minimum:0.000}.")));
         }

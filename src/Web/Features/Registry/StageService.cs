@@ -37,13 +37,19 @@ public sealed class StageService(
 
     public async Task<TransitionResultDto> TransitionAsync(ClaimsPrincipal caller, string model, string version, TransitionRequest request, CancellationToken ct)
     {
-        var (found, _) = await access.RequireAsync(caller, model, a => a.CanEditData, ct);
+        var (found, projectAccess) = await access.RequireAsync(caller, model, a => a.CanRead, ct);
         var comment = ValidComment(request.Comment);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var target = await RegistryService.FindVersionAsync(db, found.Id, version, ct);
         if (!Enum.IsDefined(request.Stage))
         {
             throw ValidationFailedException.For("stage", "Stages: None, Staging, Production, Archived.");
+        }
+        var leavesProduction = target.Stage == ModelStage.Production && request.Stage != ModelStage.Production;
+        // Taking a version out of production stops serving: the people who may put one in decide that; other moves are the scientists'.
+        if (leavesProduction ? !RegistryRules.CanApprove(projectAccess, caller) : !projectAccess.CanEditData)
+        {
+            throw new ForbiddenException(leavesProduction ? "Only an Approver or Owner takes a version out of production." : "Your role in this project does not allow this.");
         }
         if (request.Stage == ModelStage.Production)
         {

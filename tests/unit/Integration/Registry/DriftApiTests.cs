@@ -89,7 +89,9 @@ public sealed class DriftApiTests(RegistryFixture f) : IClassFixture<RegistryFix
         var sent = await f.S.Scientist.PostAsJsonAsync($"/api/models/{model.Id}/drift/send-to-labeling", new SendToLabelingRequest(MaxConfidence: 1.01));
         var again = await f.S.Scientist.PostAsJsonAsync($"/api/models/{model.Id}/drift/send-to-labeling", new SendToLabelingRequest(MaxConfidence: 1.01));
 
+        var wrongKind = await f.S.Scientist.PostAsJsonAsync($"/api/models/{model.Id}/drift/send-to-labeling", new SendToLabelingRequest(f.TextDataset, 1.01));
         labeler.StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        wrongKind.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         sent.StatusCode.ShouldBe(HttpStatusCode.OK, await sent.Content.ReadAsStringAsync());
         var result = (await sent.Content.ReadFromJsonAsync<SendToLabelingResult>(Json.Options))!;
         (result.DatasetId, result.Added, result.WithoutRawInput).ShouldBe((f.Dataset.Id, 40, 0));

@@ -225,7 +225,8 @@ public sealed class RegistryApiTests(RegistryFixture f) : IClassFixture<Registry
         (await huge.Content.ReadAsStringAsync()).ShouldContain("40 megapixels");
         (await f.S.Outsider.PostAsync($"/api/models/{model.Id}/predict", Images(Red()))).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
 
-        (await f.S.Scientist.PostAsJsonAsync($"/api/models/{name}/versions/1/transitions", new TransitionRequest(ModelStage.Archived, "retired"))).EnsureSuccessStatusCode();
+        (await f.S.Scientist.PostAsJsonAsync($"/api/models/{name}/versions/1/transitions", new TransitionRequest(ModelStage.Archived, "retired"))).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        (await f.Approver.PostAsJsonAsync($"/api/models/{name}/versions/1/transitions", new TransitionRequest(ModelStage.Archived, "retired"))).EnsureSuccessStatusCode();
         (await f.Viewer.PostAsync($"/api/models/{name}/versions/1/predict", Images(Red()))).StatusCode.ShouldBe(HttpStatusCode.Conflict);
         (await f.Viewer.PostAsync($"/api/models/{name}/predict", Images(Red()))).StatusCode.ShouldBe(HttpStatusCode.NotFound);
     }

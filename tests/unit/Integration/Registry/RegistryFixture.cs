@@ -27,6 +27,7 @@ public sealed class RegistryFixture : TransferHubFactory, IAsyncLifetime
     public Guid SecondRun { get; private set; }
     public Guid TransferRun { get; private set; }
     public Guid TextRun { get; private set; }
+    public Guid TextDataset { get; private set; }
 
     public async Task InitializeAsync()
     {
@@ -52,6 +53,7 @@ public sealed class RegistryFixture : TransferHubFactory, IAsyncLifetime
         TransferRun = transfer.Runs.Single(r => r.Arm == "frozen source").Id;
 
         var reviews = await S.CreateDatasetAsync(DatasetKind.Text);
+        TextDataset = reviews.Id;
         var lines = Enumerable.Range(0, 80).Select(i => i % 2 == 0
             ? $"{{\"text\":\"great lovely excellent film {i}\",\"label\":\"good\"}}"
             : $"{{\"text\":\"awful boring terrible film {i}\",\"label\":\"bad\"}}");
