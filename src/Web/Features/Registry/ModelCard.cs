@@ -64,7 +64,7 @@ public static class ModelCard
         }
         if (arm is { Mean: { } mean })
         {
-            Line($"- The arm over {arm.Seeds} seed(s): mean macro-F1 {mean:0.000} {(arm.Low is { } low && arm.High is { } high ? $"(95 % CI {low:0.000} to {high:0.000})" : "(one seed: no interval; train more seeds for one)")}");
+            Line($"- The arm over {arm.Seeds} seed(s): mean macro-F1 {mean:0.000} {(arm.Low is { } low && arm.High is { } high ? FormattableString.Invariant($"(95 % CI {low:0.000} to {high:0.000})") : "(one seed: no interval; train more seeds for one)")}");
         }
         if (arm is { Difference: { } diff })
         {
