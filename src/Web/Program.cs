@@ -16,6 +16,8 @@ using TransferHub.Web.Features.Projects;
 using TransferHub.Web.Features.Tokens;
 using TransferHub.Web.Features.Users;
 using TransferHub.Web.Features.Versions;
+using TransferHub.Web.Features.Workers;
+using TransferHub.Shared.Experiments;
 using TransferHub.Web.Infrastructure;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -40,6 +42,7 @@ builder.Services.AddSingleton<ProjectService>();
 builder.Services.AddSingleton<NotificationService>();
 builder.Services.AddDatasets(dataRoot);
 builder.Services.AddExperiments();
+builder.Services.AddWorkers();
 builder.Services.AddRazorComponents().AddInteractiveServerComponents();
 builder.Services.AddSignalR(o => o.AddFilter<AppExceptionHubFilter>());
 builder.Services.AddMudServices();
@@ -67,10 +70,11 @@ app.MapOpenApi().AllowAnonymous();
 app.MapAppHealth();
 app.MapAccountEndpoints();
 var api = app.MapGroup("/api").DisableAntiforgery();
-api.MapProjectEndpoints().MapUserEndpoints().MapTokenEndpoints().MapNotificationEndpoints().MapDatasetEndpoints().MapVersionEndpoints().MapExperimentEndpoints();
+api.MapProjectEndpoints().MapUserEndpoints().MapTokenEndpoints().MapNotificationEndpoints().MapDatasetEndpoints().MapVersionEndpoints().MapExperimentEndpoints().MapWorkerEndpoints();
 api.MapGet("/worker/me", (System.Security.Claims.ClaimsPrincipal worker) => new { name = worker.Identity?.Name })
     .RequireAuthorization(AuthorizationPolicies.Worker).WithTags("Workers").WithSummary("Who a worker token speaks for (worker tokens only).");
 app.MapHub<LabelingHub>(LabelingHubContract.Route);
+app.MapHub<WorkerHub>(WorkerHubContract.Route);
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 
 app.Run();

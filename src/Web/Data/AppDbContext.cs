@@ -36,6 +36,7 @@ public abstract class AppDbContext(DbContextOptions options) : IdentityDbContext
     public DbSet<TrainingRun> TrainingRuns => Set<TrainingRun>();
     public DbSet<Experiment> Experiments => Set<Experiment>();
     public DbSet<RunMetric> RunMetrics => Set<RunMetric>();
+    public DbSet<Features.Workers.WorkerRecord> Workers => Set<Features.Workers.WorkerRecord>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

@@ -1,6 +1,5 @@
 using System.Security.Claims;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using Microsoft.EntityFrameworkCore;
 using TransferHub.Shared.Experiments;
 using TransferHub.Shared.Statistics;
@@ -12,13 +11,10 @@ using TransferHub.Web.Infrastructure;
 
 namespace TransferHub.Web.Features.Experiments;
 
-/// <summary>What a run's worker needs besides the engine's spec: the version to train on and where the source model is.</summary>
-public sealed record RunPlan(TrainingJobSpec Spec, Guid DatasetVersionId, int ImageSize, Guid? SourceRunId);
-
 /// <summary>Experiments: baseline versus transfer arms over seeds on one dataset version, queued as runs, summarised with verdicts.</summary>
 public sealed class ExperimentService(IDbContextFactory<AppDbContext> dbFactory, ProjectService projects, JobQueue queue, Notifications.NotificationService notifications, TimeProvider clock)
 {
-    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
+    public static readonly JsonSerializerOptions Json = WireJson.Options;
     public const string Method = "Test macro-F1 per seed; mean ± 95 % t-interval over seeds; difference from the baseline paired by seed, 95 % t-interval.";
 
     public async Task<ExperimentDto> CreateAsync(ClaimsPrincipal caller, Guid projectId, CreateExperimentRequest request, CancellationToken ct)

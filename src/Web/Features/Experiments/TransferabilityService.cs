@@ -44,7 +44,7 @@ public sealed class TransferabilityService(IDbContextFactory<AppDbContext> dbFac
             foreach (var source in sources)
             {
                 var weights = Path.Combine(folder, $"{source.Id:N}.safetensors");
-                await using (var stream = await artifacts.OpenReadAsync(InProcessWorker.ModelKey(source.Id), ct))
+                await using (var stream = await artifacts.OpenReadAsync(RunArtifacts.ModelKey(source.Id), ct))
                 await using (var file = File.Create(weights))
                 {
                     await stream.CopyToAsync(file, ct);
@@ -56,7 +56,7 @@ public sealed class TransferabilityService(IDbContextFactory<AppDbContext> dbFac
         }
         finally
         {
-            InProcessWorker.TryDelete(folder);
+            Training.Worker.RunExecutor.TryDelete(folder);
         }
     }
 }

@@ -12,7 +12,7 @@ namespace TransferHub.Tests.Unit.Integration.Datasets;
 public sealed class ExperimentTests(TransferHubFactory factory) : IClassFixture<TransferHubFactory>
 {
     /// <summary>A labeled version of red versus blue squares, made through the API.</summary>
-    private static async Task<(DatasetScenario S, VersionDto Version)> ColoursAsync(TransferHubFactory factory)
+    internal static async Task<(DatasetScenario S, VersionDto Version)> ColoursAsync(TransferHubFactory factory)
     {
         var s = await DatasetScenario.CreateAsync(factory);
         var dataset = await s.CreateDatasetAsync(DatasetKind.Image);

@@ -1,0 +1,15 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using TransferHub.Shared.Training;
+
+namespace TransferHub.Shared.Experiments;
+
+/// <summary>What a run's worker needs besides the engine's spec: the version to train on and where the source model is.</summary>
+public sealed record RunPlan(TrainingJobSpec Spec, Guid DatasetVersionId, int ImageSize, Guid? SourceRunId);
+
+/// <summary>The JSON shape shared by the web, the database and remote workers (web defaults, enums as strings).</summary>
+public static class WireJson
+{
+    /// <summary>Web defaults with enums as strings.</summary>
+    public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
+}
