@@ -75,6 +75,7 @@ api.MapGet("/worker/me", (System.Security.Claims.ClaimsPrincipal worker) => new 
     .RequireAuthorization(AuthorizationPolicies.Worker).WithTags("Workers").WithSummary("Who a worker token speaks for (worker tokens only).");
 app.MapHub<LabelingHub>(LabelingHubContract.Route);
 app.MapHub<WorkerHub>(WorkerHubContract.Route);
+app.MapHub<ExperimentHub>(ExperimentHubContract.Route);
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 
 app.Run();

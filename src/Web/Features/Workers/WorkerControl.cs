@@ -1,5 +1,6 @@
 using System.IO.Compression;
 using System.Text.Json;
+using Microsoft.AspNetCore.SignalR;
 using Microsoft.EntityFrameworkCore;
 using TransferHub.Registry.Features.Artifacts;
 using TransferHub.Shared.Experiments;
@@ -18,7 +19,7 @@ namespace TransferHub.Web.Features.Workers;
 /// </summary>
 public sealed class WorkerControl(
     JobQueue queue, IDbContextFactory<AppDbContext> dbFactory, WriteGate writes, IArtifactStore artifacts, ExperimentEvents events,
-    ExperimentService experiments, TimeProvider clock)
+    ExperimentService experiments, IHubContext<ExperimentHub> watchers, TimeProvider clock)
 {
     public const string InProcessKind = "in-process";
     public const string RemoteKind = "remote";
@@ -74,7 +75,7 @@ public sealed class WorkerControl(
         await TouchAsync(workerId, run?.RunId, force: run is not null, ct);
         if (run is not null)
         {
-            await events.PublishAsync(run.ExperimentId);
+            await PublishForRunAsync(run.RunId, ct);
         }
         return run;
     }
@@ -103,6 +104,8 @@ public sealed class WorkerControl(
         }
         await experiments.NotifyWarningsAsync(run.ExperimentId, ct);
         await events.PublishAsync(run.ExperimentId);
+        await watchers.Clients.Group(ExperimentHub.Group(run.ExperimentId))
+            .SendAsync(ExperimentHubContract.EpochReported, new RunMetricDto(runId, metrics.Epoch, metrics), ct);
     }
 
     public async Task SaveCheckpointAsync(string workerId, Guid runId, Stream content, CancellationToken ct)
@@ -209,13 +212,16 @@ public sealed class WorkerControl(
             .ExecuteUpdateAsync(s => s.SetProperty(w => w.LastSeenAt, now).SetProperty(w => w.CurrentRunId, runId).SetProperty(w => w.Connected, true), ct);
     }
 
+    /// <summary>Tells the portal's pages and the hub's watchers that a run changed state.</summary>
     private async Task PublishForRunAsync(Guid runId, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var experimentId = await db.TrainingRuns.Where(r => r.Id == runId).Select(r => (Guid?)r.ExperimentId).SingleOrDefaultAsync(ct);
-        if (experimentId is { } id)
+        var run = await db.TrainingRuns.AsNoTracking().Where(r => r.Id == runId)
+            .Select(r => new RunChange(r.ExperimentId, r.Id, r.Status, r.Attempt, r.Error)).SingleOrDefaultAsync(ct);
+        if (run is not null)
         {
-            await events.PublishAsync(id);
+            await events.PublishAsync(run.ExperimentId);
+            await watchers.Clients.Group(ExperimentHub.Group(run.ExperimentId)).SendAsync(ExperimentHubContract.RunChanged, run, ct);
         }
     }
 }

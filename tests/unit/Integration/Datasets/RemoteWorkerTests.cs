@@ -25,6 +25,15 @@ public sealed class RemoteWorkerTests(ManualWorkerFactory factory) : IClassFixtu
         return (await created.Content.ReadFromJsonAsync<CreatedTokenDto>(Json.Options))!.Token;
     }
 
+    private HubConnection Watcher(HttpClient person) => new HubConnectionBuilder()
+        .WithUrl(new Uri(factory.Server.BaseAddress, ExperimentHubContract.Route), o =>
+        {
+            o.HttpMessageHandlerFactory = _ => factory.Server.CreateHandler();
+            o.Transports = Microsoft.AspNetCore.Http.Connections.HttpTransportType.LongPolling;
+            o.AccessTokenProvider = () => Task.FromResult(person.DefaultRequestHeaders.Authorization?.Parameter);
+        })
+        .Build();
+
     private RemoteWorkerHost Host(string token, string workerId, int protocol = WorkerHubContract.ProtocolVersion) =>
         new(factory.Server.BaseAddress, token, new WorkerHello(workerId, protocol, "cpu", "test cpu", 1L << 30, 2), NullLogger.Instance, factory.Server.CreateHandler());
 
@@ -34,16 +43,40 @@ public sealed class RemoteWorkerTests(ManualWorkerFactory factory) : IClassFixtu
         var (s, version) = await ExperimentTests.ColoursAsync(factory);
         await using var host = Host(await WorkerTokenAsync("remote-a"), "remote-a");
         await host.ConnectAsync(CancellationToken.None);
+        var executor = new RunExecutor(host, NullLogger<Trainer>.Instance, NullLogger.Instance, Path.Combine(Path.GetTempPath(), "th-remote-test"));
+        using var stopFirst = new CancellationTokenSource();
+        var loop = executor.RunLoopAsync(stopFirst.Token);
+        var source = await CreateAsync(s, new CreateExperimentRequest("source", version.Id, "small-cnn", null, 1, 2, 12, 3e-3, 8));
+        var sourceRun = (await WaitFinishedAsync(s, source.Id)).Runs.Single();
+        sourceRun.Status.ShouldBe(RunStatus.Succeeded, sourceRun.Error);
+        await stopFirst.CancelAsync();
+        await Should.ThrowAsync<OperationCanceledException>(() => loop);
+
+        // An external client watches the next experiment over the experiments hub before the worker picks it up.
+        await using var watcher = Watcher(s.Scientist);
+        var epochs = new System.Collections.Concurrent.ConcurrentQueue<RunMetricDto>();
+        var changes = new System.Collections.Concurrent.ConcurrentQueue<RunChange>();
+        watcher.On<RunMetricDto>(ExperimentHubContract.EpochReported, epochs.Enqueue);
+        var bothSucceeded = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        watcher.On<RunChange>(ExperimentHubContract.RunChanged, change =>
+        {
+            changes.Enqueue(change);
+            if (changes.Count(c => c.Status == RunStatus.Succeeded) == 2)
+            {
+                bothSucceeded.TrySetResult();
+            }
+        });
+        await watcher.StartAsync();
+        await using var outsider = Watcher(s.Outsider);
+        await outsider.StartAsync();
+        var transfer = await CreateAsync(s, new CreateExperimentRequest("transfer", version.Id, "small-cnn",
+            [new ArmRequest("fine-tune", TrainingStrategy.FineTune, sourceRun.Id)], 1, 2, 12, 3e-3, 8));
+        await watcher.InvokeAsync(ExperimentHubContract.Watch, transfer.Id);
+        (await Should.ThrowAsync<HubException>(() => outsider.InvokeAsync(ExperimentHubContract.Watch, transfer.Id))).Message.ShouldContain("Forbidden");
         using var stop = new CancellationTokenSource();
-        var loop = new RunExecutor(host, NullLogger<Trainer>.Instance, NullLogger.Instance, Path.Combine(Path.GetTempPath(), "th-remote-test")).RunLoopAsync(stop.Token);
+        loop = executor.RunLoopAsync(stop.Token);
         try
         {
-            var source = await CreateAsync(s, new CreateExperimentRequest("source", version.Id, "small-cnn", null, 1, 2, 12, 3e-3, 8));
-            var sourceRun = (await WaitFinishedAsync(s, source.Id)).Runs.Single();
-            sourceRun.Status.ShouldBe(RunStatus.Succeeded, sourceRun.Error);
-
-            var transfer = await CreateAsync(s, new CreateExperimentRequest("transfer", version.Id, "small-cnn",
-                [new ArmRequest("fine-tune", TrainingStrategy.FineTune, sourceRun.Id)], 1, 2, 12, 3e-3, 8));
             var workersWhileRunning = await WaitForAsync(transfer.Id, async () =>
             {
                 var list = await s.Scientist.GetFromJsonAsync<List<WorkerDto>>("/api/workers", Json.Options);
@@ -60,6 +93,9 @@ public sealed class RemoteWorkerTests(ManualWorkerFactory factory) : IClassFixtu
             outsiderView.CurrentExperimentId.ShouldBeNull();
             var metrics = await s.Scientist.GetFromJsonAsync<List<RunMetricDto>>($"/api/runs/{done.Runs[0].Id}/metrics", Json.Options);
             metrics!.Select(m => m.Epoch).ShouldBe([1, 2]);
+            await bothSucceeded.Task.WaitAsync(TimeSpan.FromSeconds(30)); // messages are sent in order: every epoch came before
+            epochs.Select(e => (e.RunId, e.Epoch)).Order().ShouldBe(done.Runs.SelectMany(r => new[] { (r.Id, 1), (r.Id, 2) }).Order());
+            changes.Where(c => c.Status == RunStatus.Succeeded).Select(c => c.RunId).Order().ShouldBe(done.Runs.Select(r => r.Id).Order());
             var artifacts = factory.Services.GetRequiredService<TransferHub.Registry.Features.Artifacts.IArtifactStore>();
             (await artifacts.GetInfoAsync(RunArtifacts.ModelKey(done.Runs[0].Id), CancellationToken.None)).ShouldNotBeNull();
         }
