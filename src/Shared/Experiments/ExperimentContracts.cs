@@ -3,10 +3,11 @@ using TransferHub.Shared.Training;
 namespace TransferHub.Shared.Experiments;
 
 /// <summary>
-/// One arm of an experiment. A transfer arm names its source: a finished run whose model it starts from.
-/// Feature extraction without a source is the frozen-random control (random backbone, frozen, new head).
+/// One arm of an experiment. A transfer arm names its source: a finished run whose model it starts from, or
+/// imported pretrained weights (<c>/api/weights</c>). Feature extraction without a source is the frozen-random
+/// control (random backbone, frozen, new head).
 /// </summary>
-public sealed record ArmRequest(string Name, TrainingStrategy Strategy, Guid? SourceRunId);
+public sealed record ArmRequest(string Name, TrainingStrategy Strategy, Guid? SourceRunId, Guid? SourceWeightsId = null);
 
 /// <summary>Body of <c>POST /api/projects/{projectId}/experiments</c>. A baseline arm is always added.</summary>
 public sealed record CreateExperimentRequest(
@@ -40,8 +41,8 @@ public sealed record ExperimentDto(Guid Id, Guid ProjectId, string Name, Guid Da
 public sealed record RunMetricDto(Guid RunId, int Epoch, EpochMetrics Metrics);
 
 /// <summary>Body of <c>POST /api/versions/{versionId}/transferability</c>: finished runs whose models are candidate sources.</summary>
-public sealed record TransferabilityRequest(IReadOnlyList<Guid> Sources, int? ImageSize);
+public sealed record TransferabilityRequest(IReadOnlyList<Guid>? Sources, int? ImageSize, IReadOnlyList<Guid>? Weights = null);
 
 /// <summary>A candidate source's scores on a version's training split, before any training. Higher is better for both;
 /// null where the statistic is not defined for this source (degenerate features).</summary>
-public sealed record SourceScoreDto(Guid SourceRunId, string Source, double? LogMe, double? Leep);
+public sealed record SourceScoreDto(Guid SourceId, string Source, double? LogMe, double? Leep, string Kind = "run");

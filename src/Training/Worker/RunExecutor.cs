@@ -41,7 +41,7 @@ public sealed partial class RunExecutor(IWorkerHost host, ILogger<Trainer> train
                 ?? throw new InvalidDataException("The run has no plan.");
             var data = await host.DownloadDatasetAsync(run, plan, folder, cancel.Token);
             var spec = plan.Spec;
-            if (plan.SourceRunId is not null)
+            if (plan.HasSource)
             {
                 var path = Path.Combine(folder, "source.safetensors");
                 await host.DownloadSourceAsync(run, path, cancel.Token);

@@ -37,6 +37,7 @@ public abstract class AppDbContext(DbContextOptions options) : IdentityDbContext
     public DbSet<Experiment> Experiments => Set<Experiment>();
     public DbSet<RunMetric> RunMetrics => Set<RunMetric>();
     public DbSet<Features.Workers.WorkerRecord> Workers => Set<Features.Workers.WorkerRecord>();
+    public DbSet<Features.Weights.PretrainedWeights> PretrainedWeights => Set<Features.Weights.PretrainedWeights>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

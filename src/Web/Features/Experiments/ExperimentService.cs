@@ -54,15 +54,16 @@ public sealed class ExperimentService(IDbContextFactory<AppDbContext> dbFactory,
             {
                 continue;
             }
-            if (arm.SourceRunId is null && arm.Strategy == TrainingStrategy.FeatureExtraction)
+            if (arm.SourceRunId is null && arm.SourceWeightsId is null && arm.Strategy == TrainingStrategy.FeatureExtraction)
             {
                 // The frozen-random control: tells "the source hurts" apart from "freezing costs capacity".
                 arms.Add(arm with { Name = string.IsNullOrWhiteSpace(arm.Name) ? "frozen-random" : arm.Name.Trim() });
                 continue;
             }
-            if (arm.SourceRunId is not { } source || !await db.TrainingRuns.AnyAsync(r => r.Id == source && r.Status == RunStatus.Succeeded && r.ProjectId == projectId, ct))
+            var sourceArchitecture = await SourceArchitectureAsync(db, projectId, arm, ct);
+            if (!sourceArchitecture.Equals(architecture, StringComparison.OrdinalIgnoreCase))
             {
-                throw ValidationFailedException.For("arms", $"Arm '{arm.Name}' needs a finished run of this project as its source.");
+                throw ValidationFailedException.For("arms", $"Arm '{arm.Name}': its source is a {sourceArchitecture}, which does not fit {architecture}; pick a source of the same architecture.");
             }
             arms.Add(arm with { Name = string.IsNullOrWhiteSpace(arm.Name) ? arm.Strategy.ToString() : arm.Name.Trim() });
         }
@@ -80,10 +81,30 @@ public sealed class ExperimentService(IDbContextFactory<AppDbContext> dbFactory,
             SpecJson = JsonSerializer.Serialize(new RunPlan(
                 new TrainingJobSpec(architecture, arm.Strategy, Seed: seed, Epochs: epochs, BatchSize: request.BatchSize ?? 32,
                     LearningRate: request.LearningRate ?? 1e-3, Patience: Math.Max(2, epochs / 3), Device: "auto"),
-                request.DatasetVersionId, imageSize, arm.SourceRunId), Json),
+                request.DatasetVersionId, imageSize, arm.SourceRunId, arm.SourceWeightsId), Json),
         })).ToList();
         await queue.EnqueueAsync(runs, ct);
         return await GetAsync(caller, experiment.Id, ct);
+    }
+
+    /// <summary>The architecture of an arm's source: a finished run of this project, or imported weights.</summary>
+    private static async Task<string> SourceArchitectureAsync(AppDbContext db, Guid projectId, ArmRequest arm, CancellationToken ct)
+    {
+        if (arm.SourceRunId is not null && arm.SourceWeightsId is not null)
+        {
+            throw ValidationFailedException.For("arms", $"Arm '{arm.Name}' names two sources: a run or weights, not both.");
+        }
+        if (arm.SourceWeightsId is { } weightsId)
+        {
+            return await db.PretrainedWeights.Where(w => w.Id == weightsId).Select(w => w.Architecture).SingleOrDefaultAsync(ct)
+                ?? throw ValidationFailedException.For("arms", $"Arm '{arm.Name}': no imported weights have that id.");
+        }
+        var source = arm.SourceRunId is { } runId
+            ? await db.TrainingRuns.AsNoTracking().SingleOrDefaultAsync(r => r.Id == runId && r.Status == RunStatus.Succeeded && r.ProjectId == projectId, ct)
+            : null;
+        return source is null
+            ? throw ValidationFailedException.For("arms", $"Arm '{arm.Name}' needs a source: a finished run of this project or imported weights.")
+            : JsonSerializer.Deserialize<RunPlan>(source.SpecJson, Json)!.Spec.Architecture;
     }
 
     public async Task<IReadOnlyList<ExperimentDto>> ListAsync(ClaimsPrincipal caller, Guid projectId, CancellationToken ct)

@@ -158,9 +158,11 @@ public sealed class WorkerControl(
     public async Task<Stream> OpenSourceAsync(string workerId, Guid runId, CancellationToken ct)
     {
         var run = await RequireHeldAsync(workerId, runId, ct);
-        var source = JsonSerializer.Deserialize<RunPlan>(run.SpecJson, WireJson.Options)!.SourceRunId
-            ?? throw new NotFoundException("This run has no source model.");
-        return await artifacts.OpenReadAsync(RunArtifacts.ModelKey(source), ct);
+        var plan = JsonSerializer.Deserialize<RunPlan>(run.SpecJson, WireJson.Options)!;
+        var key = plan.SourceRunId is { } source ? RunArtifacts.ModelKey(source)
+            : plan.SourceWeightsId is { } weights ? Weights.PretrainedWeights.ArtifactKey(weights)
+            : throw new NotFoundException("This run has no source model.");
+        return await artifacts.OpenReadAsync(key, ct);
     }
 
     public async Task<Stream> OpenCheckpointAsync(string workerId, Guid runId, CancellationToken ct)

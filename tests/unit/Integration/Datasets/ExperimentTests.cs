@@ -29,7 +29,10 @@ public sealed class ExperimentTests(TransferHubFactory factory) : IClassFixture<
         return (s, version!);
     }
 
-    private async Task<ExperimentDto> WaitFinishedAsync(DatasetScenario s, Guid experimentId)
+    private Task<ExperimentDto> WaitFinishedAsync(DatasetScenario s, Guid experimentId) => WaitFinishedAsync(factory, s, experimentId);
+
+    /// <summary>Waits (on the experiment's change events, up to three minutes) until no run is pending or running.</summary>
+    internal static async Task<ExperimentDto> WaitFinishedAsync(TransferHubFactory factory, DatasetScenario s, Guid experimentId)
     {
         var finished = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var subscription = factory.Services.GetRequiredService<ExperimentEvents>().Subscribe(experimentId, async () =>
@@ -62,7 +65,7 @@ public sealed class ExperimentTests(TransferHubFactory factory) : IClassFixture<
         var scores = await s.LabelerA.PostAsJsonAsync($"/api/versions/{version.Id}/transferability", new TransferabilityRequest([sourceRun.Id], 12));
         scores.StatusCode.ShouldBe(HttpStatusCode.OK, await scores.Content.ReadAsStringAsync());
         var ranked = (await scores.Content.ReadFromJsonAsync<List<SourceScoreDto>>(Json.Options))!;
-        ranked.Single().SourceRunId.ShouldBe(sourceRun.Id);
+        ranked.Single().SourceId.ShouldBe(sourceRun.Id);
         double.IsFinite(ranked[0].LogMe!.Value).ShouldBeTrue();
         ranked[0].Leep!.Value.ShouldBeLessThanOrEqualTo(0); // LEEP is an average log-likelihood
         (await s.Outsider.PostAsJsonAsync($"/api/versions/{version.Id}/transferability", new TransferabilityRequest([sourceRun.Id], 12))).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
