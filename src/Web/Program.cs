@@ -16,6 +16,7 @@ using TransferHub.Web.Features.Projects;
 using TransferHub.Web.Features.Tokens;
 using TransferHub.Web.Features.Users;
 using TransferHub.Web.Features.Versions;
+using TransferHub.Web.Features.Sample;
 using TransferHub.Web.Features.Weights;
 using TransferHub.Web.Features.Workers;
 using TransferHub.Shared.Experiments;
@@ -45,6 +46,7 @@ builder.Services.AddDatasets(dataRoot);
 builder.Services.AddExperiments();
 builder.Services.AddWorkers();
 builder.Services.AddSingleton<WeightsService>();
+builder.Services.AddSingleton<SampleProjectService>();
 builder.Services.AddRazorComponents().AddInteractiveServerComponents();
 builder.Services.AddSignalR(o => o.AddFilter<AppExceptionHubFilter>());
 builder.Services.AddMudServices();
@@ -72,7 +74,8 @@ app.MapOpenApi().AllowAnonymous();
 app.MapAppHealth();
 app.MapAccountEndpoints();
 var api = app.MapGroup("/api").DisableAntiforgery();
-api.MapProjectEndpoints().MapUserEndpoints().MapTokenEndpoints().MapNotificationEndpoints().MapDatasetEndpoints().MapVersionEndpoints().MapExperimentEndpoints().MapWorkerEndpoints().MapWeightsEndpoints();
+api.MapProjectEndpoints().MapUserEndpoints().MapTokenEndpoints().MapNotificationEndpoints().MapDatasetEndpoints().MapVersionEndpoints().MapExperimentEndpoints().MapWorkerEndpoints().MapWeightsEndpoints()
+    .MapSampleProjectEndpoints();
 api.MapGet("/worker/me", (System.Security.Claims.ClaimsPrincipal worker) => new { name = worker.Identity?.Name })
     .RequireAuthorization(AuthorizationPolicies.Worker).WithTags("Workers").WithSummary("Who a worker token speaks for (worker tokens only).");
 app.MapHub<LabelingHub>(LabelingHubContract.Route);

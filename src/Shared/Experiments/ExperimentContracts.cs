@@ -9,10 +9,11 @@ namespace TransferHub.Shared.Experiments;
 /// </summary>
 public sealed record ArmRequest(string Name, TrainingStrategy Strategy, Guid? SourceRunId, Guid? SourceWeightsId = null);
 
-/// <summary>Body of <c>POST /api/projects/{projectId}/experiments</c>. A baseline arm is always added.</summary>
+/// <summary>Body of <c>POST /api/projects/{projectId}/experiments</c>. A baseline arm is always added.
+/// <paramref name="Patience"/>: epochs without a better validation macro-F1 before a run stops (default a third of the epochs; 0 = never).</summary>
 public sealed record CreateExperimentRequest(
     string Name, Guid DatasetVersionId, string Architecture, IReadOnlyList<ArmRequest>? Arms,
-    int? Seeds, int? Epochs, int? ImageSize, double? LearningRate, int? BatchSize);
+    int? Seeds, int? Epochs, int? ImageSize, double? LearningRate, int? BatchSize, int? Patience = null);
 
 /// <summary>A run as listed: its place in the queue and, when done, its test macro-F1.</summary>
 public sealed record RunDto(Guid Id, string Arm, TrainingStrategy Strategy, int Seed, RunStatus Status, int Attempt,

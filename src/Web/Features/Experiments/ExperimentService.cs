@@ -47,6 +47,11 @@ public sealed class ExperimentService(IDbContextFactory<AppDbContext> dbFactory,
         {
             throw ValidationFailedException.For("seeds", "Seeds 1–10, epochs 1–200, image size 8–512.");
         }
+        var patience = request.Patience ?? Math.Max(2, epochs / 3);
+        if (patience < 0 || patience > epochs)
+        {
+            throw ValidationFailedException.For("patience", "Patience is 0 (no early stopping) up to the number of epochs.");
+        }
         var arms = new List<ArmRequest> { new("baseline", TrainingStrategy.Baseline, null) };
         foreach (var arm in request.Arms ?? [])
         {
@@ -80,7 +85,7 @@ public sealed class ExperimentService(IDbContextFactory<AppDbContext> dbFactory,
             ExperimentId = experiment.Id, ProjectId = projectId, Arm = arm.Name, Seed = seed,
             SpecJson = JsonSerializer.Serialize(new RunPlan(
                 new TrainingJobSpec(architecture, arm.Strategy, Seed: seed, Epochs: epochs, BatchSize: request.BatchSize ?? 32,
-                    LearningRate: request.LearningRate ?? 1e-3, Patience: Math.Max(2, epochs / 3), Device: "auto"),
+                    LearningRate: request.LearningRate ?? 1e-3, Patience: patience, Device: "auto"),
                 request.DatasetVersionId, imageSize, arm.SourceRunId, arm.SourceWeightsId), Json),
         })).ToList();
         await queue.EnqueueAsync(runs, ct);

@@ -29,26 +29,26 @@ public sealed class ExperimentTests(TransferHubFactory factory) : IClassFixture<
         return (s, version!);
     }
 
-    private Task<ExperimentDto> WaitFinishedAsync(DatasetScenario s, Guid experimentId) => WaitFinishedAsync(factory, s, experimentId);
+    private Task<ExperimentDto> WaitFinishedAsync(DatasetScenario s, Guid experimentId) => WaitFinishedAsync(factory, s.Scientist, experimentId);
 
     /// <summary>Waits (on the experiment's change events, up to three minutes) until no run is pending or running.</summary>
-    internal static async Task<ExperimentDto> WaitFinishedAsync(TransferHubFactory factory, DatasetScenario s, Guid experimentId)
+    internal static async Task<ExperimentDto> WaitFinishedAsync(TransferHubFactory factory, HttpClient reader, Guid experimentId)
     {
         var finished = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var subscription = factory.Services.GetRequiredService<ExperimentEvents>().Subscribe(experimentId, async () =>
         {
-            var now = await s.Scientist.GetFromJsonAsync<ExperimentDto>($"/api/experiments/{experimentId}", Json.Options);
+            var now = await reader.GetFromJsonAsync<ExperimentDto>($"/api/experiments/{experimentId}", Json.Options);
             if (now!.Runs.All(r => r.Status is RunStatus.Succeeded or RunStatus.Failed or RunStatus.Cancelled))
             {
                 finished.TrySetResult();
             }
         });
-        var current = await s.Scientist.GetFromJsonAsync<ExperimentDto>($"/api/experiments/{experimentId}", Json.Options);
+        var current = await reader.GetFromJsonAsync<ExperimentDto>($"/api/experiments/{experimentId}", Json.Options);
         if (current!.Runs.Any(r => r.Status is RunStatus.Pending or RunStatus.Running))
         {
-            await finished.Task.WaitAsync(TimeSpan.FromMinutes(3));
+            await finished.Task.WaitAsync(TimeSpan.FromMinutes(6));
         }
-        return (await s.Scientist.GetFromJsonAsync<ExperimentDto>($"/api/experiments/{experimentId}", Json.Options))!;
+        return (await reader.GetFromJsonAsync<ExperimentDto>($"/api/experiments/{experimentId}", Json.Options))!;
     }
 
     [Fact]

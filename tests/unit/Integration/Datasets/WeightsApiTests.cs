@@ -55,7 +55,7 @@ public sealed class WeightsApiTests(TransferHubFactory factory) : IClassFixture<
         mismatch.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         (await mismatch.Content.ReadAsStringAsync()).ShouldContain("does not fit small-cnn-16");
         var experimentId = (await created.Content.ReadFromJsonAsync<ExperimentDto>(Json.Options))!.Id;
-        var done = await ExperimentTests.WaitFinishedAsync(factory, s, experimentId);
+        var done = await ExperimentTests.WaitFinishedAsync(factory, s.Scientist, experimentId);
         done.Runs.ShouldAllBe(r => r.Status == RunStatus.Succeeded);
         done.Results.Select(r => r.Arm).ShouldBe(["baseline", "fe"]);
     }
