@@ -17,9 +17,12 @@ public sealed class ExperimentE2ETests(SeededAppFixture app) : IClassFixture<See
         await page.GetByLabel("Seeds").FillAsync("1");
         await page.GetByLabel("Epochs").FillAsync("3");
         await page.GetByLabel("Image px").FillAsync("12");
+        await page.GetByLabel("Label shares %").FillAsync("50, 100");
         await page.GetByRole(AriaRole.Button, new() { Name = "Run" }).ClickAsync();
         await Assertions.Expect(page).ToHaveURLAsync(new Regex("/experiments/[0-9a-f-]{36}$"));
         await Assertions.Expect(page.Locator("#experiment-status")).ToHaveTextAsync("finished", new() { Timeout = 120_000 });
+        await Assertions.Expect(page.Locator("#runs-table tbody tr")).ToHaveCountAsync(2);
+        await Assertions.Expect(page.Locator("#label-efficiency polyline")).ToHaveCountAsync(1);
 
         await page.GotoInteractiveAsync("/experiments");
         await page.GetByLabel("Name").FillAsync("does transfer help?");
@@ -27,7 +30,7 @@ public sealed class ExperimentE2ETests(SeededAppFixture app) : IClassFixture<See
         await page.GetByLabel("Epochs").FillAsync("3");
         await page.GetByLabel("Image px").FillAsync("12");
         await page.GetByRole(AriaRole.Button, new() { Name = "Rank sources for this version (LogME / LEEP)" }).ClickAsync();
-        await Assertions.Expect(page.Locator("#source-scores tbody tr")).ToHaveCountAsync(1, new() { Timeout = 60_000 });
+        await Assertions.Expect(page.Locator("#source-scores tbody tr")).ToHaveCountAsync(2, new() { Timeout = 60_000 }); // the 50 % and the 100 % run
         await page.GetByLabel("Transfer from (a finished run)").ClickAsync();
         await page.Locator(".mud-popover-open .mud-list-item").First.ClickAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Run" }).ClickAsync();
@@ -40,6 +43,7 @@ public sealed class ExperimentE2ETests(SeededAppFixture app) : IClassFixture<See
         await Assertions.Expect(results).ToContainTextAsync("fine-tune");
         await Assertions.Expect(results.Locator("tbody tr")).ToHaveCountAsync(3);
         await Assertions.Expect(page.Locator("#runs-table tbody tr")).ToHaveCountAsync(6);
+        await Assertions.Expect(page.Locator("#label-efficiency")).ToHaveCountAsync(0);
         (await results.TextContentAsync())!.ShouldMatch("(positive transfer|negative transfer|inconclusive)");
         await page.ScreenshotAsync("30-experiment-results");
     }

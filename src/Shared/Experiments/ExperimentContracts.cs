@@ -10,15 +10,17 @@ namespace TransferHub.Shared.Experiments;
 public sealed record ArmRequest(string Name, TrainingStrategy Strategy, Guid? SourceRunId, Guid? SourceWeightsId = null);
 
 /// <summary>Body of <c>POST /api/projects/{projectId}/experiments</c>. A baseline arm is always added.
-/// <paramref name="Patience"/>: epochs without a better validation macro-F1 before a run stops (default a third of the epochs; 0 = never).</summary>
+/// <paramref name="Patience"/>: epochs without a better validation macro-F1 before a run stops (default a third of the epochs; 0 = never).
+/// <paramref name="LabelFractions"/>: shares of the training labels (e.g. 0.1, 0.25, 0.5, 1) — every arm × seed runs at each, for label-efficiency curves.</summary>
 public sealed record CreateExperimentRequest(
     string Name, Guid DatasetVersionId, string Architecture, IReadOnlyList<ArmRequest>? Arms,
-    int? Seeds, int? Epochs, int? ImageSize, double? LearningRate, int? BatchSize, int? Patience = null);
+    int? Seeds, int? Epochs, int? ImageSize, double? LearningRate, int? BatchSize, int? Patience = null,
+    IReadOnlyList<double>? LabelFractions = null);
 
 /// <summary>A run as listed: its place in the queue and, when done, its test macro-F1.</summary>
 public sealed record RunDto(Guid Id, string Arm, TrainingStrategy Strategy, int Seed, RunStatus Status, int Attempt,
     int EpochsDone, double? TestMacroF1, double? TestAccuracy, string? Error, DateTimeOffset? StartedAt, DateTimeOffset? CompletedAt,
-    int[][]? TestConfusion = null);
+    int[][]? TestConfusion = null, double LabelFraction = 1);
 
 /// <summary>
 /// An arm's result over seeds: mean test macro-F1 with its 95 % t-interval, and the paired difference from the
@@ -33,10 +35,15 @@ public sealed record CurvePoint(int Epoch, int Seeds, double ValidationF1, doubl
 /// <summary>An arm's learning curves, epoch by epoch.</summary>
 public sealed record ArmCurve(string Arm, IReadOnlyList<CurvePoint> Points);
 
-/// <summary>An experiment with its runs and, as seeds finish, its results, curves and warnings.</summary>
+/// <summary>An experiment with its runs and, as seeds finish, its results (on all the labels), curves, warnings and, with
+/// label fractions, its label-efficiency points and what they say.</summary>
 public sealed record ExperimentDto(Guid Id, Guid ProjectId, string Name, Guid DatasetVersionId, string Architecture, int Seeds, int Epochs,
     int ImageSize, DateTimeOffset CreatedAt, string Status, IReadOnlyList<RunDto> Runs, IReadOnlyList<ArmResultDto> Results, string Method,
-    IReadOnlyList<ArmCurve> Curves, IReadOnlyList<string> Warnings);
+    IReadOnlyList<ArmCurve> Curves, IReadOnlyList<string> Warnings, IReadOnlyList<EfficiencyPoint>? Efficiency = null,
+    IReadOnlyList<string>? EfficiencyNotes = null);
+
+/// <summary>An arm's mean test macro-F1 (95 % t-interval over seeds) when trained on a share of the training labels.</summary>
+public sealed record EfficiencyPoint(string Arm, double Fraction, int Seeds, double Mean, double? Low, double? High);
 
 /// <summary>One epoch of one run, as stored and as streamed.</summary>
 public sealed record RunMetricDto(Guid RunId, int Epoch, EpochMetrics Metrics);

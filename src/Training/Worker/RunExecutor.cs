@@ -56,7 +56,7 @@ public sealed partial class RunExecutor(IWorkerHost host, ILogger<Trainer> train
             }
             var progress = new EpochRecorder(this, run, checkpoints, cancel.Token);
             var result = await Task.Run(() => LocalTraining.Run(data, spec, plan.ImageSize, Path.Combine(folder, "out"),
-                Path.Combine(folder, "cache"), trainerLogger, progress, checkpoints, cancel.Token), cancel.Token);
+                Path.Combine(folder, "cache"), trainerLogger, progress, checkpoints, cancel.Token, plan.LabelFraction), cancel.Token);
             await host.UploadModelAsync(run, result.ModelPath, cancel.Token);
             await host.CompleteAsync(run, result.Result, CancellationToken.None);
         }

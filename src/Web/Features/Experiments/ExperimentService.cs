@@ -72,6 +72,11 @@ public sealed class ExperimentService(IDbContextFactory<AppDbContext> dbFactory,
             }
             arms.Add(arm with { Name = string.IsNullOrWhiteSpace(arm.Name) ? arm.Strategy.ToString() : arm.Name.Trim() });
         }
+        var fractions = (request.LabelFractions is { Count: > 0 } given ? given : [1.0]).Distinct().Order().ToList();
+        if (fractions.Count > 8 || fractions.Any(f => f is <= 0 or > 1))
+        {
+            throw ValidationFailedException.For("labelFractions", "Up to 8 label fractions, each above 0 and at most 1 (e.g. 0.1, 0.25, 0.5, 1).");
+        }
         var experiment = new Experiment
         {
             ProjectId = projectId, Name = string.IsNullOrWhiteSpace(request.Name) ? $"Experiment {clock.GetUtcNow():yyyy-MM-dd HH:mm}" : request.Name.Trim(),
@@ -80,14 +85,19 @@ public sealed class ExperimentService(IDbContextFactory<AppDbContext> dbFactory,
         };
         db.Experiments.Add(experiment);
         await db.SaveChangesAsync(ct);
-        var runs = arms.SelectMany(arm => Enumerable.Range(1, seeds).Select(seed => new TrainingRun
-        {
-            ExperimentId = experiment.Id, ProjectId = projectId, Arm = arm.Name, Seed = seed,
-            SpecJson = JsonSerializer.Serialize(new RunPlan(
-                new TrainingJobSpec(architecture, arm.Strategy, Seed: seed, Epochs: epochs, BatchSize: request.BatchSize ?? 32,
-                    LearningRate: request.LearningRate ?? 1e-3, Patience: patience, Device: "auto"),
-                request.DatasetVersionId, imageSize, arm.SourceRunId, arm.SourceWeightsId), Json),
-        })).ToList();
+        var runs = (from fraction in fractions
+                    from arm in arms
+                    from seed in Enumerable.Range(1, seeds)
+                    select new TrainingRun
+                    {
+                        ExperimentId = experiment.Id, ProjectId = projectId, Arm = arm.Name, Seed = seed, LabelFraction = fraction,
+                        // The full-label runs first: they carry the verdict; smaller fractions fill in the efficiency curve.
+                        Priority = fraction == fractions[^1] ? 1 : 0,
+                        SpecJson = JsonSerializer.Serialize(new RunPlan(
+                            new TrainingJobSpec(architecture, arm.Strategy, Seed: seed, Epochs: epochs, BatchSize: request.BatchSize ?? 32,
+                                LearningRate: request.LearningRate ?? 1e-3, Patience: patience, Device: "auto"),
+                            request.DatasetVersionId, imageSize, arm.SourceRunId, arm.SourceWeightsId, fraction), Json),
+                    }).ToList();
         await queue.EnqueueAsync(runs, ct);
         return await GetAsync(caller, experiment.Id, ct);
     }
@@ -141,8 +151,13 @@ public sealed class ExperimentService(IDbContextFactory<AppDbContext> dbFactory,
             var plan = JsonSerializer.Deserialize<RunPlan>(r.SpecJson, Json)!;
             var result = r.ResultJson is null ? null : JsonSerializer.Deserialize<TrainingResult>(r.ResultJson, Json);
             return new RunDto(r.Id, r.Arm, plan.Spec.Strategy, r.Seed, r.Status, r.Attempt, epochs.GetValueOrDefault(r.Id),
-                result?.Test.MacroF1, result?.Test.Accuracy, r.Error, r.StartedAt, r.CompletedAt, result?.Test.Confusion);
+                result?.Test.MacroF1, result?.Test.Accuracy, r.Error, r.StartedAt, r.CompletedAt, result?.Test.Confusion, r.LabelFraction);
         }).ToList();
+        // Verdicts, curves and warnings compare arms on all the labels; smaller shares feed the label-efficiency curve.
+        var fullShare = runs.Count == 0 ? 1 : runs.Max(r => r.LabelFraction);
+        var fullRuns = runs.Where(r => r.LabelFraction == fullShare).Select(r => r.Id).ToHashSet();
+        history = [.. history.Where(h => fullRuns.Contains(h.RunId))];
+        var (efficiency, efficiencyNotes) = LabelEfficiency.Summarise(dtos);
         var status = dtos.All(r => r.Status == RunStatus.Succeeded) ? "finished"
             : dtos.Any(r => r.Status is RunStatus.Running or RunStatus.Pending) ? "running" : "finished with failures";
         var byArm = runs.ToDictionary(r => r.Id, r => (r.Arm, r.Seed));
@@ -152,7 +167,8 @@ public sealed class ExperimentService(IDbContextFactory<AppDbContext> dbFactory,
                 e.Average(h => h.Metrics.TrainLoss), e.Min(h => h.Metrics.TrainLoss), e.Max(h => h.Metrics.TrainLoss)))])).ToList();
         var warnings = EarlyWarnings(history.Select(h => (byArm[h.RunId].Arm, byArm[h.RunId].Seed, h.Metrics)).ToList());
         return new ExperimentDto(experiment.Id, experiment.ProjectId, experiment.Name, experiment.DatasetVersionId, experiment.Architecture,
-            experiment.Seeds, experiment.Epochs, experiment.ImageSize, experiment.CreatedAt, status, dtos, Summarise(dtos), Method, curves, warnings);
+            experiment.Seeds, experiment.Epochs, experiment.ImageSize, experiment.CreatedAt, status, dtos,
+            Summarise([.. dtos.Where(r => r.LabelFraction == fullShare)]), Method, curves, warnings, efficiency, efficiencyNotes);
     }
 
     public async Task<IReadOnlyList<RunMetricDto>> MetricsAsync(ClaimsPrincipal caller, Guid runId, CancellationToken ct)
@@ -180,7 +196,8 @@ public sealed class ExperimentService(IDbContextFactory<AppDbContext> dbFactory,
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var experiment = await db.Experiments.SingleAsync(e => e.Id == experimentId, ct);
-        var runs = await db.TrainingRuns.AsNoTracking().Where(r => r.ExperimentId == experimentId).Select(r => new { r.Id, r.Arm, r.Seed }).ToListAsync(ct);
+        var all = await db.TrainingRuns.AsNoTracking().Where(r => r.ExperimentId == experimentId).Select(r => new { r.Id, r.Arm, r.Seed, r.LabelFraction }).ToListAsync(ct);
+        var runs = all.Where(r => r.LabelFraction == all.Max(a => a.LabelFraction)).ToList();
         var ids = runs.Select(r => r.Id).ToList();
         var history = (await db.RunMetrics.AsNoTracking().Where(m => ids.Contains(m.RunId)).ToListAsync(ct))
             .Select(m => { var run = runs.Single(r => r.Id == m.RunId); return (run.Arm, run.Seed, JsonSerializer.Deserialize<EpochMetrics>(m.Json, Json)!); }).ToList();

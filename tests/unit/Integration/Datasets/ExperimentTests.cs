@@ -87,13 +87,34 @@ public sealed class ExperimentTests(TransferHubFactory factory) : IClassFixture<
         arm.Verdict.ShouldBeOneOf("positive transfer", "negative transfer", "inconclusive");
         var csv = await s.LabelerA.GetStringAsync($"/api/experiments/{done.Id}/export?format=csv");
         var lines = csv.Trim().Split('\n');
-        lines[0].ShouldBe("arm,strategy,seed,status,attempt,epochs,test_macro_f1,test_accuracy");
+        lines[0].ShouldBe("arm,strategy,seed,label_fraction,status,attempt,epochs,test_macro_f1,test_accuracy");
         lines.Length.ShouldBe(7);
-        lines.ShouldContain(l => l.StartsWith("frozen source,FeatureExtraction,2,Succeeded,"));
+        lines.ShouldContain(l => l.StartsWith("frozen source,FeatureExtraction,2,1,Succeeded,"));
         var json = await s.LabelerA.GetFromJsonAsync<System.Text.Json.JsonElement>($"/api/experiments/{done.Id}/export?format=json");
         json.GetProperty("results").GetArrayLength().ShouldBe(3);
         var metrics = await s.LabelerA.GetFromJsonAsync<List<RunMetricDto>>($"/api/runs/{done.Runs[0].Id}/metrics", Json.Options);
         metrics!.Select(m => m.Epoch).ShouldBe(Enumerable.Range(1, metrics!.Count));
+    }
+
+    [Fact]
+    public async Task LabelFractionsRunEveryArmAndSeedAtEachShareAndGiveALabelEfficiencyCurve()
+    {
+        var (s, version) = await ColoursAsync(factory);
+        var bad = await s.Scientist.PostAsJsonAsync($"/api/projects/{s.ProjectId}/experiments", new CreateExperimentRequest("bad", version.Id, "small-cnn", null,
+            1, 2, 12, null, 8, LabelFractions: [0, 1]));
+        var created = await s.Scientist.PostAsJsonAsync($"/api/projects/{s.ProjectId}/experiments", new CreateExperimentRequest("fractions", version.Id, "small-cnn",
+            [new ArmRequest("", TrainingStrategy.FeatureExtraction, null)], 2, 2, 12, 3e-3, 8, LabelFractions: [1, 0.5]));
+
+        bad.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        created.StatusCode.ShouldBe(HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
+        var done = await WaitFinishedAsync(s, (await created.Content.ReadFromJsonAsync<ExperimentDto>(Json.Options))!.Id);
+        done.Runs.Count.ShouldBe(8);
+        done.Runs.ShouldAllBe(r => r.Status == RunStatus.Succeeded);
+        done.Runs.Select(r => r.LabelFraction).Distinct().Order().ShouldBe([0.5, 1]);
+        done.Results.ShouldAllBe(r => r.Seeds == 2); // verdicts use the full-label runs only
+        done.Efficiency!.Select(p => (p.Arm, p.Fraction)).ShouldBe([("baseline", 0.5), ("baseline", 1), ("frozen-random", 0.5), ("frozen-random", 1)]);
+        done.EfficiencyNotes!.Single().ShouldStartWith("'frozen-random' ");
+        done.Curves.ShouldAllBe(c => c.Points.All(p => p.Seeds == 2));
     }
 
     [Fact]
