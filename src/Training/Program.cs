@@ -10,6 +10,8 @@ internal static class Program
     {
         using var cancel = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
+        // SIGTERM (docker stop, Kubernetes) stops as Ctrl+C does: a worker leaves its run to the lease and checkpoint.
+        using var term = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, c => { c.Cancel = true; cancel.Cancel(); });
         try
         {
             var options = new CliArguments(args.Skip(1));
@@ -19,6 +21,7 @@ internal static class Program
                 "score" => ScoreCommand.Run(options),
                 "bench" => BenchCommand.Run(options, cancel.Token),
                 "verify" => VerifyCommand.Run(options),
+                "worker" => WorkerCommand.Run(options, cancel.Token),
                 _ => Usage(),
             };
         }
@@ -42,7 +45,8 @@ internal static class Program
         Console.Error.WriteLine("  " + TrainCommand.Usage + "\n");
         Console.Error.WriteLine("  " + ScoreCommand.Usage + "\n");
         Console.Error.WriteLine("  " + BenchCommand.Usage + "\n");
-        Console.Error.WriteLine("  " + VerifyCommand.Usage);
+        Console.Error.WriteLine("  " + VerifyCommand.Usage + "\n");
+        Console.Error.WriteLine("  " + WorkerCommand.Usage);
         return 2;
     }
 }

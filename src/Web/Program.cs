@@ -17,6 +17,10 @@ using TransferHub.Web.Features.Registry;
 using TransferHub.Web.Features.Tokens;
 using TransferHub.Web.Features.Users;
 using TransferHub.Web.Features.Versions;
+using TransferHub.Web.Features.Sample;
+using TransferHub.Web.Features.Weights;
+using TransferHub.Web.Features.Workers;
+using TransferHub.Shared.Experiments;
 using TransferHub.Web.Infrastructure;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -41,6 +45,9 @@ builder.Services.AddSingleton<ProjectService>();
 builder.Services.AddSingleton<NotificationService>();
 builder.Services.AddDatasets(dataRoot);
 builder.Services.AddExperiments();
+builder.Services.AddWorkers();
+builder.Services.AddSingleton<WeightsService>();
+builder.Services.AddSingleton<SampleProjectService>();
 builder.Services.AddModelRegistry();
 builder.Services.AddRazorComponents().AddInteractiveServerComponents();
 builder.Services.AddSignalR(o => o.AddFilter<AppExceptionHubFilter>());
@@ -69,11 +76,14 @@ app.MapOpenApi().AllowAnonymous();
 app.MapAppHealth();
 app.MapAccountEndpoints();
 var api = app.MapGroup("/api").DisableAntiforgery();
-api.MapProjectEndpoints().MapUserEndpoints().MapTokenEndpoints().MapNotificationEndpoints().MapDatasetEndpoints().MapVersionEndpoints().MapExperimentEndpoints();
+api.MapProjectEndpoints().MapUserEndpoints().MapTokenEndpoints().MapNotificationEndpoints().MapDatasetEndpoints().MapVersionEndpoints().MapExperimentEndpoints().MapWorkerEndpoints().MapWeightsEndpoints()
+    .MapSampleProjectEndpoints();
 api.MapRegistryEndpoints();
 api.MapGet("/worker/me", (System.Security.Claims.ClaimsPrincipal worker) => new { name = worker.Identity?.Name })
     .RequireAuthorization(AuthorizationPolicies.Worker).WithTags("Workers").WithSummary("Who a worker token speaks for (worker tokens only).");
 app.MapHub<LabelingHub>(LabelingHubContract.Route);
+app.MapHub<WorkerHub>(WorkerHubContract.Route);
+app.MapHub<ExperimentHub>(ExperimentHubContract.Route);
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 
 app.Run();

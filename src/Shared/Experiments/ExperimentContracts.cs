@@ -3,20 +3,24 @@ using TransferHub.Shared.Training;
 namespace TransferHub.Shared.Experiments;
 
 /// <summary>
-/// One arm of an experiment. A transfer arm names its source: a finished run whose model it starts from.
-/// Feature extraction without a source is the frozen-random control (random backbone, frozen, new head).
+/// One arm of an experiment. A transfer arm names its source: a finished run whose model it starts from, or
+/// imported pretrained weights (<c>/api/weights</c>). Feature extraction without a source is the frozen-random
+/// control (random backbone, frozen, new head).
 /// </summary>
-public sealed record ArmRequest(string Name, TrainingStrategy Strategy, Guid? SourceRunId);
+public sealed record ArmRequest(string Name, TrainingStrategy Strategy, Guid? SourceRunId, Guid? SourceWeightsId = null);
 
-/// <summary>Body of <c>POST /api/projects/{projectId}/experiments</c>. A baseline arm is always added.</summary>
+/// <summary>Body of <c>POST /api/projects/{projectId}/experiments</c>. A baseline arm is always added.
+/// <paramref name="Patience"/>: epochs without a better validation macro-F1 before a run stops (default a third of the epochs; 0 = never).
+/// <paramref name="LabelFractions"/>: shares of the training labels (e.g. 0.1, 0.25, 0.5, 1) — every arm × seed runs at each, for label-efficiency curves.</summary>
 public sealed record CreateExperimentRequest(
     string Name, Guid DatasetVersionId, string Architecture, IReadOnlyList<ArmRequest>? Arms,
-    int? Seeds, int? Epochs, int? ImageSize, double? LearningRate, int? BatchSize);
+    int? Seeds, int? Epochs, int? ImageSize, double? LearningRate, int? BatchSize, int? Patience = null,
+    IReadOnlyList<double>? LabelFractions = null);
 
 /// <summary>A run as listed: its place in the queue and, when done, its test macro-F1.</summary>
 public sealed record RunDto(Guid Id, string Arm, TrainingStrategy Strategy, int Seed, RunStatus Status, int Attempt,
     int EpochsDone, double? TestMacroF1, double? TestAccuracy, string? Error, DateTimeOffset? StartedAt, DateTimeOffset? CompletedAt,
-    int[][]? TestConfusion = null);
+    int[][]? TestConfusion = null, double LabelFraction = 1);
 
 /// <summary>
 /// An arm's result over seeds: mean test macro-F1 with its 95 % t-interval, and the paired difference from the
@@ -31,17 +35,22 @@ public sealed record CurvePoint(int Epoch, int Seeds, double ValidationF1, doubl
 /// <summary>An arm's learning curves, epoch by epoch.</summary>
 public sealed record ArmCurve(string Arm, IReadOnlyList<CurvePoint> Points);
 
-/// <summary>An experiment with its runs and, as seeds finish, its results, curves and warnings.</summary>
+/// <summary>An experiment with its runs and, as seeds finish, its results (on all the labels), curves, warnings and, with
+/// label fractions, its label-efficiency points and what they say.</summary>
 public sealed record ExperimentDto(Guid Id, Guid ProjectId, string Name, Guid DatasetVersionId, string Architecture, int Seeds, int Epochs,
     int ImageSize, DateTimeOffset CreatedAt, string Status, IReadOnlyList<RunDto> Runs, IReadOnlyList<ArmResultDto> Results, string Method,
-    IReadOnlyList<ArmCurve> Curves, IReadOnlyList<string> Warnings);
+    IReadOnlyList<ArmCurve> Curves, IReadOnlyList<string> Warnings, IReadOnlyList<EfficiencyPoint>? Efficiency = null,
+    IReadOnlyList<string>? EfficiencyNotes = null);
+
+/// <summary>An arm's mean test macro-F1 (95 % t-interval over seeds) when trained on a share of the training labels.</summary>
+public sealed record EfficiencyPoint(string Arm, double Fraction, int Seeds, double Mean, double? Low, double? High);
 
 /// <summary>One epoch of one run, as stored and as streamed.</summary>
 public sealed record RunMetricDto(Guid RunId, int Epoch, EpochMetrics Metrics);
 
 /// <summary>Body of <c>POST /api/versions/{versionId}/transferability</c>: finished runs whose models are candidate sources.</summary>
-public sealed record TransferabilityRequest(IReadOnlyList<Guid> Sources, int? ImageSize);
+public sealed record TransferabilityRequest(IReadOnlyList<Guid>? Sources, int? ImageSize, IReadOnlyList<Guid>? Weights = null);
 
 /// <summary>A candidate source's scores on a version's training split, before any training. Higher is better for both;
 /// null where the statistic is not defined for this source (degenerate features).</summary>
-public sealed record SourceScoreDto(Guid SourceRunId, string Source, double? LogMe, double? Leep);
+public sealed record SourceScoreDto(Guid SourceId, string Source, double? LogMe, double? Leep, string Kind = "run");

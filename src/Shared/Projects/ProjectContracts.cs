@@ -16,3 +16,7 @@ public sealed record ProjectMemberDto(string UserId, string Email, string? Displ
 /// <summary>Body of <c>POST /api/projects/{projectId}/members</c>: adds a member or changes their role.
 /// Give either the user's id or their e-mail.</summary>
 public sealed record AddMemberRequest(string? UserId, string? Email, ProjectRole Role);
+
+/// <summary>What <c>POST /api/sample-project</c> made: a project with a partly labeled generated dataset, its snapshot,
+/// two imported source models and a queued experiment (one source helps, the other hurts).</summary>
+public sealed record SampleProjectDto(Guid ProjectId, Guid DatasetId, Guid VersionId, Guid ExperimentId, IReadOnlyList<Guid> SourceWeights);

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using TorchSharp;
 using TransferHub.Shared.Training;
 using TransferHub.Training.Cli;
+using TransferHub.Training.Data;
 using TransferHub.Training.Models;
 using TransferHub.Training.Strategies;
 using TransferHub.Training.Weights;
@@ -20,14 +21,21 @@ public sealed record LocalRunResult(TrainingResult Result, IReadOnlyList<string>
 public static class LocalTraining
 {
     /// <param name="data">ImageFolder root holding train/, validation/, test/ — or the train .jsonl (validation.jsonl and test.jsonl beside it).</param>
+    /// <param name="labelFraction">Share of the training labels to train on (stratified, seeded by the run's seed); validation and test stay whole.</param>
     public static LocalRunResult Run(string data, TrainingJobSpec spec, int imageSize, string outDir, string cacheDir,
-        ILogger<Trainer> logger, IProgress<EpochMetrics>? progress, string? checkpointDir, CancellationToken ct)
+        ILogger<Trainer> logger, IProgress<EpochMetrics>? progress, string? checkpointDir, CancellationToken ct, double labelFraction = 1)
     {
         var text = data.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase);
         var folder = Path.GetDirectoryName(data)!;
         var (splits, classes) = text
             ? DatasetLoader.Load(data, Existing(Path.Combine(folder, "validation.jsonl")), Existing(Path.Combine(folder, "test.jsonl")), imageSize, spec.Seed, cacheDir)
             : DatasetLoader.Load(data, null, null, imageSize, spec.Seed, cacheDir);
+        if (labelFraction < 1)
+        {
+            var fewer = LabelFraction.Take(splits.Train, labelFraction, spec.Seed);
+            splits.Train.Dispose();
+            splits = splits with { Train = fewer };
+        }
         using var _ = splits;
         manual_seed(spec.Seed);
         using var model = ModelRegistry.Create(spec.Architecture, splits.NumClasses);

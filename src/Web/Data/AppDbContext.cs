@@ -36,6 +36,8 @@ public abstract class AppDbContext(DbContextOptions options) : IdentityDbContext
     public DbSet<TrainingRun> TrainingRuns => Set<TrainingRun>();
     public DbSet<Experiment> Experiments => Set<Experiment>();
     public DbSet<RunMetric> RunMetrics => Set<RunMetric>();
+    public DbSet<Features.Workers.WorkerRecord> Workers => Set<Features.Workers.WorkerRecord>();
+    public DbSet<Features.Weights.PretrainedWeights> PretrainedWeights => Set<Features.Weights.PretrainedWeights>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

@@ -1,6 +1,5 @@
 using System.Security.Claims;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using Microsoft.EntityFrameworkCore;
 using TransferHub.Shared.Experiments;
 using TransferHub.Shared.Statistics;
@@ -12,13 +11,10 @@ using TransferHub.Web.Infrastructure;
 
 namespace TransferHub.Web.Features.Experiments;
 
-/// <summary>What a run's worker needs besides the engine's spec: the version to train on and where the source model is.</summary>
-public sealed record RunPlan(TrainingJobSpec Spec, Guid DatasetVersionId, int ImageSize, Guid? SourceRunId);
-
 /// <summary>Experiments: baseline versus transfer arms over seeds on one dataset version, queued as runs, summarised with verdicts.</summary>
 public sealed class ExperimentService(IDbContextFactory<AppDbContext> dbFactory, ProjectService projects, JobQueue queue, Notifications.NotificationService notifications, TimeProvider clock)
 {
-    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
+    public static readonly JsonSerializerOptions Json = WireJson.Options;
     public const string Method = "Test macro-F1 per seed; mean ± 95 % t-interval over seeds; difference from the baseline paired by seed, 95 % t-interval.";
 
     public async Task<ExperimentDto> CreateAsync(ClaimsPrincipal caller, Guid projectId, CreateExperimentRequest request, CancellationToken ct)
@@ -51,6 +47,11 @@ public sealed class ExperimentService(IDbContextFactory<AppDbContext> dbFactory,
         {
             throw ValidationFailedException.For("seeds", "Seeds 1–10, epochs 1–200, image size 8–512.");
         }
+        var patience = request.Patience ?? Math.Max(2, epochs / 3);
+        if (patience < 0 || patience > epochs)
+        {
+            throw ValidationFailedException.For("patience", "Patience is 0 (no early stopping) up to the number of epochs.");
+        }
         var arms = new List<ArmRequest> { new("baseline", TrainingStrategy.Baseline, null) };
         foreach (var arm in request.Arms ?? [])
         {
@@ -58,17 +59,23 @@ public sealed class ExperimentService(IDbContextFactory<AppDbContext> dbFactory,
             {
                 continue;
             }
-            if (arm.SourceRunId is null && arm.Strategy == TrainingStrategy.FeatureExtraction)
+            if (arm.SourceRunId is null && arm.SourceWeightsId is null && arm.Strategy == TrainingStrategy.FeatureExtraction)
             {
                 // The frozen-random control: tells "the source hurts" apart from "freezing costs capacity".
                 arms.Add(arm with { Name = string.IsNullOrWhiteSpace(arm.Name) ? "frozen-random" : arm.Name.Trim() });
                 continue;
             }
-            if (arm.SourceRunId is not { } source || !await db.TrainingRuns.AnyAsync(r => r.Id == source && r.Status == RunStatus.Succeeded && r.ProjectId == projectId, ct))
+            var sourceArchitecture = await SourceArchitectureAsync(db, projectId, arm, ct);
+            if (!sourceArchitecture.Equals(architecture, StringComparison.OrdinalIgnoreCase))
             {
-                throw ValidationFailedException.For("arms", $"Arm '{arm.Name}' needs a finished run of this project as its source.");
+                throw ValidationFailedException.For("arms", $"Arm '{arm.Name}': its source is a {sourceArchitecture}, which does not fit {architecture}; pick a source of the same architecture.");
             }
             arms.Add(arm with { Name = string.IsNullOrWhiteSpace(arm.Name) ? arm.Strategy.ToString() : arm.Name.Trim() });
+        }
+        var fractions = (request.LabelFractions is { Count: > 0 } given ? given : [1.0]).Distinct().Order().ToList();
+        if (fractions.Count > 8 || fractions.Any(f => f is <= 0 or > 1))
+        {
+            throw ValidationFailedException.For("labelFractions", "Up to 8 label fractions, each above 0 and at most 1 (e.g. 0.1, 0.25, 0.5, 1).");
         }
         var experiment = new Experiment
         {
@@ -78,16 +85,41 @@ public sealed class ExperimentService(IDbContextFactory<AppDbContext> dbFactory,
         };
         db.Experiments.Add(experiment);
         await db.SaveChangesAsync(ct);
-        var runs = arms.SelectMany(arm => Enumerable.Range(1, seeds).Select(seed => new TrainingRun
-        {
-            ExperimentId = experiment.Id, ProjectId = projectId, Arm = arm.Name, Seed = seed,
-            SpecJson = JsonSerializer.Serialize(new RunPlan(
-                new TrainingJobSpec(architecture, arm.Strategy, Seed: seed, Epochs: epochs, BatchSize: request.BatchSize ?? 32,
-                    LearningRate: request.LearningRate ?? 1e-3, Patience: Math.Max(2, epochs / 3), Device: "auto"),
-                request.DatasetVersionId, imageSize, arm.SourceRunId), Json),
-        })).ToList();
+        var runs = (from fraction in fractions
+                    from arm in arms
+                    from seed in Enumerable.Range(1, seeds)
+                    select new TrainingRun
+                    {
+                        ExperimentId = experiment.Id, ProjectId = projectId, Arm = arm.Name, Seed = seed, LabelFraction = fraction,
+                        // The full-label runs first: they carry the verdict; smaller fractions fill in the efficiency curve.
+                        Priority = fraction == fractions[^1] ? 1 : 0,
+                        SpecJson = JsonSerializer.Serialize(new RunPlan(
+                            new TrainingJobSpec(architecture, arm.Strategy, Seed: seed, Epochs: epochs, BatchSize: request.BatchSize ?? 32,
+                                LearningRate: request.LearningRate ?? 1e-3, Patience: patience, Device: "auto"),
+                            request.DatasetVersionId, imageSize, arm.SourceRunId, arm.SourceWeightsId, fraction), Json),
+                    }).ToList();
         await queue.EnqueueAsync(runs, ct);
         return await GetAsync(caller, experiment.Id, ct);
+    }
+
+    /// <summary>The architecture of an arm's source: a finished run of this project, or imported weights.</summary>
+    private static async Task<string> SourceArchitectureAsync(AppDbContext db, Guid projectId, ArmRequest arm, CancellationToken ct)
+    {
+        if (arm.SourceRunId is not null && arm.SourceWeightsId is not null)
+        {
+            throw ValidationFailedException.For("arms", $"Arm '{arm.Name}' names two sources: a run or weights, not both.");
+        }
+        if (arm.SourceWeightsId is { } weightsId)
+        {
+            return await db.PretrainedWeights.Where(w => w.Id == weightsId).Select(w => w.Architecture).SingleOrDefaultAsync(ct)
+                ?? throw ValidationFailedException.For("arms", $"Arm '{arm.Name}': no imported weights have that id.");
+        }
+        var source = arm.SourceRunId is { } runId
+            ? await db.TrainingRuns.AsNoTracking().SingleOrDefaultAsync(r => r.Id == runId && r.Status == RunStatus.Succeeded && r.ProjectId == projectId, ct)
+            : null;
+        return source is null
+            ? throw ValidationFailedException.For("arms", $"Arm '{arm.Name}' needs a source: a finished run of this project or imported weights.")
+            : JsonSerializer.Deserialize<RunPlan>(source.SpecJson, Json)!.Spec.Architecture;
     }
 
     public async Task<IReadOnlyList<ExperimentDto>> ListAsync(ClaimsPrincipal caller, Guid projectId, CancellationToken ct)
@@ -119,8 +151,13 @@ public sealed class ExperimentService(IDbContextFactory<AppDbContext> dbFactory,
             var plan = JsonSerializer.Deserialize<RunPlan>(r.SpecJson, Json)!;
             var result = r.ResultJson is null ? null : JsonSerializer.Deserialize<TrainingResult>(r.ResultJson, Json);
             return new RunDto(r.Id, r.Arm, plan.Spec.Strategy, r.Seed, r.Status, r.Attempt, epochs.GetValueOrDefault(r.Id),
-                result?.Test.MacroF1, result?.Test.Accuracy, r.Error, r.StartedAt, r.CompletedAt, result?.Test.Confusion);
+                result?.Test.MacroF1, result?.Test.Accuracy, r.Error, r.StartedAt, r.CompletedAt, result?.Test.Confusion, r.LabelFraction);
         }).ToList();
+        // Verdicts, curves and warnings compare arms on all the labels; smaller shares feed the label-efficiency curve.
+        var fullShare = runs.Count == 0 ? 1 : runs.Max(r => r.LabelFraction);
+        var fullRuns = runs.Where(r => r.LabelFraction == fullShare).Select(r => r.Id).ToHashSet();
+        history = [.. history.Where(h => fullRuns.Contains(h.RunId))];
+        var (efficiency, efficiencyNotes) = LabelEfficiency.Summarise(dtos);
         var status = dtos.All(r => r.Status == RunStatus.Succeeded) ? "finished"
             : dtos.Any(r => r.Status is RunStatus.Running or RunStatus.Pending) ? "running" : "finished with failures";
         var byArm = runs.ToDictionary(r => r.Id, r => (r.Arm, r.Seed));
@@ -130,7 +167,8 @@ public sealed class ExperimentService(IDbContextFactory<AppDbContext> dbFactory,
                 e.Average(h => h.Metrics.TrainLoss), e.Min(h => h.Metrics.TrainLoss), e.Max(h => h.Metrics.TrainLoss)))])).ToList();
         var warnings = EarlyWarnings(history.Select(h => (byArm[h.RunId].Arm, byArm[h.RunId].Seed, h.Metrics)).ToList());
         return new ExperimentDto(experiment.Id, experiment.ProjectId, experiment.Name, experiment.DatasetVersionId, experiment.Architecture,
-            experiment.Seeds, experiment.Epochs, experiment.ImageSize, experiment.CreatedAt, status, dtos, Summarise(dtos), Method, curves, warnings);
+            experiment.Seeds, experiment.Epochs, experiment.ImageSize, experiment.CreatedAt, status, dtos,
+            Summarise([.. dtos.Where(r => r.LabelFraction == fullShare)]), Method, curves, warnings, efficiency, efficiencyNotes);
     }
 
     public async Task<IReadOnlyList<RunMetricDto>> MetricsAsync(ClaimsPrincipal caller, Guid runId, CancellationToken ct)
@@ -158,7 +196,8 @@ public sealed class ExperimentService(IDbContextFactory<AppDbContext> dbFactory,
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var experiment = await db.Experiments.SingleAsync(e => e.Id == experimentId, ct);
-        var runs = await db.TrainingRuns.AsNoTracking().Where(r => r.ExperimentId == experimentId).Select(r => new { r.Id, r.Arm, r.Seed }).ToListAsync(ct);
+        var all = await db.TrainingRuns.AsNoTracking().Where(r => r.ExperimentId == experimentId).Select(r => new { r.Id, r.Arm, r.Seed, r.LabelFraction }).ToListAsync(ct);
+        var runs = all.Where(r => r.LabelFraction == all.Max(a => a.LabelFraction)).ToList();
         var ids = runs.Select(r => r.Id).ToList();
         var history = (await db.RunMetrics.AsNoTracking().Where(m => ids.Contains(m.RunId)).ToListAsync(ct))
             .Select(m => { var run = runs.Single(r => r.Id == m.RunId); return (run.Arm, run.Seed, JsonSerializer.Deserialize<EpochMetrics>(m.Json, Json)!); }).ToList();

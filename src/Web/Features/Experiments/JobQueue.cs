@@ -21,6 +21,9 @@ public sealed class JobQueue(IDbContextFactory<AppDbContext> dbFactory, WriteGat
 
     public TimeSpan Lease => Options.Lease;
 
+    /// <summary>Raised after runs are queued (the worker hub wakes remote workers with it).</summary>
+    public event EventHandler? WorkQueued;
+
     /// <summary>Returns when runs were queued (or after <paramref name="timeout"/>), so idle workers wake at once.</summary>
     public async Task WaitForWorkAsync(TimeSpan timeout, CancellationToken ct) => await _work.WaitAsync(timeout, ct);
 
@@ -39,6 +42,7 @@ public sealed class JobQueue(IDbContextFactory<AppDbContext> dbFactory, WriteGat
             await db.SaveChangesAsync(ct);
         }
         _work.Release();
+        WorkQueued?.Invoke(this, EventArgs.Empty);
     }
 
     public async Task<ClaimedRun?> ClaimAsync(string workerId, CancellationToken ct)
@@ -173,5 +177,7 @@ public sealed class JobQueue(IDbContextFactory<AppDbContext> dbFactory, WriteGat
         {
             throw new ConflictException("Only failed or cancelled runs can be retried.");
         }
+        _work.Release();
+        WorkQueued?.Invoke(this, EventArgs.Empty);
     }
 }

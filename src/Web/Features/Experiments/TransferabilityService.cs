@@ -26,16 +26,24 @@ public sealed class TransferabilityService(IDbContextFactory<AppDbContext> dbFac
             ?? throw new NotFoundException($"Version {versionId} does not exist.");
         await projects.RequireAsync(caller, projectId, a => a.CanRead, ct);
         var ids = request.Sources ?? [];
-        if (ids.Count is 0 or > 20)
+        var weightIds = request.Weights ?? [];
+        if (ids.Count + weightIds.Count is 0 or > 20)
         {
-            throw ValidationFailedException.For("sources", "Name 1 to 20 finished runs as sources.");
+            throw ValidationFailedException.For("sources", "Name 1 to 20 sources: finished runs and/or imported weights.");
         }
-        var sources = await db.TrainingRuns.AsNoTracking().Where(r => ids.Contains(r.Id) && r.ProjectId == projectId && r.Status == RunStatus.Succeeded)
+        var runs = await db.TrainingRuns.AsNoTracking().Where(r => ids.Contains(r.Id) && r.ProjectId == projectId && r.Status == RunStatus.Succeeded)
             .Join(db.Experiments, r => r.ExperimentId, e => e.Id, (r, e) => new { r.Id, Label = e.Name + " · " + r.Arm + " seed " + r.Seed }).ToListAsync(ct);
-        if (sources.Count != ids.Distinct().Count())
+        if (runs.Count != ids.Distinct().Count())
         {
-            throw ValidationFailedException.For("sources", "Every source must be a finished run of this project.");
+            throw ValidationFailedException.For("sources", "Every source run must be a finished run of this project.");
         }
+        var imported = await db.PretrainedWeights.AsNoTracking().Where(w => weightIds.Contains(w.Id)).Select(w => new { w.Id, w.Name }).ToListAsync(ct);
+        if (imported.Count != weightIds.Distinct().Count())
+        {
+            throw ValidationFailedException.For("weights", "No imported weights have one of those ids.");
+        }
+        var sources = runs.Select(r => (r.Id, r.Label, Key: RunArtifacts.ModelKey(r.Id), Kind: "run"))
+            .Concat(imported.Select(w => (w.Id, Label: w.Name, Key: Weights.PretrainedWeights.ArtifactKey(w.Id), Kind: "weights"))).ToList();
         var folder = Path.Combine(Path.GetTempPath(), "transferhub-scores", Guid.NewGuid().ToString("N"));
         try
         {
@@ -44,19 +52,19 @@ public sealed class TransferabilityService(IDbContextFactory<AppDbContext> dbFac
             foreach (var source in sources)
             {
                 var weights = Path.Combine(folder, $"{source.Id:N}.safetensors");
-                await using (var stream = await artifacts.OpenReadAsync(InProcessWorker.ModelKey(source.Id), ct))
+                await using (var stream = await artifacts.OpenReadAsync(source.Key, ct))
                 await using (var file = File.Create(weights))
                 {
                     await stream.CopyToAsync(file, ct);
                 }
                 var score = await Task.Run(() => LocalTraining.Score(data, weights, request.ImageSize ?? 32, Path.Combine(folder, "cache")), ct);
-                scores.Add(new SourceScoreDto(source.Id, source.Label, Finite(score.LogMe), Finite(score.Leep)));
+                scores.Add(new SourceScoreDto(source.Id, source.Label, Finite(score.LogMe), Finite(score.Leep), source.Kind));
             }
             return [.. scores.OrderByDescending(s => s.LogMe ?? double.NegativeInfinity)];
         }
         finally
         {
-            InProcessWorker.TryDelete(folder);
+            Training.Worker.RunExecutor.TryDelete(folder);
         }
     }
 }

@@ -2,6 +2,7 @@ using System.Security.Claims;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using TransferHub.Registry.Features.Artifacts;
+using TransferHub.Shared.Experiments;
 using TransferHub.Shared.Registry;
 using TransferHub.Shared.Training;
 using TransferHub.Web.Features.Experiments;
@@ -33,7 +34,7 @@ public sealed partial class RegistryService
         byte[] weights;
         try
         {
-            await using var source = await artifacts.OpenReadAsync(InProcessWorker.ModelKey(run.Id), ct);
+            await using var source = await artifacts.OpenReadAsync(RunArtifacts.ModelKey(run.Id), ct);
             using var buffer = new MemoryStream();
             await source.CopyToAsync(buffer, ct);
             weights = buffer.ToArray();
@@ -55,7 +56,12 @@ public sealed partial class RegistryService
         if (plan.SourceRunId is { } sourceRun)
         {
             sourceVersion = await db.ModelVersions().Where(v => v.RunId == sourceRun).OrderBy(v => v.RegisteredAt).Select(v => (Guid?)v.Id).FirstOrDefaultAsync(ct);
-            sourceSha = (await artifacts.GetInfoAsync(InProcessWorker.ModelKey(sourceRun), ct))?.Sha256;
+            sourceSha = (await artifacts.GetInfoAsync(RunArtifacts.ModelKey(sourceRun), ct))?.Sha256;
+        }
+        else if (plan.SourceWeightsId is { } imported)
+        {
+            // Imported pretrained weights are identified by their hash: the start of the lineage.
+            sourceSha = await db.PretrainedWeights.Where(w => w.Id == imported).Select(w => w.Sha256).SingleOrDefaultAsync(ct);
         }
         var text = Training.Worker.LocalTraining.IsTextArchitecture(experiment.Architecture);
         var input = text

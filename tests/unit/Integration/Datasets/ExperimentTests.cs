@@ -12,7 +12,7 @@ namespace TransferHub.Tests.Unit.Integration.Datasets;
 public sealed class ExperimentTests(TransferHubFactory factory) : IClassFixture<TransferHubFactory>
 {
     /// <summary>A labeled version of red versus blue squares, made through the API.</summary>
-    private static async Task<(DatasetScenario S, VersionDto Version)> ColoursAsync(TransferHubFactory factory)
+    internal static async Task<(DatasetScenario S, VersionDto Version)> ColoursAsync(TransferHubFactory factory)
     {
         var s = await DatasetScenario.CreateAsync(factory);
         var dataset = await s.CreateDatasetAsync(DatasetKind.Image);
@@ -29,23 +29,26 @@ public sealed class ExperimentTests(TransferHubFactory factory) : IClassFixture<
         return (s, version!);
     }
 
-    private async Task<ExperimentDto> WaitFinishedAsync(DatasetScenario s, Guid experimentId)
+    private Task<ExperimentDto> WaitFinishedAsync(DatasetScenario s, Guid experimentId) => WaitFinishedAsync(factory, s.Scientist, experimentId);
+
+    /// <summary>Waits (on the experiment's change events, up to three minutes) until no run is pending or running.</summary>
+    internal static async Task<ExperimentDto> WaitFinishedAsync(TransferHubFactory factory, HttpClient reader, Guid experimentId)
     {
         var finished = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var subscription = factory.Services.GetRequiredService<ExperimentEvents>().Subscribe(experimentId, async () =>
         {
-            var now = await s.Scientist.GetFromJsonAsync<ExperimentDto>($"/api/experiments/{experimentId}", Json.Options);
+            var now = await reader.GetFromJsonAsync<ExperimentDto>($"/api/experiments/{experimentId}", Json.Options);
             if (now!.Runs.All(r => r.Status is RunStatus.Succeeded or RunStatus.Failed or RunStatus.Cancelled))
             {
                 finished.TrySetResult();
             }
         });
-        var current = await s.Scientist.GetFromJsonAsync<ExperimentDto>($"/api/experiments/{experimentId}", Json.Options);
+        var current = await reader.GetFromJsonAsync<ExperimentDto>($"/api/experiments/{experimentId}", Json.Options);
         if (current!.Runs.Any(r => r.Status is RunStatus.Pending or RunStatus.Running))
         {
-            await finished.Task.WaitAsync(TimeSpan.FromMinutes(3));
+            await finished.Task.WaitAsync(TimeSpan.FromMinutes(6));
         }
-        return (await s.Scientist.GetFromJsonAsync<ExperimentDto>($"/api/experiments/{experimentId}", Json.Options))!;
+        return (await reader.GetFromJsonAsync<ExperimentDto>($"/api/experiments/{experimentId}", Json.Options))!;
     }
 
     [Fact]
@@ -62,7 +65,7 @@ public sealed class ExperimentTests(TransferHubFactory factory) : IClassFixture<
         var scores = await s.LabelerA.PostAsJsonAsync($"/api/versions/{version.Id}/transferability", new TransferabilityRequest([sourceRun.Id], 12));
         scores.StatusCode.ShouldBe(HttpStatusCode.OK, await scores.Content.ReadAsStringAsync());
         var ranked = (await scores.Content.ReadFromJsonAsync<List<SourceScoreDto>>(Json.Options))!;
-        ranked.Single().SourceRunId.ShouldBe(sourceRun.Id);
+        ranked.Single().SourceId.ShouldBe(sourceRun.Id);
         double.IsFinite(ranked[0].LogMe!.Value).ShouldBeTrue();
         ranked[0].Leep!.Value.ShouldBeLessThanOrEqualTo(0); // LEEP is an average log-likelihood
         (await s.Outsider.PostAsJsonAsync($"/api/versions/{version.Id}/transferability", new TransferabilityRequest([sourceRun.Id], 12))).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
@@ -84,13 +87,34 @@ public sealed class ExperimentTests(TransferHubFactory factory) : IClassFixture<
         arm.Verdict.ShouldBeOneOf("positive transfer", "negative transfer", "inconclusive");
         var csv = await s.LabelerA.GetStringAsync($"/api/experiments/{done.Id}/export?format=csv");
         var lines = csv.Trim().Split('\n');
-        lines[0].ShouldBe("arm,strategy,seed,status,attempt,epochs,test_macro_f1,test_accuracy");
+        lines[0].ShouldBe("arm,strategy,seed,label_fraction,status,attempt,epochs,test_macro_f1,test_accuracy");
         lines.Length.ShouldBe(7);
-        lines.ShouldContain(l => l.StartsWith("frozen source,FeatureExtraction,2,Succeeded,"));
+        lines.ShouldContain(l => l.StartsWith("frozen source,FeatureExtraction,2,1,Succeeded,"));
         var json = await s.LabelerA.GetFromJsonAsync<System.Text.Json.JsonElement>($"/api/experiments/{done.Id}/export?format=json");
         json.GetProperty("results").GetArrayLength().ShouldBe(3);
         var metrics = await s.LabelerA.GetFromJsonAsync<List<RunMetricDto>>($"/api/runs/{done.Runs[0].Id}/metrics", Json.Options);
         metrics!.Select(m => m.Epoch).ShouldBe(Enumerable.Range(1, metrics!.Count));
+    }
+
+    [Fact]
+    public async Task LabelFractionsRunEveryArmAndSeedAtEachShareAndGiveALabelEfficiencyCurve()
+    {
+        var (s, version) = await ColoursAsync(factory);
+        var bad = await s.Scientist.PostAsJsonAsync($"/api/projects/{s.ProjectId}/experiments", new CreateExperimentRequest("bad", version.Id, "small-cnn", null,
+            1, 2, 12, null, 8, LabelFractions: [0, 1]));
+        var created = await s.Scientist.PostAsJsonAsync($"/api/projects/{s.ProjectId}/experiments", new CreateExperimentRequest("fractions", version.Id, "small-cnn",
+            [new ArmRequest("", TrainingStrategy.FeatureExtraction, null)], 2, 2, 12, 3e-3, 8, LabelFractions: [1, 0.5]));
+
+        bad.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        created.StatusCode.ShouldBe(HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
+        var done = await WaitFinishedAsync(s, (await created.Content.ReadFromJsonAsync<ExperimentDto>(Json.Options))!.Id);
+        done.Runs.Count.ShouldBe(8);
+        done.Runs.ShouldAllBe(r => r.Status == RunStatus.Succeeded);
+        done.Runs.Select(r => r.LabelFraction).Distinct().Order().ShouldBe([0.5, 1]);
+        done.Results.ShouldAllBe(r => r.Seeds == 2); // verdicts use the full-label runs only
+        done.Efficiency!.Select(p => (p.Arm, p.Fraction)).ShouldBe([("baseline", 0.5), ("baseline", 1), ("frozen-random", 0.5), ("frozen-random", 1)]);
+        done.EfficiencyNotes!.Single().ShouldStartWith("'frozen-random' ");
+        done.Curves.ShouldAllBe(c => c.Points.All(p => p.Seeds == 2));
     }
 
     [Fact]

@@ -57,7 +57,7 @@ public sealed class WorkerResumeTests(ManualWorkerFactory factory) : IClassFixtu
         var second = await queue.ClaimAsync("second", CancellationToken.None);
         second!.RunId.ShouldBe(runId);
         second.Attempt.ShouldBe(2);
-        second.CheckpointKey.ShouldBe(InProcessWorker.CheckpointKey(runId));
+        second.CheckpointKey.ShouldBe(RunArtifacts.CheckpointKey(runId));
         var updates = 0;
         using (factory.Services.GetRequiredService<ExperimentEvents>().Subscribe(experiment.Id, () => { Interlocked.Increment(ref updates); return Task.CompletedTask; }))
         {

@@ -1,0 +1,54 @@
+using Microsoft.Extensions.Logging;
+using TransferHub.Training.Strategies;
+using TransferHub.Training.Worker;
+
+namespace TransferHub.Training.Cli;
+
+// worker: a remote training worker — connects to the web's worker hub with a worker token and trains runs until stopped.
+internal static class WorkerCommand
+{
+    public const string Usage =
+        "worker --server <url> --token <thw_…> [--name <worker id> (default: machine-pid)] [--device auto] [--work-dir d]\n" +
+        "      (the token may also come from TRANSFERHUB_WORKER_TOKEN, so it stays out of the process list)";
+
+    public static int Run(CliArguments args, CancellationToken stop)
+    {
+        var server = new Uri(args.Required("server").TrimEnd('/') + "/");
+        var token = args.Get("token") ?? Environment.GetEnvironmentVariable("TRANSFERHUB_WORKER_TOKEN")
+            ?? throw new CliException("--token (or TRANSFERHUB_WORKER_TOKEN) is required.");
+        var name = args.Get("name") ?? $"{Environment.MachineName}-{Environment.ProcessId}";
+        var device = args.Get("device");
+        var workDir = args.Get("work-dir") ?? Path.Combine(Path.GetTempPath(), "transferhub-remote-worker");
+        args.EnsureAllUsed();
+
+        using var logging = LoggerFactory.Create(b => b.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; }));
+        var logger = logging.CreateLogger("Worker");
+        var hello = WorkerDevice.Describe(name, device);
+        return RunAsync(server, token, hello, logging, logger, workDir, stop).GetAwaiter().GetResult();
+    }
+
+    private static async Task<int> RunAsync(Uri server, string token, Shared.Experiments.WorkerHello hello, ILoggerFactory logging, ILogger logger,
+        string workDir, CancellationToken stop)
+    {
+        await using var host = new RemoteWorkerHost(server, token, hello, logger);
+        try
+        {
+            await host.ConnectAsync(stop);
+        }
+        catch (Exception e) when (e is HttpRequestException or Microsoft.AspNetCore.SignalR.HubException)
+        {
+            Console.Error.WriteLine($"error: the server refused the worker: {e.Message}");
+            return 3;
+        }
+        Console.WriteLine($"worker {hello.WorkerId} on {hello.Device} ({hello.DeviceName}) connected to {server}");
+        try
+        {
+            await new RunExecutor(host, logging.CreateLogger<Trainer>(), logger, workDir).RunLoopAsync(stop);
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            // Ctrl+C: a run in progress is left to its lease and resumes elsewhere from its last checkpoint.
+        }
+        return 0;
+    }
+}

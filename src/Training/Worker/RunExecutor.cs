@@ -1,0 +1,155 @@
+using System.IO.Compression;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using TransferHub.Shared.Experiments;
+using TransferHub.Shared.Training;
+using TransferHub.Training.Strategies;
+
+namespace TransferHub.Training.Worker;
+
+/// <summary>
+/// A training worker's loop, the same for the in-process and the remote worker: claim a run, fetch its
+/// data (and source model, and checkpoint when resuming), train with the engine while heartbeating,
+/// report each epoch and upload its checkpoint, then upload the model and complete — or fail.
+/// </summary>
+public sealed partial class RunExecutor(IWorkerHost host, ILogger<Trainer> trainerLogger, ILogger logger, string workRoot)
+{
+    public async Task RunLoopAsync(CancellationToken stop)
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            var run = await host.ClaimAsync(stop);
+            if (run is null)
+            {
+                await host.WaitForWorkAsync(TimeSpan.FromSeconds(5), stop);
+                continue;
+            }
+            await ExecuteAsync(run, stop);
+        }
+    }
+
+    /// <summary>Trains one claimed run to the end. Cancelling <paramref name="stoppingToken"/> is a killed worker: the run is left to its lease.</summary>
+    public async Task ExecuteAsync(ClaimedRun run, CancellationToken stoppingToken)
+    {
+        var folder = Path.Combine(workRoot, $"{run.RunId:N}-{run.Attempt}");
+        var checkpoints = Path.Combine(folder, "checkpoints");
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        var heartbeat = HeartbeatAsync(run, cancel);
+        try
+        {
+            var plan = JsonSerializer.Deserialize<RunPlan>(run.SpecJson, WireJson.Options)
+                ?? throw new InvalidDataException("The run has no plan.");
+            var data = await host.DownloadDatasetAsync(run, plan, folder, cancel.Token);
+            var spec = plan.Spec;
+            if (plan.HasSource)
+            {
+                var path = Path.Combine(folder, "source.safetensors");
+                await host.DownloadSourceAsync(run, path, cancel.Token);
+                spec = spec with { SourceWeights = path };
+            }
+            if (run.CheckpointKey is not null)
+            {
+                // An earlier attempt died: carry on from its last uploaded checkpoint instead of starting over.
+                var zip = Path.Combine(folder, "resume.zip");
+                await host.DownloadCheckpointAsync(run, zip, cancel.Token);
+                await ZipFile.ExtractToDirectoryAsync(zip, checkpoints, overwriteFiles: true, cancel.Token);
+            }
+            var progress = new EpochRecorder(this, run, checkpoints, cancel.Token);
+            var result = await Task.Run(() => LocalTraining.Run(data, spec, plan.ImageSize, Path.Combine(folder, "out"),
+                Path.Combine(folder, "cache"), trainerLogger, progress, checkpoints, cancel.Token, plan.LabelFraction), cancel.Token);
+            await host.UploadModelAsync(run, result.ModelPath, cancel.Token);
+            await host.CompleteAsync(run, result.Result, CancellationToken.None);
+        }
+        catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+        {
+            // Cancelled by a person, or the lease was lost: the heartbeat's reply already said so.
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogRunFailed(logger, e, run.RunId);
+            await host.FailAsync(run, e.Message, CancellationToken.None);
+        }
+        finally
+        {
+            await cancel.CancelAsync();
+            await heartbeat;
+            TryDelete(folder);
+        }
+    }
+
+    private async Task HeartbeatAsync(ClaimedRun run, CancellationTokenSource cancel)
+    {
+        using var timer = new PeriodicTimer(host.HeartbeatInterval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancel.Token))
+            {
+                try
+                {
+                    var reply = await host.HeartbeatAsync(run, cancel.Token);
+                    if (!reply.Continue)
+                    {
+                        LogStopped(logger, run.RunId, reply.Reason);
+                        await cancel.CancelAsync();
+                    }
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // A dropped connection: keep training, the next beat retries within the lease.
+                    LogHeartbeatFailed(logger, run.RunId, e.Message);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The run ended.
+        }
+    }
+
+    /// <summary>
+    /// The engine reports an epoch just before it saves that epoch's checkpoint, so the folder holds the
+    /// previous epoch's, complete: upload it. A new attempt repeats at most one epoch.
+    /// </summary>
+    private async Task RecordAsync(ClaimedRun run, EpochMetrics metrics, string checkpoints, CancellationToken ct)
+    {
+        await host.ReportEpochAsync(run, metrics, ct);
+        if (!Directory.Exists(checkpoints) || !Directory.EnumerateFiles(checkpoints, "*", SearchOption.AllDirectories).Any())
+        {
+            return;
+        }
+        var zip = checkpoints + ".zip";
+        File.Delete(zip);
+        ZipFile.CreateFromDirectory(checkpoints, zip, CompressionLevel.Fastest, includeBaseDirectory: false);
+        await host.UploadCheckpointAsync(run, zip, ct);
+    }
+
+    public static void TryDelete(string folder)
+    {
+        try
+        {
+            if (Directory.Exists(folder))
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+        }
+        catch (IOException)
+        {
+            // A leftover temp folder is not worth failing a run over.
+        }
+    }
+
+    /// <summary>Called by the engine on its training thread after each epoch.</summary>
+    private sealed class EpochRecorder(RunExecutor executor, ClaimedRun run, string checkpoints, CancellationToken ct) : IProgress<EpochMetrics>
+    {
+        public void Report(EpochMetrics value) => executor.RecordAsync(run, value, checkpoints, ct).GetAwaiter().GetResult();
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Run {RunId} failed")]
+    private static partial void LogRunFailed(ILogger logger, Exception exception, Guid runId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId} stopped: {Reason}")]
+    private static partial void LogStopped(ILogger logger, Guid runId, string? reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Heartbeat for run {RunId} failed: {Error}")]
+    private static partial void LogHeartbeatFailed(ILogger logger, Guid runId, string error);
+}

@@ -1,0 +1,40 @@
+using System.IO.Compression;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace TransferHub.Tests.E2E;
+
+/// <summary>Data arranged through the REST API before a browser test.</summary>
+public static class E2EData
+{
+    /// <summary>A labeled version of red versus blue squares (ImageFolder zip import), arranged through the API; returns the project and version ids.</summary>
+    public static async Task<(string ProjectId, string VersionId)> ArrangeVersionAsync(string baseUrl, int images = 30)
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(baseUrl) };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", BrowserFixture.AdminToken);
+        var project = await (await http.PostAsJsonAsync("/api/projects", new { name = $"Transfer {Guid.NewGuid():N}"[..20] })).Content.ReadFromJsonAsync<JsonElement>();
+        var dataset = await (await http.PostAsJsonAsync($"/api/projects/{project.GetProperty("id").GetString()}/datasets", new { name = "squares", kind = "Image", task = "SingleLabel" }))
+            .Content.ReadFromJsonAsync<JsonElement>();
+        var datasetId = dataset.GetProperty("id").GetString();
+        using var zip = new MemoryStream();
+        using (var archive = new ZipArchive(zip, ZipArchiveMode.Create, leaveOpen: true))
+        {
+            for (var i = 0; i < images; i++)
+            {
+                var red = i % 2 == 0;
+                using var entry = archive.CreateEntry($"{(red ? "red" : "blue")}/{i}.png").Open();
+                entry.Write(Png.Solid(12, 12, red ? (byte)(200 + i) : (byte)i, 10, red ? (byte)i : (byte)(200 + i)));
+            }
+        }
+        using var form = new MultipartFormDataContent { { new ByteArrayContent(zip.ToArray()), "files", "squares.zip" } };
+        var import = await (await http.PostAsync($"/api/datasets/{datasetId}/imports", form)).Content.ReadFromJsonAsync<JsonElement>();
+        for (var i = 0; i < 300 && (await http.GetFromJsonAsync<JsonElement>($"/api/imports/{import.GetProperty("id").GetString()}")).GetProperty("status").GetString() == "Running"; i++)
+        {
+            await Task.Delay(100); // bounded wait on the import's own status
+        }
+        var version = await http.PostAsJsonAsync($"/api/datasets/{datasetId}/versions", new { split = new { train = 0.6, validation = 0.2, test = 0.2 }, seed = 1 });
+        version.EnsureSuccessStatusCode();
+        return (project.GetProperty("id").GetString()!, (await version.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!);
+    }
+}

@@ -1,0 +1,81 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace TransferHub.Tests.E2E;
+
+/// <summary>An app without its in-process worker and with a short lease: only remote worker processes train.</summary>
+public sealed class RemoteWorkersAppFixture : BrowserFixture
+{
+    protected override IDictionary<string, string> Settings => new Dictionary<string, string>
+    {
+        ["Bootstrap:AdminEmail"] = AdminEmail,
+        ["Bootstrap:AdminPassword"] = AdminPassword,
+        ["Bootstrap:AdminToken"] = AdminToken,
+        ["Workers:InProcess"] = "false",
+        ["Jobs:Lease"] = "00:00:06",
+    };
+}
+
+public sealed class RemoteWorkerE2ETests(RemoteWorkersAppFixture app) : IClassFixture<RemoteWorkersAppFixture>
+{
+    [Fact]
+    public async Task ARunKilledOnOneRemoteWorkerResumesOnAnotherFromItsCheckpointWhileTheBrowserWatches()
+    {
+        var (projectId, versionId) = await E2EData.ArrangeVersionAsync(app.BaseUrl, images: 60);
+        using var http = new HttpClient { BaseAddress = new Uri(app.BaseUrl) };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", BrowserFixture.AdminToken);
+        var token = (await (await http.PostAsJsonAsync("/api/admin/worker-tokens", new { name = "e2e-gpu", days = 0 })).Content.ReadFromJsonAsync<JsonElement>())
+            .GetProperty("token").GetString()!;
+        await using var first = WorkerProcess.Start(app.BaseUrl, token, "worker-a");
+        // Many epochs with a patience as long: the run lasts long enough to be killed half way.
+        var created = await http.PostAsJsonAsync($"/api/projects/{projectId}/experiments",
+            new { name = "remote", datasetVersionId = versionId, architecture = "small-cnn", seeds = 1, epochs = 60, imageSize = 12, learningRate = 0.003, batchSize = 4 });
+        created.EnsureSuccessStatusCode();
+        var experiment = await created.Content.ReadFromJsonAsync<JsonElement>();
+        var experimentId = experiment.GetProperty("id").GetString();
+        var runId = experiment.GetProperty("runs")[0].GetProperty("id").GetString();
+
+        var page = await app.NewPageAsync();
+        await page.SignInAsync(BrowserFixture.AdminEmail, BrowserFixture.AdminPassword);
+        await page.GotoInteractiveAsync("/workers");
+        var row = page.Locator("#workers tbody tr", new() { HasText = "worker-a" });
+        await Assertions.Expect(row).ToContainTextAsync("remote · baseline · seed 1", new() { Timeout = 60_000 });
+        await Assertions.Expect(row).ToContainTextAsync("CPU");
+        await page.ScreenshotAsync("40-workers");
+
+        await page.GotoInteractiveAsync($"/experiments/{experimentId}");
+        await Assertions.Expect(page.Locator("#runs-table tbody tr").First).ToContainTextAsync("Running");
+        var before = await EpochsAsync(http, runId!, atLeast: 3);
+        await first.KillAsync();
+
+        await using var second = WorkerProcess.Start(app.BaseUrl, token, "worker-b");
+        await Assertions.Expect(page.Locator("#experiment-status")).ToHaveTextAsync("finished", new() { Timeout = 180_000 });
+        var run = (await http.GetFromJsonAsync<JsonElement>($"/api/experiments/{experimentId}")).GetProperty("runs")[0];
+        var epochs = await EpochsAsync(http, runId!, atLeast: 0);
+
+        run.GetProperty("status").GetString().ShouldBe("Succeeded", $"{run}\n--- worker-a\n{first.Log}\n--- worker-b\n{second.Log}");
+        run.GetProperty("attempt").GetInt32().ShouldBe(2);
+        epochs.ShouldBe(Enumerable.Range(1, epochs.Count).ToList(), "every epoch stored once, none lost");
+        epochs.Count.ShouldBeGreaterThan(before.Count);
+        second.Log.ShouldContain("worker-b on cpu");
+        await page.GotoInteractiveAsync("/workers");
+        await Assertions.Expect(page.Locator("#workers tbody tr", new() { HasText = "worker-b" })).ToContainTextAsync("idle");
+    }
+
+    /// <summary>The run's stored epochs, once there are at least <paramref name="atLeast"/> (bounded poll of the API).</summary>
+    private static async Task<List<int>> EpochsAsync(HttpClient http, string runId, int atLeast)
+    {
+        for (var i = 0; ; i++)
+        {
+            var metrics = await http.GetFromJsonAsync<JsonElement>($"/api/runs/{runId}/metrics");
+            var epochs = metrics.EnumerateArray().Select(m => m.GetProperty("epoch").GetInt32()).ToList();
+            if (epochs.Count >= atLeast || i > 600)
+            {
+                return epochs;
+            }
+            await Task.Delay(100);
+        }
+    }
+}

@@ -1,0 +1,34 @@
+using System.Text.RegularExpressions;
+
+namespace TransferHub.Tests.E2E;
+
+public sealed class SampleProjectE2ETests(SeededAppFixture app) : IClassFixture<SeededAppFixture>
+{
+    [Fact]
+    public async Task ANewcomerCreatesTheSampleAndWatchesOnePositiveAndOneNegativeVerdictArrive()
+    {
+        var page = await app.NewPageAsync();
+        await page.SignInAsync(BrowserFixture.AdminEmail, BrowserFixture.AdminPassword);
+        await page.GotoInteractiveAsync("/");
+        await Assertions.Expect(page.GetByText("No projects yet")).ToBeVisibleAsync();
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Try the sample project" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#sample-progress")).ToBeVisibleAsync();
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/experiments/[0-9a-f-]{36}$"), new() { Timeout = 180_000 });
+
+        // The curves grow while the runs train: a polyline per arm appears before the experiment ends.
+        var validationCurves = page.Locator(".curve-chart").First.Locator("polyline");
+        await Assertions.Expect(validationCurves).ToHaveCountAsync(4, new() { Timeout = 120_000 });
+        await page.ScreenshotAsync("50-sample-running");
+        await Assertions.Expect(page.Locator("#experiment-status")).ToHaveTextAsync("finished", new() { Timeout = 300_000 });
+
+        var rows = page.Locator("#results-table tbody tr");
+        await Assertions.Expect(rows.Filter(new() { HasText = "shapes source" })).ToContainTextAsync("positive transfer");
+        await Assertions.Expect(rows.Filter(new() { HasText = "colours source" })).ToContainTextAsync("negative transfer");
+        await Assertions.Expect(page.Locator("#runs-table tbody tr")).ToHaveCountAsync(20);
+        await page.ScreenshotAsync("51-sample-verdicts");
+
+        await page.GotoInteractiveAsync("/datasets");
+        await Assertions.Expect(page.GetByText("glyphs").First).ToBeVisibleAsync();
+    }
+}

@@ -1,0 +1,196 @@
+using System.Net;
+using System.Net.Http.Json;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using TransferHub.Shared.Experiments;
+using TransferHub.Shared.Tokens;
+using TransferHub.Shared.Training;
+using TransferHub.Training.Strategies;
+using TransferHub.Training.Worker;
+using TransferHub.Web.Features.Experiments;
+
+namespace TransferHub.Tests.Unit.Integration.Datasets;
+
+/// <summary>
+/// The remote worker's code path — worker hub for the protocol, HTTP for files — against the real server
+/// (test server transport). The e2e suite runs it as a separate process on loopback.
+/// </summary>
+public sealed class RemoteWorkerTests(ManualWorkerFactory factory) : IClassFixture<ManualWorkerFactory>
+{
+    private async Task<string> WorkerTokenAsync(string name)
+    {
+        var created = await factory.AdminClient().PostAsJsonAsync("/api/admin/worker-tokens", new CreateTokenRequest(name, 0));
+        return (await created.Content.ReadFromJsonAsync<CreatedTokenDto>(Json.Options))!.Token;
+    }
+
+    private HubConnection Watcher(HttpClient person) => new HubConnectionBuilder()
+        .WithUrl(new Uri(factory.Server.BaseAddress, ExperimentHubContract.Route), o =>
+        {
+            o.HttpMessageHandlerFactory = _ => factory.Server.CreateHandler();
+            o.Transports = Microsoft.AspNetCore.Http.Connections.HttpTransportType.LongPolling;
+            o.AccessTokenProvider = () => Task.FromResult(person.DefaultRequestHeaders.Authorization?.Parameter);
+        })
+        .Build();
+
+    private RemoteWorkerHost Host(string token, string workerId, int protocol = WorkerHubContract.ProtocolVersion) =>
+        new(factory.Server.BaseAddress, token, new WorkerHello(workerId, protocol, "cpu", "test cpu", 1L << 30, 2), NullLogger.Instance, factory.Server.CreateHandler());
+
+    [Fact]
+    public async Task ARemoteWorkerTrainsRunsFromASourceOverTheHubAndIsListedWithItsRun()
+    {
+        var (s, version) = await ExperimentTests.ColoursAsync(factory);
+        await using var host = Host(await WorkerTokenAsync("remote-a"), "remote-a");
+        await host.ConnectAsync(CancellationToken.None);
+        var executor = new RunExecutor(host, NullLogger<Trainer>.Instance, NullLogger.Instance, Path.Combine(Path.GetTempPath(), "th-remote-test"));
+        using var stopFirst = new CancellationTokenSource();
+        var loop = executor.RunLoopAsync(stopFirst.Token);
+        var source = await CreateAsync(s, new CreateExperimentRequest("source", version.Id, "small-cnn", null, 1, 2, 12, 3e-3, 8));
+        var sourceRun = (await WaitFinishedAsync(s, source.Id)).Runs.Single();
+        sourceRun.Status.ShouldBe(RunStatus.Succeeded, sourceRun.Error);
+        await stopFirst.CancelAsync();
+        await Should.ThrowAsync<OperationCanceledException>(() => loop);
+
+        // An external client watches the next experiment over the experiments hub before the worker picks it up.
+        await using var watcher = Watcher(s.Scientist);
+        var epochs = new System.Collections.Concurrent.ConcurrentQueue<RunMetricDto>();
+        var changes = new System.Collections.Concurrent.ConcurrentQueue<RunChange>();
+        watcher.On<RunMetricDto>(ExperimentHubContract.EpochReported, epochs.Enqueue);
+        var bothSucceeded = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        watcher.On<RunChange>(ExperimentHubContract.RunChanged, change =>
+        {
+            changes.Enqueue(change);
+            if (changes.Count(c => c.Status == RunStatus.Succeeded) == 2)
+            {
+                bothSucceeded.TrySetResult();
+            }
+        });
+        await watcher.StartAsync();
+        await using var outsider = Watcher(s.Outsider);
+        await outsider.StartAsync();
+        var transfer = await CreateAsync(s, new CreateExperimentRequest("transfer", version.Id, "small-cnn",
+            [new ArmRequest("fine-tune", TrainingStrategy.FineTune, sourceRun.Id)], 1, 2, 12, 3e-3, 8));
+        await watcher.InvokeAsync(ExperimentHubContract.Watch, transfer.Id);
+        (await Should.ThrowAsync<HubException>(() => outsider.InvokeAsync(ExperimentHubContract.Watch, transfer.Id))).Message.ShouldContain("Forbidden");
+        using var stop = new CancellationTokenSource();
+        loop = executor.RunLoopAsync(stop.Token);
+        try
+        {
+            var workersWhileRunning = await WaitForAsync(transfer.Id, async () =>
+            {
+                var list = await s.Scientist.GetFromJsonAsync<List<WorkerDto>>("/api/workers", Json.Options);
+                return list!.SingleOrDefault(w => w.WorkerId == "remote-a" && w.CurrentRunId is not null);
+            });
+            var done = await WaitFinishedAsync(s, transfer.Id);
+
+            done.Runs.ShouldAllBe(r => r.Status == RunStatus.Succeeded && r.EpochsDone == 2 && r.TestMacroF1 != null);
+            workersWhileRunning.Kind.ShouldBe("remote");
+            workersWhileRunning.Online.ShouldBeTrue();
+            workersWhileRunning.DeviceName.ShouldBe("test cpu");
+            workersWhileRunning.CurrentRun!.ShouldStartWith("transfer · ");
+            var outsiderView = (await s.Outsider.GetFromJsonAsync<List<WorkerDto>>("/api/workers", Json.Options))!.Single(w => w.WorkerId == "remote-a");
+            outsiderView.CurrentExperimentId.ShouldBeNull();
+            var metrics = await s.Scientist.GetFromJsonAsync<List<RunMetricDto>>($"/api/runs/{done.Runs[0].Id}/metrics", Json.Options);
+            metrics!.Select(m => m.Epoch).ShouldBe([1, 2]);
+            await bothSucceeded.Task.WaitAsync(TimeSpan.FromSeconds(30)); // messages are sent in order: every epoch came before
+            epochs.Select(e => (e.RunId, e.Epoch)).Order().ShouldBe(done.Runs.SelectMany(r => new[] { (r.Id, 1), (r.Id, 2) }).Order());
+            changes.Where(c => c.Status == RunStatus.Succeeded).Select(c => c.RunId).Order().ShouldBe(done.Runs.Select(r => r.Id).Order());
+            var artifacts = factory.Services.GetRequiredService<TransferHub.Registry.Features.Artifacts.IArtifactStore>();
+            (await artifacts.GetInfoAsync(RunArtifacts.ModelKey(done.Runs[0].Id), CancellationToken.None)).ShouldNotBeNull();
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await Should.ThrowAsync<OperationCanceledException>(() => loop);
+        }
+    }
+
+    [Fact]
+    public async Task AWorkerOfAnotherProtocolVersionIsRefusedWithAReason()
+    {
+        await using var host = Host(await WorkerTokenAsync("old"), "old", protocol: 0);
+
+        var refused = await Should.ThrowAsync<HubException>(() => host.ConnectAsync(CancellationToken.None));
+
+        refused.Message.ShouldContain("speaks worker protocol");
+    }
+
+    [Fact]
+    public async Task APersonalTokenCannotConnectAsAWorker()
+    {
+        await using var host = Host(TransferHubFactory.AdminToken, "impostor");
+
+        var refused = await Should.ThrowAsync<HttpRequestException>(() => host.ConnectAsync(CancellationToken.None));
+
+        refused.StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+    }
+
+    [Fact]
+    public async Task FileRoutesServeOnlyTheWorkerHoldingTheRun()
+    {
+        var (s, version) = await ExperimentTests.ColoursAsync(factory);
+        var experiment = await CreateAsync(s, new CreateExperimentRequest("files", version.Id, "small-cnn", null, 1, 1, 12, null, 8));
+        var runId = experiment.Runs.Single().Id;
+        var holder = factory.ClientWithToken(await WorkerTokenAsync("holder"));
+        holder.DefaultRequestHeaders.Add(RemoteWorkerHost.WorkerHeader, "holder");
+        var other = factory.ClientWithToken(await WorkerTokenAsync("other"));
+        other.DefaultRequestHeaders.Add(RemoteWorkerHost.WorkerHeader, "other");
+        var claimed = await factory.Services.GetRequiredService<JobQueue>().ClaimAsync("holder", CancellationToken.None);
+        claimed!.RunId.ShouldBe(runId);
+
+        var own = await holder.GetAsync($"/api/worker/runs/{runId}/dataset");
+        var notHeld = await other.GetAsync($"/api/worker/runs/{runId}/dataset");
+        var overwrite = await other.PutAsync($"/api/worker/runs/{runId}/model", new ByteArrayContent([1, 2, 3]));
+        var person = await s.Scientist.GetAsync($"/api/worker/runs/{runId}/dataset");
+        var noCheckpoint = await holder.GetAsync($"/api/worker/runs/{runId}/checkpoint");
+        var noSource = await holder.GetAsync($"/api/worker/runs/{runId}/source");
+
+        own.StatusCode.ShouldBe(HttpStatusCode.OK);
+        own.Content.Headers.ContentType!.MediaType.ShouldBe("application/zip");
+        using (var zip = new System.IO.Compression.ZipArchive(await own.Content.ReadAsStreamAsync()))
+        {
+            zip.Entries.Select(e => e.FullName.Split('/')[0]).Distinct().Order().ShouldBe(["test", "train", "validation"]);
+        }
+        notHeld.StatusCode.ShouldBe(HttpStatusCode.Conflict);
+        overwrite.StatusCode.ShouldBe(HttpStatusCode.Conflict);
+        person.StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        noCheckpoint.StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        noSource.StatusCode.ShouldBe(HttpStatusCode.NotFound);
+    }
+
+    private static async Task<ExperimentDto> CreateAsync(DatasetScenario s, CreateExperimentRequest request)
+    {
+        var response = await s.Scientist.PostAsJsonAsync($"/api/projects/{s.ProjectId}/experiments", request);
+        response.StatusCode.ShouldBe(HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
+        return (await response.Content.ReadFromJsonAsync<ExperimentDto>(Json.Options))!;
+    }
+
+    private async Task<ExperimentDto> WaitFinishedAsync(DatasetScenario s, Guid experimentId) =>
+        (await WaitForAsync(experimentId, async () =>
+        {
+            var now = await s.Scientist.GetFromJsonAsync<ExperimentDto>($"/api/experiments/{experimentId}", Json.Options);
+            return now!.Runs.All(r => r.Status is RunStatus.Succeeded or RunStatus.Failed or RunStatus.Cancelled) ? now : null;
+        }))!;
+
+    /// <summary>Re-checks on every change of the experiment (a backstop re-check each second), up to three minutes.</summary>
+    private async Task<T> WaitForAsync<T>(Guid experimentId, Func<Task<T?>> probe) where T : class
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(3);
+        using var changed = new SemaphoreSlim(0);
+        using var subscription = factory.Services.GetRequiredService<ExperimentEvents>().Subscribe(experimentId, () =>
+        {
+            changed.Release();
+            return Task.CompletedTask;
+        });
+        while (DateTime.UtcNow < deadline)
+        {
+            if (await probe() is { } found)
+            {
+                return found;
+            }
+            await changed.WaitAsync(TimeSpan.FromSeconds(1));
+        }
+        throw new TimeoutException("The condition was not met within three minutes.");
+    }
+}
