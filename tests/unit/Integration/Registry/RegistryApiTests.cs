@@ -112,6 +112,18 @@ public sealed class RegistryApiTests(RegistryFixture f) : IClassFixture<Registry
         lineage.Nodes.Single(n => n.Kind == "dataset-version").Id.ShouldBe($"dataset-version:{f.Version.Id}");
     }
 
+    [Fact]
+    public async Task ImportedWeightsStartTheLineageByTheirHash()
+    {
+        var model = await RegisterAsync(Unique("imported"), f.WeightsRun);
+
+        var v1 = model.Versions.Single();
+        (v1.SourceModelVersionId, v1.SourceWeightsSha256).ShouldBe((null, f.WeightsSha256));
+        var lineage = await f.Viewer.GetFromJsonAsync<LineageDto>($"/api/models/{model.Id}/versions/1/lineage", Json.Options);
+        lineage!.Edges.ShouldContain(new LineageEdge($"weights:{f.WeightsSha256}", $"run:{f.WeightsRun}", "transferred from"));
+        lineage.Nodes.Single(n => n.Kind == "weights").Id.ShouldBe($"weights:{f.WeightsSha256}");
+    }
+
     private async Task<ApprovalDto> RequestProductionAsync(string model, int version, HttpClient? who = null)
     {
         var response = await (who ?? f.S.Scientist).PostAsJsonAsync($"/api/models/{model}/versions/{version}/transitions", new TransitionRequest(ModelStage.Production, "Ready"));

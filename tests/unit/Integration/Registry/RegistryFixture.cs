@@ -28,6 +28,8 @@ public sealed class RegistryFixture : TransferHubFactory, IAsyncLifetime
     public Guid TransferRun { get; private set; }
     public Guid TextRun { get; private set; }
     public Guid TextDataset { get; private set; }
+    public Guid WeightsRun { get; private set; }
+    public string WeightsSha256 { get; private set; } = "";
 
     public async Task InitializeAsync()
     {
@@ -51,6 +53,21 @@ public sealed class RegistryFixture : TransferHubFactory, IAsyncLifetime
         var transfer = await TrainAsync(new CreateExperimentRequest("transfer", Version.Id, "small-cnn",
             [new ArmRequest("frozen source", TrainingStrategy.FeatureExtraction, SourceRun)], Seeds: 1, Epochs: 2, ImageSize: 12, LearningRate: 3e-3, BatchSize: 8));
         TransferRun = transfer.Runs.Single(r => r.Arm == "frozen source").Id;
+
+        var path = Path.Combine(Path.GetTempPath(), $"th-{Guid.NewGuid():N}.safetensors");
+        using (var pretrained = TransferHub.Training.Models.ModelRegistry.Create("small-cnn", 4))
+        {
+            TransferHub.Training.Weights.ModelWeights.Export(pretrained, "small-cnn", path);
+        }
+        using var form = new MultipartFormDataContent { { new ByteArrayContent(await File.ReadAllBytesAsync(path)), "file", "pretrained.safetensors" }, { new StringContent("pretrained"), "name" } };
+        File.Delete(path);
+        var imported = await S.Scientist.PostAsync("/api/weights", form);
+        imported.EnsureSuccessStatusCode();
+        var weights = (await imported.Content.ReadFromJsonAsync<TransferHub.Shared.Weights.PretrainedWeightsDto>(Json.Options))!;
+        WeightsSha256 = weights.Sha256;
+        var fromWeights = await TrainAsync(new CreateExperimentRequest("from weights", Version.Id, "small-cnn",
+            [new ArmRequest("imported", TrainingStrategy.FeatureExtraction, null, weights.Id)], Seeds: 1, Epochs: 2, ImageSize: 12, LearningRate: 3e-3, BatchSize: 8));
+        WeightsRun = fromWeights.Runs.Single(r => r.Arm == "imported").Id;
 
         var reviews = await S.CreateDatasetAsync(DatasetKind.Text);
         TextDataset = reviews.Id;
