@@ -89,7 +89,11 @@ public sealed class Trainer(ILogger<Trainer> logger, TimeProvider time)
             best?.RestoreInto(runner.Checkpointed);
             var test = runner.Evaluate(SplitKind.Test);
             runner.Finish();
-            return new TrainingResult(spec, history, bestEpoch, test, time.GetElapsedTime(started).TotalSeconds, device.ToString());
+            // Per-item predictions let anyone pair runs item by item (paired bootstrap) or recompute the verdict elsewhere.
+            model.eval();
+            var predictions = Evaluator.Predict(model.forward, data.Test, device);
+            return new TrainingResult(spec, history, bestEpoch, test, time.GetElapsedTime(started).TotalSeconds, device.ToString(),
+                predictions, [.. data.Test.Labels.data<long>().ToArray().Select(l => (int)l)]);
         }
         finally
         {
