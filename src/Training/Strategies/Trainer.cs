@@ -53,6 +53,10 @@ public sealed class Trainer(ILogger<Trainer> logger, TimeProvider time)
                 manual_seed(spec.Seed * 100_003L + epoch);
                 var epochStart = time.GetTimestamp();
                 var stats = runner.TrainEpoch(epoch, ct);
+                if (!double.IsFinite(stats.Loss))
+                {
+                    throw new TrainingDivergedException(epoch, stats.Loss, stats.LearningRate);
+                }
                 var seconds = Math.Max(1e-9, time.GetElapsedTime(epochStart).TotalSeconds);
                 var validation = runner.Evaluate(SplitKind.Validation);
 

@@ -5,6 +5,7 @@ using TransferHub.Shared.Experiments;
 using TransferHub.Shared.Statistics;
 using TransferHub.Shared.Training;
 using TransferHub.Web.Data;
+using TransferHub.Web.Features.Datasets;
 using TransferHub.Web.Features.Identity;
 using TransferHub.Web.Features.Projects;
 using TransferHub.Web.Infrastructure;
@@ -41,6 +42,7 @@ public sealed class ExperimentService(IDbContextFactory<AppDbContext> dbFactory,
         {
             throw ValidationFailedException.For("architecture", $"{architecture} does not fit a {version.Kind.ToString().ToLowerInvariant()} dataset.");
         }
+        await RequireEveryClassInTrainingAsync(db, request.DatasetVersionId, ct);
         var seeds = request.Seeds ?? 3;
         var epochs = request.Epochs ?? 10;
         var imageSize = request.ImageSize ?? 32;
@@ -101,6 +103,21 @@ public sealed class ExperimentService(IDbContextFactory<AppDbContext> dbFactory,
                     }).ToList();
         await queue.EnqueueAsync(runs, ct);
         return await GetAsync(caller, experiment.Id, ct);
+    }
+
+    /// <summary>A class with examples only in validation or test cannot be learned: refuse before any training, naming it.</summary>
+    private static async Task RequireEveryClassInTrainingAsync(AppDbContext db, Guid versionId, CancellationToken ct)
+    {
+        var rows = await db.VersionItems.AsNoTracking().Where(v => v.VersionId == versionId).Select(v => new { v.LabelIds, v.Split }).ToListAsync(ct);
+        var bySplit = rows.SelectMany(r => LabelIds.Parse(r.LabelIds).Select(label => (label, r.Split))).ToList();
+        var trained = bySplit.Where(x => x.Split == Shared.Datasets.Split.Train).Select(x => x.label).ToHashSet();
+        var missing = bySplit.Select(x => x.label).Distinct().Where(label => !trained.Contains(label)).ToList();
+        if (missing.Count > 0)
+        {
+            var names = await db.LabelClasses.AsNoTracking().Where(l => missing.Contains(l.Id)).Select(l => l.Name).ToListAsync(ct);
+            throw ValidationFailedException.For("datasetVersionId",
+                $"No training example in this version for: {string.Join(", ", names.Order())}. Label more of them, or take a new snapshot with another split.");
+        }
     }
 
     /// <summary>The architecture of an arm's source: a finished run of this project, or imported weights.</summary>
@@ -215,10 +232,14 @@ public sealed class ExperimentService(IDbContextFactory<AppDbContext> dbFactory,
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var experiment = await db.Experiments.SingleAsync(e => e.Id == experimentId, ct);
         var all = await db.TrainingRuns.AsNoTracking().Where(r => r.ExperimentId == experimentId).Select(r => new { r.Id, r.Arm, r.Seed, r.LabelFraction }).ToListAsync(ct);
-        var runs = all.Where(r => r.LabelFraction == all.Max(a => a.LabelFraction)).ToList();
-        var ids = runs.Select(r => r.Id).ToList();
+        var runs = all.Where(r => r.LabelFraction == all.Max(a => a.LabelFraction)).ToDictionary(r => r.Id);
+        if (runs.Values.All(r => r.Arm == "baseline"))
+        {
+            return; // nothing to compare yet: skip reading the whole history on every epoch
+        }
+        var ids = runs.Keys.ToList();
         var history = (await db.RunMetrics.AsNoTracking().Where(m => ids.Contains(m.RunId)).ToListAsync(ct))
-            .Select(m => { var run = runs.Single(r => r.Id == m.RunId); return (run.Arm, run.Seed, JsonSerializer.Deserialize<EpochMetrics>(m.Json, Json)!); }).ToList();
+            .Select(m => { var run = runs[m.RunId]; return (run.Arm, run.Seed, JsonSerializer.Deserialize<EpochMetrics>(m.Json, Json)!); }).ToList();
         var sent = experiment.NotifiedWarnings.Split('\n', StringSplitOptions.RemoveEmptyEntries).ToHashSet();
         foreach (var warning in EarlyWarnings(history).Where(w => !sent.Contains(w)))
         {
