@@ -14,7 +14,7 @@ public sealed class BenchApp : IAsyncDisposable
 
     public string BaseUrl { get; }
 
-    public static async Task<BenchApp> StartAsync(string adminToken)
+    public static async Task<BenchApp> StartAsync(string adminToken, IReadOnlyDictionary<string, string>? settings = null)
     {
         var root = new DirectoryInfo(AppContext.BaseDirectory);
         while (!File.Exists(Path.Combine(root.FullName, "TransferHub.sln")))
@@ -38,6 +38,10 @@ public sealed class BenchApp : IAsyncDisposable
         start.Environment["Bootstrap__AdminPassword"] = "Bench-Passw0rd";
         start.Environment["Bootstrap__AdminToken"] = adminToken;
         start.Environment["Logging__LogLevel__Default"] = "Warning";
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
+        }
         var process = Process.Start(start)!;
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { Console.Error.WriteLine(e.Data); } };
@@ -61,6 +65,20 @@ public sealed class BenchApp : IAsyncDisposable
             await Task.Delay(100);
         }
         throw new TimeoutException("The app did not start.");
+    }
+
+    /// <summary>The value at share <paramref name="p"/> of a sorted list (nearest rank).</summary>
+    public static double Percentile(List<double> sorted, double p) => sorted.Count == 0 ? double.NaN : sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
+
+    /// <summary>POSTs JSON and returns the JSON answer, or throws with the problem's text.</summary>
+    public static async Task<System.Text.Json.JsonElement> PostAsync(HttpClient http, string path, object body)
+    {
+        var response = await System.Net.Http.Json.HttpClientJsonExtensions.PostAsJsonAsync(http, path, body);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException($"{path}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        }
+        return await System.Net.Http.Json.HttpContentJsonExtensions.ReadFromJsonAsync<System.Text.Json.JsonElement>(response.Content);
     }
 
     public async ValueTask DisposeAsync()

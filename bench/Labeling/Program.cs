@@ -12,6 +12,7 @@ using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Playwright;
 using TransferHub.Bench.Labeling;
+using static TransferHub.Bench.Labeling.BenchApp;
 using TransferHub.Shared.Datasets;
 
 var items = Arg("--items", 100_000);
@@ -137,18 +138,6 @@ int Arg(string name, int fallback)
 {
     var i = Array.IndexOf(args, name);
     return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1]) : fallback;
-}
-
-static double Percentile(List<double> sorted, double p) => sorted.Count == 0 ? double.NaN : sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
-
-static async Task<JsonElement> PostAsync(HttpClient http, string path, object body)
-{
-    var response = await http.PostAsJsonAsync(path, body);
-    if (!response.IsSuccessStatusCode)
-    {
-        throw new InvalidOperationException($"{path}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
-    }
-    return await response.Content.ReadFromJsonAsync<JsonElement>();
 }
 
 static async Task<double> ImportAsync(HttpClient http, string datasetId, string name, byte[] bytes, int expected)

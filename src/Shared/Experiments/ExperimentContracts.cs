@@ -24,10 +24,11 @@ public sealed record RunDto(Guid Id, string Arm, TrainingStrategy Strategy, int 
 
 /// <summary>
 /// An arm's result over seeds: mean test macro-F1 with its 95 % t-interval, and the paired difference from the
-/// baseline (same seeds) with its 95 % t-interval and the verdict it supports.
+/// baseline (same seeds) with its 95 % t-interval and the verdict it supports; beside it, the 95 % interval of the
+/// paired bootstrap over test items pooled across seeds.
 /// </summary>
 public sealed record ArmResultDto(string Arm, TrainingStrategy Strategy, int Seeds, double? Mean, double? Low, double? High,
-    double? Difference, double? DifferenceLow, double? DifferenceHigh, string Verdict);
+    double? Difference, double? DifferenceLow, double? DifferenceHigh, string Verdict, double? BootstrapLow = null, double? BootstrapHigh = null);
 
 /// <summary>One epoch of an arm's curve: the mean over the seeds that reached it, and the band from the lowest to the highest seed.</summary>
 public sealed record CurvePoint(int Epoch, int Seeds, double ValidationF1, double ValidationF1Min, double ValidationF1Max, double TrainLoss, double TrainLossMin, double TrainLossMax);
@@ -44,6 +45,9 @@ public sealed record ExperimentDto(Guid Id, Guid ProjectId, string Name, Guid Da
 
 /// <summary>An arm's mean test macro-F1 (95 % t-interval over seeds) when trained on a share of the training labels.</summary>
 public sealed record EfficiencyPoint(string Arm, double Fraction, int Seeds, double Mean, double? Low, double? High);
+
+/// <summary>One run's test predictions, item by item (class indices, test split order), to recompute any statistic elsewhere.</summary>
+public sealed record RunPredictionsDto(Guid RunId, string Arm, int Seed, double LabelFraction, IReadOnlyList<int> Labels, IReadOnlyList<int> Predicted);
 
 /// <summary>One epoch of one run, as stored and as streamed.</summary>
 public sealed record RunMetricDto(Guid RunId, int Epoch, EpochMetrics Metrics);

@@ -36,6 +36,7 @@ public interface ITrainingControlPlane
     /// <summary>Finishes a run with its result (JSON of the engine's training result).</summary>
     Task CompleteAsync(Guid runId, string workerId, string resultJson, CancellationToken ct);
 
-    /// <summary>Reports a failed attempt; the run returns to the queue until its attempts are used up.</summary>
-    Task FailAsync(Guid runId, string workerId, string error, CancellationToken ct);
+    /// <summary>Reports a failed attempt; the run returns to the queue until its attempts are used up, or fails at once
+    /// when <paramref name="retry"/> is false (a diverged loss, a deleted dataset version: another attempt would fail the same way).</summary>
+    Task FailAsync(Guid runId, string workerId, string error, CancellationToken ct, bool retry = true);
 }

@@ -25,7 +25,7 @@ public static class WorkerHubContract
     public const string ReportEpoch = nameof(ReportEpoch);
     /// <summary>(runId, TrainingResult) → true, after the model was uploaded.</summary>
     public const string Complete = nameof(Complete);
-    /// <summary>(runId, error) → true: the run returns to the queue until its attempts are used up.</summary>
+    /// <summary>(runId, error, retry) → true: the run returns to the queue until its attempts are used up (or fails now when retry is false).</summary>
     public const string Fail = nameof(Fail);
 
     // Server → worker.

@@ -29,4 +29,21 @@ public static class Evaluator
         var labels = data.Labels.data<long>().ToArray();
         return MetricsCalculator.Compute(labels, probabilities, data.NumClasses, n == 0 ? 0 : lossSum / n);
     }
+
+    // The predicted class of every item, in the split's order.
+    public static int[] Predict(Func<Tensor, Tensor> forward, LabeledTensors data, Device device, int batchSize = 256)
+    {
+        var predictions = new int[data.Count];
+        using (no_grad())
+        {
+            for (long start = 0; start < data.Count; start += batchSize)
+            {
+                using var scope = NewDisposeScope();
+                var length = Math.Min(batchSize, data.Count - start);
+                var classes = forward(data.Inputs.narrow(0, start, length).to(device)).argmax(1).cpu().data<long>().ToArray();
+                for (var i = 0; i < classes.Length; i++) predictions[start + i] = (int)classes[i];
+            }
+        }
+        return predictions;
+    }
 }

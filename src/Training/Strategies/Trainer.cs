@@ -53,6 +53,10 @@ public sealed class Trainer(ILogger<Trainer> logger, TimeProvider time)
                 manual_seed(spec.Seed * 100_003L + epoch);
                 var epochStart = time.GetTimestamp();
                 var stats = runner.TrainEpoch(epoch, ct);
+                if (!double.IsFinite(stats.Loss))
+                {
+                    throw new TrainingDivergedException(epoch, stats.Loss, stats.LearningRate);
+                }
                 var seconds = Math.Max(1e-9, time.GetElapsedTime(epochStart).TotalSeconds);
                 var validation = runner.Evaluate(SplitKind.Validation);
 
@@ -89,7 +93,11 @@ public sealed class Trainer(ILogger<Trainer> logger, TimeProvider time)
             best?.RestoreInto(runner.Checkpointed);
             var test = runner.Evaluate(SplitKind.Test);
             runner.Finish();
-            return new TrainingResult(spec, history, bestEpoch, test, time.GetElapsedTime(started).TotalSeconds, device.ToString());
+            // Per-item predictions let anyone pair runs item by item (paired bootstrap) or recompute the verdict elsewhere.
+            model.eval();
+            var predictions = Evaluator.Predict(model.forward, data.Test, device);
+            return new TrainingResult(spec, history, bestEpoch, test, time.GetElapsedTime(started).TotalSeconds, device.ToString(),
+                predictions, [.. data.Test.Labels.data<long>().ToArray().Select(l => (int)l)]);
         }
         finally
         {

@@ -39,5 +39,6 @@ public interface IWorkerHost
 
     Task CompleteAsync(ClaimedRun run, TrainingResult result, CancellationToken ct);
 
-    Task FailAsync(ClaimedRun run, string error, CancellationToken ct);
+    /// <param name="retry">False when another attempt would fail the same way (diverged loss, missing data).</param>
+    Task FailAsync(ClaimedRun run, string error, bool retry, CancellationToken ct);
 }

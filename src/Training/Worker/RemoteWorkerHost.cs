@@ -101,7 +101,7 @@ public sealed partial class RemoteWorkerHost : IWorkerHost, IAsyncDisposable
     public Task CompleteAsync(ClaimedRun run, TrainingResult result, CancellationToken ct) =>
         InvokeAsync<bool>(WorkerHubContract.Complete, [run.RunId, result], ct);
 
-    public Task FailAsync(ClaimedRun run, string error, CancellationToken ct) => InvokeAsync<bool>(WorkerHubContract.Fail, [run.RunId, error], ct);
+    public Task FailAsync(ClaimedRun run, string error, bool retry, CancellationToken ct) => InvokeAsync<bool>(WorkerHubContract.Fail, [run.RunId, error, retry], ct);
 
     /// <summary>Waits out a reconnect (up to a minute) instead of losing a result or an epoch to a dropped socket.</summary>
     private async Task<T> InvokeAsync<T>(string method, object?[] args, CancellationToken ct)
@@ -144,7 +144,10 @@ public sealed partial class RemoteWorkerHost : IWorkerHost, IAsyncDisposable
         if (!response.IsSuccessStatusCode)
         {
             var problem = await response.Content.ReadFromJsonAsync<Problem>(ct).ConfigureAwait(false);
-            throw new HttpRequestException($"{(int)response.StatusCode} {problem?.Title}: {problem?.Detail}".Trim(), null, response.StatusCode);
+            var message = $"{(int)response.StatusCode} {problem?.Title}: {problem?.Detail}".Trim();
+            throw response.StatusCode == System.Net.HttpStatusCode.NotFound
+                ? new RunUnavailableException(problem?.Detail ?? message)
+                : new HttpRequestException(message, null, response.StatusCode);
         }
     }
 

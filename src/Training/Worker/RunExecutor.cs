@@ -67,7 +67,8 @@ public sealed partial class RunExecutor(IWorkerHost host, ILogger<Trainer> train
         catch (Exception e) when (e is not OperationCanceledException)
         {
             LogRunFailed(logger, e, run.RunId);
-            await host.FailAsync(run, e.Message, CancellationToken.None);
+            var retry = e is not (TrainingDivergedException or RunUnavailableException or Weights.WeightMismatchException);
+            await host.FailAsync(run, e.Message, retry, CancellationToken.None);
         }
         finally
         {

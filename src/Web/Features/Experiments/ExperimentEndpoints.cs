@@ -37,7 +37,8 @@ public static class ExperimentEndpoints
             var experiment = await experiments.GetAsync(user, experimentId, ct);
             if (string.Equals(format, "json", StringComparison.OrdinalIgnoreCase))
             {
-                return Results.Json(new { experiment.Name, experiment.Method, experiment.Results, experiment.Efficiency, experiment.EfficiencyNotes, experiment.Runs }, ExperimentService.Json,
+                var predictions = await experiments.PredictionsAsync(user, experimentId, ct);
+                return Results.Json(new { experiment.Name, experiment.Method, experiment.Results, experiment.Efficiency, experiment.EfficiencyNotes, experiment.Runs, predictions }, ExperimentService.Json,
                     statusCode: 200);
             }
             var csv = new System.Text.StringBuilder("arm,strategy,seed,label_fraction,status,attempt,epochs,test_macro_f1,test_accuracy\n");
@@ -46,7 +47,7 @@ public static class ExperimentEndpoints
                 csv.Append(System.FormattableString.Invariant($"{Versions.VersionExport.Csv(r.Arm)},{r.Strategy},{r.Seed},{r.LabelFraction},{r.Status},{r.Attempt},{r.EpochsDone},{r.TestMacroF1},{r.TestAccuracy}\n"));
             }
             return Results.File(System.Text.Encoding.UTF8.GetBytes(csv.ToString()), "text/csv", $"experiment-{experimentId:N}.csv");
-        }).WithSummary("Every run's per-seed test metrics as csv (default) or json (with the per-arm results), to recompute the verdict elsewhere.");
+        }).WithSummary("Every run's per-seed test metrics as csv (default) or json (with the per-arm results and every run's per-item test predictions), to recompute the verdict elsewhere.");
         one.MapPost("/cancel", async (Guid experimentId, ClaimsPrincipal user, ExperimentService experiments, CancellationToken ct) =>
         {
             await experiments.CancelAsync(user, experimentId, ct);

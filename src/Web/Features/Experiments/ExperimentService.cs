@@ -5,6 +5,7 @@ using TransferHub.Shared.Experiments;
 using TransferHub.Shared.Statistics;
 using TransferHub.Shared.Training;
 using TransferHub.Web.Data;
+using TransferHub.Web.Features.Datasets;
 using TransferHub.Web.Features.Identity;
 using TransferHub.Web.Features.Projects;
 using TransferHub.Web.Infrastructure;
@@ -15,7 +16,8 @@ namespace TransferHub.Web.Features.Experiments;
 public sealed class ExperimentService(IDbContextFactory<AppDbContext> dbFactory, ProjectService projects, JobQueue queue, Notifications.NotificationService notifications, TimeProvider clock)
 {
     public static readonly JsonSerializerOptions Json = WireJson.Options;
-    public const string Method = "Test macro-F1 per seed; mean ± 95 % t-interval over seeds; difference from the baseline paired by seed, 95 % t-interval.";
+    public const string Method = "Test macro-F1 per seed; mean ± 95 % t-interval over seeds. The verdict uses the difference from the baseline paired by seed, 95 % t-interval; "
+        + "the bootstrap column resamples the test items (1 000 times, pooled across seeds, paired with the baseline) for a second 95 % interval.";
 
     public async Task<ExperimentDto> CreateAsync(ClaimsPrincipal caller, Guid projectId, CreateExperimentRequest request, CancellationToken ct)
     {
@@ -40,6 +42,7 @@ public sealed class ExperimentService(IDbContextFactory<AppDbContext> dbFactory,
         {
             throw ValidationFailedException.For("architecture", $"{architecture} does not fit a {version.Kind.ToString().ToLowerInvariant()} dataset.");
         }
+        await RequireEveryClassInTrainingAsync(db, request.DatasetVersionId, ct);
         var seeds = request.Seeds ?? 3;
         var epochs = request.Epochs ?? 10;
         var imageSize = request.ImageSize ?? 32;
@@ -47,7 +50,7 @@ public sealed class ExperimentService(IDbContextFactory<AppDbContext> dbFactory,
         {
             throw ValidationFailedException.For("seeds", "Seeds 1–10, epochs 1–200, image size 8–512.");
         }
-        var patience = request.Patience ?? Math.Max(2, epochs / 3);
+        var patience = request.Patience ?? Math.Min(epochs, Math.Max(2, epochs / 3));
         if (patience < 0 || patience > epochs)
         {
             throw ValidationFailedException.For("patience", "Patience is 0 (no early stopping) up to the number of epochs.");
@@ -102,6 +105,21 @@ public sealed class ExperimentService(IDbContextFactory<AppDbContext> dbFactory,
         return await GetAsync(caller, experiment.Id, ct);
     }
 
+    /// <summary>A class with examples only in validation or test cannot be learned: refuse before any training, naming it.</summary>
+    private static async Task RequireEveryClassInTrainingAsync(AppDbContext db, Guid versionId, CancellationToken ct)
+    {
+        var rows = await db.VersionItems.AsNoTracking().Where(v => v.VersionId == versionId).Select(v => new { v.LabelIds, v.Split }).ToListAsync(ct);
+        var bySplit = rows.SelectMany(r => LabelIds.Parse(r.LabelIds).Select(label => (label, r.Split))).ToList();
+        var trained = bySplit.Where(x => x.Split == Shared.Datasets.Split.Train).Select(x => x.label).ToHashSet();
+        var missing = bySplit.Select(x => x.label).Distinct().Where(label => !trained.Contains(label)).ToList();
+        if (missing.Count > 0)
+        {
+            var names = await db.LabelClasses.AsNoTracking().Where(l => missing.Contains(l.Id)).Select(l => l.Name).ToListAsync(ct);
+            throw ValidationFailedException.For("datasetVersionId",
+                $"No training example in this version for: {string.Join(", ", names.Order())}. Label more of them, or take a new snapshot with another split.");
+        }
+    }
+
     /// <summary>The architecture of an arm's source: a finished run of this project, or imported weights.</summary>
     private static async Task<string> SourceArchitectureAsync(AppDbContext db, Guid projectId, ArmRequest arm, CancellationToken ct)
     {
@@ -146,10 +164,15 @@ public sealed class ExperimentService(IDbContextFactory<AppDbContext> dbFactory,
         var history = (await db.RunMetrics.AsNoTracking().Where(m => runIds.Contains(m.RunId)).ToListAsync(ct))
             .Select(m => (m.RunId, Metrics: JsonSerializer.Deserialize<EpochMetrics>(m.Json, Json)!)).ToList();
         var epochs = history.GroupBy(h => h.RunId).ToDictionary(g => g.Key, g => g.Count());
+        var predictions = new Dictionary<Guid, ItemPredictions>();
         var dtos = runs.Select(r =>
         {
             var plan = JsonSerializer.Deserialize<RunPlan>(r.SpecJson, Json)!;
             var result = r.ResultJson is null ? null : JsonSerializer.Deserialize<TrainingResult>(r.ResultJson, Json);
+            if (result is { TestPredictions: { } predicted, TestLabels: { } truth })
+            {
+                predictions[r.Id] = new ItemPredictions(r.Seed, truth, predicted);
+            }
             return new RunDto(r.Id, r.Arm, plan.Spec.Strategy, r.Seed, r.Status, r.Attempt, epochs.GetValueOrDefault(r.Id),
                 result?.Test.MacroF1, result?.Test.Accuracy, r.Error, r.StartedAt, r.CompletedAt, result?.Test.Confusion, r.LabelFraction);
         }).ToList();
@@ -168,7 +191,19 @@ public sealed class ExperimentService(IDbContextFactory<AppDbContext> dbFactory,
         var warnings = EarlyWarnings(history.Select(h => (byArm[h.RunId].Arm, byArm[h.RunId].Seed, h.Metrics)).ToList());
         return new ExperimentDto(experiment.Id, experiment.ProjectId, experiment.Name, experiment.DatasetVersionId, experiment.Architecture,
             experiment.Seeds, experiment.Epochs, experiment.ImageSize, experiment.CreatedAt, status, dtos,
-            Summarise([.. dtos.Where(r => r.LabelFraction == fullShare)]), Method, curves, warnings, efficiency, efficiencyNotes);
+            Summarise([.. dtos.Where(r => r.LabelFraction == fullShare)], predictions), Method, curves, warnings, efficiency, efficiencyNotes);
+    }
+
+    /// <summary>Every finished run's per-item test predictions (class indices in the test split's order), for the export.</summary>
+    public async Task<IReadOnlyList<RunPredictionsDto>> PredictionsAsync(ClaimsPrincipal caller, Guid experimentId, CancellationToken ct)
+    {
+        var experiment = await GetAsync(caller, experimentId, ct);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var rows = await db.TrainingRuns.AsNoTracking().Where(r => r.ExperimentId == experiment.Id && r.ResultJson != null)
+            .Select(r => new { r.Id, r.Arm, r.Seed, r.LabelFraction, r.ResultJson }).ToListAsync(ct);
+        return [.. rows.Select(r => (Run: r, Result: JsonSerializer.Deserialize<TrainingResult>(r.ResultJson!, Json)!))
+            .Where(x => x.Result.TestPredictions is not null)
+            .Select(x => new RunPredictionsDto(x.Run.Id, x.Run.Arm, x.Run.Seed, x.Run.LabelFraction, x.Result.TestLabels!, x.Result.TestPredictions!))];
     }
 
     public async Task<IReadOnlyList<RunMetricDto>> MetricsAsync(ClaimsPrincipal caller, Guid runId, CancellationToken ct)
@@ -197,10 +232,14 @@ public sealed class ExperimentService(IDbContextFactory<AppDbContext> dbFactory,
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var experiment = await db.Experiments.SingleAsync(e => e.Id == experimentId, ct);
         var all = await db.TrainingRuns.AsNoTracking().Where(r => r.ExperimentId == experimentId).Select(r => new { r.Id, r.Arm, r.Seed, r.LabelFraction }).ToListAsync(ct);
-        var runs = all.Where(r => r.LabelFraction == all.Max(a => a.LabelFraction)).ToList();
-        var ids = runs.Select(r => r.Id).ToList();
+        var runs = all.Where(r => r.LabelFraction == all.Max(a => a.LabelFraction)).ToDictionary(r => r.Id);
+        if (runs.Values.All(r => r.Arm == "baseline"))
+        {
+            return; // nothing to compare yet: skip reading the whole history on every epoch
+        }
+        var ids = runs.Keys.ToList();
         var history = (await db.RunMetrics.AsNoTracking().Where(m => ids.Contains(m.RunId)).ToListAsync(ct))
-            .Select(m => { var run = runs.Single(r => r.Id == m.RunId); return (run.Arm, run.Seed, JsonSerializer.Deserialize<EpochMetrics>(m.Json, Json)!); }).ToList();
+            .Select(m => { var run = runs[m.RunId]; return (run.Arm, run.Seed, JsonSerializer.Deserialize<EpochMetrics>(m.Json, Json)!); }).ToList();
         var sent = experiment.NotifiedWarnings.Split('\n', StringSplitOptions.RemoveEmptyEntries).ToHashSet();
         foreach (var warning in EarlyWarnings(history).Where(w => !sent.Contains(w)))
         {
@@ -247,8 +286,10 @@ public sealed class ExperimentService(IDbContextFactory<AppDbContext> dbFactory,
     }
 
     /// <summary>Per arm: mean test macro-F1 with its t-interval, and the seed-paired difference from the baseline with its t-interval and verdict.</summary>
-    internal static IReadOnlyList<ArmResultDto> Summarise(IReadOnlyList<RunDto> runs)
+    internal static IReadOnlyList<ArmResultDto> Summarise(IReadOnlyList<RunDto> runs, IReadOnlyDictionary<Guid, ItemPredictions>? predictions = null)
     {
+        predictions ??= new Dictionary<Guid, ItemPredictions>();
+        var baselineItems = runs.Where(r => r.Arm == "baseline" && predictions.ContainsKey(r.Id)).Select(r => predictions[r.Id]).ToList();
         var baseline = runs.Where(r => r.Arm == "baseline" && r.TestMacroF1 is not null).ToDictionary(r => r.Seed, r => r.TestMacroF1!.Value);
         return [.. runs.GroupBy(r => r.Arm).OrderBy(g => g.Key == "baseline" ? 0 : 1).ThenBy(g => g.Key).Select(g =>
         {
@@ -268,7 +309,9 @@ public sealed class ExperimentService(IDbContextFactory<AppDbContext> dbFactory,
                 return new ArmResultDto(g.Key, g.First().Strategy, done.Count, mean, low, high, null, null, null, "waiting for the baseline");
             }
             var (diff, dLow, dHigh) = Intervals.MeanT95(paired);
-            return new ArmResultDto(g.Key, g.First().Strategy, done.Count, mean, low, high, diff, dLow, dHigh, Intervals.Verdict(dLow, dHigh));
+            var bootstrap = PairedBootstrap.MacroF1Difference(baselineItems, [.. done.Where(r => predictions.ContainsKey(r.Id)).Select(r => predictions[r.Id])]);
+            return new ArmResultDto(g.Key, g.First().Strategy, done.Count, mean, low, high, diff, dLow, dHigh, Intervals.Verdict(dLow, dHigh),
+                bootstrap?.Low, bootstrap?.High);
         })];
     }
 }

@@ -129,7 +129,7 @@ public sealed class JobQueue(IDbContextFactory<AppDbContext> dbFactory, WriteGat
         }
     }
 
-    public async Task FailAsync(Guid runId, string workerId, string error, CancellationToken ct)
+    public async Task FailAsync(Guid runId, string workerId, string error, CancellationToken ct, bool retry = true)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var now = clock.GetUtcNow();
@@ -137,9 +137,9 @@ public sealed class JobQueue(IDbContextFactory<AppDbContext> dbFactory, WriteGat
         using var gate = await writes.EnterAsync(ct);
         var run = await db.TrainingRuns.SingleOrDefaultAsync(r => r.Id == runId && r.LeasedBy == workerId && r.Status == RunStatus.Running, ct)
             ?? throw new ConflictException("This worker does not hold the run.");
-        var final = run.Attempt >= Options.MaxAttempts;
+        var final = !retry || run.Attempt >= Options.MaxAttempts;
         run.Status = final ? RunStatus.Failed : RunStatus.Pending;
-        run.Error = final ? $"Failed {run.Attempt} times; last error: {error}" : error;
+        run.Error = !retry ? error : final ? $"Failed {run.Attempt} times; last error: {error}" : error;
         run.LeasedBy = null;
         run.LeaseUntil = null;
         run.CompletedAt = final ? now : null;

@@ -22,8 +22,17 @@ internal sealed class InProcessWorkerHost(string workerId, WorkerControl control
 
     public Task<HeartbeatReply> HeartbeatAsync(ClaimedRun run, CancellationToken ct) => control.HeartbeatAsync(workerId, run.RunId, ct);
 
-    public Task<string> DownloadDatasetAsync(ClaimedRun run, RunPlan plan, string folder, CancellationToken ct) =>
-        VersionLayout.WriteAsync(dbFactory, artifacts, plan.DatasetVersionId, folder, ct);
+    public async Task<string> DownloadDatasetAsync(ClaimedRun run, RunPlan plan, string folder, CancellationToken ct)
+    {
+        try
+        {
+            return await VersionLayout.WriteAsync(dbFactory, artifacts, plan.DatasetVersionId, folder, ct);
+        }
+        catch (Infrastructure.NotFoundException e)
+        {
+            throw new RunUnavailableException(e.Message, e);
+        }
+    }
 
     public async Task DownloadSourceAsync(ClaimedRun run, string path, CancellationToken ct)
     {
@@ -55,5 +64,5 @@ internal sealed class InProcessWorkerHost(string workerId, WorkerControl control
 
     public Task CompleteAsync(ClaimedRun run, TrainingResult result, CancellationToken ct) => control.CompleteAsync(workerId, run.RunId, result, ct);
 
-    public Task FailAsync(ClaimedRun run, string error, CancellationToken ct) => control.FailAsync(workerId, run.RunId, error, ct);
+    public Task FailAsync(ClaimedRun run, string error, bool retry, CancellationToken ct) => control.FailAsync(workerId, run.RunId, error, retry, ct);
 }

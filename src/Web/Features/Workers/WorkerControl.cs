@@ -128,9 +128,9 @@ public sealed class WorkerControl(
         await PublishForRunAsync(runId, ct);
     }
 
-    public async Task FailAsync(string workerId, Guid runId, string error, CancellationToken ct)
+    public async Task FailAsync(string workerId, Guid runId, string error, bool retry, CancellationToken ct)
     {
-        await queue.FailAsync(runId, workerId, error, ct);
+        await queue.FailAsync(runId, workerId, error, ct, retry);
         await TouchAsync(workerId, null, force: true, ct);
         await PublishForRunAsync(runId, ct);
     }

@@ -16,6 +16,8 @@ public static class WorkerEndpoints
     public static IServiceCollection AddWorkers(this IServiceCollection services)
     {
         services.AddSingleton<WorkerControl>();
+        // A finished run's result carries every test item's prediction: far above SignalR's 32 KB default.
+        services.Configure<Microsoft.AspNetCore.SignalR.HubOptions<WorkerHub>>(o => o.MaximumReceiveMessageSize = 64L * 1024 * 1024);
         services.AddHostedService<WorkAvailableNotifier>();
         return services;
     }

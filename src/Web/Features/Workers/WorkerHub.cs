@@ -43,9 +43,9 @@ public sealed class WorkerHub(WorkerControl control) : Hub
         return true;
     }
 
-    public async Task<bool> Fail(Guid runId, string error)
+    public async Task<bool> Fail(Guid runId, string error, bool retry)
     {
-        await control.FailAsync(WorkerId, runId, error, Context.ConnectionAborted);
+        await control.FailAsync(WorkerId, runId, error, retry, Context.ConnectionAborted);
         return true;
     }
 

@@ -92,6 +92,11 @@ public sealed class ExperimentTests(TransferHubFactory factory) : IClassFixture<
         lines.ShouldContain(l => l.StartsWith("frozen source,FeatureExtraction,2,1,Succeeded,"));
         var json = await s.LabelerA.GetFromJsonAsync<System.Text.Json.JsonElement>($"/api/experiments/{done.Id}/export?format=json");
         json.GetProperty("results").GetArrayLength().ShouldBe(3);
+        var predictions = json.GetProperty("predictions");
+        predictions.GetArrayLength().ShouldBe(6);
+        predictions[0].GetProperty("labels").GetArrayLength().ShouldBe(predictions[0].GetProperty("predicted").GetArrayLength());
+        arm.BootstrapLow.ShouldNotBeNull();
+        arm.BootstrapLow!.Value.ShouldBeLessThanOrEqualTo(arm.BootstrapHigh!.Value);
         var metrics = await s.LabelerA.GetFromJsonAsync<List<RunMetricDto>>($"/api/runs/{done.Runs[0].Id}/metrics", Json.Options);
         metrics!.Select(m => m.Epoch).ShouldBe(Enumerable.Range(1, metrics!.Count));
     }

@@ -1,0 +1,302 @@
+// Experiments benchmark: starts the real app on loopback (no in-process worker) and plays a remote worker over the
+// worker hub, then measures (1) latency from an epoch reported by the worker to external watchers on the experiments
+// hub and to the experiment page in Chromium (p50/p95), with 1 and with 100 watchers, (2) the epoch reports per second
+// the hub stores and fans out back to back, and (3) the platform's overhead on a real training run (in-process
+// worker: layout, checkpoint upload every epoch, metrics) against the bare engine CLI on the same data and spec.
+using System.Diagnostics;
+using System.IO.Compression;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.Connections;
+using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Playwright;
+using TransferHub.Bench.Labeling;
+using TransferHub.Shared.Experiments;
+using TransferHub.Shared.Training;
+using static TransferHub.Bench.Labeling.BenchApp;
+
+var reports = Arg("--reports", 200);
+var watchers = Arg("--watchers", 100);
+var burstSeconds = Arg("--burst-seconds", 10);
+var overheadEpochs = Arg("--epochs", 5);
+const string Token = "thp_bench-bootstrap-token-0123456789abcdef";
+
+await using (var app = await BenchApp.StartAsync(Token, new Dictionary<string, string> { ["Workers:InProcess"] = "false", ["Jobs:MaxConcurrentPerProject"] = "10" }))
+{
+    using var api = Client(app.BaseUrl);
+    var (projectId, versionId) = await TextVersionAsync(api);
+    var workerToken = (await PostAsync(api, "/api/admin/worker-tokens", new { name = "bench", days = 0 })).GetProperty("token").GetString()!;
+    var experiment = await PostAsync(api, $"/api/projects/{projectId}/experiments",
+        new { name = "stream", datasetVersionId = versionId, architecture = "text-bag", seeds = 1, epochs = 1 });
+    var experimentId = Guid.Parse(experiment.GetProperty("id").GetString()!);
+    await using var worker = Hub(app.BaseUrl + WorkerHubContract.Route, workerToken);
+    await worker.StartAsync();
+    await worker.InvokeAsync<WorkerWelcome>(WorkerHubContract.Register, new WorkerHello("bench-worker", WorkerHubContract.ProtocolVersion, "cpu", null, null, 2));
+    var run = await worker.InvokeAsync<ClaimedRun?>(WorkerHubContract.Claim) ?? throw new InvalidOperationException("Nothing to claim.");
+
+    var epoch = 0;
+    foreach (var count in new[] { 1, watchers })
+    {
+        var clients = new List<Watcher>();
+        for (var i = 0; i < count; i++)
+        {
+            clients.Add(await Watcher.StartAsync(app.BaseUrl, Token, experimentId));
+        }
+        var page = count == 1 ? await BrowserPage.OpenAsync(app.BaseUrl, experimentId) : null;
+        var sent = new Dictionary<int, double>();
+        var browserLatencies = new List<double>();
+        for (var i = 0; i < reports; i++)
+        {
+            epoch++;
+            var waitForPage = page?.WaitForEpochAsync(epoch);
+            sent[epoch] = Now();
+            await worker.InvokeAsync<bool>(WorkerHubContract.ReportEpoch, new EpochReport(run.RunId, Metrics(epoch)));
+            if (waitForPage is not null)
+            {
+                browserLatencies.Add(await waitForPage - sent[epoch]);
+            }
+            await Task.Delay(50); // a steady trickle, as a training run would send
+        }
+        await Task.WhenAll(clients.Select(c => c.WaitForAsync(epoch)));
+        var hubLatencies = clients.SelectMany(c => c.Received.Where(r => sent.ContainsKey(r.Key)).Select(r => r.Value - sent[r.Key])).Order().ToList();
+        Console.WriteLine($"latency, {count} watcher(s), {reports} epochs: worker → hub watcher p50={Percentile(hubLatencies, 0.5):0.0} ms p95={Percentile(hubLatencies, 0.95):0.0} ms (n={hubLatencies.Count})");
+        if (page is not null)
+        {
+            browserLatencies.Sort();
+            Console.WriteLine($"latency, {count} watcher(s): worker → experiment page in Chromium p50={Percentile(browserLatencies, 0.5):0.0} ms p95={Percentile(browserLatencies, 0.95):0.0} ms (n={browserLatencies.Count})");
+            await page.DisposeAsync();
+        }
+        foreach (var c in clients)
+        {
+            await c.DisposeAsync();
+        }
+    }
+
+    // Back to back, 4 workers at once (each on its own run): what the hub stores and fans out per second.
+    var burst = new List<(HubConnection Hub, Guid RunId)>();
+    for (var w = 0; w < 4; w++)
+    {
+        var more = await PostAsync(api, $"/api/projects/{projectId}/experiments", new { name = $"burst {w}", datasetVersionId = versionId, architecture = "text-bag", seeds = 1, epochs = 1 });
+        var hub = Hub(app.BaseUrl + WorkerHubContract.Route, workerToken);
+        await hub.StartAsync();
+        await hub.InvokeAsync<WorkerWelcome>(WorkerHubContract.Register, new WorkerHello($"burst-{w}", WorkerHubContract.ProtocolVersion, "cpu", null, null, 2));
+        var claimed = await hub.InvokeAsync<ClaimedRun?>(WorkerHubContract.Claim);
+        burst.Add((hub, claimed?.RunId ?? throw new InvalidOperationException("Nothing to claim (per-project limit?).")));
+    }
+    var watch = Stopwatch.StartNew();
+    var done = await Task.WhenAll(burst.Select(async b =>
+    {
+        var n = 0;
+        while (watch.Elapsed.TotalSeconds < burstSeconds)
+        {
+            await b.Hub.InvokeAsync<bool>(WorkerHubContract.ReportEpoch, new EpochReport(b.RunId, Metrics(++n)));
+        }
+        return n;
+    }));
+    var perSecond = done.Sum() / watch.Elapsed.TotalSeconds;
+    var values = 10 + Metrics(1).Validation.PerClass.Count * 3;
+    Console.WriteLine($"throughput: {done.Sum()} epoch reports in {watch.Elapsed.TotalSeconds:0.0} s from 4 workers = {perSecond:0} reports/s (each stored, checked for warnings and fanned out; {values} values each = {perSecond * values:0} values/s)");
+    foreach (var b in burst)
+    {
+        await b.Hub.DisposeAsync();
+    }
+}
+
+// Overhead: the same training through the platform (in-process worker) and through the bare CLI.
+await using (var app = await BenchApp.StartAsync(Token))
+{
+    using var api = Client(app.BaseUrl);
+    var (projectId, versionId, folder) = await ImageVersionAsync(api);
+    var created = await PostAsync(api, $"/api/projects/{projectId}/experiments", new { name = "overhead", datasetVersionId = versionId, architecture = "small-cnn",
+        seeds = 1, epochs = overheadEpochs, imageSize = 32, learningRate = 0.001, batchSize = 32, patience = 0 });
+    var id = created.GetProperty("id").GetString();
+    JsonElement runDto;
+    while (true)
+    {
+        runDto = (await api.GetFromJsonAsync<JsonElement>($"/api/experiments/{id}")).GetProperty("runs")[0];
+        if (runDto.GetProperty("status").GetString() is "Succeeded" or "Failed")
+        {
+            break;
+        }
+        await Task.Delay(200); // polling the API is what an external client does
+    }
+    var platform = (runDto.GetProperty("completedAt").GetDateTimeOffset() - runDto.GetProperty("startedAt").GetDateTimeOffset()).TotalSeconds;
+    var cli = CliSeconds(folder, overheadEpochs);
+    Console.WriteLine($"overhead: small-cnn 32 px, {overheadEpochs} epochs on the same version: platform run {platform:0.00} s (claim → completed, incl. layout, checkpoint uploads, metrics) vs CLI {cli:0.00} s (process incl. start-up) → {100 * (platform / cli - 1):+0.0;-0.0} %");
+}
+
+static double Now() => (DateTime.UtcNow - DateTime.UnixEpoch).TotalMilliseconds;
+
+static HttpClient Client(string baseUrl)
+{
+    var http = new HttpClient { BaseAddress = new Uri(baseUrl), Timeout = TimeSpan.FromMinutes(10) };
+    http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "thp_bench-bootstrap-token-0123456789abcdef");
+    return http;
+}
+
+static HubConnection Hub(string url, string token) => new HubConnectionBuilder()
+    .WithUrl(url, o => { o.Transports = HttpTransportType.WebSockets; o.AccessTokenProvider = () => Task.FromResult<string?>(token); })
+    .Build();
+
+static EpochMetrics Metrics(int epoch)
+{
+    var perClass = new[] { new ClassMetrics(0, 0.9, 0.9, 0.9, 10), new ClassMetrics(1, 0.8, 0.8, 0.8, 10) };
+    var metrics = new ClassificationMetrics(0.5, 0.85, 0.85, 0.05, perClass, [[9, 1], [2, 8]]);
+    return new EpochMetrics(epoch, 1.0 / epoch, metrics, 1000, 0.1, 1e-3, 1000, false);
+}
+
+static async Task<(string ProjectId, string VersionId)> TextVersionAsync(HttpClient api)
+{
+    var project = (await PostAsync(api, "/api/projects", new { name = $"bench {Guid.NewGuid():N}"[..20] })).GetProperty("id").GetString()!;
+    var dataset = (await PostAsync(api, $"/api/projects/{project}/datasets", new { name = "texts", kind = "Text", task = "SingleLabel" })).GetProperty("id").GetString()!;
+    var lines = string.Join('\n', Enumerable.Range(0, 60).Select(i => JsonSerializer.Serialize(new { text = $"sentence {i} {(i % 2 == 0 ? "good" : "bad")}", label = i % 2 == 0 ? "a" : "b" })));
+    await ImportAndWaitAsync(api, dataset, "t.jsonl", System.Text.Encoding.UTF8.GetBytes(lines));
+    return (project, (await PostAsync(api, $"/api/datasets/{dataset}/versions", new { seed = 1 })).GetProperty("id").GetString()!);
+}
+
+static async Task<(string ProjectId, string VersionId, string Folder)> ImageVersionAsync(HttpClient api)
+{
+    var project = (await PostAsync(api, "/api/projects", new { name = $"bench {Guid.NewGuid():N}"[..20] })).GetProperty("id").GetString()!;
+    var dataset = (await PostAsync(api, $"/api/projects/{project}/datasets", new { name = "images", kind = "Image", task = "SingleLabel" })).GetProperty("id").GetString()!;
+    using var zip = new MemoryStream();
+    using (var archive = new ZipArchive(zip, ZipArchiveMode.Create, leaveOpen: true))
+    {
+        var random = new Random(1);
+        for (var i = 0; i < 2000; i++)
+        {
+            var c = i % 4;
+            using var entry = archive.CreateEntry($"class{c}/{i}.png").Open();
+            entry.Write(TransferHub.Tests.E2E.Png.Solid(32, 32, (byte)(c * 60 + random.Next(40)), (byte)random.Next(256), (byte)(255 - c * 60)));
+        }
+    }
+    await ImportAndWaitAsync(api, dataset, "images.zip", zip.ToArray());
+    var version = (await PostAsync(api, $"/api/datasets/{dataset}/versions", new { split = new { train = 0.7, validation = 0.15, test = 0.15 }, seed = 1 })).GetProperty("id").GetString()!;
+    // The CLI reads the same version, exported in ImageFolder layout (split/label/file).
+    var folder = Path.Combine(Path.GetTempPath(), "transferhub-bench-overhead", Guid.NewGuid().ToString("N"));
+    await using (var export = await api.GetStreamAsync($"/api/versions/{version}/export?format=imagefolder"))
+    {
+        await ZipFile.ExtractToDirectoryAsync(export, folder);
+    }
+    return (project, version, folder);
+}
+
+static async Task ImportAndWaitAsync(HttpClient api, string dataset, string name, byte[] bytes)
+{
+    using var form = new MultipartFormDataContent { { new ByteArrayContent(bytes), "files", name } };
+    var import = await (await api.PostAsync($"/api/datasets/{dataset}/imports", form)).Content.ReadFromJsonAsync<JsonElement>();
+    while ((await api.GetFromJsonAsync<JsonElement>($"/api/imports/{import.GetProperty("id").GetString()}")).GetProperty("status").GetString() == "Running")
+    {
+        await Task.Delay(200);
+    }
+}
+
+static double CliSeconds(string folder, int epochs)
+{
+    var root = new DirectoryInfo(AppContext.BaseDirectory);
+    while (!File.Exists(Path.Combine(root.FullName, "TransferHub.sln")))
+    {
+        root = root.Parent!;
+    }
+    var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
+    var dll = Path.Combine(root.FullName, "src", "Training", "bin", configuration, "net10.0", "linux-x64", "TransferHub.Training.dll");
+    var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+    foreach (var a in new[] { dll, "train", "--data", folder, "--out", Path.Combine(folder, "out"), "--image-size", "32", "--epochs", $"{epochs}",
+                 "--batch", "32", "--lr", "0.001", "--patience", "0", "--seed", "1", "--device", "cpu", "--checkpoint-dir", Path.Combine(folder, "ckpt") })
+    {
+        start.ArgumentList.Add(a);
+    }
+    var watch = Stopwatch.StartNew();
+    using var process = Process.Start(start)!;
+    var output = process.StandardOutput.ReadToEnd() + process.StandardError.ReadToEnd();
+    process.WaitForExit();
+    return process.ExitCode == 0 ? watch.Elapsed.TotalSeconds : throw new InvalidOperationException(output);
+}
+
+int Arg(string name, int fallback)
+{
+    var i = Array.IndexOf(args, name);
+    return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture) : fallback;
+}
+
+/// <summary>An external client of the experiments hub, recording when each epoch arrived.</summary>
+internal sealed class Watcher : IAsyncDisposable
+{
+    private readonly HubConnection _hub;
+    private readonly SemaphoreSlim _arrived = new(0);
+
+    private Watcher(HubConnection hub) => _hub = hub;
+
+    public System.Collections.Concurrent.ConcurrentDictionary<int, double> Received { get; } = new();
+
+    public static async Task<Watcher> StartAsync(string baseUrl, string token, Guid experimentId)
+    {
+        var hub = new HubConnectionBuilder()
+            .WithUrl(baseUrl + ExperimentHubContract.Route, o => { o.Transports = HttpTransportType.WebSockets; o.AccessTokenProvider = () => Task.FromResult<string?>(token); })
+            .Build();
+        var watcher = new Watcher(hub);
+        hub.On<RunMetricDto>(ExperimentHubContract.EpochReported, m =>
+        {
+            watcher.Received[m.Epoch] = (DateTime.UtcNow - DateTime.UnixEpoch).TotalMilliseconds;
+            watcher._arrived.Release();
+        });
+        await hub.StartAsync();
+        await hub.InvokeAsync(ExperimentHubContract.Watch, experimentId);
+        return watcher;
+    }
+
+    public async Task WaitForAsync(int epoch)
+    {
+        while (!Received.ContainsKey(epoch))
+        {
+            await _arrived.WaitAsync(TimeSpan.FromSeconds(30));
+        }
+    }
+
+    public async ValueTask DisposeAsync() => await _hub.DisposeAsync();
+}
+
+/// <summary>The experiment page in Chromium; reports when its runs table shows a given epoch count.</summary>
+internal sealed class BrowserPage : IAsyncDisposable
+{
+    private readonly IPlaywright _playwright;
+    private readonly IBrowser _browser;
+    private readonly IPage _page;
+
+    private BrowserPage(IPlaywright playwright, IBrowser browser, IPage page) => (_playwright, _browser, _page) = (playwright, browser, page);
+
+    public static async Task<BrowserPage> OpenAsync(string baseUrl, Guid experimentId)
+    {
+        var playwright = await Playwright.CreateAsync();
+        var browser = await playwright.Chromium.LaunchAsync(new()
+        {
+            ExecutablePath = Environment.GetEnvironmentVariable("CHROMIUM_PATH") ?? "/usr/bin/chromium", Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run", "--disable-sync"],
+        });
+        var page = await (await browser.NewContextAsync(new() { BaseURL = baseUrl })).NewPageAsync();
+        await page.GotoAsync("/Account/Login");
+        await page.GetByLabel("E-mail").FillAsync("admin@bench.test");
+        await page.GetByLabel("Password").FillAsync("Bench-Passw0rd");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await page.WaitForURLAsync($"{baseUrl}/");
+        await page.GotoAsync($"/experiments/{experimentId}");
+        await page.Locator("#app-interactive").WaitForAsync(new() { State = WaitForSelectorState.Attached });
+        await page.Locator("#runs-table").WaitForAsync();
+        return new BrowserPage(playwright, browser, page);
+    }
+
+    /// <summary>Resolves with the wall-clock time (ms since the epoch) at which the page shows <paramref name="epoch"/> epochs.</summary>
+    public Task<double> WaitForEpochAsync(int epoch) => _page.EvaluateAsync<double>(@"(epoch) => new Promise(resolve => {
+        const cell = () => document.querySelector('#runs-table tbody tr td:nth-child(5)');
+        const check = () => { if (cell() && cell().textContent.trim() === String(epoch)) { observer.disconnect(); resolve(Date.now()); return true; } return false; };
+        const observer = new MutationObserver(check);
+        observer.observe(document.body, { childList: true, subtree: true, characterData: true });
+        check();
+    })", epoch);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _browser.DisposeAsync();
+        _playwright.Dispose();
+    }
+}

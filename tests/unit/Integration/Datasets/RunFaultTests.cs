@@ -1,0 +1,82 @@
+using System.Net;
+using System.Net.Http.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using SkiaSharp;
+using TransferHub.Shared.Datasets;
+using TransferHub.Shared.Experiments;
+using TransferHub.Web.Data;
+using TransferHub.Web.Features.Experiments;
+
+namespace TransferHub.Tests.Unit.Integration.Datasets;
+
+/// <summary>Runs that cannot succeed fail once, with the reason, instead of burning their attempts.</summary>
+public sealed class RunFaultTests(ManualWorkerFactory factory) : IClassFixture<ManualWorkerFactory>
+{
+    private InProcessWorker Worker => factory.Services.GetServices<IHostedService>().OfType<InProcessWorker>().Single();
+
+    private async Task<ExperimentDto> ClaimAndRunAsync(DatasetScenario s, ExperimentDto experiment)
+    {
+        var run = await factory.Services.GetRequiredService<JobQueue>().ClaimAsync(Worker.WorkerId, CancellationToken.None);
+        run!.ExperimentId.ShouldBe(experiment.Id);
+        await Worker.ExecuteRunAsync(run, CancellationToken.None);
+        return (await s.Scientist.GetFromJsonAsync<ExperimentDto>($"/api/experiments/{experiment.Id}", Json.Options))!;
+    }
+
+    [Fact]
+    public async Task ARunWhoseDatasetWasDeletedFailsAtOnceSayingSo()
+    {
+        var (s, version) = await ExperimentTests.ColoursAsync(factory);
+        var experiment = await (await s.Scientist.PostAsJsonAsync($"/api/projects/{s.ProjectId}/experiments",
+            new CreateExperimentRequest("orphan", version.Id, "small-cnn", null, 1, 1, 12, null, 8))).Content.ReadFromJsonAsync<ExperimentDto>(Json.Options);
+        (await s.Admin.DeleteAsync($"/api/datasets/{version.DatasetId}")).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+
+        var after = await ClaimAndRunAsync(s, experiment!);
+
+        var run = after.Runs.Single();
+        (run.Status, run.Attempt).ShouldBe((RunStatus.Failed, 1));
+        run.Error.ShouldBe("The dataset version of this run was deleted.");
+    }
+
+    [Fact]
+    public async Task ARunWhoseLossDivergesFailsAtOnceWithAdviceInsteadOfRetrying()
+    {
+        var (s, version) = await ExperimentTests.ColoursAsync(factory);
+        var experiment = await (await s.Scientist.PostAsJsonAsync($"/api/projects/{s.ProjectId}/experiments",
+            new CreateExperimentRequest("too fast", version.Id, "small-cnn", null, 1, 3, 12, 1e30, 8))).Content.ReadFromJsonAsync<ExperimentDto>(Json.Options);
+
+        var after = await ClaimAndRunAsync(s, experiment!);
+
+        var run = after.Runs.Single();
+        (run.Status, run.Attempt).ShouldBe((RunStatus.Failed, 1));
+        run.Error!.ShouldContain("Lower the learning rate");
+    }
+
+    [Fact]
+    public async Task AVersionWithAClassMissingFromItsTrainingSplitIsRefusedNamingTheClass()
+    {
+        var s = await DatasetScenario.CreateAsync(factory);
+        var dataset = await s.CreateDatasetAsync(DatasetKind.Image);
+        var entries = Enumerable.Range(0, 40).Select(i => ($"{(i % 2 == 0 ? "red" : "blue")}/{i}.png",
+            DatasetScenario.Png(8, 8, i % 2 == 0 ? new SKColor((byte)(150 + i), 0, 0) : new SKColor(0, 0, (byte)(150 + i)))))
+            .Append(("green/only.png", DatasetScenario.Png(8, 8, SKColors.Green))).ToArray();
+        await s.ImportAsync(dataset.Id, [("c.zip", DatasetScenario.Zip(entries))]);
+        var version = await (await s.Scientist.PostAsJsonAsync($"/api/datasets/{dataset.Id}/versions", new CreateVersionRequest(new SplitRatios(0.6, 0.2, 0.2), 1, null)))
+            .Content.ReadFromJsonAsync<VersionDto>(Json.Options);
+        // Our splitter keeps every class in training; a version made otherwise (an older release, a hand-edited database) may not.
+        await using (var db = await factory.Services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContextAsync())
+        {
+            var green = await db.LabelClasses.Where(l => l.DatasetId == dataset.Id && l.Name == "green").Select(l => l.Id).SingleAsync();
+            var moved = await db.VersionItems.Where(v => v.VersionId == version!.Id && v.LabelIds == green.ToString())
+                .ExecuteUpdateAsync(u => u.SetProperty(v => v.Split, Split.Test));
+            moved.ShouldBe(1);
+        }
+
+        var refused = await s.Scientist.PostAsJsonAsync($"/api/projects/{s.ProjectId}/experiments",
+            new CreateExperimentRequest("missing", version!.Id, "small-cnn", null, 1, 1, 8, null, 8));
+
+        refused.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await refused.Content.ReadAsStringAsync()).ShouldContain("No training example in this version for: green");
+    }
+}
