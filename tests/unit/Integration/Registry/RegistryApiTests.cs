@@ -81,6 +81,7 @@ public sealed class RegistryApiTests(RegistryFixture f) : IClassFixture<Registry
         var unknownRun = await f.S.Scientist.PostAsJsonAsync($"/api/projects/{f.S.ProjectId}/models", new RegisterModelRequest(Unique("x"), Guid.NewGuid()));
         var labeler = await f.S.LabelerA.PostAsJsonAsync($"/api/projects/{f.S.ProjectId}/models", new RegisterModelRequest(Unique("x"), f.SourceRun));
         var viewer = await f.Viewer.PostAsJsonAsync($"/api/models/{name}/versions", new RegisterVersionRequest(f.SecondRun));
+        var viewerSettings = await f.Viewer.PutAsJsonAsync($"/api/models/{name}", new UpdateModelRequest("mine now", null, null, true, null));
         var outsiderByName = await f.S.Outsider.GetAsync($"/api/models/{name}");
         var model = await f.S.Scientist.GetFromJsonAsync<ModelDto>($"/api/models/{name}", Json.Options);
         var outsiderById = await f.S.Outsider.GetAsync($"/api/models/{model!.Id}");
@@ -90,6 +91,7 @@ public sealed class RegistryApiTests(RegistryFixture f) : IClassFixture<Registry
         unknownRun.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         labeler.StatusCode.ShouldBe(HttpStatusCode.Forbidden);
         viewer.StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        viewerSettings.StatusCode.ShouldBe(HttpStatusCode.Forbidden);
         outsiderByName.StatusCode.ShouldBe(HttpStatusCode.NotFound);
         outsiderById.StatusCode.ShouldBe(HttpStatusCode.Forbidden);
     }
@@ -191,6 +193,22 @@ public sealed class RegistryApiTests(RegistryFixture f) : IClassFixture<Registry
         answers.Select(a => a.StatusCode).Order().ShouldBe([HttpStatusCode.OK, HttpStatusCode.Conflict]);
         var model = await f.S.Scientist.GetFromJsonAsync<ModelDto>($"/api/models/{name}", Json.Options);
         model!.Versions.Count(v => v.Stage == ModelStage.Production).ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task AGlobalApproverOutsideTheProjectMayDecide()
+    {
+        var name = Unique("global");
+        var model = await RegisterAsync(name, f.SourceRun);
+        var request = await RequestProductionAsync(name, 1);
+        var (_, global) = await f.CreateUserAsync($"global-{Guid.NewGuid():N}@example.test", TransferHub.Shared.Identity.AppRoles.Approver);
+        var (_, plain) = await f.CreateUserAsync($"plain-{Guid.NewGuid():N}@example.test", TransferHub.Shared.Identity.AppRoles.Labeler);
+
+        (await plain.PostAsJsonAsync($"/api/approvals/{request.Id}/approve", new DecisionRequest(null))).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        var approved = await global.PostAsJsonAsync($"/api/approvals/{request.Id}/approve", new DecisionRequest("release"));
+
+        approved.StatusCode.ShouldBe(HttpStatusCode.OK, await approved.Content.ReadAsStringAsync());
+        (await f.S.Scientist.GetFromJsonAsync<ModelDto>($"/api/models/{model.Id}", Json.Options))!.ProductionVersion.ShouldBe(1);
     }
 
     [Fact]
