@@ -59,6 +59,19 @@ public sealed class RegistryE2ETests(SeededAppFixture app) : IClassFixture<Seede
         return (datasetId, approver);
     }
 
+    private static async Task PredictAsync(HttpClient http, string modelId, IEnumerable<byte[]> images)
+    {
+        using var form = new MultipartFormDataContent();
+        var count = 0;
+        foreach (var image in images)
+        {
+            form.Add(new ByteArrayContent(image), "files", $"{count++}.png");
+        }
+        var predicted = await http.PostAsync($"/api/models/{modelId}/predict", form);
+        predicted.EnsureSuccessStatusCode();
+        (await predicted.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("predictions").GetArrayLength().ShouldBe(count);
+    }
+
     [Fact]
     public async Task RegisterApprovePredictSeeDriftAndSendToLabeling()
     {
@@ -87,35 +100,32 @@ public sealed class RegistryE2ETests(SeededAppFixture app) : IClassFixture<Seede
         await approver.GetByRole(AriaRole.Button, new() { Name = "Approve" }).ClickAsync();
         await Assertions.Expect(approver.Locator("#production-version")).ToHaveTextAsync("Production: v1");
 
-        // Production traffic that looks nothing like the training data: green squares.
-        using (var form = new MultipartFormDataContent())
-        {
-            for (var i = 0; i < 60; i++)
-            {
-                form.Add(new ByteArrayContent(Png.Solid(12, 12, 20, (byte)(150 + i), 30)), "files", $"{i}.png");
-            }
-            var predicted = await http.PostAsync($"/api/models/{modelId}/predict", form);
-            predicted.EnsureSuccessStatusCode();
-            (await predicted.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("predictions").GetArrayLength().ShouldBe(60);
-        }
-
+        // First traffic like the training data, checked; then traffic that looks nothing like it: green squares.
+        // Shades between the imported ones (imported reds have even shades, blues odd): new images, same distribution.
+        await PredictAsync(http, modelId, Enumerable.Range(0, 40).Select(j => (Red: j % 2 == 0, I: 5 * (j / 2) + (j % 2 == 0 ? 1 : 2) + 5 * (j / 2) % 2))
+            .Select(x => x.Red ? Png.Solid(12, 12, (byte)(150 + x.I), 10, (byte)x.I) : Png.Solid(12, 12, (byte)x.I, 10, (byte)(150 + x.I))));
         await page.GotoInteractiveAsync($"/models/{modelId}");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Check now" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#drift-tests")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("#drift-status")).Not.ToHaveTextAsync("drift");
+        await PredictAsync(http, modelId, Enumerable.Range(0, 60).Select(i => Png.Solid(12, 12, 20, (byte)(150 + i), 30)));
+
         await page.GetByRole(AriaRole.Button, new() { Name = "Check now" }).ClickAsync();
         await Assertions.Expect(page.Locator("#drift-status")).ToHaveTextAsync("drift");
         await Assertions.Expect(page.Locator("#drift-tests")).ToContainTextAsync("image brightness");
-        await page.GetByRole(AriaRole.Button, new() { Name = "Send to labeling" }).ClickAsync();
-        await Assertions.Expect(page.GetByText("60 inputs sent to labeling")).ToBeVisibleAsync();
-        await Assertions.Expect(page.Locator("#audit-log")).ToContainTextAsync("sent to labeling");
         await page.ScreenshotAsync("40-model-drift");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Send to labeling" }).ClickAsync();
+        await Assertions.Expect(page.GetByText("100 inputs sent to labeling")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("#audit-log")).ToContainTextAsync("sent to labeling");
         await page.GetByRole(AriaRole.Button, new() { Name = "Card" }).ClickAsync();
         await Assertions.Expect(page.Locator("#model-card")).ToContainTextAsync("Intended use");
         await page.Locator("#model-card").ScreenshotAsync(new() { Path = Path.Combine(Pages.ScreenshotDir, "42-model-card.png") });
 
         var after = (await http.GetFromJsonAsync<JsonElement>($"/api/datasets/{datasetId}/items?pageSize=1")).GetProperty("total").GetInt32();
-        after.ShouldBe(before + 60);
+        after.ShouldBe(before + 100); // the whole drifted window: 40 like the training data, 60 not
         await page.GotoInteractiveAsync($"/datasets/{datasetId}");
         // The sent inputs wait, unlabeled, in the dataset's labeling queue.
-        await Assertions.Expect(page.GetByText($"{before} of {before + 60} items labeled")).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByText($"{before} of {before + 100} items labeled")).ToBeVisibleAsync();
         await page.ScreenshotAsync("41-dataset-after-drift");
     }
 }
