@@ -93,6 +93,46 @@ public sealed class DriftStatisticsTests
     }
 
     [Fact]
+    public void JensenShannonDistanceMatchesScipy()
+    {
+        DriftStatistics.JensenShannonDistance([10, 30], [1, 3]).ShouldBe(0, 1e-12);
+        // scipy.spatial.distance.jensenshannon([1, 0], [0, 1]) = sqrt(ln 2)
+        DriftStatistics.JensenShannonDistance([5, 0], [0, 7]).ShouldBe(Math.Sqrt(Math.Log(2)), 1e-12);
+        // scipy.spatial.distance.jensenshannon([0.5, 0.5], [0.9, 0.1]) = 0.318982
+        DriftStatistics.JensenShannonDistance([50, 50], [90, 10]).ShouldBe(0.318982, 1e-6);
+    }
+
+    [Fact]
+    public void WassersteinMatchesScipy()
+    {
+        // scipy.stats.wasserstein_distance([0, 1, 3], [5, 6, 8]) = 5; ([0, 1], [0, 1, 2, 3]) = 1
+        DriftStatistics.Wasserstein([0, 1, 3], [5, 6, 8]).ShouldBe(5, 1e-12);
+        DriftStatistics.Wasserstein([0, 1], [0, 1, 2, 3]).ShouldBe(1, 1e-12);
+        DriftStatistics.Wasserstein([1, 2, 3], [3, 2, 1]).ShouldBe(0, 1e-12);
+    }
+
+    [Fact]
+    public void LargeReferencesUseDistancesThatIgnoreNegligibleShifts()
+    {
+        static PredictionSample Spread(Random random, int n, double shift) => new(
+            [(int)(n * (0.5 - shift)), n - (int)(n * (0.5 - shift))],
+            [.. Enumerable.Range(0, n).Select(_ => 0.6 + 0.3 * random.NextDouble() - shift)],
+            [.. Enumerable.Range(0, n).Select(_ => 0.3 + 0.2 * random.NextDouble() + shift)],
+            [.. Enumerable.Range(0, 150).Select(_ => new[] { (float)(Gaussian(random) + shift * 3), (float)Gaussian(random) })]);
+        var reference = Spread(new Random(2), 5000, 0);
+        var tiny = Spread(new Random(3), 5000, 0.002);
+        var big = Spread(new Random(4), 5000, 0.2);
+
+        var calm = DriftEvaluator.Evaluate(reference, tiny, new DriftSettings(Window: 5000), "image brightness");
+        var shifted = DriftEvaluator.Evaluate(reference, big, new DriftSettings(Window: 5000), "image brightness");
+
+        calm.Tests.Select(t => t.Name).ShouldBe(["PSI", "Jensen–Shannon", "Wasserstein (normed)", "Wasserstein (normed)", "MMD"]);
+        calm.Tests.Where(t => t.Name != "MMD").ShouldAllBe(t => t.Status == DriftStatus.Ok);
+        shifted.Status.ShouldBe(DriftStatus.Drift);
+        shifted.Tests.Single(t => t.Feature == "confidence").Status.ShouldBe(DriftStatus.Drift);
+    }
+
+    [Fact]
     public void SmallWindowsAreReportedAsNotEnoughData()
     {
         var reference = Sample(new Random(2), 100, 0);

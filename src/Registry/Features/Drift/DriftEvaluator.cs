@@ -19,9 +19,18 @@ public static class DriftStatus
 public sealed record PredictionSample(IReadOnlyList<int> ClassCounts, IReadOnlyList<double> Confidences, IReadOnlyList<double> InputStats,
     IReadOnlyList<float[]> Embeddings);
 
-/// <summary>Runs every drift test on a window against the reference and combines them: the worst test sets the status.</summary>
+/// <summary>
+/// Runs every drift test on a window against the reference and combines them: the worst test sets the status. As in
+/// Evidently's defaults, a reference of more than <see cref="LargeSample"/> items switches from tests (whose p-values
+/// flag negligible shifts on large samples) to distances: Jensen–Shannon on classes, normed Wasserstein on values.
+/// </summary>
 public static class DriftEvaluator
 {
+    public const int LargeSample = 1000;
+
+    /// <summary>Distance thresholds of the large-sample path (Evidently's default drift threshold is 0.1).</summary>
+    public const double DistanceWarning = 0.05, DistanceDrift = 0.1;
+
     public static (string Status, IReadOnlyList<DriftTestDto> Tests) Evaluate(PredictionSample reference, PredictionSample current, DriftSettings settings, string inputFeature)
     {
         var n = current.Confidences.Count;
@@ -36,14 +45,20 @@ public static class DriftEvaluator
         tests.Add(new("PSI", "predicted class", psi, null,
             psi >= settings.PsiDrift ? DriftStatus.Drift : psi >= settings.PsiWarning ? DriftStatus.Warning : DriftStatus.Ok,
             F($"PSI {psi:0.000} (warning ≥ {settings.PsiWarning}, drift ≥ {settings.PsiDrift}).")));
-        var chi = DriftStatistics.ChiSquare(reference.ClassCounts, current.ClassCounts);
-        tests.Add(ByP("chi-square", "predicted class", chi.Statistic, chi.PValue, settings, F($"χ² {chi.Statistic:0.00}, {chi.DegreesOfFreedom} df")));
-        var ks = DriftStatistics.KolmogorovSmirnov(reference.Confidences, current.Confidences);
-        tests.Add(ByP("Kolmogorov–Smirnov", "confidence", ks.Statistic, ks.PValue, settings, F($"D {ks.Statistic:0.000}")));
+        var large = r > LargeSample;
+        if (large)
+        {
+            tests.Add(ByDistance("Jensen–Shannon", "predicted class", DriftStatistics.JensenShannonDistance(reference.ClassCounts, current.ClassCounts)));
+        }
+        else
+        {
+            var chi = DriftStatistics.ChiSquare(reference.ClassCounts, current.ClassCounts);
+            tests.Add(ByP("chi-square", "predicted class", chi.Statistic, chi.PValue, settings, F($"χ² {chi.Statistic:0.00}, {chi.DegreesOfFreedom} df")));
+        }
+        tests.Add(Continuous("confidence", reference.Confidences, current.Confidences, large, settings));
         if (reference.InputStats.Count > 0 && current.InputStats.Count > 0)
         {
-            var input = DriftStatistics.KolmogorovSmirnov(reference.InputStats, current.InputStats);
-            tests.Add(ByP("Kolmogorov–Smirnov", inputFeature, input.Statistic, input.PValue, settings, F($"D {input.Statistic:0.000}")));
+            tests.Add(Continuous(inputFeature, reference.InputStats, current.InputStats, large, settings));
         }
         if (reference.Embeddings.Count >= 2 && current.Embeddings.Count >= 2)
         {
@@ -52,6 +67,22 @@ public static class DriftEvaluator
         }
         return (tests.MaxBy(t => DriftStatus.Rank(t.Status))!.Status, tests);
     }
+
+    private static DriftTestDto Continuous(string feature, IReadOnlyList<double> reference, IReadOnlyList<double> current, bool large, DriftSettings settings)
+    {
+        if (large)
+        {
+            // Normed by the reference's spread, so the threshold means "a tenth of a standard deviation" on any scale.
+            var scale = Math.Max(DriftStatistics.StandardDeviation(reference), 1e-3);
+            return ByDistance("Wasserstein (normed)", feature, DriftStatistics.Wasserstein(reference, current) / scale);
+        }
+        var ks = DriftStatistics.KolmogorovSmirnov(reference, current);
+        return ByP("Kolmogorov–Smirnov", feature, ks.Statistic, ks.PValue, settings, F($"D {ks.Statistic:0.000}"));
+    }
+
+    private static DriftTestDto ByDistance(string name, string feature, double distance) =>
+        new(name, feature, distance, null, distance >= DistanceDrift ? DriftStatus.Drift : distance >= DistanceWarning ? DriftStatus.Warning : DriftStatus.Ok,
+            F($"{name} distance {distance:0.000} (warning ≥ {DistanceWarning}, drift ≥ {DistanceDrift}; reference over {LargeSample} items)."));
 
     private static DriftTestDto ByP(string name, string feature, double statistic, double p, DriftSettings s, string detail) =>
         new(name, feature, statistic, p, p < s.PDrift ? DriftStatus.Drift : p < s.PWarning ? DriftStatus.Warning : DriftStatus.Ok,

@@ -6,6 +6,57 @@ namespace TransferHub.Registry.Features.Drift;
 /// </summary>
 public static class DriftStatistics
 {
+    /// <summary>Jensen–Shannon distance (natural log, as scipy's default) between two count vectors: 0 for equal shares, √ln 2 for disjoint ones.</summary>
+    public static double JensenShannonDistance(IReadOnlyList<int> reference, IReadOnlyList<int> current)
+    {
+        Same(reference.Count, current.Count);
+        double r = reference.Sum(), c = current.Sum(), divergence = 0;
+        for (var i = 0; i < reference.Count; i++)
+        {
+            double p = reference[i] / r, q = current[i] / c, m = (p + q) / 2;
+            divergence += (p > 0 ? p * Math.Log(p / m) : 0) + (q > 0 ? q * Math.Log(q / m) : 0);
+        }
+        return Math.Sqrt(Math.Max(0, divergence / 2));
+    }
+
+    /// <summary>Wasserstein-1 distance between two samples (the area between their empirical CDFs).</summary>
+    public static double Wasserstein(IReadOnlyList<double> reference, IReadOnlyList<double> current)
+    {
+        if (reference.Count == 0 || current.Count == 0)
+        {
+            return 0;
+        }
+        var a = reference.Order().ToArray();
+        var b = current.Order().ToArray();
+        var all = a.Concat(b).Order().ToArray();
+        double distance = 0;
+        int i = 0, j = 0;
+        for (var k = 0; k < all.Length - 1; k++)
+        {
+            while (i < a.Length && a[i] <= all[k])
+            {
+                i++;
+            }
+            while (j < b.Length && b[j] <= all[k])
+            {
+                j++;
+            }
+            distance += Math.Abs((double)i / a.Length - (double)j / b.Length) * (all[k + 1] - all[k]);
+        }
+        return distance;
+    }
+
+    /// <summary>Standard deviation of a sample (population form).</summary>
+    public static double StandardDeviation(IReadOnlyList<double> values)
+    {
+        if (values.Count == 0)
+        {
+            return 0;
+        }
+        var mean = values.Average();
+        return Math.Sqrt(values.Sum(v => (v - mean) * (v - mean)) / values.Count);
+    }
+
     /// <summary>Floor for a bin's share in PSI, as Evidently does, so an empty bin does not make PSI infinite.</summary>
     public const double PsiFloor = 1e-4;
 
