@@ -273,6 +273,7 @@ public sealed class RegistryApiTests(RegistryFixture f) : IClassFixture<Registry
         var one = await f.Viewer.PostAsJsonAsync($"/api/models/{name}/versions/latest/predict", new PredictTextRequest("excellent", null));
         var image = await f.Viewer.PostAsync($"/api/models/{name}/versions/1/predict", Images(Red()));
         var empty = await f.Viewer.PostAsJsonAsync($"/api/models/{name}/versions/1/predict", new PredictTextRequest(null, []));
+        var tooLong = await f.Viewer.PostAsJsonAsync($"/api/models/{name}/versions/1/predict", new PredictTextRequest(new string('a', 20_001), null));
 
         batch.StatusCode.ShouldBe(HttpStatusCode.OK, await batch.Content.ReadAsStringAsync());
         (await batch.Content.ReadFromJsonAsync<PredictResponse>(Json.Options))!.Predictions.Select(p => p.Label).ShouldBe(["good", "bad"]);
@@ -280,6 +281,7 @@ public sealed class RegistryApiTests(RegistryFixture f) : IClassFixture<Registry
         image.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         (await image.Content.ReadAsStringAsync()).ShouldContain("reads texts");
         empty.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        tooLong.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
     }
 
     [Fact]
