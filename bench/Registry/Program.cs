@@ -9,8 +9,15 @@ using TransferHub.Training.Serving;
 using TransferHub.Training.Weights;
 
 // Predict latency of the serving path's engine part (decode + preprocess + forward + softmax, no HTTP or database)
-// and the drift report's statistics over a large logged window. Usage: dotnet run -c Release --project bench/Registry [iterations]
+// and the drift report's statistics over a large logged window; with "page-load", the model page with 1 000 versions.
+// Usage: dotnet run -c Release --project bench/Registry -- [iterations] [page-load]
 var iterations = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 30;
+if (args.Contains("page-load"))
+{
+    var page = await TransferHub.Bench.Registry.PageLoad.RunAsync(1000, iterations);
+    File.WriteAllText(Path.Combine(AppContext.BaseDirectory, $"registry-page-{DateTime.UtcNow:yyyyMMddTHHmmssZ}.jsonl"), JsonSerializer.Serialize(page) + "\n");
+    return;
+}
 TransferHub.Training.Runtime.FlushDenormal.Enable();
 var results = new List<object>();
 Console.WriteLine("| model | px | batch | p50 ms | p95 ms | images/s |");
