@@ -1,12 +1,16 @@
 using Microsoft.EntityFrameworkCore;
+using TransferHub.Registry.Features.Artifacts;
 using TransferHub.Shared.Registry;
 using TransferHub.Web.Data;
 
 namespace TransferHub.Web.Features.Registry;
 
-/// <summary>Runs a drift check of every model in production on a schedule (<c>Registry:DriftInterval</c>, default 15 minutes; 0 turns it off).</summary>
-public sealed partial class DriftMonitor(IDbContextFactory<AppDbContext> dbFactory, DriftService drift, IConfiguration configuration, TimeProvider clock,
-    ILogger<DriftMonitor> logger) : BackgroundService
+/// <summary>
+/// Runs a drift check of every model in production on a schedule (<c>Registry:DriftInterval</c>, default 15 minutes; 0 turns
+/// it off), and forgets logged predictions older than <c>Registry:PredictionRetention</c> (default 90 days; 0 keeps them).
+/// </summary>
+public sealed partial class DriftMonitor(IDbContextFactory<AppDbContext> dbFactory, DriftService drift, IArtifactStore artifacts, IConfiguration configuration,
+    TimeProvider clock, ILogger<DriftMonitor> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -19,7 +23,29 @@ public sealed partial class DriftMonitor(IDbContextFactory<AppDbContext> dbFacto
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
             await CheckAllAsync(stoppingToken);
+            await PruneAsync(stoppingToken);
         }
+    }
+
+    /// <summary>Deletes predictions older than the retention, and raw inputs no remaining prediction refers to; returns how many.</summary>
+    internal async Task<int> PruneAsync(CancellationToken ct)
+    {
+        var retention = configuration.GetValue("Registry:PredictionRetention", TimeSpan.FromDays(90));
+        if (retention <= TimeSpan.Zero)
+        {
+            return 0;
+        }
+        var cutoff = clock.GetUtcNow() - retention;
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var rawKeys = await db.PredictionLogs().Where(p => p.At < cutoff && p.RawKey != null).Select(p => p.RawKey!).Distinct().ToListAsync(ct);
+        var deleted = await db.PredictionLogs().Where(p => p.At < cutoff).ExecuteDeleteAsync(ct);
+        // Raw inputs are content-addressed: one sent again later is still referenced and stays.
+        var kept = (await db.PredictionLogs().Where(p => p.RawKey != null && rawKeys.Contains(p.RawKey)).Select(p => p.RawKey!).ToListAsync(ct)).ToHashSet();
+        foreach (var key in rawKeys.Where(k => !kept.Contains(k)))
+        {
+            await artifacts.DeleteAsync(key, ct);
+        }
+        return deleted;
     }
 
     internal async Task CheckAllAsync(CancellationToken ct)

@@ -105,6 +105,27 @@ public sealed class DriftApiTests(RegistryFixture f) : IClassFixture<RegistryFix
     }
 
     [Fact]
+    public async Task OldPredictionsAndTheirRawInputsAreForgotten()
+    {
+        var model = await ProductionModelAsync(keepRaw: true);
+        await PredictAsync(model, [RegistryFixture.Square(true, new Random(40)), RegistryFixture.Square(false, new Random(41))]);
+        await using var db = await f.Services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContextAsync();
+        var logs = await db.Set<TransferHub.Web.Features.Registry.PredictionLog>().Where(p => p.ModelId == model.Id).ToListAsync();
+        var old = logs[0];
+        old.At -= TimeSpan.FromDays(91);
+        await db.SaveChangesAsync();
+        var store = f.Services.GetRequiredService<TransferHub.Registry.Features.Artifacts.IArtifactStore>();
+
+        var deleted = await f.Services.GetRequiredService<TransferHub.Web.Features.Registry.DriftMonitor>().PruneAsync(CancellationToken.None);
+
+        deleted.ShouldBeGreaterThanOrEqualTo(1);
+        var left = await db.Set<TransferHub.Web.Features.Registry.PredictionLog>().AsNoTracking().Where(p => p.ModelId == model.Id).Select(p => p.Id).ToListAsync();
+        left.ShouldBe([logs[1].Id]);
+        (await store.GetInfoAsync(old.RawKey!, CancellationToken.None)).ShouldBeNull();
+        (await store.GetInfoAsync(logs[1].RawKey!, CancellationToken.None)).ShouldNotBeNull();
+    }
+
+    [Fact]
     public async Task WithoutKeptRawInputsNothingCanBeSent()
     {
         var model = await ProductionModelAsync(keepRaw: false);
