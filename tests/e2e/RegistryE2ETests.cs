@@ -127,5 +127,12 @@ public sealed class RegistryE2ETests(SeededAppFixture app) : IClassFixture<Seede
         // The sent inputs wait, unlabeled, in the dataset's labeling queue.
         await Assertions.Expect(page.GetByText($"{before} of {before + 100} items labeled")).ToBeVisibleAsync();
         await page.ScreenshotAsync("41-dataset-after-drift");
+
+        await page.GotoInteractiveAsync("/monitoring");
+        await Assertions.Expect(page.GetByRole(AriaRole.Row).Filter(new() { HasText = "squares" })).ToContainTextAsync("drift");
+        await page.ScreenshotAsync("43-monitoring");
+        await page.GotoInteractiveAsync("/models");
+        await Assertions.Expect(page.Locator("#models-table")).ToContainTextAsync("v1");
+        await page.ScreenshotAsync("44-models");
     }
 }
