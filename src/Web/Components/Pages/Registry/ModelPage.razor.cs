@@ -90,6 +90,12 @@ public partial class ModelPage
         await LoadAsync();
     }
 
+    private async Task SaveSettingsAsync(UpdateModelRequest request)
+    {
+        await Snackbar.TryAsync(() => Registry.UpdateAsync(_user, Key, request, CancellationToken.None), "Settings saved.");
+        await LoadAsync();
+    }
+
     private async Task ShowCardAsync(ModelVersionDto version) =>
         await Snackbar.TryAsync(async () => _card = await Registry.CardAsync(_user, Key, version.Version.ToString(System.Globalization.CultureInfo.InvariantCulture),
             Versions, CancellationToken.None));
