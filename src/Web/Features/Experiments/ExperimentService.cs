@@ -55,7 +55,15 @@ public sealed class ExperimentService(IDbContextFactory<AppDbContext> dbFactory,
         {
             throw ValidationFailedException.For("patience", "Patience is 0 (no early stopping) up to the number of epochs.");
         }
-        var arms = new List<ArmRequest> { new("baseline", TrainingStrategy.Baseline, null) };
+        var baselineOverrides = request.Arms?.FirstOrDefault(a => a.Strategy == TrainingStrategy.Baseline)?.Overrides;
+        var arms = new List<ArmRequest> { new("baseline", TrainingStrategy.Baseline, null, null, baselineOverrides) };
+        foreach (var o in (request.Arms ?? []).Select(a => a.Overrides).Where(o => o is not null))
+        {
+            if (o!.LearningRate is <= 0 or > 10 || o.Epochs is < 1 or > 200 || o.BatchSize is < 1 or > 4096)
+            {
+                throw ValidationFailedException.For("arms", "An arm's learning rate is in (0, 10], its epochs 1–200, its batch size 1–4096.");
+            }
+        }
         foreach (var arm in request.Arms ?? [])
         {
             if (arm.Strategy == TrainingStrategy.Baseline)
@@ -97,8 +105,10 @@ public sealed class ExperimentService(IDbContextFactory<AppDbContext> dbFactory,
                         // The full-label runs first: they carry the verdict; smaller fractions fill in the efficiency curve.
                         Priority = fraction == fractions[^1] ? 1 : 0,
                         SpecJson = JsonSerializer.Serialize(new RunPlan(
-                            new TrainingJobSpec(architecture, arm.Strategy, Seed: seed, Epochs: epochs, BatchSize: request.BatchSize ?? 32,
-                                LearningRate: request.LearningRate ?? 1e-3, Patience: patience, Device: "auto"),
+                            new TrainingJobSpec(architecture, arm.Strategy, Seed: seed, Epochs: arm.Overrides?.Epochs ?? epochs,
+                                BatchSize: arm.Overrides?.BatchSize ?? request.BatchSize ?? 32, LearningRate: arm.Overrides?.LearningRate ?? request.LearningRate ?? 1e-3,
+                                Patience: Math.Min(patience, arm.Overrides?.Epochs ?? epochs), Device: "auto", Augment: arm.Overrides?.Augment ?? request.Augment,
+                                BalanceClasses: arm.Overrides?.BalanceClasses ?? request.BalanceClasses),
                             request.DatasetVersionId, imageSize, arm.SourceRunId, arm.SourceWeightsId, fraction), Json),
                     }).ToList();
         await queue.EnqueueAsync(runs, ct);
