@@ -13,6 +13,7 @@ using TransferHub.Web.Features.Identity;
 using TransferHub.Web.Features.Labeling;
 using TransferHub.Web.Features.Notifications;
 using TransferHub.Web.Features.Projects;
+using TransferHub.Web.Features.Registry;
 using TransferHub.Web.Features.Tokens;
 using TransferHub.Web.Features.Users;
 using TransferHub.Web.Features.Versions;
@@ -47,6 +48,7 @@ builder.Services.AddExperiments();
 builder.Services.AddWorkers();
 builder.Services.AddSingleton<WeightsService>();
 builder.Services.AddSingleton<SampleProjectService>();
+builder.Services.AddModelRegistry();
 builder.Services.AddRazorComponents().AddInteractiveServerComponents();
 builder.Services.AddSignalR(o => o.AddFilter<AppExceptionHubFilter>());
 builder.Services.AddMudServices();
@@ -76,6 +78,7 @@ app.MapAccountEndpoints();
 var api = app.MapGroup("/api").DisableAntiforgery();
 api.MapProjectEndpoints().MapUserEndpoints().MapTokenEndpoints().MapNotificationEndpoints().MapDatasetEndpoints().MapVersionEndpoints().MapExperimentEndpoints().MapWorkerEndpoints().MapWeightsEndpoints()
     .MapSampleProjectEndpoints();
+api.MapRegistryEndpoints();
 api.MapGet("/worker/me", (System.Security.Claims.ClaimsPrincipal worker) => new { name = worker.Identity?.Name })
     .RequireAuthorization(AuthorizationPolicies.Worker).WithTags("Workers").WithSummary("Who a worker token speaks for (worker tokens only).");
 app.MapHub<LabelingHub>(LabelingHubContract.Route);

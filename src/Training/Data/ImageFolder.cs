@@ -63,6 +63,18 @@ public static class ImageFolder
     private static void Decode(string file, int size, Span<float> chw)
     {
         using var decoded = SKBitmap.Decode(file) ?? throw new InvalidDataException($"Cannot decode image '{file}'.");
+        Normalise(decoded, file, size, chw);
+    }
+
+    // Serving decodes uploaded bytes with exactly the preprocessing training used.
+    public static void Decode(byte[] encoded, int size, Span<float> chw)
+    {
+        using var decoded = SKBitmap.Decode(encoded) ?? throw new InvalidDataException("The image cannot be decoded.");
+        Normalise(decoded, "input", size, chw);
+    }
+
+    private static void Normalise(SKBitmap decoded, string file, int size, Span<float> chw)
+    {
         using var resized = decoded.Resize(new SKImageInfo(size, size, SKColorType.Rgba8888, SKAlphaType.Unpremul), SKFilterQuality.Medium)
                             ?? throw new InvalidDataException($"Cannot resize image '{file}'.");
         var rgba = MemoryMarshal.AsBytes(resized.GetPixelSpan());

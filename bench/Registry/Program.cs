@@ -1,0 +1,96 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using SkiaSharp;
+using TransferHub.Registry.Features.Drift;
+using TransferHub.Shared.Registry;
+using TransferHub.Training.Models;
+using TransferHub.Training.Serving;
+using TransferHub.Training.Weights;
+
+// Predict latency of the serving path's engine part (decode + preprocess + forward + softmax, no HTTP or database)
+// and the drift report's statistics over a large logged window. Usage: dotnet run -c Release --project bench/Registry [iterations]
+var iterations = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 30;
+TransferHub.Training.Runtime.FlushDenormal.Enable();
+var results = new List<object>();
+Console.WriteLine("| model | px | batch | p50 ms | p95 ms | images/s |");
+Console.WriteLine("|---|---|---|---|---|---|");
+foreach (var (architecture, size) in new[] { ("small-cnn", 64), ("resnet18", 64), ("resnet18", 224) })
+{
+    using var predictor = Load(architecture);
+    foreach (var batch in new[] { 1, 8, 32 })
+    {
+        var images = Enumerable.Range(0, batch).Select(i => Noise(size, i)).ToList();
+        for (var w = 0; w < 3; w++)
+        {
+            predictor.PredictImages(images, size);
+        }
+        var times = new List<double>();
+        for (var i = 0; i < iterations; i++)
+        {
+            var watch = Stopwatch.StartNew();
+            predictor.PredictImages(images, size);
+            times.Add(watch.Elapsed.TotalMilliseconds);
+        }
+        times.Sort();
+        var (p50, p95) = (times[times.Count / 2], times[(int)Math.Ceiling(times.Count * 0.95) - 1]);
+        var throughput = batch * 1000 / times.Average();
+        Console.WriteLine(FormattableString.Invariant($"| {architecture} | {size} | {batch} | {p50:0.0} | {p95:0.0} | {throughput:0} |"));
+        results.Add(new { kind = "predict", architecture, size, batch, iterations, p50, p95, throughput });
+    }
+}
+
+// A million logged predictions against a 2 000-item reference; the service decodes at most 300 embeddings per window.
+var random = new Random(1);
+const int Logged = 1_000_000, Classes = 10, Dim = 512;
+var reference = Sample(2_000, 0);
+var window = Sample(Logged, 0.2);
+var settings = new DriftSettings(Window: Logged);
+var drift = Stopwatch.StartNew();
+var (status, _) = DriftEvaluator.Evaluate(reference, window, settings, "image brightness");
+Console.WriteLine(FormattableString.Invariant($"\nDrift report over {Logged:N0} predictions: {drift.Elapsed.TotalSeconds:0.00} s ({status})"));
+results.Add(new { kind = "drift", predictions = Logged, seconds = drift.Elapsed.TotalSeconds, status });
+var file = Path.Combine(AppContext.BaseDirectory, $"registry-bench-{DateTime.UtcNow:yyyyMMddTHHmmssZ}.jsonl");
+File.WriteAllLines(file, results.Select(r => JsonSerializer.Serialize(r)));
+Console.WriteLine($"Raw lines: {file}");
+
+PredictionSample Sample(int n, double shift)
+{
+    var counts = new int[Classes];
+    var confidences = new double[n];
+    var stats = new double[n];
+    for (var i = 0; i < n; i++)
+    {
+        counts[Math.Min(Classes - 1, (int)(random.NextDouble() * Classes * (1 - shift)))]++;
+        confidences[i] = 1 - shift - 0.5 * random.NextDouble();
+        stats[i] = 0.4 + shift + 0.1 * random.NextDouble();
+    }
+    var embeddings = Enumerable.Range(0, Math.Min(n, 300)).Select(_ => Enumerable.Range(0, Dim).Select(_ => (float)(random.NextDouble() + shift)).ToArray()).ToList();
+    return new PredictionSample(counts, confidences, stats, embeddings);
+}
+
+static Predictor Load(string architecture)
+{
+    TorchSharp.torch.manual_seed(1);
+    using var model = ModelRegistry.Create(architecture, 10);
+    var path = Path.Combine(Path.GetTempPath(), $"bench-{architecture}.safetensors");
+    ModelWeights.Export(model, architecture, path, new Dictionary<string, string> { ["classes"] = JsonSerializer.Serialize(Enumerable.Range(0, 10).Select(i => $"c{i}")) });
+    var predictor = Predictor.Load(File.ReadAllBytes(path));
+    File.Delete(path);
+    return predictor;
+}
+
+static byte[] Noise(int size, int seed)
+{
+    var random = new Random(seed);
+    using var bitmap = new SKBitmap(size, size);
+    for (var y = 0; y < size; y++)
+    {
+        for (var x = 0; x < size; x++)
+        {
+            bitmap.SetPixel(x, y, new SKColor((byte)random.Next(256), (byte)random.Next(256), (byte)random.Next(256)));
+        }
+    }
+    using var image = SKImage.FromBitmap(bitmap);
+    return image.Encode(SKEncodedImageFormat.Png, 90).ToArray();
+}

@@ -1,0 +1,139 @@
+using System.Globalization;
+using System.Text.Json;
+using TransferHub.Shared.Registry;
+using TransferHub.Training.Data;
+using TransferHub.Training.Models;
+using TransferHub.Training.Weights;
+using static TorchSharp.torch;
+
+namespace TransferHub.Training.Serving;
+
+/// <summary>
+/// A trained model loaded for inference on the CPU: the architecture named in the weights' metadata, every
+/// tensor loaded (head included), eval mode, inputs preprocessed exactly as in training.
+/// </summary>
+public sealed class Predictor : ILoadedModel
+{
+    /// <summary>Text models read this many tokens, as in training (<see cref="JsonlText.Load"/>).</summary>
+    public const int MaxTokens = 128;
+
+    private readonly ClassifierModel _model;
+    // One forward at a time: TorchSharp modules are not documented as thread-safe, and batching recovers throughput.
+    private readonly Lock _gate = new();
+
+    private Predictor(ClassifierModel model, string architecture, IReadOnlyList<string> classes)
+    {
+        _model = model;
+        Architecture = architecture;
+        Classes = classes;
+    }
+
+    public string Architecture { get; }
+    public IReadOnlyList<string> Classes { get; }
+    public bool IsText => ModelRegistry.IsText(Architecture);
+
+    public static Predictor Load(byte[] safetensors)
+    {
+        var metadata = new Dictionary<string, string>();
+        Dictionary<string, Tensor> weights;
+        using (var stream = new MemoryStream(safetensors, writable: false))
+        {
+            weights = SafeTensors.Read(stream, metadata);
+        }
+        try
+        {
+            var architecture = metadata.GetValueOrDefault(ModelWeights.ArchitectureKey) ?? throw new InvalidDataException("The weights name no architecture.");
+            var count = int.Parse(metadata.GetValueOrDefault(ModelWeights.NumClassesKey) ?? throw new InvalidDataException("The weights name no class count."), CultureInfo.InvariantCulture);
+            var classes = metadata.TryGetValue("classes", out var json) ? JsonSerializer.Deserialize<string[]>(json) ?? [] : [];
+            if (classes.Length != count)
+            {
+                classes = [.. Enumerable.Range(0, count).Select(i => i.ToString(CultureInfo.InvariantCulture))];
+            }
+            var model = ModelRegistry.Create(architecture, count);
+            WeightLoader.LoadInto(model, weights.ToDictionary(kv => ModelWeights.NormaliseName(kv.Key), kv => kv.Value), includeHead: true);
+            model.eval();
+            return new Predictor(model, architecture, classes);
+        }
+        finally
+        {
+            foreach (var t in weights.Values)
+            {
+                t.Dispose();
+            }
+        }
+    }
+
+    public IReadOnlyList<ModelOutput> PredictImages(IReadOnlyList<byte[]> images, int imageSize)
+    {
+        if (IsText)
+        {
+            throw new InvalidOperationException("This model reads texts.");
+        }
+        var plane = 3 * imageSize * imageSize;
+        var pixels = new float[images.Count * plane];
+        for (var i = 0; i < images.Count; i++)
+        {
+            ImageFolder.Decode(images[i], imageSize, pixels.AsSpan(i * plane, plane));
+        }
+        return Forward(() => tensor(pixels, [images.Count, 3, imageSize, imageSize]), images.Count);
+    }
+
+    public IReadOnlyList<ModelOutput> PredictTexts(IReadOnlyList<string> texts)
+    {
+        if (!IsText)
+        {
+            throw new InvalidOperationException("This model reads images.");
+        }
+        var ids = new long[texts.Count * MaxTokens];
+        for (var i = 0; i < texts.Count; i++)
+        {
+            JsonlText.Tokenise(texts[i], JsonlText.DefaultBuckets).Take(MaxTokens).ToArray().CopyTo(ids, i * MaxTokens);
+        }
+        return Forward(() => tensor(ids, [texts.Count, MaxTokens]), texts.Count);
+    }
+
+    private List<ModelOutput> Forward(Func<Tensor> inputs, int count)
+    {
+        if (count == 0)
+        {
+            return [];
+        }
+        lock (_gate)
+        {
+            using var scope = NewDisposeScope();
+            using var _ = no_grad();
+            var features = _model.Features(inputs());
+            var probabilities = nn.functional.softmax(_model.Head.forward(features), 1);
+            var p = probabilities.data<float>().ToArray();
+            var f = features.data<float>().ToArray();
+            var classes = (int)probabilities.shape[1];
+            var dim = (int)features.shape[1];
+            return [.. Enumerable.Range(0, count).Select(i => new ModelOutput(p[(i * classes)..((i + 1) * classes)], f[(i * dim)..((i + 1) * dim)]))];
+        }
+    }
+
+    /// <summary>Writes the loaded model in TorchSharp's format, for .NET users who load with <c>Module.load</c>.</summary>
+    public byte[] SaveTorchSharp()
+    {
+        using var buffer = new MemoryStream();
+        lock (_gate)
+        {
+            _model.save(buffer);
+        }
+        return buffer.ToArray();
+    }
+
+    public void Dispose() => _model.Dispose();
+}
+
+/// <summary>The engine's <see cref="IModelLoader"/>, for the web to wire into serving.</summary>
+public sealed class PredictorLoader : IModelLoader
+{
+    public ILoadedModel Load(byte[] safetensors) => Predictor.Load(safetensors);
+
+    public byte[] ToTorchSharp(byte[] safetensors)
+    {
+        using var predictor = Predictor.Load(safetensors);
+        return predictor.SaveTorchSharp();
+    }
+}

@@ -1,0 +1,149 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using TransferHub.Registry.Features.Artifacts;
+using TransferHub.Shared.Registry;
+using TransferHub.Web.Infrastructure;
+
+namespace TransferHub.Web.Features.Registry;
+
+/// <summary>Refused when an artifact's bytes no longer match the SHA-256 recorded at registration.</summary>
+public sealed class ArtifactIntegrityException(string message) : AppException(message)
+{
+    public override int StatusCode => StatusCodes.Status409Conflict;
+    public override string Title => "Artifact integrity check failed";
+}
+
+/// <summary>
+/// Loaded models by version id. A version's weights are verified against their recorded SHA-256 before
+/// loading. Evicting a version (production moved on) disposes it once the predictions holding it finish.
+/// </summary>
+public sealed partial class ModelCache(IArtifactStore artifacts, IModelLoader loader, ILogger<ModelCache> logger) : IDisposable
+{
+    private readonly ConcurrentDictionary<Guid, Lazy<Task<Entry>>> _entries = new();
+
+    /// <summary>The loaded model of a version; dispose the lease when done predicting.</summary>
+    public async Task<Lease> AcquireAsync(Guid versionId, string artifactKey, string sha256, CancellationToken ct)
+    {
+        while (true)
+        {
+            var lazy = _entries.GetOrAdd(versionId, id => new Lazy<Task<Entry>>(() => LoadAsync(id, artifactKey, sha256)));
+            Entry entry;
+            try
+            {
+                entry = await lazy.Value.WaitAsync(ct);
+            }
+            catch (Exception) when (!ct.IsCancellationRequested)
+            {
+                // A failed load is not cached: the next call tries again (and is refused again if the artifact is still wrong).
+                _entries.TryRemove(new KeyValuePair<Guid, Lazy<Task<Entry>>>(versionId, lazy));
+                throw;
+            }
+            if (entry.TryAcquire())
+            {
+                return new Lease(entry);
+            }
+            // Evicted between lookup and acquire: load afresh.
+            _entries.TryRemove(new KeyValuePair<Guid, Lazy<Task<Entry>>>(versionId, lazy));
+        }
+    }
+
+    public bool IsLoaded(Guid versionId) => _entries.TryGetValue(versionId, out var lazy) && lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully;
+
+    /// <summary>Drops a version's model; in-flight predictions finish on it, then it is disposed.</summary>
+    public void Evict(Guid versionId)
+    {
+        if (_entries.TryRemove(versionId, out var lazy) && lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully)
+        {
+            lazy.Value.Result.Retire();
+        }
+    }
+
+    private async Task<Entry> LoadAsync(Guid versionId, string artifactKey, string sha256)
+    {
+        using var buffer = new MemoryStream();
+        await using (var stream = await artifacts.OpenReadAsync(artifactKey, CancellationToken.None))
+        {
+            await stream.CopyToAsync(buffer);
+        }
+        var bytes = buffer.ToArray();
+        var actual = Convert.ToHexStringLower(SHA256.HashData(bytes));
+        if (!string.Equals(actual, sha256, StringComparison.OrdinalIgnoreCase))
+        {
+            LogTampered(logger, versionId, sha256, actual);
+            throw new ArtifactIntegrityException($"The weights of this version do not match the SHA-256 recorded at registration ({sha256[..12]}…); refusing to load them.");
+        }
+        var model = await Task.Run(() => loader.Load(bytes));
+        LogLoaded(logger, versionId, model.Architecture);
+        return new Entry(model);
+    }
+
+    public void Dispose()
+    {
+        foreach (var id in _entries.Keys)
+        {
+            Evict(id);
+        }
+    }
+
+    /// <summary>Reference-counted model: disposed when retired and no lease holds it.</summary>
+    internal sealed class Entry(ILoadedModel model)
+    {
+        private int _leases;
+        private bool _retired;
+        private readonly Lock _gate = new();
+        public ILoadedModel Model { get; } = model;
+
+        public bool TryAcquire()
+        {
+            lock (_gate)
+            {
+                if (_retired)
+                {
+                    return false;
+                }
+                _leases++;
+                return true;
+            }
+        }
+
+        public void Release()
+        {
+            lock (_gate)
+            {
+                if (--_leases == 0 && _retired)
+                {
+                    Model.Dispose();
+                }
+            }
+        }
+
+        public void Retire()
+        {
+            lock (_gate)
+            {
+                _retired = true;
+                if (_leases == 0)
+                {
+                    Model.Dispose();
+                }
+            }
+        }
+    }
+
+    public sealed class Lease : IDisposable
+    {
+        private Entry? _entry;
+
+        internal Lease(Entry entry) => _entry = entry;
+
+        public ILoadedModel Model => (_entry ?? throw new ObjectDisposedException(nameof(Lease))).Model;
+
+        public void Dispose() => Interlocked.Exchange(ref _entry, null)?.Release();
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Model version {VersionId}: artifact SHA-256 is {Actual}, registered {Expected}; refused to load")]
+    private static partial void LogTampered(ILogger logger, Guid versionId, string expected, string actual);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Loaded model version {VersionId} ({Architecture})")]
+    private static partial void LogLoaded(ILogger logger, Guid versionId, string architecture);
+}

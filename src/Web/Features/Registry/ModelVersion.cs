@@ -1,0 +1,85 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using TransferHub.Shared.Registry;
+
+namespace TransferHub.Web.Features.Registry;
+
+/// <summary>
+/// One version of a registered model. Everything but the stage is written once at registration:
+/// its own copy of the weights (with SHA-256), what it was trained on, how and from what.
+/// </summary>
+public sealed class ModelVersion
+{
+    public Guid Id { get; set; } = Guid.CreateVersion7();
+    public Guid ModelId { get; set; }
+    public int Number { get; set; }
+    public ModelStage Stage { get; set; }
+    /// <summary>When it last became Production; rollback returns to the latest former one.</summary>
+    public DateTimeOffset? PromotedAt { get; set; }
+    public required string ArtifactKey { get; set; }
+    public required string Sha256 { get; set; }
+    public long SizeBytes { get; set; }
+    public required string Architecture { get; set; }
+    public required string LabelsJson { get; set; }
+    public required string InputJson { get; set; }
+    public required string HyperparametersJson { get; set; }
+    public string? TestMetricsJson { get; set; }
+    public Guid ExperimentId { get; set; }
+    public Guid RunId { get; set; }
+    public required string Arm { get; set; }
+    public int Seed { get; set; }
+    public string? Verdict { get; set; }
+    public Guid DatasetVersionId { get; set; }
+    public required string DatasetVersionHash { get; set; }
+    public Guid? SourceModelVersionId { get; set; }
+    public Guid? SourceRunId { get; set; }
+    public string? SourceWeightsSha256 { get; set; }
+    public required string RegisteredById { get; set; }
+    public DateTimeOffset RegisteredAt { get; set; }
+}
+
+/// <summary>What the version predicted on its own validation and test items: the drift monitor's reference.</summary>
+public sealed class ReferenceProfile
+{
+    public Guid VersionId { get; set; }
+    public int Size { get; set; }
+    public required string Json { get; set; }
+    public DateTimeOffset CapturedAt { get; set; }
+}
+
+internal sealed class ModelVersionConfiguration : IEntityTypeConfiguration<ModelVersion>
+{
+    public void Configure(EntityTypeBuilder<ModelVersion> builder)
+    {
+        builder.ToTable("ModelVersions");
+        builder.Property(v => v.Stage).HasConversion<string>().HasMaxLength(16);
+        builder.Property(v => v.ArtifactKey).HasMaxLength(300);
+        builder.Property(v => v.Sha256).HasMaxLength(64);
+        builder.Property(v => v.Architecture).HasMaxLength(64);
+        builder.Property(v => v.LabelsJson).HasMaxLength(16_000);
+        builder.Property(v => v.InputJson).HasMaxLength(1000);
+        builder.Property(v => v.HyperparametersJson).HasMaxLength(8000);
+        builder.Property(v => v.TestMetricsJson).HasMaxLength(64_000);
+        builder.Property(v => v.Arm).HasMaxLength(100);
+        builder.Property(v => v.Verdict).HasMaxLength(64);
+        builder.Property(v => v.DatasetVersionHash).HasMaxLength(64);
+        builder.Property(v => v.SourceWeightsSha256).HasMaxLength(64);
+        builder.Property(v => v.RegisteredById).HasMaxLength(450);
+        builder.HasIndex(v => new { v.ModelId, v.Number }).IsUnique();
+        // The database itself holds the "one Production per model" rule (ANSI quotes work on SQLite and SQL Server).
+        builder.HasIndex(v => v.ModelId, "IX_ModelVersions_OneProduction").IsUnique().HasFilter("\"Stage\" = 'Production'");
+        builder.HasIndex(v => v.RunId);
+        builder.HasOne<RegisteredModel>().WithMany().HasForeignKey(v => v.ModelId).OnDelete(DeleteBehavior.Cascade);
+    }
+}
+
+internal sealed class ReferenceProfileConfiguration : IEntityTypeConfiguration<ReferenceProfile>
+{
+    public void Configure(EntityTypeBuilder<ReferenceProfile> builder)
+    {
+        builder.ToTable("ReferenceProfiles");
+        builder.HasKey(p => p.VersionId);
+        builder.Property(p => p.Json).HasMaxLength(8_000_000);
+        builder.HasOne<ModelVersion>().WithOne().HasForeignKey<ReferenceProfile>(p => p.VersionId).OnDelete(DeleteBehavior.Cascade);
+    }
+}

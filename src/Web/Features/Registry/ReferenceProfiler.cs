@@ -1,0 +1,86 @@
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using TransferHub.Registry.Features.Artifacts;
+using TransferHub.Shared.Datasets;
+using TransferHub.Web.Data;
+
+namespace TransferHub.Web.Features.Registry;
+
+/// <summary>The reference a version's production traffic is compared with: its predictions on held-out items.</summary>
+public sealed record ReferenceData(int[] ClassCounts, double[] Confidences, double[] InputStats, float[][] Embeddings);
+
+/// <summary>
+/// Captures a version's reference profile at registration: the model predicts its dataset version's validation and
+/// test items (never seen in training), and the class distribution, confidences, input statistics and a bounded
+/// sample of embeddings are kept.
+/// </summary>
+public sealed class ReferenceProfiler(IDbContextFactory<AppDbContext> dbFactory, IArtifactStore artifacts, ModelCache cache, TimeProvider clock)
+{
+    /// <summary>Embeddings kept in a profile: enough for a subsampled MMD, bounded in size.</summary>
+    public const int MaxEmbeddings = 200;
+    private const int Batch = 64;
+
+    public async Task<ReferenceProfile> CaptureAsync(ModelVersion version, int imageSize, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var items = await (from v in db.VersionItems.AsNoTracking()
+                           join i in db.Items.AsNoTracking() on v.ItemId equals i.Id
+                           where v.VersionId == version.DatasetVersionId && v.Split != Split.Train
+                           orderby i.Sequence
+                           select new { i.Text, i.BlobKey }).ToListAsync(ct);
+        using var lease = await cache.AcquireAsync(version.Id, version.ArtifactKey, version.Sha256, ct);
+        var model = lease.Model;
+        var counts = new int[model.Classes.Count];
+        var confidences = new List<double>();
+        var stats = new List<double>();
+        var embeddings = new List<float[]>();
+        foreach (var chunk in items.Chunk(Batch))
+        {
+            IReadOnlyList<Shared.Registry.ModelOutput> outputs;
+            if (model.IsText)
+            {
+                var texts = chunk.Select(i => i.Text ?? "").ToList();
+                outputs = await Task.Run(() => model.PredictTexts(texts), ct);
+                stats.AddRange(texts.Select(t => (double)t.Length));
+            }
+            else
+            {
+                var images = new List<byte[]>();
+                foreach (var item in chunk)
+                {
+                    await using var stream = await artifacts.OpenReadAsync(item.BlobKey!, ct);
+                    using var buffer = new MemoryStream();
+                    await stream.CopyToAsync(buffer, ct);
+                    images.Add(buffer.ToArray());
+                }
+                outputs = await Task.Run(() => model.PredictImages(images, imageSize), ct);
+                stats.AddRange(images.Select(b => InputStats.Image(b)?.Brightness ?? 0));
+            }
+            foreach (var output in outputs)
+            {
+                var best = ArgMax(output.Probabilities);
+                counts[best]++;
+                confidences.Add(output.Probabilities[best]);
+                if (embeddings.Count < MaxEmbeddings)
+                {
+                    embeddings.Add(output.Embedding);
+                }
+            }
+        }
+        var data = new ReferenceData(counts, [.. confidences], [.. stats], [.. embeddings]);
+        return new ReferenceProfile { VersionId = version.Id, Size = confidences.Count, Json = JsonSerializer.Serialize(data), CapturedAt = clock.GetUtcNow() };
+    }
+
+    public static int ArgMax(float[] values)
+    {
+        var best = 0;
+        for (var i = 1; i < values.Length; i++)
+        {
+            if (values[i] > values[best])
+            {
+                best = i;
+            }
+        }
+        return best;
+    }
+}

@@ -1,0 +1,85 @@
+using System.Security.Claims;
+using System.Security.Cryptography;
+using Microsoft.EntityFrameworkCore;
+using TransferHub.Registry.Features.Artifacts;
+using TransferHub.Shared.Registry;
+using TransferHub.Web.Data;
+
+namespace TransferHub.Web.Features.Registry;
+
+/// <summary>Registry routes: models, versions, lineage, download, stages, approvals, audit. <c>{model}</c> is an id or a name.</summary>
+public static class RegistryEndpoints
+{
+    public static RouteGroupBuilder MapRegistryEndpoints(this RouteGroupBuilder api)
+    {
+        api.MapPost("/projects/{projectId:guid}/models", async (Guid projectId, RegisterModelRequest request, ClaimsPrincipal user, RegistryService registry, CancellationToken ct) =>
+        {
+            var model = await registry.CreateAsync(user, projectId, request, ct);
+            return Results.Created($"/api/models/{model.Id}", model);
+        }).WithTags("Registry").WithSummary("Registers a finished run as version 1 of a new model of the project (name unique in the project).");
+
+        var models = api.MapGroup("/models").WithTags("Registry");
+        models.MapGet("/", (Guid? projectId, ClaimsPrincipal user, RegistryService registry, CancellationToken ct) => registry.ListAsync(user, projectId, ct))
+            .WithSummary("Models of the projects the caller belongs to (or of one project).");
+        models.MapGet("/{model}", (string model, ClaimsPrincipal user, RegistryService registry, CancellationToken ct) => registry.GetAsync(user, model, ct))
+            .WithSummary("A model with every version, newest first.");
+        models.MapPut("/{model}", (string model, UpdateModelRequest request, ClaimsPrincipal user, RegistryService registry, CancellationToken ct) =>
+            registry.UpdateAsync(user, model, request, ct)).WithSummary("Description, tags, thresholds, raw-input keeping and drift settings.");
+        models.MapPost("/{model}/versions", async (string model, RegisterVersionRequest request, ClaimsPrincipal user, RegistryService registry, CancellationToken ct) =>
+        {
+            var version = await registry.RegisterVersionAsync(user, model, request, ct);
+            return Results.Created($"/api/models/{version.ModelId}/versions/{version.Version}", version);
+        }).WithSummary("Registers a finished run of the model's project as its next version.");
+        models.MapGet("/{model}/versions/{version}", (string model, string version, ClaimsPrincipal user, RegistryService registry, CancellationToken ct) =>
+            registry.GetVersionAsync(user, model, version, ct)).WithSummary("One version: a number, 'latest' or 'production'.");
+        models.MapGet("/{model}/versions/{version}/lineage", (string model, string version, ClaimsPrincipal user, RegistryService registry, CancellationToken ct) =>
+            registry.LineageAsync(user, model, version, ct)).WithSummary("The transfer chain behind a version as a graph: source versions or weights, runs, dataset versions.");
+        models.MapGet("/{model}/versions/{version}/card", async (string model, string version, ClaimsPrincipal user, RegistryService registry,
+            Versions.VersionService versions, CancellationToken ct) => Results.Text(await registry.CardAsync(user, model, version, versions, ct), "text/markdown; charset=utf-8"))
+            .WithSummary("The version's generated model card (markdown): data, metrics with intervals, verdict, lineage, intended use, limitations.");
+        models.MapGet("/{model}/versions/{version}/download", DownloadAsync)
+            .WithSummary("The version's weights, verified against the registered SHA-256: safetensors with torchvision names (default; PyTorch's safetensors.torch.load_file reads them) or format=torchsharp (Module.load).");
+        models.MapPost("/{model}/versions/{version}/transitions", (string model, string version, TransitionRequest request, ClaimsPrincipal user, StageService stages, CancellationToken ct) =>
+            stages.TransitionAsync(user, model, version, request, ct))
+            .WithSummary("Moves a version to None, Staging or Archived; Production opens an approval request with its policy checks.");
+        models.MapGet("/{model}/approvals", (string model, ClaimsPrincipal user, StageService stages, CancellationToken ct) => stages.ListApprovalsAsync(user, model, ct))
+            .WithSummary("The model's approval requests with their evidence, newest first.");
+        models.MapPost("/{model}/rollback", (string model, DecisionRequest? request, ClaimsPrincipal user, StageService stages, CancellationToken ct) =>
+            stages.RollbackAsync(user, model, request ?? new DecisionRequest(null), ct))
+            .WithSummary("Puts the latest former production version back; the current one is archived (Approvers and Owners).");
+        models.MapGet("/{model}/audit", (string model, ClaimsPrincipal user, RegistryService registry, CancellationToken ct) => registry.AuditAsync(user, model, ct))
+            .WithSummary("The model's append-only audit log, oldest first.");
+
+        var approvals = api.MapGroup("/approvals/{approvalId:guid}").WithTags("Registry");
+        approvals.MapPost("/approve", (Guid approvalId, DecisionRequest? request, ClaimsPrincipal user, StageService stages, CancellationToken ct) =>
+            stages.DecideAsync(user, approvalId, approve: true, request ?? new DecisionRequest(null), ct))
+            .WithSummary("Approves: policy checks are evaluated again and must pass; the version replaces the current production one.");
+        approvals.MapPost("/reject", (Guid approvalId, DecisionRequest? request, ClaimsPrincipal user, StageService stages, CancellationToken ct) =>
+            stages.DecideAsync(user, approvalId, approve: false, request ?? new DecisionRequest(null), ct));
+        return api.MapServingEndpoints().MapDriftEndpoints();
+    }
+
+    private static async Task<IResult> DownloadAsync(string model, string version, string? format, ClaimsPrincipal user, ModelAccess access,
+        IDbContextFactory<AppDbContext> dbFactory, IArtifactStore artifacts, IModelLoader loader, CancellationToken ct)
+    {
+        var (found, _) = await access.RequireAsync(user, model, a => a.CanRead, ct);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var row = await RegistryService.FindVersionAsync(db, found.Id, version, ct);
+        using var buffer = new MemoryStream();
+        await using (var stream = await artifacts.OpenReadAsync(row.ArtifactKey, ct))
+        {
+            await stream.CopyToAsync(buffer, ct);
+        }
+        var bytes = buffer.ToArray();
+        if (!string.Equals(Convert.ToHexStringLower(SHA256.HashData(bytes)), row.Sha256, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new ArtifactIntegrityException("The stored weights do not match the SHA-256 recorded at registration; refusing to serve them.");
+        }
+        return format?.ToLowerInvariant() switch
+        {
+            null or "" or "safetensors" => Results.File(bytes, "application/octet-stream", $"{found.Name}-v{row.Number}.safetensors"),
+            "torchsharp" => Results.File(await Task.Run(() => loader.ToTorchSharp(bytes), ct), "application/octet-stream", $"{found.Name}-v{row.Number}.dat"),
+            _ => throw Infrastructure.ValidationFailedException.For("format", "Formats: safetensors, torchsharp."),
+        };
+    }
+}

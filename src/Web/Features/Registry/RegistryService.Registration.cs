@@ -1,0 +1,140 @@
+using System.Security.Claims;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using TransferHub.Registry.Features.Artifacts;
+using TransferHub.Shared.Experiments;
+using TransferHub.Shared.Registry;
+using TransferHub.Shared.Training;
+using TransferHub.Web.Features.Experiments;
+using TransferHub.Web.Features.Identity;
+using TransferHub.Web.Infrastructure;
+
+namespace TransferHub.Web.Features.Registry;
+
+public sealed partial class RegistryService
+{
+    /// <summary>
+    /// Copies the run's weights into the model's own artifact (hashed on write), records everything the run was made
+    /// of, and captures the drift reference profile. The version row is immutable from here on, except its stage.
+    /// </summary>
+    private async Task<ModelVersion> AddVersionAsync(ClaimsPrincipal caller, RegisteredModel model, TrainingRun run, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        if (await db.ModelVersions().AnyAsync(v => v.ModelId == model.Id && v.RunId == run.Id, ct))
+        {
+            throw new ConflictException("This run is already a version of this model.");
+        }
+        var experiment = await db.Experiments.AsNoTracking().SingleAsync(e => e.Id == run.ExperimentId, ct);
+        var dataHash = await db.DatasetVersions.Where(v => v.Id == experiment.DatasetVersionId).Select(v => v.ContentHash).SingleOrDefaultAsync(ct)
+            ?? throw ValidationFailedException.For("runId", "The dataset version this run trained on was deleted.");
+        var plan = JsonSerializer.Deserialize<RunPlan>(run.SpecJson, ExperimentService.Json)!;
+        var result = run.ResultJson is null ? null : JsonSerializer.Deserialize<TrainingResult>(run.ResultJson, ExperimentService.Json);
+        var verdict = (await experiments.GetAsync(caller, experiment.Id, ct)).Results.FirstOrDefault(r => r.Arm == run.Arm)?.Verdict;
+
+        byte[] weights;
+        try
+        {
+            await using var source = await artifacts.OpenReadAsync(RunArtifacts.ModelKey(run.Id), ct);
+            using var buffer = new MemoryStream();
+            await source.CopyToAsync(buffer, ct);
+            weights = buffer.ToArray();
+        }
+        catch (ArtifactNotFoundException)
+        {
+            throw ValidationFailedException.For("runId", "This run's model is missing from the artifact store.");
+        }
+        var classes = SafeTensorsMetadata.Classes(SafeTensorsMetadata.Read(weights));
+        var number = (await db.ModelVersions().Where(v => v.ModelId == model.Id).MaxAsync(v => (int?)v.Number, ct) ?? 0) + 1;
+        var key = $"models/{model.Id:N}/v{number}/model.safetensors";
+        ArtifactInfo stored;
+        using (var content = new MemoryStream(weights, writable: false))
+        {
+            stored = await artifacts.PutAsync(key, content, ct);
+        }
+        Guid? sourceVersion = null;
+        string? sourceSha = null;
+        if (plan.SourceRunId is { } sourceRun)
+        {
+            sourceVersion = await db.ModelVersions().Where(v => v.RunId == sourceRun).OrderBy(v => v.RegisteredAt).Select(v => (Guid?)v.Id).FirstOrDefaultAsync(ct);
+            sourceSha = (await artifacts.GetInfoAsync(RunArtifacts.ModelKey(sourceRun), ct))?.Sha256;
+        }
+        else if (plan.SourceWeightsId is { } imported)
+        {
+            // Imported pretrained weights are identified by their hash: the start of the lineage.
+            sourceSha = await db.PretrainedWeights.Where(w => w.Id == imported).Select(w => w.Sha256).SingleOrDefaultAsync(ct);
+        }
+        var text = Training.Worker.LocalTraining.IsTextArchitecture(experiment.Architecture);
+        var input = text
+            ? new InputSpec("text", null, 0, $"lower-cased words hashed into {Training.Data.JsonlText.DefaultBuckets} buckets, first {Training.Serving.Predictor.MaxTokens} tokens")
+            : new InputSpec("image", plan.ImageSize, 3, $"RGB resized to {plan.ImageSize}×{plan.ImageSize}, ImageNet mean/std");
+        var version = new ModelVersion
+        {
+            ModelId = model.Id, Number = number, Stage = ModelStage.None, ArtifactKey = key, Sha256 = stored.Sha256, SizeBytes = stored.Size,
+            Architecture = experiment.Architecture, LabelsJson = JsonSerializer.Serialize(classes), InputJson = JsonSerializer.Serialize(input, RegistryRules.Json),
+            HyperparametersJson = JsonSerializer.Serialize(plan.Spec with { SourceWeights = null }, RegistryRules.Json),
+            TestMetricsJson = result is null ? null : JsonSerializer.Serialize(result.Test, RegistryRules.Json),
+            ExperimentId = experiment.Id, RunId = run.Id, Arm = run.Arm, Seed = run.Seed, Verdict = verdict,
+            DatasetVersionId = experiment.DatasetVersionId, DatasetVersionHash = dataHash,
+            SourceModelVersionId = sourceVersion, SourceRunId = plan.SourceRunId, SourceWeightsSha256 = sourceSha,
+            RegisteredById = caller.UserId(), RegisteredAt = clock.GetUtcNow(),
+        };
+        db.ModelVersions().Add(version);
+        audit.Append(db, caller, model.Id, "registered", number, $"Run {run.Id} ({experiment.Name} · {run.Arm} seed {run.Seed}), SHA-256 {stored.Sha256[..12]}….");
+        await SaveAsync(db, ct);
+        await CaptureProfileAsync(db, caller, model, version, plan.ImageSize, ct);
+        return version;
+    }
+
+    private async Task CaptureProfileAsync(Data.AppDbContext db, ClaimsPrincipal caller, RegisteredModel model, ModelVersion version, int imageSize, CancellationToken ct)
+    {
+        try
+        {
+            var profile = await profiler.CaptureAsync(version, imageSize, ct);
+            // Only served versions stay loaded; a new version is not served yet.
+            cache.Evict(version.Id);
+            db.ReferenceProfiles().Add(profile);
+            audit.Append(db, caller, model.Id, "reference captured", version.Number, $"Drift reference from {profile.Size} validation and test predictions.");
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The version stays registered; the approval's "reference profile" check will show it is missing.
+            LogProfileFailed(logger, e, version.Id);
+            audit.Append(db, caller, model.Id, "reference failed", version.Number, $"No drift reference: {e.Message}");
+        }
+        await db.SaveChangesAsync(ct);
+    }
+
+    private static string ValidName(string? name)
+    {
+        name = name?.Trim() ?? "";
+        if (name.Length is 0 or > RegistryRules.MaxNameLength || Guid.TryParse(name, out _) || name.Any(c => c is '/' or '?' or '#' || char.IsControl(c)))
+        {
+            throw ValidationFailedException.For("name", $"A model needs a name of 1 to {RegistryRules.MaxNameLength} characters without '/', '?' or '#', that is not an id.");
+        }
+        return name;
+    }
+
+    private static string? ValidDescription(string? description) =>
+        string.IsNullOrWhiteSpace(description) ? null
+        : description.Length > RegistryRules.MaxDescriptionLength ? throw ValidationFailedException.For("description", $"At most {RegistryRules.MaxDescriptionLength} characters.")
+        : description.Trim();
+
+    private static string[] ValidTags(IReadOnlyList<string>? tags)
+    {
+        var clean = (tags ?? []).Select(t => t.Trim()).Where(t => t.Length > 0).Distinct(StringComparer.OrdinalIgnoreCase).ToArray();
+        return clean.Length > RegistryRules.MaxTags || clean.Any(t => t.Length > 50)
+            ? throw ValidationFailedException.For("tags", $"At most {RegistryRules.MaxTags} tags of up to 50 characters.")
+            : clean;
+    }
+
+    private static double? ValidThreshold(double? threshold) =>
+        threshold is null or (>= 0 and <= 1) ? threshold : throw ValidationFailedException.For("metricThreshold", "A macro-F1 threshold lies between 0 and 1.");
+
+    private static DriftSettings ValidDrift(DriftSettings d) =>
+        d.Window is >= 10 and <= 100_000 && d.MinSamples is >= 5 && d.MinSamples <= d.Window && d.PsiWarning > 0 && d.PsiDrift >= d.PsiWarning
+        && d.PWarning is > 0 and < 1 && d.PDrift > 0 && d.PDrift <= d.PWarning && d.LowConfidence is > 0 and <= 1
+            ? d : throw ValidationFailedException.For("drift", "Window 10–100000, min samples 5–window, PSI warning ≤ drift, p drift ≤ p warning < 1, low confidence 0–1.");
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "No reference profile for model version {VersionId}")]
+    private static partial void LogProfileFailed(ILogger logger, Exception exception, Guid versionId);
+}

@@ -1,0 +1,26 @@
+using TransferHub.Shared.Registry;
+using TransferHub.Training.Serving;
+
+namespace TransferHub.Web.Features.Registry;
+
+public static class RegistryServiceCollectionExtensions
+{
+    /// <summary>The model registry, serving and drift monitoring; the engine's predictor is wired in here (Registry never references Training).</summary>
+    public static IServiceCollection AddModelRegistry(this IServiceCollection services)
+    {
+        services.AddSingleton<IModelLoader, PredictorLoader>();
+        services.AddSingleton<ModelCache>();
+        services.AddSingleton<ModelAccess>();
+        services.AddSingleton<AuditLog>();
+        services.AddSingleton<ReferenceProfiler>();
+        services.AddSingleton<PolicyChecks>();
+        services.AddSingleton<RegistryService>();
+        services.AddSingleton<StageService>();
+        services.AddSingleton<ServingService>();
+        services.AddSingleton<DriftService>();
+        services.AddSingleton<LabelingLoop>();
+        services.AddSingleton<DriftMonitor>();
+        services.AddHostedService(sp => sp.GetRequiredService<DriftMonitor>());
+        return services;
+    }
+}

@@ -1,0 +1,127 @@
+using System.Security.Claims;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using TransferHub.Registry.Features.Artifacts;
+using TransferHub.Shared.Registry;
+using TransferHub.Web.Data;
+using TransferHub.Web.Infrastructure;
+
+namespace TransferHub.Web.Features.Registry;
+
+/// <summary>An input to serve: an encoded image or a text.</summary>
+public sealed record ServedInput(byte[]? Image, string? Text);
+
+/// <summary>
+/// Predictions from a registered version (the production alias by default) with the model cached across calls;
+/// every prediction is logged for the drift monitor, with the raw input only where the model keeps raw inputs.
+/// </summary>
+public sealed partial class ServingService(
+    IDbContextFactory<AppDbContext> dbFactory, ModelAccess access, ModelCache cache, IArtifactStore artifacts, TimeProvider clock, ILogger<ServingService> logger)
+{
+    public const int MaxBatch = 64;
+    public const long MaxPixels = 40_000_000;
+
+    public async Task<PredictResponse> PredictAsync(ClaimsPrincipal caller, string model, string? version, IReadOnlyList<ServedInput> inputs, CancellationToken ct)
+    {
+        var (found, _) = await access.RequireAsync(caller, model, a => a.CanRead, ct);
+        if (inputs.Count is 0 or > MaxBatch)
+        {
+            throw ValidationFailedException.For("inputs", $"Send 1 to {MaxBatch} inputs.");
+        }
+        ModelVersion row;
+        await using (var db = await dbFactory.CreateDbContextAsync(ct))
+        {
+            row = await RegistryService.FindVersionAsync(db, found.Id, version ?? "production", ct);
+        }
+        if (row.Stage == ModelStage.Archived)
+        {
+            throw new ConflictException($"Version {row.Number} is archived and no longer serves predictions.");
+        }
+        var spec = JsonSerializer.Deserialize<InputSpec>(row.InputJson, RegistryRules.Json)!;
+        var text = spec.Kind == "text";
+        if (inputs.Any(i => text ? i.Text is null : i.Image is null))
+        {
+            throw ValidationFailedException.For("inputs", text ? "This model reads texts: send JSON {\"text\"} or {\"texts\": [...]}." : "This model reads images: send them as multipart files.");
+        }
+        var stats = new (int? Width, int? Height, double Stat)[inputs.Count];
+        for (var i = 0; i < inputs.Count; i++)
+        {
+            if (text)
+            {
+                stats[i] = inputs[i].Text!.Length <= Datasets.DatasetRules.MaxTextLength
+                    ? (null, null, inputs[i].Text!.Length)
+                    : throw ValidationFailedException.For($"inputs[{i}]", $"A text is limited to {Datasets.DatasetRules.MaxTextLength} characters.");
+                continue;
+            }
+            var image = InputStats.Image(inputs[i].Image!, MaxPixels) ?? throw ValidationFailedException.For($"inputs[{i}]", "The image is corrupt or not an image (PNG, JPEG, WebP, BMP, GIF).");
+            if ((long)image.Width * image.Height > MaxPixels)
+            {
+                throw ValidationFailedException.For($"inputs[{i}]", "Images over 40 megapixels are refused.");
+            }
+            stats[i] = (image.Width, image.Height, image.Brightness);
+        }
+
+        IReadOnlyList<ModelOutput> outputs;
+        IReadOnlyList<string> classes;
+        using (var lease = await cache.AcquireAsync(row.Id, row.ArtifactKey, row.Sha256, ct))
+        {
+            var loaded = lease.Model;
+            classes = loaded.Classes;
+            try
+            {
+                outputs = text
+                    ? await Task.Run(() => loaded.PredictTexts([.. inputs.Select(i => i.Text!)]), ct)
+                    : await Task.Run(() => loaded.PredictImages([.. inputs.Select(i => i.Image!)], spec.ImageSize ?? 32), ct);
+            }
+            catch (InvalidDataException e)
+            {
+                throw ValidationFailedException.For("inputs", e.Message);
+            }
+        }
+        var predictions = outputs.Select(o =>
+        {
+            var best = ReferenceProfiler.ArgMax(o.Probabilities);
+            return new PredictionDto(classes[best], o.Probabilities[best],
+                classes.Select((c, k) => (c, k)).ToDictionary(p => p.c, p => (double)o.Probabilities[p.k]));
+        }).ToList();
+        await LogAsync(found, row, inputs, outputs, stats, predictions, ct);
+        return new PredictResponse(found.Name, row.Number, row.Stage, predictions);
+    }
+
+    private async Task LogAsync(RegisteredModel model, ModelVersion version, IReadOnlyList<ServedInput> inputs, IReadOnlyList<ModelOutput> outputs,
+        (int? Width, int? Height, double Stat)[] stats, List<PredictionDto> predictions, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        for (var i = 0; i < inputs.Count; i++)
+        {
+            var input = inputs[i];
+            var bytes = input.Image ?? System.Text.Encoding.UTF8.GetBytes(input.Text!);
+            var hash = Convert.ToHexStringLower(SHA256.HashData(bytes));
+            string? rawKey = null;
+            if (model.KeepRawInputs && input.Image is not null)
+            {
+                // Content-addressed: the same image sent twice is stored once.
+                rawKey = $"predictions/{model.Id:N}/{hash}";
+                if (await artifacts.GetInfoAsync(rawKey, ct) is null)
+                {
+                    using var content = new MemoryStream(input.Image, writable: false);
+                    await artifacts.PutAsync(rawKey, content, ct);
+                }
+            }
+            db.PredictionLogs().Add(new PredictionLog
+            {
+                ModelId = model.Id, VersionId = version.Id, At = now, PredictedIndex = ReferenceProfiler.ArgMax(outputs[i].Probabilities),
+                Label = predictions[i].Label, Confidence = predictions[i].Confidence, InputStat = stats[i].Stat, Width = stats[i].Width, Height = stats[i].Height,
+                Embedding = InputStats.EncodeEmbedding(outputs[i].Embedding), ContentHash = hash, RawKey = rawKey,
+                RawText = model.KeepRawInputs ? input.Text : null, ContentType = input.Image is null ? null : "image",
+            });
+        }
+        await db.SaveChangesAsync(ct);
+        LogServed(logger, model.Name, version.Number, inputs.Count);
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Model {Model} v{Version} served {Count} predictions")]
+    private static partial void LogServed(ILogger logger, string model, int version, int count);
+}

@@ -1,0 +1,121 @@
+using System.IO.Compression;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using TransferHub.Shared.Identity;
+
+namespace TransferHub.Tests.E2E;
+
+public sealed class RegistryE2ETests(SeededAppFixture app) : IClassFixture<SeededAppFixture>
+{
+    private const string ApproverPassword = "Approver-Passw0rd!";
+
+    private HttpClient Api()
+    {
+        var http = new HttpClient { BaseAddress = new Uri(app.BaseUrl) };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", BrowserFixture.AdminToken);
+        return http;
+    }
+
+    /// <summary>A project with red/blue squares, a version, a finished baseline run and an Approver member, arranged through the API.</summary>
+    private async Task<(string DatasetId, string ApproverEmail)> ArrangeAsync()
+    {
+        using var http = Api();
+        var project = await (await http.PostAsJsonAsync("/api/projects", new { name = $"Registry {Guid.NewGuid():N}"[..20] })).Content.ReadFromJsonAsync<JsonElement>();
+        var projectId = project.GetProperty("id").GetString();
+        var approver = $"approver-{Guid.NewGuid():N}"[..17] + "@e2e.test";
+        await Pages.CreateUserAsync(app.BaseUrl, approver, ApproverPassword, AppRoles.Approver);
+        (await http.PostAsJsonAsync($"/api/projects/{projectId}/members", new { email = approver, role = "Approver" })).EnsureSuccessStatusCode();
+        var dataset = await (await http.PostAsJsonAsync($"/api/projects/{projectId}/datasets", new { name = "squares", kind = "Image", task = "SingleLabel" }))
+            .Content.ReadFromJsonAsync<JsonElement>();
+        var datasetId = dataset.GetProperty("id").GetString()!;
+        using var zip = new MemoryStream();
+        using (var archive = new ZipArchive(zip, ZipArchiveMode.Create, leaveOpen: true))
+        {
+            for (var i = 0; i < 100; i++)
+            {
+                var red = i % 2 == 0;
+                using var entry = archive.CreateEntry($"{(red ? "red" : "blue")}/{i}.png").Open();
+                entry.Write(Png.Solid(12, 12, red ? (byte)(150 + i) : (byte)i, 10, red ? (byte)i : (byte)(150 + i)));
+            }
+        }
+        using var form = new MultipartFormDataContent { { new ByteArrayContent(zip.ToArray()), "files", "squares.zip" } };
+        var import = await (await http.PostAsync($"/api/datasets/{datasetId}/imports", form)).Content.ReadFromJsonAsync<JsonElement>();
+        for (var i = 0; i < 300 && (await http.GetFromJsonAsync<JsonElement>($"/api/imports/{import.GetProperty("id").GetString()}")).GetProperty("status").GetString() == "Running"; i++)
+        {
+            await Task.Delay(100); // bounded wait on the import's own status
+        }
+        var version = await (await http.PostAsJsonAsync($"/api/datasets/{datasetId}/versions", new { split = new { train = 0.4, validation = 0.3, test = 0.3 }, seed = 1 }))
+            .Content.ReadFromJsonAsync<JsonElement>();
+        var experiment = await (await http.PostAsJsonAsync($"/api/projects/{projectId}/experiments", new
+        {
+            name = "baseline", datasetVersionId = version.GetProperty("id").GetString(), architecture = "small-cnn", seeds = 1, epochs = 3, imageSize = 12, learningRate = 3e-3, batchSize = 8,
+        })).Content.ReadFromJsonAsync<JsonElement>();
+        for (var i = 0; i < 600 && (await http.GetFromJsonAsync<JsonElement>($"/api/experiments/{experiment.GetProperty("id").GetString()}")).GetProperty("status").GetString() == "running"; i++)
+        {
+            await Task.Delay(200); // bounded wait on the experiment's own status
+        }
+        return (datasetId, approver);
+    }
+
+    [Fact]
+    public async Task RegisterApprovePredictSeeDriftAndSendToLabeling()
+    {
+        var (datasetId, approverEmail) = await ArrangeAsync();
+        using var http = Api();
+        var before = (await http.GetFromJsonAsync<JsonElement>($"/api/datasets/{datasetId}/items?pageSize=1")).GetProperty("total").GetInt32();
+
+        var page = await app.NewPageAsync();
+        await page.SignInAsync(BrowserFixture.AdminEmail, BrowserFixture.AdminPassword);
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/$"));
+        await page.GotoInteractiveAsync("/models");
+        await page.GetByLabel("Model name").FillAsync("squares");
+        await page.GetByLabel("Keep served inputs (to send them to labeling)").CheckAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Register" }).ClickAsync();
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/models/[0-9a-f-]{36}$"));
+        await Assertions.Expect(page.Locator("#model-title")).ToHaveTextAsync("squares");
+        var modelId = page.Url.Split('/')[^1];
+        await page.GetByRole(AriaRole.Button, new() { Name = "Request production" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#approvals")).ToContainTextAsync("Pending");
+        await Assertions.Expect(page.Locator("#approvals")).ToContainTextAsync("drift reference");
+
+        var approver = await app.NewPageAsync();
+        await approver.SignInAsync(approverEmail, ApproverPassword);
+        await Assertions.Expect(approver).ToHaveURLAsync(new Regex("/$"));
+        await approver.GotoInteractiveAsync($"/models/{modelId}");
+        await approver.GetByRole(AriaRole.Button, new() { Name = "Approve" }).ClickAsync();
+        await Assertions.Expect(approver.Locator("#production-version")).ToHaveTextAsync("Production: v1");
+
+        // Production traffic that looks nothing like the training data: green squares.
+        using (var form = new MultipartFormDataContent())
+        {
+            for (var i = 0; i < 60; i++)
+            {
+                form.Add(new ByteArrayContent(Png.Solid(12, 12, 20, (byte)(150 + i), 30)), "files", $"{i}.png");
+            }
+            var predicted = await http.PostAsync($"/api/models/{modelId}/predict", form);
+            predicted.EnsureSuccessStatusCode();
+            (await predicted.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("predictions").GetArrayLength().ShouldBe(60);
+        }
+
+        await page.GotoInteractiveAsync($"/models/{modelId}");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Check now" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#drift-status")).ToHaveTextAsync("drift");
+        await Assertions.Expect(page.Locator("#drift-tests")).ToContainTextAsync("image brightness");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Send to labeling" }).ClickAsync();
+        await Assertions.Expect(page.GetByText("60 inputs sent to labeling")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("#audit-log")).ToContainTextAsync("sent to labeling");
+        await page.ScreenshotAsync("40-model-drift");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Card" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#model-card")).ToContainTextAsync("Intended use");
+        await page.Locator("#model-card").ScreenshotAsync(new() { Path = Path.Combine(Pages.ScreenshotDir, "42-model-card.png") });
+
+        var after = (await http.GetFromJsonAsync<JsonElement>($"/api/datasets/{datasetId}/items?pageSize=1")).GetProperty("total").GetInt32();
+        after.ShouldBe(before + 60);
+        await page.GotoInteractiveAsync($"/datasets/{datasetId}");
+        // The sent inputs wait, unlabeled, in the dataset's labeling queue.
+        await Assertions.Expect(page.GetByText($"{before} of {before + 60} items labeled")).ToBeVisibleAsync();
+        await page.ScreenshotAsync("41-dataset-after-drift");
+    }
+}
