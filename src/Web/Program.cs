@@ -47,6 +47,8 @@ builder.Services.AddDatasets(dataRoot);
 builder.Services.AddExperiments();
 builder.Services.AddWorkers();
 builder.Services.AddSingleton<WeightsService>();
+builder.Services.AddSingleton<ModelScoringService>();
+builder.Services.AddSingleton<IItemScoreProvider>(sp => sp.GetRequiredService<ModelScoringService>());
 builder.Services.AddSingleton<SampleProjectService>();
 builder.Services.AddModelRegistry();
 builder.Services.AddRazorComponents().AddInteractiveServerComponents();

@@ -18,6 +18,8 @@ public sealed class ExperimentE2ETests(SeededAppFixture app) : IClassFixture<See
         await page.GetByLabel("Epochs").FillAsync("3");
         await page.GetByLabel("Image px").FillAsync("12");
         await page.GetByLabel("Label shares %").FillAsync("50, 100");
+        await page.GetByLabel("Label shares %").PressAsync("Tab");
+        await Assertions.Expect(page.Locator("#estimate")).ToContainTextAsync("2 run(s) · time unknown");
         await page.GetByRole(AriaRole.Button, new() { Name = "Run" }).ClickAsync();
         await Assertions.Expect(page).ToHaveURLAsync(new Regex("/experiments/[0-9a-f-]{36}$"));
         await Assertions.Expect(page.Locator("#experiment-status")).ToHaveTextAsync("finished", new() { Timeout = 120_000 });
@@ -29,6 +31,8 @@ public sealed class ExperimentE2ETests(SeededAppFixture app) : IClassFixture<See
         await page.GetByLabel("Seeds").FillAsync("2");
         await page.GetByLabel("Epochs").FillAsync("3");
         await page.GetByLabel("Image px").FillAsync("12");
+        await page.GetByLabel("Image px").PressAsync("Tab");
+        await Assertions.Expect(page.Locator("#estimate")).ToContainTextAsync("run(s) · about"); // paced by the first experiment's epochs
         await page.GetByRole(AriaRole.Button, new() { Name = "Rank sources for this version (LogME / LEEP)" }).ClickAsync();
         await Assertions.Expect(page.Locator("#source-scores tbody tr")).ToHaveCountAsync(2, new() { Timeout = 60_000 }); // the 50 % and the 100 % run
         await page.GetByLabel("Transfer from (a finished run)").ClickAsync();

@@ -28,7 +28,17 @@ public sealed class SampleProjectE2ETests(SeededAppFixture app) : IClassFixture<
         await Assertions.Expect(page.Locator("#runs-table tbody tr")).ToHaveCountAsync(20);
         await page.ScreenshotAsync("51-sample-verdicts");
 
-        await page.GotoInteractiveAsync("/datasets");
-        await Assertions.Expect(page.GetByText("glyphs").First).ToBeVisibleAsync();
+        // The best model pre-labels the 120 unlabeled glyphs; the annotator confirms the least sure one with Enter.
+        await page.Locator("#score-unlabeled").ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Label least confident first" }).ClickAsync(new() { Timeout = 60_000 });
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/label\\?order=leastconfident$"));
+        await page.WaitInteractiveAsync();
+        var suggestion = page.Locator("#model-suggestion");
+        await Assertions.Expect(suggestion).ToContainTextAsync("Model suggests");
+        var first = await page.Locator("#labeling-image").GetAttributeAsync("src");
+        await page.ScreenshotAsync("52-pre-labeled");
+        await page.Locator("#labeling-surface").PressAsync("Enter");
+        await Assertions.Expect(page.Locator("#labeling-image")).Not.ToHaveAttributeAsync("src", first!);
+        await Assertions.Expect(suggestion).ToContainTextAsync("Model suggests");
     }
 }

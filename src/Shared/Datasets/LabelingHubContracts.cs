@@ -19,8 +19,14 @@ public sealed record LabelingProgressMessage(Guid DatasetId, int Items, int Labe
 /// <summary>Sent to everyone who joined a dataset when someone starts or stops labeling it.</summary>
 public sealed record LabelingPresenceMessage(Guid DatasetId, IReadOnlyList<string> Annotators);
 
-/// <summary>An item handed out by the hub: what to show and which labels the caller gave it before.</summary>
-public sealed record HubItem(ItemDto Item, IReadOnlyList<Guid> MyLabelIds);
+/// <summary>An item handed out by the hub: what to show, which labels the caller gave it before, and a model's pre-label if one scored it.</summary>
+public sealed record HubItem(ItemDto Item, IReadOnlyList<Guid> MyLabelIds, ModelSuggestion? Suggestion = null);
+
+/// <summary>A trained model's guess for an unlabeled item (a pre-label the annotator confirms with one key), and how sure it is.</summary>
+public sealed record ModelSuggestion(Guid LabelId, string Label, double Confidence, Guid RunId);
+
+/// <summary>What <c>POST /api/runs/{runId}/score-unlabeled</c> did: the unlabeled items of the run's dataset it scored.</summary>
+public sealed record ScoringResult(Guid DatasetId, Guid RunId, int Scored, int Skipped);
 
 /// <summary>The result of a submit through the hub.</summary>
 public sealed record HubSubmitResult(Guid ItemId, bool Changed, IReadOnlyList<string> FinalLabels, bool NeedsReview);

@@ -7,20 +7,29 @@ namespace TransferHub.Shared.Experiments;
 /// imported pretrained weights (<c>/api/weights</c>). Feature extraction without a source is the frozen-random
 /// control (random backbone, frozen, new head).
 /// </summary>
-public sealed record ArmRequest(string Name, TrainingStrategy Strategy, Guid? SourceRunId, Guid? SourceWeightsId = null);
+public sealed record ArmRequest(string Name, TrainingStrategy Strategy, Guid? SourceRunId, Guid? SourceWeightsId = null, ArmOverrides? Overrides = null);
+
+/// <summary>An arm's own hyperparameters where they differ from the experiment's (e.g. a lower learning rate for fine-tuning).</summary>
+public sealed record ArmOverrides(double? LearningRate = null, int? Epochs = null, int? BatchSize = null, bool? Augment = null, bool? BalanceClasses = null);
 
 /// <summary>Body of <c>POST /api/projects/{projectId}/experiments</c>. A baseline arm is always added.
 /// <paramref name="Patience"/>: epochs without a better validation macro-F1 before a run stops (default a third of the epochs; 0 = never).
+/// <paramref name="Augment"/>: train-time augmentation (random resized crop, flip, colour jitter); <paramref name="BalanceClasses"/>:
+/// inverse-frequency class weights. Each arm may override these and the learning rate, epochs and batch size.
 /// <paramref name="LabelFractions"/>: shares of the training labels (e.g. 0.1, 0.25, 0.5, 1) — every arm × seed runs at each, for label-efficiency curves.</summary>
 public sealed record CreateExperimentRequest(
     string Name, Guid DatasetVersionId, string Architecture, IReadOnlyList<ArmRequest>? Arms,
     int? Seeds, int? Epochs, int? ImageSize, double? LearningRate, int? BatchSize, int? Patience = null,
-    IReadOnlyList<double>? LabelFractions = null);
+    IReadOnlyList<double>? LabelFractions = null, bool Augment = false, bool BalanceClasses = false);
 
 /// <summary>A run as listed: its place in the queue and, when done, its test macro-F1.</summary>
 public sealed record RunDto(Guid Id, string Arm, TrainingStrategy Strategy, int Seed, RunStatus Status, int Attempt,
     int EpochsDone, double? TestMacroF1, double? TestAccuracy, string? Error, DateTimeOffset? StartedAt, DateTimeOffset? CompletedAt,
-    int[][]? TestConfusion = null, double LabelFraction = 1);
+    int[][]? TestConfusion = null, double LabelFraction = 1, double? LastEpochSeconds = null);
+
+/// <summary>Before launching: how many runs a definition makes and, from earlier runs of the same architecture and image size
+/// here, about how long they take one after another on one worker (null when nothing comparable has run yet).</summary>
+public sealed record ExperimentEstimate(int Runs, double? Seconds, string Basis);
 
 /// <summary>
 /// An arm's result over seeds: mean test macro-F1 with its 95 % t-interval, and the paired difference from the

@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using TransferHub.Web.Features.Datasets;
 using TransferHub.Web.Features.Experiments;
 using TransferHub.Web.Features.Identity;
+using TransferHub.Web.Features.Labeling;
 using TransferHub.Web.Features.Notifications;
 using TransferHub.Web.Features.Projects;
 using TransferHub.Web.Features.Tokens;
@@ -38,6 +39,7 @@ public abstract class AppDbContext(DbContextOptions options) : IdentityDbContext
     public DbSet<RunMetric> RunMetrics => Set<RunMetric>();
     public DbSet<Features.Workers.WorkerRecord> Workers => Set<Features.Workers.WorkerRecord>();
     public DbSet<Features.Weights.PretrainedWeights> PretrainedWeights => Set<Features.Weights.PretrainedWeights>();
+    public DbSet<ItemScore> ItemScores => Set<ItemScore>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

@@ -56,6 +56,14 @@ public static class ExperimentEndpoints
         api.MapPost("/versions/{versionId:guid}/transferability", (Guid versionId, TransferabilityRequest request, ClaimsPrincipal user, TransferabilityService scores, CancellationToken ct) =>
             scores.ScoreAsync(user, versionId, request, ct)).WithTags("Experiments")
             .WithSummary("LogME and LEEP of candidate sources (finished runs) on the version's training split, best first — before any training.");
+        api.MapGet("/versions/{versionId:guid}/experiment-estimate", (Guid versionId, string architecture, int? imageSize, int? arms, int? seeds, int? epochs,
+            string? fractions, ClaimsPrincipal user, ExperimentService experiments, CancellationToken ct) =>
+            experiments.EstimateAsync(user, versionId, architecture, imageSize ?? 32, arms ?? 1, seeds ?? 3, epochs ?? 10,
+                [.. (fractions ?? "1").Split(',', StringSplitOptions.RemoveEmptyEntries).Select(f => double.Parse(f, System.Globalization.CultureInfo.InvariantCulture))], ct))
+            .WithTags("Experiments").WithSummary("Before launching: the run count of a definition and about how long it takes on one worker, from earlier comparable runs here.");
+        api.MapPost("/runs/{runId:guid}/score-unlabeled", (Guid runId, ClaimsPrincipal user, Labeling.ModelScoringService scoring, CancellationToken ct) =>
+            scoring.ScoreUnlabeledAsync(user, runId, ct)).WithTags("Labeling")
+            .WithSummary("The run's model scores the unlabeled items of its dataset: pre-labels for annotators and the 'least confident first' queue order.");
         api.MapGet("/runs/{runId:guid}/metrics", (Guid runId, ClaimsPrincipal user, ExperimentService experiments, CancellationToken ct) =>
             experiments.MetricsAsync(user, runId, ct)).WithTags("Experiments").WithSummary("Every stored epoch of a run.");
         return api;

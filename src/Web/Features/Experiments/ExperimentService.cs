@@ -55,7 +55,15 @@ public sealed class ExperimentService(IDbContextFactory<AppDbContext> dbFactory,
         {
             throw ValidationFailedException.For("patience", "Patience is 0 (no early stopping) up to the number of epochs.");
         }
-        var arms = new List<ArmRequest> { new("baseline", TrainingStrategy.Baseline, null) };
+        var baselineOverrides = request.Arms?.FirstOrDefault(a => a.Strategy == TrainingStrategy.Baseline)?.Overrides;
+        var arms = new List<ArmRequest> { new("baseline", TrainingStrategy.Baseline, null, null, baselineOverrides) };
+        foreach (var o in (request.Arms ?? []).Select(a => a.Overrides).Where(o => o is not null))
+        {
+            if (o!.LearningRate is <= 0 or > 10 || o.Epochs is < 1 or > 200 || o.BatchSize is < 1 or > 4096)
+            {
+                throw ValidationFailedException.For("arms", "An arm's learning rate is in (0, 10], its epochs 1–200, its batch size 1–4096.");
+            }
+        }
         foreach (var arm in request.Arms ?? [])
         {
             if (arm.Strategy == TrainingStrategy.Baseline)
@@ -97,8 +105,10 @@ public sealed class ExperimentService(IDbContextFactory<AppDbContext> dbFactory,
                         // The full-label runs first: they carry the verdict; smaller fractions fill in the efficiency curve.
                         Priority = fraction == fractions[^1] ? 1 : 0,
                         SpecJson = JsonSerializer.Serialize(new RunPlan(
-                            new TrainingJobSpec(architecture, arm.Strategy, Seed: seed, Epochs: epochs, BatchSize: request.BatchSize ?? 32,
-                                LearningRate: request.LearningRate ?? 1e-3, Patience: patience, Device: "auto"),
+                            new TrainingJobSpec(architecture, arm.Strategy, Seed: seed, Epochs: arm.Overrides?.Epochs ?? epochs,
+                                BatchSize: arm.Overrides?.BatchSize ?? request.BatchSize ?? 32, LearningRate: arm.Overrides?.LearningRate ?? request.LearningRate ?? 1e-3,
+                                Patience: Math.Min(patience, arm.Overrides?.Epochs ?? epochs), Device: "auto", Augment: arm.Overrides?.Augment ?? request.Augment,
+                                BalanceClasses: arm.Overrides?.BalanceClasses ?? request.BalanceClasses),
                             request.DatasetVersionId, imageSize, arm.SourceRunId, arm.SourceWeightsId, fraction), Json),
                     }).ToList();
         await queue.EnqueueAsync(runs, ct);
@@ -164,6 +174,7 @@ public sealed class ExperimentService(IDbContextFactory<AppDbContext> dbFactory,
         var history = (await db.RunMetrics.AsNoTracking().Where(m => runIds.Contains(m.RunId)).ToListAsync(ct))
             .Select(m => (m.RunId, Metrics: JsonSerializer.Deserialize<EpochMetrics>(m.Json, Json)!)).ToList();
         var epochs = history.GroupBy(h => h.RunId).ToDictionary(g => g.Key, g => g.Count());
+        var lastEpoch = history.GroupBy(h => h.RunId).ToDictionary(g => g.Key, g => g.MaxBy(h => h.Metrics.Epoch).Metrics.EpochSeconds);
         var predictions = new Dictionary<Guid, ItemPredictions>();
         var dtos = runs.Select(r =>
         {
@@ -174,7 +185,8 @@ public sealed class ExperimentService(IDbContextFactory<AppDbContext> dbFactory,
                 predictions[r.Id] = new ItemPredictions(r.Seed, truth, predicted);
             }
             return new RunDto(r.Id, r.Arm, plan.Spec.Strategy, r.Seed, r.Status, r.Attempt, epochs.GetValueOrDefault(r.Id),
-                result?.Test.MacroF1, result?.Test.Accuracy, r.Error, r.StartedAt, r.CompletedAt, result?.Test.Confusion, r.LabelFraction);
+                result?.Test.MacroF1, result?.Test.Accuracy, r.Error, r.StartedAt, r.CompletedAt, result?.Test.Confusion, r.LabelFraction,
+                lastEpoch.TryGetValue(r.Id, out var seconds) ? seconds : null);
         }).ToList();
         // Verdicts, curves and warnings compare arms on all the labels; smaller shares feed the label-efficiency curve.
         var fullShare = runs.Count == 0 ? 1 : runs.Max(r => r.LabelFraction);
@@ -192,6 +204,34 @@ public sealed class ExperimentService(IDbContextFactory<AppDbContext> dbFactory,
         return new ExperimentDto(experiment.Id, experiment.ProjectId, experiment.Name, experiment.DatasetVersionId, experiment.Architecture,
             experiment.Seeds, experiment.Epochs, experiment.ImageSize, experiment.CreatedAt, status, dtos,
             Summarise([.. dtos.Where(r => r.LabelFraction == fullShare)], predictions), Method, curves, warnings, efficiency, efficiencyNotes);
+    }
+
+    /// <summary>
+    /// How many runs a definition makes, and about how long they take on one worker: training items × epochs × label share
+    /// over the median samples/s that earlier runs of the same architecture and image size reached on this server.
+    /// </summary>
+    public async Task<ExperimentEstimate> EstimateAsync(ClaimsPrincipal caller, Guid versionId, string architecture, int imageSize, int arms,
+        int seeds, int epochs, IReadOnlyList<double> fractions, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var projectId = await db.DatasetVersions.Where(v => v.Id == versionId).Join(db.Datasets, v => v.DatasetId, d => d.Id, (v, d) => (Guid?)d.ProjectId)
+            .SingleOrDefaultAsync(ct) ?? throw new NotFoundException($"Version {versionId} does not exist.");
+        await projects.RequireAsync(caller, projectId, a => a.CanRead, ct);
+        var shares = fractions.Count == 0 ? [1.0] : fractions;
+        var runs = arms * seeds * shares.Count;
+        var trainItems = await db.VersionItems.CountAsync(v => v.VersionId == versionId && v.Split == Shared.Datasets.Split.Train, ct);
+        var comparable = await db.RunMetrics.AsNoTracking()
+            .Join(db.TrainingRuns, m => m.RunId, r => r.Id, (m, r) => new { m.Json, r.ExperimentId })
+            .Join(db.Experiments.Where(e => e.Architecture == architecture && e.ImageSize == imageSize), x => x.ExperimentId, e => e.Id, (x, e) => x.Json)
+            .Take(500).ToListAsync(ct);
+        var rates = comparable.Select(j => JsonSerializer.Deserialize<EpochMetrics>(j, Json)!.SamplesPerSecond).Where(r => r > 0).Order().ToList();
+        if (rates.Count == 0)
+        {
+            return new ExperimentEstimate(runs, null, $"no {architecture} run at {imageSize} px has finished an epoch here yet");
+        }
+        var rate = rates[rates.Count / 2];
+        var seconds = seeds * arms * shares.Sum(f => trainItems * f * epochs / rate);
+        return new ExperimentEstimate(runs, seconds, $"{trainItems} training items, median {rate:0} samples/s of earlier {architecture} runs at {imageSize} px, one run at a time");
     }
 
     /// <summary>Every finished run's per-item test predictions (class indices in the test split's order), for the export.</summary>

@@ -47,15 +47,22 @@ public sealed class LabelingHub(LabelingService labeling, DatasetService dataset
         }
     }
 
-    public async Task<HubItem?> Next(Guid datasetId, Guid[]? exclude)
+    public Task<HubItem?> Next(Guid datasetId, Guid[]? exclude) => NextInOrder(datasetId, nameof(QueueOrder.Sequential), exclude);
+
+    /// <summary>The next item in an order: Sequential, Random or LeastConfident (a model's least sure items first).</summary>
+    public async Task<HubItem?> NextInOrder(Guid datasetId, string order, Guid[]? exclude)
     {
-        var item = await labeling.NextAsync(Context.User!, datasetId, QueueOrder.Sequential, exclude ?? [], Context.ConnectionAborted);
+        if (!Enum.TryParse<QueueOrder>(order, ignoreCase: true, out var parsed))
+        {
+            throw new HubException($"Orders: {string.Join(", ", Enum.GetNames<QueueOrder>())}.");
+        }
+        var item = await labeling.NextAsync(Context.User!, datasetId, parsed, exclude ?? [], Context.ConnectionAborted);
         if (item is null)
         {
             return null;
         }
         State.Held.Add(item.Item.Id);
-        return new HubItem(item.Item, item.MyLabelIds);
+        return new HubItem(item.Item, item.MyLabelIds, item.Suggestion);
     }
 
     public async Task<HubSubmitResult> Submit(Guid itemId, string[] labels, int? durationMs)

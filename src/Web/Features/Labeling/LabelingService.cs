@@ -310,7 +310,10 @@ public sealed class LabelingService(
     {
         var item = await db.Items.AsNoTracking().SingleAsync(i => i.Id == itemId, ct);
         var mine = await db.Annotations.Where(a => a.ItemId == itemId && a.UserId == userId).Select(a => a.LabelIds).SingleOrDefaultAsync(ct);
-        return new LabelingItem(ToDto(dataset, item), LabelIds.Parse(mine), item.Origin);
+        var score = await db.ItemScores.AsNoTracking().SingleOrDefaultAsync(s => s.ItemId == itemId, ct);
+        var suggestion = score is null ? null : dataset.Labels.FirstOrDefault(l => l.Id == score.LabelId) is { } label
+            ? new ModelSuggestion(label.Id, label.Name, score.Confidence, score.RunId) : null;
+        return new LabelingItem(ToDto(dataset, item), LabelIds.Parse(mine), item.Origin, suggestion);
     }
 
     private async Task<Dataset> RequireItemAsync(ClaimsPrincipal caller, Guid itemId, Func<Projects.ProjectAccess, bool> allowed, CancellationToken ct)

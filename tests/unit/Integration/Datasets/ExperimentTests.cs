@@ -120,6 +120,17 @@ public sealed class ExperimentTests(TransferHubFactory factory) : IClassFixture<
         done.Efficiency!.Select(p => (p.Arm, p.Fraction)).ShouldBe([("baseline", 0.5), ("baseline", 1), ("frozen-random", 0.5), ("frozen-random", 1)]);
         done.EfficiencyNotes!.Single().ShouldStartWith("'frozen-random' ");
         done.Curves.ShouldAllBe(c => c.Points.All(p => p.Seeds == 2));
+
+        // Those runs give the estimate of the next experiment its pace.
+        var estimate = await s.Scientist.GetFromJsonAsync<ExperimentEstimate>(
+            $"/api/versions/{version.Id}/experiment-estimate?architecture=small-cnn&imageSize=12&arms=3&seeds=2&epochs=4&fractions=0.5,1", Json.Options);
+        var unknown = await s.Scientist.GetFromJsonAsync<ExperimentEstimate>(
+            $"/api/versions/{version.Id}/experiment-estimate?architecture=resnet18&imageSize=12&arms=1&seeds=1&epochs=1", Json.Options);
+        estimate!.Runs.ShouldBe(12);
+        estimate.Seconds!.Value.ShouldBeGreaterThan(0);
+        estimate.Basis.ShouldContain("samples/s");
+        (unknown!.Runs, unknown.Seconds).ShouldBe((1, (double?)null));
+        (await s.Outsider.GetAsync($"/api/versions/{version.Id}/experiment-estimate?architecture=small-cnn")).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
     }
 
     [Fact]

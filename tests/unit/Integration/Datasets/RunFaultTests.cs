@@ -6,6 +6,7 @@ using Microsoft.Extensions.Hosting;
 using SkiaSharp;
 using TransferHub.Shared.Datasets;
 using TransferHub.Shared.Experiments;
+using TransferHub.Shared.Training;
 using TransferHub.Web.Data;
 using TransferHub.Web.Features.Experiments;
 
@@ -78,5 +79,27 @@ public sealed class RunFaultTests(ManualWorkerFactory factory) : IClassFixture<M
 
         refused.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         (await refused.Content.ReadAsStringAsync()).ShouldContain("No training example in this version for: green");
+    }
+
+    [Fact]
+    public async Task ArmOverridesReachTheirRunsAndBadOnesAreRefused()
+    {
+        var (s, version) = await ExperimentTests.ColoursAsync(factory);
+        var created = await s.Scientist.PostAsJsonAsync($"/api/projects/{s.ProjectId}/experiments", new CreateExperimentRequest("overrides", version.Id, "small-cnn",
+            [new ArmRequest("baseline", TrainingStrategy.Baseline, null, null, new ArmOverrides(Epochs: 4)),
+             new ArmRequest("control", TrainingStrategy.FeatureExtraction, null, null, new ArmOverrides(LearningRate: 0.01, Augment: true))],
+            1, 2, 12, 0.001, 8, Augment: false, BalanceClasses: true));
+        var bad = await s.Scientist.PostAsJsonAsync($"/api/projects/{s.ProjectId}/experiments", new CreateExperimentRequest("bad", version.Id, "small-cnn",
+            [new ArmRequest("control", TrainingStrategy.FeatureExtraction, null, null, new ArmOverrides(LearningRate: -1))], 1, 2, 12, null, 8));
+
+        created.StatusCode.ShouldBe(HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
+        bad.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        var experimentId = (await created.Content.ReadFromJsonAsync<ExperimentDto>(Json.Options))!.Id;
+        (await s.Scientist.PostAsync($"/api/experiments/{experimentId}/cancel", null)).StatusCode.ShouldBe(HttpStatusCode.NoContent); // nothing to train here
+        await using var db = await factory.Services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContextAsync();
+        var specs = (await db.TrainingRuns.Where(r => r.ExperimentId == experimentId).ToListAsync())
+            .ToDictionary(r => r.Arm, r => System.Text.Json.JsonSerializer.Deserialize<RunPlan>(r.SpecJson, ExperimentService.Json)!.Spec);
+        (specs["baseline"].Epochs, specs["baseline"].LearningRate, specs["baseline"].Augment, specs["baseline"].BalanceClasses).ShouldBe((4, 0.001, false, true));
+        (specs["control"].Epochs, specs["control"].LearningRate, specs["control"].Augment).ShouldBe((2, 0.01, true));
     }
 }

@@ -139,6 +139,30 @@ public sealed class LabelingSurfaceTests : BunitContext, IAsyncLifetime
         cut.Find("[data-label=dog]").ClassList.ShouldContain("selected");
     }
 
+    [Fact]
+    public void AModelsPreLabelIsShownSelectedAndEnterConfirmsIt()
+    {
+        var suggested = Item() with { Suggestion = new ModelSuggestion(Bird.Id, "bird", 0.62, Guid.NewGuid()) };
+        var cut = RenderSurface(LabelTask.SingleLabel, autoSubmit: true, suggested);
+
+        cut.Find("#model-suggestion").TextContent.ShouldContain("Model suggests bird (62");
+        cut.Find("[data-label=bird]").ClassList.ShouldContain("selected");
+        cut.Find("#labeling-surface").KeyDown("Enter");
+
+        _submitted.ShouldHaveSingleItem().ShouldBe([Bird.Id]);
+    }
+
+    [Fact]
+    public void ALabelKeyOverridesThePreLabel()
+    {
+        var suggested = Item() with { Suggestion = new ModelSuggestion(Bird.Id, "bird", 0.9, Guid.NewGuid()) };
+        var cut = RenderSurface(LabelTask.SingleLabel, autoSubmit: true, suggested);
+
+        cut.Find("#labeling-surface").KeyDown("1");
+
+        _submitted.ShouldHaveSingleItem().ShouldBe([Cat.Id]);
+    }
+
     Task IAsyncLifetime.InitializeAsync() => Task.CompletedTask;
 
     async Task IAsyncLifetime.DisposeAsync() => await base.DisposeAsync();

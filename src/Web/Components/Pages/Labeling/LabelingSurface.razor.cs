@@ -59,6 +59,11 @@ public partial class LabelingSurface
             _shownItem = Item?.Item.Id;
             _selected.Clear();
             _selected.UnionWith(Item?.MyLabelIds ?? []);
+            // A fresh item with a model's pre-label starts with it selected: Enter confirms it, any label key replaces it.
+            if (_selected.Count == 0 && Item?.Suggestion is { } suggestion)
+            {
+                _selected.Add(suggestion.LabelId);
+            }
             _zoom = 1;
         }
     }

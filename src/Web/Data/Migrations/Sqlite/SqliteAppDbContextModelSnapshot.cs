@@ -691,6 +691,33 @@ namespace TransferHub.Web.Data.Migrations.Sqlite
                     b.ToTable("AspNetUsers", (string)null);
                 });
 
+            modelBuilder.Entity("TransferHub.Web.Features.Labeling.ItemScore", b =>
+                {
+                    b.Property<Guid>("ItemId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<double>("Confidence")
+                        .HasColumnType("REAL");
+
+                    b.Property<Guid>("DatasetId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("LabelId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("RunId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("ScoredAt")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("ItemId");
+
+                    b.HasIndex("DatasetId");
+
+                    b.ToTable("ItemScores");
+                });
+
             modelBuilder.Entity("TransferHub.Web.Features.Notifications.Notification", b =>
                 {
                     b.Property<Guid>("Id")
@@ -1550,6 +1577,15 @@ namespace TransferHub.Web.Data.Migrations.Sqlite
                     b.HasOne("TransferHub.Web.Features.Experiments.Experiment", null)
                         .WithMany()
                         .HasForeignKey("ExperimentId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("TransferHub.Web.Features.Labeling.ItemScore", b =>
+                {
+                    b.HasOne("TransferHub.Web.Features.Datasets.Item", null)
+                        .WithOne()
+                        .HasForeignKey("TransferHub.Web.Features.Labeling.ItemScore", "ItemId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
