@@ -60,6 +60,7 @@ public sealed partial class ModelCache(IArtifactStore artifacts, IModelLoader lo
 
     private async Task<Entry> LoadAsync(Guid versionId, string artifactKey, string sha256)
     {
+        // One load serves every caller waiting on it: a caller that gives up must not fail the others' load.
         using var buffer = new MemoryStream();
         await using (var stream = await artifacts.OpenReadAsync(artifactKey, CancellationToken.None))
         {
