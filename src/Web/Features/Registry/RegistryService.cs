@@ -38,7 +38,18 @@ public sealed partial class RegistryService(
             db.RegisteredModels().Add(model);
             audit.Append(db, caller, model.Id, "created", null, $"Model '{name}' created.");
             await SaveAsync(db, ct);
-            await AddVersionAsync(caller, model, run, ct);
+            try
+            {
+                await AddVersionAsync(caller, model, run, ct);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // A model is never left without its first version: the name stays free for the next attempt.
+                await db.RegisteredModels().Where(m => m.Id == model.Id).ExecuteDeleteAsync(CancellationToken.None);
+                audit.Append(db, caller, model.Id, "creation failed", null, e is AppException ? e.Message : "The first version could not be registered.");
+                await db.SaveChangesAsync(CancellationToken.None);
+                throw;
+            }
         }
         return await GetAsync(caller, model.Id.ToString(), ct);
     }

@@ -86,6 +86,19 @@ public sealed class RegistryApiTests(RegistryFixture f) : IClassFixture<Registry
         var model = await f.S.Scientist.GetFromJsonAsync<ModelDto>($"/api/models/{name}", Json.Options);
         var outsiderById = await f.S.Outsider.GetAsync($"/api/models/{model!.Id}");
 
+        var store = f.Services.GetRequiredService<IArtifactStore>();
+        var orphanRun = f.TextRun;
+        await using (var kept = await store.OpenReadAsync(TransferHub.Web.Features.Experiments.RunArtifacts.ModelKey(orphanRun), CancellationToken.None))
+        using (var copy = new MemoryStream())
+        {
+            await kept.CopyToAsync(copy);
+            await store.DeleteAsync(TransferHub.Web.Features.Experiments.RunArtifacts.ModelKey(orphanRun), CancellationToken.None);
+            var missing = await f.S.Scientist.PostAsJsonAsync($"/api/projects/{f.S.ProjectId}/models", new RegisterModelRequest("orphan", orphanRun));
+            copy.Position = 0;
+            await store.PutAsync(TransferHub.Web.Features.Experiments.RunArtifacts.ModelKey(orphanRun), copy, CancellationToken.None);
+            missing.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+            (await f.S.Scientist.GetAsync("/api/models/orphan")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        }
         taken.StatusCode.ShouldBe(HttpStatusCode.Conflict);
         sameRun.StatusCode.ShouldBe(HttpStatusCode.Conflict);
         unknownRun.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
