@@ -117,6 +117,9 @@ public sealed class RegistryE2ETests(SeededAppFixture app) : IClassFixture<Seede
         await page.GetByRole(AriaRole.Button, new() { Name = "Send to labeling" }).ClickAsync();
         await Assertions.Expect(page.GetByText("100 inputs sent to labeling")).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator("#audit-log")).ToContainTextAsync("sent to labeling");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Lineage" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#lineage .lineage-node")).ToHaveCountAsync(3);
+        await Assertions.Expect(page.Locator("#lineage")).ToContainTextAsync("squares v1");
         await page.GetByRole(AriaRole.Button, new() { Name = "Card" }).ClickAsync();
         await Assertions.Expect(page.Locator("#model-card")).ToContainTextAsync("Intended use");
         await page.Locator("#model-card").ScreenshotAsync(new() { Path = Path.Combine(Pages.ScreenshotDir, "42-model-card.png") });

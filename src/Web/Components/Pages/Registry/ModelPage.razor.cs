@@ -33,6 +33,8 @@ public partial class ModelPage
     private string? _problem;
     private string? _comment;
     private string? _card;
+    private LineageDto? _lineage;
+    private int _lineageVersion;
     private bool _canEdit, _canApprove;
 
     private string Key => ModelId.ToString();
@@ -88,6 +90,13 @@ public partial class ModelPage
         await Snackbar.TryAsync(() => Stages.DecideAsync(_user, decision.Approval.Id, decision.Approve, new DecisionRequest(decision.Comment), CancellationToken.None),
             decision.Approve ? $"v{decision.Approval.Version} is in production." : "Rejected.");
         await LoadAsync();
+    }
+
+    private async Task ShowLineageAsync(ModelVersionDto version)
+    {
+        _lineageVersion = version.Version;
+        await Snackbar.TryAsync(async () => _lineage = await Registry.LineageAsync(_user, Key,
+            version.Version.ToString(System.Globalization.CultureInfo.InvariantCulture), CancellationToken.None));
     }
 
     private async Task SaveSettingsAsync(UpdateModelRequest request)
