@@ -120,6 +120,7 @@ public sealed class RegistryE2ETests(SeededAppFixture app) : IClassFixture<Seede
         await page.GetByRole(AriaRole.Button, new() { Name = "Lineage" }).ClickAsync();
         await Assertions.Expect(page.Locator("#lineage .lineage-node")).ToHaveCountAsync(3);
         await Assertions.Expect(page.Locator("#lineage")).ToContainTextAsync("squares v1");
+        await page.Locator("#lineage").ScreenshotAsync(new() { Path = Path.Combine(Pages.ScreenshotDir, "45-lineage.png") });
         await page.GetByRole(AriaRole.Button, new() { Name = "Card" }).ClickAsync();
         await Assertions.Expect(page.Locator("#model-card")).ToContainTextAsync("Intended use");
         await page.Locator("#model-card").ScreenshotAsync(new() { Path = Path.Combine(Pages.ScreenshotDir, "42-model-card.png") });
