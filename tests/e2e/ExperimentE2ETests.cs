@@ -37,6 +37,8 @@ public sealed class ExperimentE2ETests(SeededAppFixture app) : IClassFixture<See
         await Assertions.Expect(page.Locator("#source-scores tbody tr")).ToHaveCountAsync(2, new() { Timeout = 60_000 }); // the 50 % and the 100 % run
         await page.GetByLabel("Transfer from (a finished run)").ClickAsync();
         await page.Locator(".mud-popover-open .mud-list-item").First.ClickAsync();
+        // Baseline, feature extraction and fine-tune over 2 seeds: the estimate shows the server has the source.
+        await Assertions.Expect(page.Locator("#estimate")).ToContainTextAsync("6 run(s)");
         await page.GetByRole(AriaRole.Button, new() { Name = "Run" }).ClickAsync();
         await Assertions.Expect(page).ToHaveURLAsync(new Regex("/experiments/[0-9a-f-]{36}$"));
         await Assertions.Expect(page.Locator("#experiment-status")).ToHaveTextAsync("finished", new() { Timeout = 180_000 });

@@ -186,7 +186,7 @@ public sealed class ExperimentService(IDbContextFactory<AppDbContext> dbFactory,
             }
             return new RunDto(r.Id, r.Arm, plan.Spec.Strategy, r.Seed, r.Status, r.Attempt, epochs.GetValueOrDefault(r.Id),
                 result?.Test.MacroF1, result?.Test.Accuracy, r.Error, r.StartedAt, r.CompletedAt, result?.Test.Confusion, r.LabelFraction,
-                lastEpoch.TryGetValue(r.Id, out var seconds) ? seconds : null);
+                lastEpoch.TryGetValue(r.Id, out var seconds) ? seconds : null, result?.TotalSeconds, result?.Device);
         }).ToList();
         // Verdicts, curves and warnings compare arms on all the labels; smaller shares feed the label-efficiency curve.
         var fullShare = runs.Count == 0 ? 1 : runs.Max(r => r.LabelFraction);
@@ -338,20 +338,22 @@ public sealed class ExperimentService(IDbContextFactory<AppDbContext> dbFactory,
             {
                 return new ArmResultDto(g.Key, g.First().Strategy, 0, null, null, null, null, null, null, "waiting for results");
             }
+            var cost = done.Sum(r => r.TrainSeconds ?? 0);
+            var device = string.Join("/", done.Select(r => r.Device?.Split(':')[0].ToUpperInvariant()).Where(d => d is not null).Distinct());
             var (mean, low, high) = Intervals.MeanT95([.. done.Select(r => r.TestMacroF1!.Value)]);
             if (g.Key == "baseline")
             {
-                return new ArmResultDto(g.Key, g.First().Strategy, done.Count, mean, low, high, null, null, null, "reference");
+                return new ArmResultDto(g.Key, g.First().Strategy, done.Count, mean, low, high, null, null, null, "reference", null, null, cost, device);
             }
             var paired = done.Where(r => baseline.ContainsKey(r.Seed)).Select(r => r.TestMacroF1!.Value - baseline[r.Seed]).ToList();
             if (paired.Count == 0)
             {
-                return new ArmResultDto(g.Key, g.First().Strategy, done.Count, mean, low, high, null, null, null, "waiting for the baseline");
+                return new ArmResultDto(g.Key, g.First().Strategy, done.Count, mean, low, high, null, null, null, "waiting for the baseline", null, null, cost, device);
             }
             var (diff, dLow, dHigh) = Intervals.MeanT95(paired);
             var bootstrap = PairedBootstrap.MacroF1Difference(baselineItems, [.. done.Where(r => predictions.ContainsKey(r.Id)).Select(r => predictions[r.Id])]);
             return new ArmResultDto(g.Key, g.First().Strategy, done.Count, mean, low, high, diff, dLow, dHigh, Intervals.Verdict(dLow, dHigh),
-                bootstrap?.Low, bootstrap?.High);
+                bootstrap?.Low, bootstrap?.High, cost, device);
         })];
     }
 }
