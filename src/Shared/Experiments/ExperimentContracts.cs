@@ -44,7 +44,8 @@ public sealed record ArmResultDto(string Arm, TrainingStrategy Strategy, int See
 public sealed record CurvePoint(int Epoch, int Seeds, double ValidationF1, double ValidationF1Min, double ValidationF1Max, double TrainLoss, double TrainLossMin, double TrainLossMax);
 
 /// <summary>An arm's learning curves, epoch by epoch.</summary>
-public sealed record ArmCurve(string Arm, IReadOnlyList<CurvePoint> Points);
+/// <paramref name="StageEpochs"/>: epochs at which more of the network started training (progressive unfreezing), to mark on the curve.
+public sealed record ArmCurve(string Arm, IReadOnlyList<CurvePoint> Points, IReadOnlyList<int>? StageEpochs = null);
 
 /// <summary>An experiment with its runs and, as seeds finish, its results (on all the labels), curves, warnings and, with
 /// label fractions, its label-efficiency points and what they say.</summary>

@@ -199,7 +199,7 @@ public sealed class ExperimentService(IDbContextFactory<AppDbContext> dbFactory,
         var curves = history.GroupBy(h => byArm[h.RunId].Arm).OrderBy(g => g.Key == "baseline" ? 0 : 1).ThenBy(g => g.Key)
             .Select(g => new ArmCurve(g.Key, [.. g.GroupBy(h => h.Metrics.Epoch).OrderBy(e => e.Key).Select(e => new CurvePoint(e.Key, e.Count(),
                 e.Average(h => h.Metrics.Validation.MacroF1), e.Min(h => h.Metrics.Validation.MacroF1), e.Max(h => h.Metrics.Validation.MacroF1),
-                e.Average(h => h.Metrics.TrainLoss), e.Min(h => h.Metrics.TrainLoss), e.Max(h => h.Metrics.TrainLoss)))])).ToList();
+                e.Average(h => h.Metrics.TrainLoss), e.Min(h => h.Metrics.TrainLoss), e.Max(h => h.Metrics.TrainLoss)))], StageEpochs(g))).ToList();
         var warnings = EarlyWarnings(history.Select(h => (byArm[h.RunId].Arm, byArm[h.RunId].Seed, h.Metrics)).ToList());
         return new ExperimentDto(experiment.Id, experiment.ProjectId, experiment.Name, experiment.DatasetVersionId, experiment.Architecture,
             experiment.Seeds, experiment.Epochs, experiment.ImageSize, experiment.CreatedAt, status, dtos,
@@ -289,6 +289,14 @@ public sealed class ExperimentService(IDbContextFactory<AppDbContext> dbFactory,
         experiment.NotifiedWarnings = string.Join('\n', sent);
         await db.SaveChangesAsync(ct);
     }
+
+    /// <summary>Epochs (after the first) at which a run of the arm trained more parameters than the epoch before: the unfreezing stages.</summary>
+    private static IReadOnlyList<int> StageEpochs(IEnumerable<(Guid RunId, EpochMetrics Metrics)> arm) =>
+        [.. arm.GroupBy(h => h.RunId).SelectMany(run =>
+        {
+            var epochs = run.OrderBy(h => h.Metrics.Epoch).ToList();
+            return epochs.Skip(1).Where((h, i) => h.Metrics.TrainableParameters > epochs[i].Metrics.TrainableParameters).Select(h => h.Metrics.Epoch);
+        }).Distinct().Order()];
 
     /// <summary>How far (validation macro-F1) a transfer arm may trail the baseline at the same epoch before it is flagged.</summary>
     public const double WarningMargin = 0.05;
