@@ -52,5 +52,16 @@ public sealed class ExperimentE2ETests(SeededAppFixture app) : IClassFixture<See
         await Assertions.Expect(page.Locator("#label-efficiency")).ToHaveCountAsync(0);
         (await results.TextContentAsync())!.ShouldMatch("(positive transfer|negative transfer|inconclusive)");
         await page.ScreenshotAsync("30-experiment-results");
+
+        // The two experiments side by side: the baseline in both, the transfer arms only in the second.
+        await page.GotoInteractiveAsync("/experiments");
+        await page.GetByLabel("compare source model").CheckAsync();
+        await page.GetByLabel("compare does transfer help?").CheckAsync();
+        await page.Locator("#compare-button").ClickAsync();
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/experiments/compare\\?a=.+&b=.+"));
+        var compare = page.Locator("#compare-table tbody tr");
+        await Assertions.Expect(compare).ToHaveCountAsync(3);
+        await Assertions.Expect(compare.Filter(new() { HasText = "baseline" })).ToContainTextAsync("0.");
+        await page.ScreenshotAsync("31-compare");
     }
 }
