@@ -80,9 +80,9 @@ public sealed class AppProcess : IAsyncDisposable
                     return;
                 }
             }
-            catch (HttpRequestException)
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
             {
-                // Not listening yet: poll again once the next connection attempt can succeed.
+                // Not listening yet, or still migrating on a busy machine: poll again.
             }
             await Task.Delay(100);
         }

@@ -37,6 +37,8 @@ public sealed class ExperimentE2ETests(SeededAppFixture app) : IClassFixture<See
         await Assertions.Expect(page.Locator("#source-scores tbody tr")).ToHaveCountAsync(2, new() { Timeout = 60_000 }); // the 50 % and the 100 % run
         await page.GetByLabel("Transfer from (a finished run)").ClickAsync();
         await page.Locator(".mud-popover-open .mud-list-item").First.ClickAsync();
+        // Baseline, feature extraction and fine-tune over 2 seeds: the estimate shows the server has the source.
+        await Assertions.Expect(page.Locator("#estimate")).ToContainTextAsync("6 run(s)");
         await page.GetByRole(AriaRole.Button, new() { Name = "Run" }).ClickAsync();
         await Assertions.Expect(page).ToHaveURLAsync(new Regex("/experiments/[0-9a-f-]{36}$"));
         await Assertions.Expect(page.Locator("#experiment-status")).ToHaveTextAsync("finished", new() { Timeout = 180_000 });
@@ -50,5 +52,16 @@ public sealed class ExperimentE2ETests(SeededAppFixture app) : IClassFixture<See
         await Assertions.Expect(page.Locator("#label-efficiency")).ToHaveCountAsync(0);
         (await results.TextContentAsync())!.ShouldMatch("(positive transfer|negative transfer|inconclusive)");
         await page.ScreenshotAsync("30-experiment-results");
+
+        // The two experiments side by side: the baseline in both, the transfer arms only in the second.
+        await page.GotoInteractiveAsync("/experiments");
+        await page.GetByLabel("compare source model").CheckAsync();
+        await page.GetByLabel("compare does transfer help?").CheckAsync();
+        await page.Locator("#compare-button").ClickAsync();
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/experiments/compare\\?a=.+&b=.+"));
+        var compare = page.Locator("#compare-table tbody tr");
+        await Assertions.Expect(compare).ToHaveCountAsync(3);
+        await Assertions.Expect(compare.Filter(new() { HasText = "baseline" })).ToContainTextAsync("0.");
+        await page.ScreenshotAsync("31-compare");
     }
 }

@@ -25,7 +25,7 @@ public sealed record CreateExperimentRequest(
 /// <summary>A run as listed: its place in the queue and, when done, its test macro-F1.</summary>
 public sealed record RunDto(Guid Id, string Arm, TrainingStrategy Strategy, int Seed, RunStatus Status, int Attempt,
     int EpochsDone, double? TestMacroF1, double? TestAccuracy, string? Error, DateTimeOffset? StartedAt, DateTimeOffset? CompletedAt,
-    int[][]? TestConfusion = null, double LabelFraction = 1, double? LastEpochSeconds = null);
+    int[][]? TestConfusion = null, double LabelFraction = 1, double? LastEpochSeconds = null, double? TrainSeconds = null, string? Device = null);
 
 /// <summary>Before launching: how many runs a definition makes and, from earlier runs of the same architecture and image size
 /// here, about how long they take one after another on one worker (null when nothing comparable has run yet).</summary>
@@ -34,16 +34,18 @@ public sealed record ExperimentEstimate(int Runs, double? Seconds, string Basis)
 /// <summary>
 /// An arm's result over seeds: mean test macro-F1 with its 95 % t-interval, and the paired difference from the
 /// baseline (same seeds) with its 95 % t-interval and the verdict it supports; beside it, the 95 % interval of the
-/// paired bootstrap over test items pooled across seeds.
+/// paired bootstrap over test items pooled across seeds; and its cost: training seconds summed over its runs, on which device.
 /// </summary>
 public sealed record ArmResultDto(string Arm, TrainingStrategy Strategy, int Seeds, double? Mean, double? Low, double? High,
-    double? Difference, double? DifferenceLow, double? DifferenceHigh, string Verdict, double? BootstrapLow = null, double? BootstrapHigh = null);
+    double? Difference, double? DifferenceLow, double? DifferenceHigh, string Verdict, double? BootstrapLow = null, double? BootstrapHigh = null,
+    double? TotalTrainSeconds = null, string? Device = null);
 
 /// <summary>One epoch of an arm's curve: the mean over the seeds that reached it, and the band from the lowest to the highest seed.</summary>
 public sealed record CurvePoint(int Epoch, int Seeds, double ValidationF1, double ValidationF1Min, double ValidationF1Max, double TrainLoss, double TrainLossMin, double TrainLossMax);
 
 /// <summary>An arm's learning curves, epoch by epoch.</summary>
-public sealed record ArmCurve(string Arm, IReadOnlyList<CurvePoint> Points);
+/// <paramref name="StageEpochs"/>: epochs at which more of the network started training (progressive unfreezing), to mark on the curve.
+public sealed record ArmCurve(string Arm, IReadOnlyList<CurvePoint> Points, IReadOnlyList<int>? StageEpochs = null);
 
 /// <summary>An experiment with its runs and, as seeds finish, its results (on all the labels), curves, warnings and, with
 /// label fractions, its label-efficiency points and what they say.</summary>

@@ -186,7 +186,7 @@ public sealed class ExperimentService(IDbContextFactory<AppDbContext> dbFactory,
             }
             return new RunDto(r.Id, r.Arm, plan.Spec.Strategy, r.Seed, r.Status, r.Attempt, epochs.GetValueOrDefault(r.Id),
                 result?.Test.MacroF1, result?.Test.Accuracy, r.Error, r.StartedAt, r.CompletedAt, result?.Test.Confusion, r.LabelFraction,
-                lastEpoch.TryGetValue(r.Id, out var seconds) ? seconds : null);
+                lastEpoch.TryGetValue(r.Id, out var seconds) ? seconds : null, result?.TotalSeconds, result?.Device);
         }).ToList();
         // Verdicts, curves and warnings compare arms on all the labels; smaller shares feed the label-efficiency curve.
         var fullShare = runs.Count == 0 ? 1 : runs.Max(r => r.LabelFraction);
@@ -199,7 +199,7 @@ public sealed class ExperimentService(IDbContextFactory<AppDbContext> dbFactory,
         var curves = history.GroupBy(h => byArm[h.RunId].Arm).OrderBy(g => g.Key == "baseline" ? 0 : 1).ThenBy(g => g.Key)
             .Select(g => new ArmCurve(g.Key, [.. g.GroupBy(h => h.Metrics.Epoch).OrderBy(e => e.Key).Select(e => new CurvePoint(e.Key, e.Count(),
                 e.Average(h => h.Metrics.Validation.MacroF1), e.Min(h => h.Metrics.Validation.MacroF1), e.Max(h => h.Metrics.Validation.MacroF1),
-                e.Average(h => h.Metrics.TrainLoss), e.Min(h => h.Metrics.TrainLoss), e.Max(h => h.Metrics.TrainLoss)))])).ToList();
+                e.Average(h => h.Metrics.TrainLoss), e.Min(h => h.Metrics.TrainLoss), e.Max(h => h.Metrics.TrainLoss)))], StageEpochs(g))).ToList();
         var warnings = EarlyWarnings(history.Select(h => (byArm[h.RunId].Arm, byArm[h.RunId].Seed, h.Metrics)).ToList());
         return new ExperimentDto(experiment.Id, experiment.ProjectId, experiment.Name, experiment.DatasetVersionId, experiment.Architecture,
             experiment.Seeds, experiment.Epochs, experiment.ImageSize, experiment.CreatedAt, status, dtos,
@@ -290,6 +290,14 @@ public sealed class ExperimentService(IDbContextFactory<AppDbContext> dbFactory,
         await db.SaveChangesAsync(ct);
     }
 
+    /// <summary>Epochs (after the first) at which a run of the arm trained more parameters than the epoch before: the unfreezing stages.</summary>
+    private static IReadOnlyList<int> StageEpochs(IEnumerable<(Guid RunId, EpochMetrics Metrics)> arm) =>
+        [.. arm.GroupBy(h => h.RunId).SelectMany(run =>
+        {
+            var epochs = run.OrderBy(h => h.Metrics.Epoch).ToList();
+            return epochs.Skip(1).Where((h, i) => h.Metrics.TrainableParameters > epochs[i].Metrics.TrainableParameters).Select(h => h.Metrics.Epoch);
+        }).Distinct().Order()];
+
     /// <summary>How far (validation macro-F1) a transfer arm may trail the baseline at the same epoch before it is flagged.</summary>
     public const double WarningMargin = 0.05;
 
@@ -338,20 +346,22 @@ public sealed class ExperimentService(IDbContextFactory<AppDbContext> dbFactory,
             {
                 return new ArmResultDto(g.Key, g.First().Strategy, 0, null, null, null, null, null, null, "waiting for results");
             }
+            var cost = done.Sum(r => r.TrainSeconds ?? 0);
+            var device = string.Join("/", done.Select(r => r.Device?.Split(':')[0].ToUpperInvariant()).Where(d => d is not null).Distinct());
             var (mean, low, high) = Intervals.MeanT95([.. done.Select(r => r.TestMacroF1!.Value)]);
             if (g.Key == "baseline")
             {
-                return new ArmResultDto(g.Key, g.First().Strategy, done.Count, mean, low, high, null, null, null, "reference");
+                return new ArmResultDto(g.Key, g.First().Strategy, done.Count, mean, low, high, null, null, null, "reference", null, null, cost, device);
             }
             var paired = done.Where(r => baseline.ContainsKey(r.Seed)).Select(r => r.TestMacroF1!.Value - baseline[r.Seed]).ToList();
             if (paired.Count == 0)
             {
-                return new ArmResultDto(g.Key, g.First().Strategy, done.Count, mean, low, high, null, null, null, "waiting for the baseline");
+                return new ArmResultDto(g.Key, g.First().Strategy, done.Count, mean, low, high, null, null, null, "waiting for the baseline", null, null, cost, device);
             }
             var (diff, dLow, dHigh) = Intervals.MeanT95(paired);
             var bootstrap = PairedBootstrap.MacroF1Difference(baselineItems, [.. done.Where(r => predictions.ContainsKey(r.Id)).Select(r => predictions[r.Id])]);
             return new ArmResultDto(g.Key, g.First().Strategy, done.Count, mean, low, high, diff, dLow, dHigh, Intervals.Verdict(dLow, dHigh),
-                bootstrap?.Low, bootstrap?.High);
+                bootstrap?.Low, bootstrap?.High, cost, device);
         })];
     }
 }

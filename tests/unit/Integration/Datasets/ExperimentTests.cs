@@ -96,6 +96,7 @@ public sealed class ExperimentTests(TransferHubFactory factory) : IClassFixture<
         predictions.GetArrayLength().ShouldBe(6);
         predictions[0].GetProperty("labels").GetArrayLength().ShouldBe(predictions[0].GetProperty("predicted").GetArrayLength());
         arm.BootstrapLow.ShouldNotBeNull();
+        (arm.TotalTrainSeconds!.Value > 0, arm.Device).ShouldBe((true, "CPU"));
         arm.BootstrapLow!.Value.ShouldBeLessThanOrEqualTo(arm.BootstrapHigh!.Value);
         var metrics = await s.LabelerA.GetFromJsonAsync<List<RunMetricDto>>($"/api/runs/{done.Runs[0].Id}/metrics", Json.Options);
         metrics!.Select(m => m.Epoch).ShouldBe(Enumerable.Range(1, metrics!.Count));

@@ -60,7 +60,7 @@ public sealed class RemoteWorkerTests(ManualWorkerFactory factory) : IClassFixtu
         watcher.On<RunChange>(ExperimentHubContract.RunChanged, change =>
         {
             changes.Enqueue(change);
-            if (changes.Count(c => c.Status == RunStatus.Succeeded) == 2)
+            if (changes.Count(c => c.Status == RunStatus.Succeeded) == 3)
             {
                 bothSucceeded.TrySetResult();
             }
@@ -69,7 +69,8 @@ public sealed class RemoteWorkerTests(ManualWorkerFactory factory) : IClassFixtu
         await using var outsider = Watcher(s.Outsider);
         await outsider.StartAsync();
         var transfer = await CreateAsync(s, new CreateExperimentRequest("transfer", version.Id, "small-cnn",
-            [new ArmRequest("fine-tune", TrainingStrategy.FineTune, sourceRun.Id)], 1, 2, 12, 3e-3, 8));
+            [new ArmRequest("fine-tune", TrainingStrategy.FineTune, sourceRun.Id), new ArmRequest("unfreeze", TrainingStrategy.ProgressiveUnfreeze, sourceRun.Id)],
+            1, 2, 12, 3e-3, 8));
         await watcher.InvokeAsync(ExperimentHubContract.Watch, transfer.Id);
         (await Should.ThrowAsync<HubException>(() => outsider.InvokeAsync(ExperimentHubContract.Watch, transfer.Id))).Message.ShouldContain("Forbidden");
         using var stop = new CancellationTokenSource();
@@ -93,6 +94,9 @@ public sealed class RemoteWorkerTests(ManualWorkerFactory factory) : IClassFixtu
             var metrics = await s.Scientist.GetFromJsonAsync<List<RunMetricDto>>($"/api/runs/{done.Runs[0].Id}/metrics", Json.Options);
             metrics!.Select(m => m.Epoch).ShouldBe([1, 2]);
             await bothSucceeded.Task.WaitAsync(TimeSpan.FromSeconds(30)); // messages are sent in order: every epoch came before
+            // Progressive unfreezing trains the head alone in epoch 1 and adds the top block in epoch 2: marked on its curve.
+            done.Curves.Single(c => c.Arm == "unfreeze").StageEpochs.ShouldBe([2]);
+            done.Curves.Single(c => c.Arm == "fine-tune").StageEpochs.ShouldBeEmpty();
             epochs.Select(e => (e.RunId, e.Epoch)).Order().ShouldBe(done.Runs.SelectMany(r => new[] { (r.Id, 1), (r.Id, 2) }).Order());
             changes.Where(c => c.Status == RunStatus.Succeeded).Select(c => c.RunId).Order().ShouldBe(done.Runs.Select(r => r.Id).Order());
             var artifacts = factory.Services.GetRequiredService<TransferHub.Registry.Features.Artifacts.IArtifactStore>();
