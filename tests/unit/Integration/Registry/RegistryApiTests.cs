@@ -174,8 +174,14 @@ public sealed class RegistryApiTests(RegistryFixture f) : IClassFixture<Registry
         (await f.Approver.PostAsJsonAsync($"/api/approvals/{request.Id}/reject", new DecisionRequest(null))).StatusCode.ShouldBe(HttpStatusCode.Conflict);
         (await f.S.Scientist.GetFromJsonAsync<List<NotificationDto>>("/api/notifications", Json.Options))!.ShouldContain(n => n.Title == $"{name} v1: approved for production");
 
+        var cache = f.Services.GetRequiredService<TransferHub.Web.Features.Registry.ModelCache>();
+        (await Answer(name)).Version.ShouldBe(1);
+        cache.IsLoaded(model.Versions.Single().Id).ShouldBeTrue();
         var second = await RequestProductionAsync(name, 2);
         (await f.Approver.PostAsJsonAsync($"/api/approvals/{second.Id}/approve", new DecisionRequest(null))).StatusCode.ShouldBe(HttpStatusCode.OK);
+        // The production alias moves to the new version at once, and the old model is let go.
+        (await Answer(name)).Version.ShouldBe(2);
+        cache.IsLoaded(model.Versions.Single().Id).ShouldBeFalse();
         var after = await f.S.Scientist.GetFromJsonAsync<ModelDto>($"/api/models/{name}", Json.Options);
         after!.Versions.Select(v => (v.Version, v.Stage)).ShouldBe([(2, ModelStage.Production), (1, ModelStage.Archived)]);
 
@@ -188,6 +194,13 @@ public sealed class RegistryApiTests(RegistryFixture f) : IClassFixture<Registry
         audit!.Where(a => a.Action is "promoted" or "production requested").Select(a => (a.Action, a.Version))
             .ShouldBe([("production requested", (int?)1), ("promoted", 1), ("production requested", 2), ("promoted", 2), ("promoted", 1)]);
         audit!.Select(a => a.Sequence).ShouldBeInOrder(SortDirection.Ascending);
+    }
+
+    private async Task<PredictResponse> Answer(string model)
+    {
+        var response = await f.Viewer.PostAsync($"/api/models/{model}/predict", Images(Red()));
+        response.StatusCode.ShouldBe(HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+        return (await response.Content.ReadFromJsonAsync<PredictResponse>(Json.Options))!;
     }
 
     [Fact]
