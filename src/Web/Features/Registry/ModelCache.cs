@@ -16,10 +16,13 @@ public sealed class ArtifactIntegrityException(string message) : AppException(me
 /// <summary>
 /// Loaded models by version id. A version's weights are verified against their recorded SHA-256 before
 /// loading. Evicting a version (production moved on) disposes it once the predictions holding it finish.
+/// At most <c>Registry:MaxLoadedModels</c> (4) stay loaded: another web node, which never hears of a promotion made
+/// elsewhere, lets its old version go this way once the alias (resolved per call) has moved on.
 /// </summary>
-public sealed partial class ModelCache(IArtifactStore artifacts, IModelLoader loader, ILogger<ModelCache> logger) : IDisposable
+public sealed partial class ModelCache(IArtifactStore artifacts, IModelLoader loader, IConfiguration configuration, ILogger<ModelCache> logger) : IDisposable
 {
     private readonly ConcurrentDictionary<Guid, Lazy<Task<Entry>>> _entries = new();
+    private readonly int _capacity = Math.Max(1, configuration.GetValue("Registry:MaxLoadedModels", 4));
 
     /// <summary>The loaded model of a version; dispose the lease when done predicting.</summary>
     public async Task<Lease> AcquireAsync(Guid versionId, string artifactKey, string sha256, CancellationToken ct)
@@ -40,10 +43,22 @@ public sealed partial class ModelCache(IArtifactStore artifacts, IModelLoader lo
             }
             if (entry.TryAcquire())
             {
+                TrimTo(_capacity, keep: versionId);
                 return new Lease(entry);
             }
             // Evicted between lookup and acquire: load afresh.
             _entries.TryRemove(new KeyValuePair<Guid, Lazy<Task<Entry>>>(versionId, lazy));
+        }
+    }
+
+    /// <summary>Evicts the least recently used models beyond the capacity (never <paramref name="keep"/>).</summary>
+    private void TrimTo(int capacity, Guid keep)
+    {
+        var loaded = _entries.Where(e => e.Key != keep && e.Value.IsValueCreated && e.Value.Value.IsCompletedSuccessfully)
+            .Select(e => (Id: e.Key, e.Value.Value.Result.LastUsed)).OrderBy(e => e.LastUsed).ToList();
+        foreach (var (id, _) in loaded.Take(Math.Max(0, loaded.Count + 1 - capacity)))
+        {
+            Evict(id);
         }
     }
 
@@ -91,8 +106,12 @@ public sealed partial class ModelCache(IArtifactStore artifacts, IModelLoader lo
     {
         private int _leases;
         private bool _retired;
+        // A use counter rather than a clock: two uses in the same millisecond still have an order.
+        private static long s_uses;
+        private long _lastUsed = Interlocked.Increment(ref s_uses);
         private readonly Lock _gate = new();
         public ILoadedModel Model { get; } = model;
+        public long LastUsed => Interlocked.Read(ref _lastUsed);
 
         public bool TryAcquire()
         {
@@ -103,6 +122,7 @@ public sealed partial class ModelCache(IArtifactStore artifacts, IModelLoader lo
                     return false;
                 }
                 _leases++;
+                Interlocked.Exchange(ref _lastUsed, Interlocked.Increment(ref s_uses));
                 return true;
             }
         }
