@@ -126,6 +126,20 @@ public sealed class DriftApiTests(RegistryFixture f) : IClassFixture<RegistryFix
     }
 
     [Fact]
+    public async Task TheScheduledCheckJudgesEveryModelInProduction()
+    {
+        var model = await ProductionModelAsync(keepRaw: false);
+        await PredictAsync(model, Enumerable.Range(0, 5).Select(i => RegistryFixture.Square(i % 2 == 0, new Random(i))));
+        f.Clock.Advance(TimeSpan.FromSeconds(1));
+
+        await f.Services.GetRequiredService<TransferHub.Web.Features.Registry.DriftMonitor>().CheckAllAsync(CancellationToken.None);
+
+        var overview = await f.Viewer.GetFromJsonAsync<DriftOverviewDto>($"/api/models/{model.Id}/drift", Json.Options);
+        overview!.History.Count.ShouldBe(1);
+        (overview.Status, overview.Latest!.WindowSize).ShouldBe(("not enough data", 5));
+    }
+
+    [Fact]
     public async Task WithoutKeptRawInputsNothingCanBeSent()
     {
         var model = await ProductionModelAsync(keepRaw: false);
