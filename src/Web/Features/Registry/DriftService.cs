@@ -27,7 +27,7 @@ public sealed partial class DriftService(
 
     public async Task<DriftOverviewDto> OverviewAsync(ClaimsPrincipal caller, string model, CancellationToken ct)
     {
-        var (found, _) = await access.RequireAsync(caller, model, a => a.CanRead, ct);
+        var (found, _) = await access.RequireAsync(caller, model, a => RegistryRules.CanReview(a, caller), ct);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var runs = await db.DriftRuns().AsNoTracking().Where(d => d.ModelId == found.Id).OrderByDescending(d => d.At).Take(60).ToListAsync(ct);
         var numbers = await db.ModelVersions().Where(v => v.ModelId == found.Id).ToDictionaryAsync(v => v.Id, v => v.Number, ct);

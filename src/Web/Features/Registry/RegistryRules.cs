@@ -21,6 +21,9 @@ public static class RegistryRules
     /// <summary>Project Approvers and Owners decide on production; so do people with the global Approver role, and Admins.</summary>
     public static bool CanApprove(ProjectAccess access, System.Security.Claims.ClaimsPrincipal caller) =>
         access.IsAdmin || access.Role is ProjectRole.Owner or ProjectRole.Approver || caller.IsInRole(AppRoles.Approver);
+
+    /// <summary>Members read a project's models; global Approvers read every model, since they decide on any project's production.</summary>
+    public static bool CanReview(ProjectAccess access, System.Security.Claims.ClaimsPrincipal caller) => access.CanRead || caller.IsInRole(AppRoles.Approver);
 }
 
 /// <summary>The registry's tables, without widening the shared DbContext's surface.</summary>

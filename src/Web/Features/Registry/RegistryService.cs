@@ -87,7 +87,7 @@ public sealed partial class RegistryService(
 
     public async Task<ModelDto> GetAsync(ClaimsPrincipal caller, string model, CancellationToken ct)
     {
-        var (found, _) = await access.RequireAsync(caller, model, a => a.CanRead, ct);
+        var (found, _) = await access.RequireAsync(caller, model, a => RegistryRules.CanReview(a, caller), ct);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var versions = await VersionsAsync(db, found.Id, ct);
         var project = await db.Projects.Where(p => p.Id == found.ProjectId).Select(p => p.Name).SingleAsync(ct);
@@ -97,7 +97,7 @@ public sealed partial class RegistryService(
 
     public async Task<ModelVersionDto> GetVersionAsync(ClaimsPrincipal caller, string model, string version, CancellationToken ct)
     {
-        var (found, _) = await access.RequireAsync(caller, model, a => a.CanRead, ct);
+        var (found, _) = await access.RequireAsync(caller, model, a => RegistryRules.CanReview(a, caller), ct);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var row = await FindVersionAsync(db, found.Id, version, ct);
         return (await VersionsAsync(db, found.Id, ct)).Single(v => v.Id == row.Id);
@@ -127,14 +127,14 @@ public sealed partial class RegistryService(
 
     public async Task<IReadOnlyList<AuditEntryDto>> AuditAsync(ClaimsPrincipal caller, string model, CancellationToken ct)
     {
-        var (found, _) = await access.RequireAsync(caller, model, a => a.CanRead, ct);
+        var (found, _) = await access.RequireAsync(caller, model, a => RegistryRules.CanReview(a, caller), ct);
         return await audit.ListAsync(found.Id, ct);
     }
 
     /// <summary>The transfer chain behind a version: model versions, runs, dataset versions and weights, source to target.</summary>
     public async Task<LineageDto> LineageAsync(ClaimsPrincipal caller, string model, string version, CancellationToken ct)
     {
-        var (found, _) = await access.RequireAsync(caller, model, a => a.CanRead, ct);
+        var (found, _) = await access.RequireAsync(caller, model, a => RegistryRules.CanReview(a, caller), ct);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var current = await FindVersionAsync(db, found.Id, version, ct);
         var nodes = new Dictionary<string, LineageNode>();

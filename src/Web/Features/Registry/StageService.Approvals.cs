@@ -51,7 +51,7 @@ public sealed partial class StageService
         using var _ = await LockAsync(modelId, ct);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var approval = await db.ApprovalRequests().SingleAsync(a => a.Id == approvalId, ct);
-        var (model, projectAccess) = await access.RequireAsync(caller, approval.ModelId.ToString(), a => a.CanRead || caller.IsInRole(Shared.Identity.AppRoles.Approver), ct);
+        var (model, projectAccess) = await access.RequireAsync(caller, approval.ModelId.ToString(), a => RegistryRules.CanReview(a, caller), ct);
         if (!RegistryRules.CanApprove(projectAccess, caller))
         {
             throw new ForbiddenException("Only an Approver or Owner of the project, or a global Approver, decides on production.");
@@ -108,11 +108,14 @@ public sealed partial class StageService
         return await ApprovalDtoAsync(db, approval.Id, ct);
     }
 
+    /// <summary>The project's Approvers and Owners, and everyone with the global Approver role.</summary>
     private static async Task<List<string>> ApproversAsync(AppDbContext db, Guid projectId, string except, CancellationToken ct)
     {
         var members = await db.ProjectMembers.Where(m => m.ProjectId == projectId && (m.Role == ProjectRole.Approver || m.Role == ProjectRole.Owner))
             .Select(m => m.UserId).ToListAsync(ct);
-        return [.. members.Where(m => m != except).Distinct()];
+        var global = await db.UserRoles.Where(ur => db.Roles.Any(r => r.Id == ur.RoleId && r.Name == Shared.Identity.AppRoles.Approver))
+            .Select(ur => ur.UserId).ToListAsync(ct);
+        return [.. members.Concat(global).Where(m => m != except).Distinct()];
     }
 
     internal static async Task<ApprovalDto> ApprovalDtoAsync(AppDbContext db, Guid id, CancellationToken ct)

@@ -82,7 +82,7 @@ public sealed partial class StageService(
     /// <summary>Puts the latest former production version back in production; the current one is archived.</summary>
     public async Task<ModelVersionDto> RollbackAsync(ClaimsPrincipal caller, string model, DecisionRequest request, CancellationToken ct)
     {
-        var (found, projectAccess) = await access.RequireAsync(caller, model, a => a.CanRead, ct);
+        var (found, projectAccess) = await access.RequireAsync(caller, model, a => RegistryRules.CanReview(a, caller), ct);
         if (!RegistryRules.CanApprove(projectAccess, caller))
         {
             throw new ForbiddenException("Only an Approver or Owner rolls production back.");
@@ -108,7 +108,7 @@ public sealed partial class StageService(
 
     public async Task<IReadOnlyList<ApprovalDto>> ListApprovalsAsync(ClaimsPrincipal caller, string model, CancellationToken ct)
     {
-        var (found, _) = await access.RequireAsync(caller, model, a => a.CanRead, ct);
+        var (found, _) = await access.RequireAsync(caller, model, a => RegistryRules.CanReview(a, caller), ct);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var ids = await db.ApprovalRequests().Where(a => a.ModelId == found.Id).OrderByDescending(a => a.RequestedAt).Select(a => a.Id).ToListAsync(ct);
         var result = new List<ApprovalDto>();

@@ -226,9 +226,15 @@ public sealed class RegistryApiTests(RegistryFixture f) : IClassFixture<Registry
     {
         var name = Unique("global");
         var model = await RegisterAsync(name, f.SourceRun);
-        var request = await RequestProductionAsync(name, 1);
         var (_, global) = await f.CreateUserAsync($"global-{Guid.NewGuid():N}@example.test", TransferHub.Shared.Identity.AppRoles.Approver);
         var (_, plain) = await f.CreateUserAsync($"plain-{Guid.NewGuid():N}@example.test", TransferHub.Shared.Identity.AppRoles.Labeler);
+        var request = await RequestProductionAsync(name, 1);
+
+        (await global.GetFromJsonAsync<List<NotificationDto>>("/api/notifications", Json.Options))!.ShouldContain(n => n.Title == $"{name} v1: production requested");
+        (await global.GetAsync($"/api/models/{model.Id}")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await global.GetAsync($"/api/models/{model.Id}/approvals")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await plain.GetAsync($"/api/models/{model.Id}")).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        (await global.PostAsync($"/api/models/{model.Id}/predict", Images(Red()))).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
 
         (await plain.PostAsJsonAsync($"/api/approvals/{request.Id}/approve", new DecisionRequest(null))).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
         var approved = await global.PostAsJsonAsync($"/api/approvals/{request.Id}/approve", new DecisionRequest("release"));

@@ -46,10 +46,12 @@ public partial class ModelPage
         try
         {
             await LoadAsync();
-            var project = await Projects.GetAsync(_user, _model!.ProjectId, CancellationToken.None);
+            // A global Approver may review a project they are not a member of: no role there, but approvals still.
+            var role = _user.IsInRole(AppRoles.Admin) ? null
+                : (await Projects.ListAsync(_user, CancellationToken.None)).FirstOrDefault(p => p.Id == _model!.ProjectId)?.MyRole;
             var admin = _user.IsInRole(AppRoles.Admin);
-            _canEdit = admin || ProjectRules.CanEditData(project.MyRole);
-            _canApprove = admin || project.MyRole is ProjectRole.Owner or ProjectRole.Approver || _user.IsInRole(AppRoles.Approver);
+            _canEdit = admin || ProjectRules.CanEditData(role);
+            _canApprove = admin || role is ProjectRole.Owner or ProjectRole.Approver || _user.IsInRole(AppRoles.Approver);
         }
         catch (AppException e)
         {
