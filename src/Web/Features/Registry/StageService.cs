@@ -37,7 +37,7 @@ public sealed partial class StageService(
 
     public async Task<TransitionResultDto> TransitionAsync(ClaimsPrincipal caller, string model, string version, TransitionRequest request, CancellationToken ct)
     {
-        var (found, projectAccess) = await access.RequireAsync(caller, model, a => a.CanRead, ct);
+        var (found, projectAccess) = await access.RequireAsync(caller, model, a => RegistryRules.CanReview(a, caller), ct);
         var comment = ValidComment(request.Comment);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var target = await RegistryService.FindVersionAsync(db, found.Id, version, ct);
