@@ -27,6 +27,8 @@ public static class WorkerHubContract
     public const string Complete = nameof(Complete);
     /// <summary>(runId, error, retry) → true: the run returns to the queue until its attempts are used up (or fails now when retry is false).</summary>
     public const string Fail = nameof(Fail);
+    /// <summary>(runId) → released: a worker shutting down hands its run back at once, the attempt not counted.</summary>
+    public const string Release = nameof(Release);
 
     // Server → worker.
     /// <summary>Runs were queued: idle workers claim at once instead of at their next poll.</summary>

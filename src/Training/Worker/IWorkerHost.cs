@@ -39,6 +39,9 @@ public interface IWorkerHost
 
     Task CompleteAsync(ClaimedRun run, TrainingResult result, CancellationToken ct);
 
+    /// <summary>Hands the run back on a graceful shutdown: it waits for the next worker at once and resumes from the last checkpoint.</summary>
+    Task ReleaseAsync(ClaimedRun run, CancellationToken ct);
+
     /// <param name="retry">False when another attempt would fail the same way (diverged loss, missing data).</param>
     Task FailAsync(ClaimedRun run, string error, bool retry, CancellationToken ct);
 }

@@ -103,6 +103,8 @@ public sealed partial class RemoteWorkerHost : IWorkerHost, IAsyncDisposable
 
     public Task FailAsync(ClaimedRun run, string error, bool retry, CancellationToken ct) => InvokeAsync<bool>(WorkerHubContract.Fail, [run.RunId, error, retry], ct);
 
+    public Task ReleaseAsync(ClaimedRun run, CancellationToken ct) => _hub.InvokeAsync<bool>(WorkerHubContract.Release, run.RunId, ct);
+
     /// <summary>Waits out a reconnect (up to a minute) instead of losing a result or an epoch to a dropped socket.</summary>
     private async Task<T> InvokeAsync<T>(string method, object?[] args, CancellationToken ct)
     {

@@ -12,7 +12,8 @@ namespace TransferHub.Training.Worker;
 /// data (and source model, and checkpoint when resuming), train with the engine while heartbeating,
 /// report each epoch and upload its checkpoint, then upload the model and complete — or fail.
 /// </summary>
-public sealed partial class RunExecutor(IWorkerHost host, ILogger<Trainer> trainerLogger, ILogger logger, string workRoot)
+/// <param name="releaseOnStop">On a graceful stop (Ctrl+C, SIGTERM, host shutdown) hand the run back at once instead of leaving it to its lease.</param>
+public sealed partial class RunExecutor(IWorkerHost host, ILogger<Trainer> trainerLogger, ILogger logger, string workRoot, bool releaseOnStop = false)
 {
     public async Task RunLoopAsync(CancellationToken stop)
     {
@@ -64,6 +65,11 @@ public sealed partial class RunExecutor(IWorkerHost host, ILogger<Trainer> train
         {
             // Cancelled by a person, or the lease was lost: the heartbeat's reply already said so.
         }
+        catch (OperationCanceledException) when (releaseOnStop)
+        {
+            await ReleaseAsync(run);
+            throw;
+        }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             LogRunFailed(logger, e, run.RunId);
@@ -75,6 +81,21 @@ public sealed partial class RunExecutor(IWorkerHost host, ILogger<Trainer> train
             await cancel.CancelAsync();
             await heartbeat;
             TryDelete(folder);
+        }
+    }
+
+    /// <summary>Best effort within a few seconds: if the server cannot be told, the lease runs out as for a killed worker.</summary>
+    private async Task ReleaseAsync(ClaimedRun run)
+    {
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        try
+        {
+            await host.ReleaseAsync(run, limit.Token);
+            LogReleased(logger, run.RunId);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            LogHeartbeatFailed(logger, run.RunId, e.Message);
         }
     }
 
@@ -147,6 +168,9 @@ public sealed partial class RunExecutor(IWorkerHost host, ILogger<Trainer> train
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Run {RunId} failed")]
     private static partial void LogRunFailed(ILogger logger, Exception exception, Guid runId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId} handed back on shutdown; it resumes from its last checkpoint")]
+    private static partial void LogReleased(ILogger logger, Guid runId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId} stopped: {Reason}")]
     private static partial void LogStopped(ILogger logger, Guid runId, string? reason);

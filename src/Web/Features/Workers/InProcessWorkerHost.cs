@@ -64,5 +64,7 @@ internal sealed class InProcessWorkerHost(string workerId, WorkerControl control
 
     public Task CompleteAsync(ClaimedRun run, TrainingResult result, CancellationToken ct) => control.CompleteAsync(workerId, run.RunId, result, ct);
 
+    public Task ReleaseAsync(ClaimedRun run, CancellationToken ct) => control.ReleaseAsync(workerId, run.RunId, ct);
+
     public Task FailAsync(ClaimedRun run, string error, bool retry, CancellationToken ct) => control.FailAsync(workerId, run.RunId, error, retry, ct);
 }

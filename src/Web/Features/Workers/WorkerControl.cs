@@ -135,6 +135,14 @@ public sealed class WorkerControl(
         await PublishForRunAsync(runId, ct);
     }
 
+    public async Task<bool> ReleaseAsync(string workerId, Guid runId, CancellationToken ct)
+    {
+        var released = await queue.ReleaseAsync(runId, workerId, ct);
+        await TouchAsync(workerId, null, force: true, ct);
+        await PublishForRunAsync(runId, ct);
+        return released;
+    }
+
     /// <summary>The run's dataset version laid out for the engine, zipped into a temporary file the caller deletes.</summary>
     public async Task<string> ZipDatasetAsync(string workerId, Guid runId, CancellationToken ct)
     {

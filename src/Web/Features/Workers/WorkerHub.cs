@@ -49,6 +49,8 @@ public sealed class WorkerHub(WorkerControl control) : Hub
         return true;
     }
 
+    public Task<bool> Release(Guid runId) => control.ReleaseAsync(WorkerId, runId, Context.ConnectionAborted);
+
     public override async Task OnDisconnectedAsync(Exception? exception)
     {
         if (Context.Items[WorkerKey] is string id)

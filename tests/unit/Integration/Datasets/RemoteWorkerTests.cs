@@ -109,6 +109,43 @@ public sealed class RemoteWorkerTests(ManualWorkerFactory factory) : IClassFixtu
     }
 
     [Fact]
+    public async Task AWorkerStoppedGracefullyHandsItsRunBackAndTheNextResumesFromItsCheckpoint()
+    {
+        var (s, version) = await ExperimentTests.ColoursAsync(factory);
+        var token = await WorkerTokenAsync("graceful");
+        var experiment = await CreateAsync(s, new CreateExperimentRequest("graceful", version.Id, "small-cnn", null, 1, 6, 12, 3e-3, 8, Patience: 0));
+        var runId = experiment.Runs.Single().Id;
+        await using var first = Host(token, "graceful-1");
+        await first.ConnectAsync(CancellationToken.None);
+        using var stop = new CancellationTokenSource();
+        using var twoEpochs = factory.Services.GetRequiredService<ExperimentEvents>().Subscribe(experiment.Id, async () =>
+        {
+            var stored = await s.Scientist.GetFromJsonAsync<List<RunMetricDto>>($"/api/runs/{runId}/metrics", Json.Options);
+            if (stored!.Count >= 2)
+            {
+                await stop.CancelAsync(); // Ctrl+C on the worker
+            }
+        });
+        var firstLoop = new RunExecutor(first, NullLogger<Trainer>.Instance, NullLogger.Instance, Path.Combine(Path.GetTempPath(), "th-graceful-1"), releaseOnStop: true)
+            .RunLoopAsync(stop.Token);
+        await Should.ThrowAsync<OperationCanceledException>(() => firstLoop.WaitAsync(TimeSpan.FromMinutes(3))); // stopped mid-run by the subscription
+
+        var handedBack = (await s.Scientist.GetFromJsonAsync<ExperimentDto>($"/api/experiments/{experiment.Id}", Json.Options))!.Runs.Single();
+        (handedBack.Status, handedBack.Attempt).ShouldBe((RunStatus.Pending, 0)); // waiting again at once, the attempt not counted
+        handedBack.EpochsDone.ShouldBeGreaterThanOrEqualTo(2);
+        await using var second = Host(token, "graceful-2");
+        await second.ConnectAsync(CancellationToken.None);
+        using var stopSecond = new CancellationTokenSource();
+        var loop = new RunExecutor(second, NullLogger<Trainer>.Instance, NullLogger.Instance, Path.Combine(Path.GetTempPath(), "th-graceful-2")).RunLoopAsync(stopSecond.Token);
+        var done = await WaitFinishedAsync(s, experiment.Id);
+        await StopAsync(stopSecond, loop);
+
+        (done.Runs.Single().Status, done.Runs.Single().Attempt).ShouldBe((RunStatus.Succeeded, 1));
+        var epochs = await s.Scientist.GetFromJsonAsync<List<RunMetricDto>>($"/api/runs/{runId}/metrics", Json.Options);
+        epochs!.Select(m => m.Epoch).ShouldBe([1, 2, 3, 4, 5, 6]);
+    }
+
+    [Fact]
     public async Task AWorkerOfAnotherProtocolVersionIsRefusedWithAReason()
     {
         await using var host = Host(await WorkerTokenAsync("old"), "old", protocol: 0);
