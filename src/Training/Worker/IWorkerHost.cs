@@ -32,6 +32,9 @@ public interface IWorkerHost
 
     Task ReportEpochAsync(ClaimedRun run, EpochMetrics metrics, CancellationToken ct);
 
+    /// <summary>Per-step losses since the last call (batched by the executor, a few times a second).</summary>
+    Task ReportStepsAsync(ClaimedRun run, IReadOnlyList<StepLoss> steps, CancellationToken ct);
+
     /// <summary>Stores the zipped checkpoint folder; the next attempt of this run resumes from it.</summary>
     Task UploadCheckpointAsync(ClaimedRun run, string zipPath, CancellationToken ct);
 

@@ -94,6 +94,9 @@ public sealed partial class RemoteWorkerHost : IWorkerHost, IAsyncDisposable
     public Task ReportEpochAsync(ClaimedRun run, EpochMetrics metrics, CancellationToken ct) =>
         InvokeAsync<bool>(WorkerHubContract.ReportEpoch, [new EpochReport(run.RunId, metrics)], ct);
 
+    public Task ReportStepsAsync(ClaimedRun run, IReadOnlyList<StepLoss> steps, CancellationToken ct) =>
+        InvokeAsync<bool>(WorkerHubContract.ReportSteps, [new StepBatch(run.RunId, steps)], ct);
+
     public Task UploadCheckpointAsync(ClaimedRun run, string zipPath, CancellationToken ct) => UploadAsync($"api/worker/runs/{run.RunId}/checkpoint", zipPath, ct);
 
     public Task UploadModelAsync(ClaimedRun run, string modelPath, CancellationToken ct) => UploadAsync($"api/worker/runs/{run.RunId}/model", modelPath, ct);

@@ -246,6 +246,17 @@ public sealed class ExperimentService(IDbContextFactory<AppDbContext> dbFactory,
             .Select(x => new RunPredictionsDto(x.Run.Id, x.Run.Arm, x.Run.Seed, x.Run.LabelFraction, x.Result.TestLabels!, x.Result.TestPredictions!))];
     }
 
+    /// <summary>Every stored per-step training loss of a run, in step order.</summary>
+    public async Task<IReadOnlyList<StepLoss>> StepsAsync(ClaimsPrincipal caller, Guid runId, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var projectId = await db.TrainingRuns.Where(r => r.Id == runId).Select(r => (Guid?)r.ProjectId).SingleOrDefaultAsync(ct)
+            ?? throw new NotFoundException($"Run {runId} does not exist.");
+        await projects.RequireAsync(caller, projectId, a => a.CanRead, ct);
+        var batches = await db.RunSteps.AsNoTracking().Where(b => b.RunId == runId).OrderBy(b => b.FirstStep).Select(b => b.Json).ToListAsync(ct);
+        return [.. batches.SelectMany(json => JsonSerializer.Deserialize<List<StepLoss>>(json, Json)!)];
+    }
+
     public async Task<IReadOnlyList<RunMetricDto>> MetricsAsync(ClaimsPrincipal caller, Guid runId, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);

@@ -50,6 +50,8 @@ internal sealed class InProcessWorkerHost(string workerId, WorkerControl control
 
     public Task ReportEpochAsync(ClaimedRun run, EpochMetrics metrics, CancellationToken ct) => control.RecordEpochAsync(workerId, run.RunId, metrics, ct);
 
+    public Task ReportStepsAsync(ClaimedRun run, IReadOnlyList<StepLoss> steps, CancellationToken ct) => control.RecordStepsAsync(workerId, run.RunId, steps, ct);
+
     public async Task UploadCheckpointAsync(ClaimedRun run, string zipPath, CancellationToken ct)
     {
         await using var file = File.OpenRead(zipPath);

@@ -56,6 +56,8 @@ public sealed class RemoteWorkerTests(ManualWorkerFactory factory) : IClassFixtu
         var epochs = new System.Collections.Concurrent.ConcurrentQueue<RunMetricDto>();
         var changes = new System.Collections.Concurrent.ConcurrentQueue<RunChange>();
         watcher.On<RunMetricDto>(ExperimentHubContract.EpochReported, epochs.Enqueue);
+        var liveSteps = new System.Collections.Concurrent.ConcurrentQueue<StepBatch>();
+        watcher.On<StepBatch>(ExperimentHubContract.StepsReported, liveSteps.Enqueue);
         var bothSucceeded = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         watcher.On<RunChange>(ExperimentHubContract.RunChanged, change =>
         {
@@ -94,6 +96,12 @@ public sealed class RemoteWorkerTests(ManualWorkerFactory factory) : IClassFixtu
             var metrics = await s.Scientist.GetFromJsonAsync<List<RunMetricDto>>($"/api/runs/{done.Runs[0].Id}/metrics", Json.Options);
             metrics!.Select(m => m.Epoch).ShouldBe([1, 2]);
             await bothSucceeded.Task.WaitAsync(TimeSpan.FromSeconds(30)); // messages are sent in order: every epoch came before
+            // Per-step losses: streamed to the watcher in batches and stored, one per optimizer step, in order.
+            var stored = await s.Scientist.GetFromJsonAsync<List<StepLoss>>($"/api/runs/{done.Runs[0].Id}/steps", Json.Options);
+            stored!.Count.ShouldBeGreaterThan(2);
+            stored.Select(x => x.Step).ShouldBe(stored.Select(x => x.Step).Order().Distinct());
+            stored.Select(x => x.Epoch).Distinct().Order().ShouldBe([1, 2]);
+            liveSteps.Where(b => b.RunId == done.Runs[0].Id).Sum(b => b.Steps.Count).ShouldBe(stored.Count);
             // Progressive unfreezing trains the head alone in epoch 1 and adds the top block in epoch 2: marked on its curve.
             done.Curves.Single(c => c.Arm == "unfreeze").StageEpochs.ShouldBe([2]);
             done.Curves.Single(c => c.Arm == "fine-tune").StageEpochs.ShouldBeEmpty();
@@ -143,6 +151,8 @@ public sealed class RemoteWorkerTests(ManualWorkerFactory factory) : IClassFixtu
         (done.Runs.Single().Status, done.Runs.Single().Attempt).ShouldBe((RunStatus.Succeeded, 1));
         var epochs = await s.Scientist.GetFromJsonAsync<List<RunMetricDto>>($"/api/runs/{runId}/metrics", Json.Options);
         epochs!.Select(m => m.Epoch).ShouldBe([1, 2, 3, 4, 5, 6]);
+        var steps = await s.Scientist.GetFromJsonAsync<List<StepLoss>>($"/api/runs/{runId}/steps", Json.Options);
+        steps!.Select(x => x.Step).ShouldBe(steps!.Select(x => x.Step).Order().Distinct()); // the replayed epoch replaced, not doubled
     }
 
     [Fact]
