@@ -156,6 +156,30 @@ public sealed class RemoteWorkerTests(ManualWorkerFactory factory) : IClassFixtu
     }
 
     [Fact]
+    public async Task AWorkerThatLosesItsConnectionAndComesBackKeepsItsRunWithinTheLease()
+    {
+        var (s, version) = await ExperimentTests.ColoursAsync(factory);
+        var token = await WorkerTokenAsync("flaky");
+        var experiment = await CreateAsync(s, new CreateExperimentRequest("flaky", version.Id, "small-cnn", null, 1, 2, 12, null, 8));
+        var runId = experiment.Runs.Single().Id;
+        var before = Host(token, "flaky-worker");
+        await before.ConnectAsync(CancellationToken.None);
+        var claimed = await before.ClaimAsync(CancellationToken.None);
+        claimed!.RunId.ShouldBe(runId);
+
+        await before.DisposeAsync(); // the connection drops
+        await using var after = Host(token, "flaky-worker"); // the same worker connects again
+        await after.ConnectAsync(CancellationToken.None);
+        var beat = await after.HeartbeatAsync(claimed, CancellationToken.None);
+        var online = (await s.Scientist.GetFromJsonAsync<List<WorkerDto>>("/api/workers", Json.Options))!.Single(w => w.WorkerId == "flaky-worker");
+
+        beat.Continue.ShouldBeTrue();
+        (online.Online, online.CurrentRunId).ShouldBe((true, runId));
+        (await s.Scientist.PostAsync($"/api/experiments/{experiment.Id}/cancel", null)).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+        (await after.HeartbeatAsync(claimed, CancellationToken.None)).Continue.ShouldBeFalse(); // and hears of the cancel at its next beat
+    }
+
+    [Fact]
     public async Task AWorkerOfAnotherProtocolVersionIsRefusedWithAReason()
     {
         await using var host = Host(await WorkerTokenAsync("old"), "old", protocol: 0);
