@@ -57,7 +57,7 @@ public static class LocalTraining
             ["classes"] = JsonSerializer.Serialize(classes),
             ["strategy"] = spec.Strategy.ToString(),
         });
-        return new LocalRunResult(result, classes, modelPath);
+        return new LocalRunResult(result with { Classes = classes }, classes, modelPath);
     }
 
     /// <summary>

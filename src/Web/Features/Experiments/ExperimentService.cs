@@ -186,7 +186,8 @@ public sealed class ExperimentService(IDbContextFactory<AppDbContext> dbFactory,
             }
             return new RunDto(r.Id, r.Arm, plan.Spec.Strategy, r.Seed, r.Status, r.Attempt, epochs.GetValueOrDefault(r.Id),
                 result?.Test.MacroF1, result?.Test.Accuracy, r.Error, r.StartedAt, r.CompletedAt, result?.Test.Confusion, r.LabelFraction,
-                lastEpoch.TryGetValue(r.Id, out var seconds) ? seconds : null, result?.TotalSeconds, result?.Device, plan.Spec.Epochs);
+                lastEpoch.TryGetValue(r.Id, out var seconds) ? seconds : null, result?.TotalSeconds, result?.Device, plan.Spec.Epochs,
+                result?.Test.PerClass.Select(c => new ClassF1(result.Classes is { } names && c.Class < names.Count ? names[c.Class] : $"class {c.Class}", c.F1, c.Support)).ToList());
         }).ToList();
         // Verdicts, curves and warnings compare arms on all the labels; smaller shares feed the label-efficiency curve.
         var fullShare = runs.Count == 0 ? 1 : runs.Max(r => r.LabelFraction);
