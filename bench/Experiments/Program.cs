@@ -302,7 +302,7 @@ internal sealed class BrowserPage : IAsyncDisposable
 
     /// <summary>Resolves with the wall-clock time (ms since the epoch) at which the page shows <paramref name="epoch"/> epochs.</summary>
     public Task<double> WaitForEpochAsync(int epoch) => _page.EvaluateAsync<double>(@"(epoch) => new Promise(resolve => {
-        const cell = () => document.querySelector('#runs-table tbody tr td:nth-child(5)');
+        const cell = () => document.querySelector('#runs-table tbody tr td:nth-child(6)');
         const check = () => { const t = cell() ? cell().textContent.trim() : ''; if (t === String(epoch) || t.startsWith(epoch + ' / ')) { observer.disconnect(); resolve(Date.now()); return true; } return false; };
         const observer = new MutationObserver(check);
         observer.observe(document.body, { childList: true, subtree: true, characterData: true });

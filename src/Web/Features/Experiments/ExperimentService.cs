@@ -247,6 +247,15 @@ public sealed class ExperimentService(IDbContextFactory<AppDbContext> dbFactory,
             .Select(x => new RunPredictionsDto(x.Run.Id, x.Run.Arm, x.Run.Seed, x.Run.LabelFraction, x.Result.TestLabels!, x.Result.TestPredictions!))];
     }
 
+    /// <summary>The experiment a run belongs to (read access checked).</summary>
+    public async Task<ExperimentDto> GetByRunAsync(ClaimsPrincipal caller, Guid runId, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var experimentId = await db.TrainingRuns.Where(r => r.Id == runId).Select(r => (Guid?)r.ExperimentId).SingleOrDefaultAsync(ct)
+            ?? throw new NotFoundException($"Run {runId} does not exist.");
+        return await GetAsync(caller, experimentId, ct);
+    }
+
     /// <summary>Every stored per-step training loss of a run, in step order.</summary>
     public async Task<IReadOnlyList<StepLoss>> StepsAsync(ClaimsPrincipal caller, Guid runId, CancellationToken ct)
     {
