@@ -97,6 +97,21 @@ await using (var app = await BenchApp.StartAsync(Token, new Dictionary<string, s
     var perSecond = done.Sum() / watch.Elapsed.TotalSeconds;
     var values = 10 + Metrics(1).Validation.PerClass.Count * 3;
     Console.WriteLine($"throughput: {done.Sum()} epoch reports in {watch.Elapsed.TotalSeconds:0.0} s from 4 workers = {perSecond:0} reports/s (each stored, checked for warnings and fanned out; {values} values each = {perSecond * values:0} values/s)");
+
+    // Per-step losses as workers send them: batches (here 500 steps, ~250 ms of a fast CPU run) from the same 4 workers.
+    var stepWatch = Stopwatch.StartNew();
+    var stepsSent = await Task.WhenAll(burst.Select(async b =>
+    {
+        long step = 1_000_000, points = 0;
+        while (stepWatch.Elapsed.TotalSeconds < burstSeconds)
+        {
+            var batch = Enumerable.Range(0, 500).Select(i => new StepLoss(1, ++step, 1.0 / (1 + i))).ToList();
+            await b.Hub.InvokeAsync<bool>(WorkerHubContract.ReportSteps, new StepBatch(b.RunId, batch));
+            points += batch.Count;
+        }
+        return points;
+    }));
+    Console.WriteLine($"throughput: {stepsSent.Sum():N0} per-step points in {stepWatch.Elapsed.TotalSeconds:0.0} s from 4 workers in batches of 500 = {stepsSent.Sum() / stepWatch.Elapsed.TotalSeconds:N0} points/s (each batch stored and fanned out)");
     foreach (var b in burst)
     {
         await b.Hub.DisposeAsync();
@@ -287,7 +302,7 @@ internal sealed class BrowserPage : IAsyncDisposable
 
     /// <summary>Resolves with the wall-clock time (ms since the epoch) at which the page shows <paramref name="epoch"/> epochs.</summary>
     public Task<double> WaitForEpochAsync(int epoch) => _page.EvaluateAsync<double>(@"(epoch) => new Promise(resolve => {
-        const cell = () => document.querySelector('#runs-table tbody tr td:nth-child(5)');
+        const cell = () => document.querySelector('#runs-table tbody tr td:nth-child(6)');
         const check = () => { const t = cell() ? cell().textContent.trim() : ''; if (t === String(epoch) || t.startsWith(epoch + ' / ')) { observer.disconnect(); resolve(Date.now()); return true; } return false; };
         const observer = new MutationObserver(check);
         observer.observe(document.body, { childList: true, subtree: true, characterData: true });

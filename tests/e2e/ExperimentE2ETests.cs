@@ -53,6 +53,14 @@ public sealed class ExperimentE2ETests(SeededAppFixture app) : IClassFixture<See
         (await results.TextContentAsync())!.ShouldMatch("(positive transfer|negative transfer|inconclusive)");
         await page.ScreenshotAsync("30-experiment-results");
 
+        // Two runs side by side: metrics, per-class F1 and curves.
+        await page.GetByLabel("compare baseline seed 1 100%").CheckAsync();
+        await page.GetByLabel("compare fine-tune seed 1 100%").CheckAsync();
+        await page.Locator("#compare-runs").ClickAsync();
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/runs/compare\\?a=.+&b=.+"));
+        await Assertions.Expect(page.Locator("#run-compare-table")).ToContainTextAsync("F1 · red");
+        await Assertions.Expect(page.Locator("#run-compare-table thead")).ToContainTextAsync("fine-tune · seed 1");
+
         // The two experiments side by side: the baseline in both, the transfer arms only in the second.
         await page.GotoInteractiveAsync("/experiments");
         await page.GetByLabel("compare source model").CheckAsync();

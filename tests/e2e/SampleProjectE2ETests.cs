@@ -26,6 +26,7 @@ public sealed class SampleProjectE2ETests(SeededAppFixture app) : IClassFixture<
         await Assertions.Expect(rows.Filter(new() { HasText = "shapes source" })).ToContainTextAsync("positive transfer");
         await Assertions.Expect(rows.Filter(new() { HasText = "colours source" })).ToContainTextAsync("negative transfer");
         await Assertions.Expect(page.Locator("#runs-table tbody tr")).ToHaveCountAsync(20);
+        await Assertions.Expect(page.Locator("#per-class-table tbody tr")).ToHaveCountAsync(8); // F1 of every glyph class, arm by arm
         await page.ScreenshotAsync("51-sample-verdicts");
 
         // The best model pre-labels the 120 unlabeled glyphs; the annotator confirms the least sure one with Enter.

@@ -25,7 +25,10 @@ public sealed record CreateExperimentRequest(
 /// <summary>A run as listed: its place in the queue and, when done, its test macro-F1.</summary>
 public sealed record RunDto(Guid Id, string Arm, TrainingStrategy Strategy, int Seed, RunStatus Status, int Attempt,
     int EpochsDone, double? TestMacroF1, double? TestAccuracy, string? Error, DateTimeOffset? StartedAt, DateTimeOffset? CompletedAt,
-    int[][]? TestConfusion = null, double LabelFraction = 1, double? LastEpochSeconds = null, double? TrainSeconds = null, string? Device = null);
+    int[][]? TestConfusion = null, double LabelFraction = 1, double? LastEpochSeconds = null, double? TrainSeconds = null, string? Device = null, int Epochs = 0, IReadOnlyList<ClassF1>? PerClass = null);
+
+/// <summary>One class's test F1 in a run.</summary>
+public sealed record ClassF1(string Class, double F1, int Support);
 
 /// <summary>Before launching: how many runs a definition makes and, from earlier runs of the same architecture and image size
 /// here, about how long they take one after another on one worker (null when nothing comparable has run yet).</summary>

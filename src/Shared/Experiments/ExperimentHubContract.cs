@@ -20,6 +20,9 @@ public static class ExperimentHubContract
     /// <summary>Server → client: (RunMetricDto) one epoch of one run, as stored.</summary>
     public const string EpochReported = nameof(EpochReported);
 
+    /// <summary>Server → client: (StepBatch) per-step training losses of a run, a few times a second while it trains.</summary>
+    public const string StepsReported = nameof(StepsReported);
+
     /// <summary>Server → client: (RunChange) a run changed state.</summary>
     public const string RunChanged = nameof(RunChanged);
 }

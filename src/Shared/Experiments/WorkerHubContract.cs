@@ -23,10 +23,14 @@ public static class WorkerHubContract
     public const string Heartbeat = nameof(Heartbeat);
     /// <summary>(EpochReport) → true: one epoch's metrics, stored and pushed to every page watching the experiment.</summary>
     public const string ReportEpoch = nameof(ReportEpoch);
+    /// <summary>(StepBatch) → true: the training losses of the steps since the last batch (sent every 250 ms or so).</summary>
+    public const string ReportSteps = nameof(ReportSteps);
     /// <summary>(runId, TrainingResult) → true, after the model was uploaded.</summary>
     public const string Complete = nameof(Complete);
     /// <summary>(runId, error, retry) → true: the run returns to the queue until its attempts are used up (or fails now when retry is false).</summary>
     public const string Fail = nameof(Fail);
+    /// <summary>(runId) → released: a worker shutting down hands its run back at once, the attempt not counted.</summary>
+    public const string Release = nameof(Release);
 
     // Server → worker.
     /// <summary>Runs were queued: idle workers claim at once instead of at their next poll.</summary>
@@ -38,6 +42,9 @@ public sealed record WorkerHello(string WorkerId, int ProtocolVersion, string De
 
 /// <summary>One epoch of a run, sent by its worker.</summary>
 public sealed record EpochReport(Guid RunId, EpochMetrics Metrics);
+
+/// <summary>Per-step training losses of one run, batched by the worker.</summary>
+public sealed record StepBatch(Guid RunId, IReadOnlyList<StepLoss> Steps);
 
 /// <summary>A worker as listed: device, what it runs now and when it was last heard from.</summary>
 public sealed record WorkerDto(string WorkerId, string Kind, string Device, string? DeviceName, long? MemoryBytes, int CpuCores,

@@ -18,3 +18,6 @@ public sealed record EpochMetrics(
     double LearningRate,
     long TrainableParameters,
     bool IsBest);
+
+/// <summary>One optimizer step's training loss (global step count within the run), for live per-step curves.</summary>
+public sealed record StepLoss(int Epoch, long Step, double Loss);

@@ -43,11 +43,11 @@ internal static class WorkerCommand
         Console.WriteLine($"worker {hello.WorkerId} on {hello.Device} ({hello.DeviceName}) connected to {server}");
         try
         {
-            await new RunExecutor(host, logging.CreateLogger<Trainer>(), logger, workDir).RunLoopAsync(stop);
+            await new RunExecutor(host, logging.CreateLogger<Trainer>(), logger, workDir, releaseOnStop: true).RunLoopAsync(stop);
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
-            // Ctrl+C: a run in progress is left to its lease and resumes elsewhere from its last checkpoint.
+            // Ctrl+C or SIGTERM: the run in progress was handed back and resumes elsewhere from its last checkpoint.
         }
         return 0;
     }

@@ -70,7 +70,7 @@ internal sealed class FeatureExtractionRunner : IEpochRunner
         return all;
     }
 
-    public EpochStats TrainEpoch(int epoch, CancellationToken ct)
+    public EpochStats TrainEpoch(int epoch, Action<long, double>? onStep, CancellationToken ct)
     {
         model.Head.train();
         var n = train.Count;
@@ -90,7 +90,9 @@ internal sealed class FeatureExtractionRunner : IEpochRunner
             var loss = nn.functional.cross_entropy(model.Head.forward(train.Inputs.index_select(0, idx)), train.Labels.index_select(0, idx), weight: classWeights);
             loss.backward();
             optimizer.step();
-            lossSum += loss.item<float>() * length;
+            var batchLoss = loss.item<float>();
+            lossSum += batchLoss * length;
+            onStep?.Invoke(step, batchLoss);
         }
         return new EpochStats(lossSum / n, n, lr, model.Head.parameters().Sum(p => p.numel()));
     }

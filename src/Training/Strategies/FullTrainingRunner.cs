@@ -39,7 +39,7 @@ internal sealed class FullTrainingRunner : IEpochRunner
 
     public nn.Module Checkpointed => model;
 
-    public EpochStats TrainEpoch(int epoch, CancellationToken ct)
+    public EpochStats TrainEpoch(int epoch, Action<long, double>? onStep, CancellationToken ct)
     {
         ConfigureStage(epoch);
         model.train();
@@ -73,7 +73,9 @@ internal sealed class FullTrainingRunner : IEpochRunner
             var loss = nn.functional.cross_entropy(model.forward(x.to(device)), y, weight: classWeights);
             loss.backward();
             optimizer.step();
-            lossSum += loss.item<float>() * length;
+            var batchLoss = loss.item<float>();
+            lossSum += batchLoss * length;
+            onStep?.Invoke(step, batchLoss);
             samples += length;
         }
         var trainable = model.parameters().Where(p => p.requires_grad).Sum(p => p.numel());

@@ -9,7 +9,8 @@ internal interface IEpochRunner : IDisposable
     // The module whose state is the checkpoint (the whole model, or only the head).
     nn.Module Checkpointed { get; }
 
-    EpochStats TrainEpoch(int epoch, CancellationToken ct);
+    // onStep gets (global step, batch loss) after every optimizer step, for live per-step curves.
+    EpochStats TrainEpoch(int epoch, Action<long, double>? onStep, CancellationToken ct);
 
     ClassificationMetrics Evaluate(SplitKind split);
 

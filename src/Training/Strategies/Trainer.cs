@@ -15,7 +15,8 @@ public sealed class Trainer(ILogger<Trainer> logger, TimeProvider time)
 {
     public TrainingResult Fit(
         ClassifierModel model, DataSplits data, TrainingJobSpec spec,
-        IProgress<EpochMetrics>? progress = null, CancellationToken ct = default, string? checkpointDirectory = null)
+        IProgress<EpochMetrics>? progress = null, CancellationToken ct = default, string? checkpointDirectory = null,
+        IProgress<StepLoss>? steps = null)
     {
         TorchRuntime.EnsureLoaded();
         FlushDenormal.Enable();
@@ -52,7 +53,8 @@ public sealed class Trainer(ILogger<Trainer> logger, TimeProvider time)
                 generator.manual_seed(spec.Seed * 100_003L + epoch);
                 manual_seed(spec.Seed * 100_003L + epoch);
                 var epochStart = time.GetTimestamp();
-                var stats = runner.TrainEpoch(epoch, ct);
+                var current = epoch;
+                var stats = runner.TrainEpoch(epoch, steps is null ? null : (step, loss) => steps.Report(new StepLoss(current, step, loss)), ct);
                 if (!double.IsFinite(stats.Loss))
                 {
                     throw new TrainingDivergedException(epoch, stats.Loss, stats.LearningRate);

@@ -32,12 +32,18 @@ public interface IWorkerHost
 
     Task ReportEpochAsync(ClaimedRun run, EpochMetrics metrics, CancellationToken ct);
 
+    /// <summary>Per-step losses since the last call (batched by the executor, a few times a second).</summary>
+    Task ReportStepsAsync(ClaimedRun run, IReadOnlyList<StepLoss> steps, CancellationToken ct);
+
     /// <summary>Stores the zipped checkpoint folder; the next attempt of this run resumes from it.</summary>
     Task UploadCheckpointAsync(ClaimedRun run, string zipPath, CancellationToken ct);
 
     Task UploadModelAsync(ClaimedRun run, string modelPath, CancellationToken ct);
 
     Task CompleteAsync(ClaimedRun run, TrainingResult result, CancellationToken ct);
+
+    /// <summary>Hands the run back on a graceful shutdown: it waits for the next worker at once and resumes from the last checkpoint.</summary>
+    Task ReleaseAsync(ClaimedRun run, CancellationToken ct);
 
     /// <param name="retry">False when another attempt would fail the same way (diverged loss, missing data).</param>
     Task FailAsync(ClaimedRun run, string error, bool retry, CancellationToken ct);

@@ -23,7 +23,8 @@ public static class LocalTraining
     /// <param name="data">ImageFolder root holding train/, validation/, test/ — or the train .jsonl (validation.jsonl and test.jsonl beside it).</param>
     /// <param name="labelFraction">Share of the training labels to train on (stratified, seeded by the run's seed); validation and test stay whole.</param>
     public static LocalRunResult Run(string data, TrainingJobSpec spec, int imageSize, string outDir, string cacheDir,
-        ILogger<Trainer> logger, IProgress<EpochMetrics>? progress, string? checkpointDir, CancellationToken ct, double labelFraction = 1)
+        ILogger<Trainer> logger, IProgress<EpochMetrics>? progress, string? checkpointDir, CancellationToken ct, double labelFraction = 1,
+        IProgress<StepLoss>? steps = null)
     {
         var text = data.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase);
         var folder = Path.GetDirectoryName(data)!;
@@ -48,7 +49,7 @@ public static class LocalTraining
             // Feature extraction without a source is the frozen-random control: random backbone, frozen, new head.
             throw new ArgumentException($"The {spec.Strategy} arm needs source weights.");
         }
-        var result = new Trainer(logger, TimeProvider.System).Fit(model, splits, spec, progress, ct, checkpointDir);
+        var result = new Trainer(logger, TimeProvider.System).Fit(model, splits, spec, progress, ct, checkpointDir, steps);
         Directory.CreateDirectory(outDir);
         var modelPath = Path.Combine(outDir, "model.safetensors");
         ModelWeights.Export(model, spec.Architecture, modelPath, new Dictionary<string, string>
@@ -56,7 +57,7 @@ public static class LocalTraining
             ["classes"] = JsonSerializer.Serialize(classes),
             ["strategy"] = spec.Strategy.ToString(),
         });
-        return new LocalRunResult(result, classes, modelPath);
+        return new LocalRunResult(result with { Classes = classes }, classes, modelPath);
     }
 
     /// <summary>

@@ -94,6 +94,9 @@ public sealed partial class RemoteWorkerHost : IWorkerHost, IAsyncDisposable
     public Task ReportEpochAsync(ClaimedRun run, EpochMetrics metrics, CancellationToken ct) =>
         InvokeAsync<bool>(WorkerHubContract.ReportEpoch, [new EpochReport(run.RunId, metrics)], ct);
 
+    public Task ReportStepsAsync(ClaimedRun run, IReadOnlyList<StepLoss> steps, CancellationToken ct) =>
+        InvokeAsync<bool>(WorkerHubContract.ReportSteps, [new StepBatch(run.RunId, steps)], ct);
+
     public Task UploadCheckpointAsync(ClaimedRun run, string zipPath, CancellationToken ct) => UploadAsync($"api/worker/runs/{run.RunId}/checkpoint", zipPath, ct);
 
     public Task UploadModelAsync(ClaimedRun run, string modelPath, CancellationToken ct) => UploadAsync($"api/worker/runs/{run.RunId}/model", modelPath, ct);
@@ -102,6 +105,8 @@ public sealed partial class RemoteWorkerHost : IWorkerHost, IAsyncDisposable
         InvokeAsync<bool>(WorkerHubContract.Complete, [run.RunId, result], ct);
 
     public Task FailAsync(ClaimedRun run, string error, bool retry, CancellationToken ct) => InvokeAsync<bool>(WorkerHubContract.Fail, [run.RunId, error, retry], ct);
+
+    public Task ReleaseAsync(ClaimedRun run, CancellationToken ct) => _hub.InvokeAsync<bool>(WorkerHubContract.Release, run.RunId, ct);
 
     /// <summary>Waits out a reconnect (up to a minute) instead of losing a result or an epoch to a dropped socket.</summary>
     private async Task<T> InvokeAsync<T>(string method, object?[] args, CancellationToken ct)

@@ -12,7 +12,8 @@ namespace TransferHub.Training.Worker;
 /// data (and source model, and checkpoint when resuming), train with the engine while heartbeating,
 /// report each epoch and upload its checkpoint, then upload the model and complete — or fail.
 /// </summary>
-public sealed partial class RunExecutor(IWorkerHost host, ILogger<Trainer> trainerLogger, ILogger logger, string workRoot)
+/// <param name="releaseOnStop">On a graceful stop (Ctrl+C, SIGTERM, host shutdown) hand the run back at once instead of leaving it to its lease.</param>
+public sealed partial class RunExecutor(IWorkerHost host, ILogger<Trainer> trainerLogger, ILogger logger, string workRoot, bool releaseOnStop = false)
 {
     public async Task RunLoopAsync(CancellationToken stop)
     {
@@ -35,6 +36,8 @@ public sealed partial class RunExecutor(IWorkerHost host, ILogger<Trainer> train
         var checkpoints = Path.Combine(folder, "checkpoints");
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         var heartbeat = HeartbeatAsync(run, cancel);
+        var steps = new StepStream(host, run, logger);
+        var pump = steps.PumpAsync(cancel.Token);
         try
         {
             var plan = JsonSerializer.Deserialize<RunPlan>(run.SpecJson, WireJson.Options)
@@ -54,15 +57,21 @@ public sealed partial class RunExecutor(IWorkerHost host, ILogger<Trainer> train
                 await host.DownloadCheckpointAsync(run, zip, cancel.Token);
                 await ZipFile.ExtractToDirectoryAsync(zip, checkpoints, overwriteFiles: true, cancel.Token);
             }
-            var progress = new EpochRecorder(this, run, checkpoints, cancel.Token);
+            var progress = new EpochRecorder(this, run, checkpoints, steps, cancel.Token);
             var result = await Task.Run(() => LocalTraining.Run(data, spec, plan.ImageSize, Path.Combine(folder, "out"),
-                Path.Combine(folder, "cache"), trainerLogger, progress, checkpoints, cancel.Token, plan.LabelFraction), cancel.Token);
+                Path.Combine(folder, "cache"), trainerLogger, progress, checkpoints, cancel.Token, plan.LabelFraction, steps), cancel.Token);
+            await steps.FlushAsync(cancel.Token);
             await host.UploadModelAsync(run, result.ModelPath, cancel.Token);
             await host.CompleteAsync(run, result.Result, CancellationToken.None);
         }
         catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
         {
             // Cancelled by a person, or the lease was lost: the heartbeat's reply already said so.
+        }
+        catch (OperationCanceledException) when (releaseOnStop)
+        {
+            await ReleaseAsync(run);
+            throw;
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -74,7 +83,23 @@ public sealed partial class RunExecutor(IWorkerHost host, ILogger<Trainer> train
         {
             await cancel.CancelAsync();
             await heartbeat;
+            await pump;
             TryDelete(folder);
+        }
+    }
+
+    /// <summary>Best effort within a few seconds: if the server cannot be told, the lease runs out as for a killed worker.</summary>
+    private async Task ReleaseAsync(ClaimedRun run)
+    {
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        try
+        {
+            await host.ReleaseAsync(run, limit.Token);
+            LogReleased(logger, run.RunId);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            LogHeartbeatFailed(logger, run.RunId, e.Message);
         }
     }
 
@@ -111,8 +136,9 @@ public sealed partial class RunExecutor(IWorkerHost host, ILogger<Trainer> train
     /// The engine reports an epoch just before it saves that epoch's checkpoint, so the folder holds the
     /// previous epoch's, complete: upload it. A new attempt repeats at most one epoch.
     /// </summary>
-    private async Task RecordAsync(ClaimedRun run, EpochMetrics metrics, string checkpoints, CancellationToken ct)
+    private async Task RecordAsync(ClaimedRun run, EpochMetrics metrics, string checkpoints, StepStream steps, CancellationToken ct)
     {
+        await steps.FlushAsync(ct); // the epoch's last steps reach watchers before the epoch itself
         await host.ReportEpochAsync(run, metrics, ct);
         if (!Directory.Exists(checkpoints) || !Directory.EnumerateFiles(checkpoints, "*", SearchOption.AllDirectories).Any())
         {
@@ -140,13 +166,73 @@ public sealed partial class RunExecutor(IWorkerHost host, ILogger<Trainer> train
     }
 
     /// <summary>Called by the engine on its training thread after each epoch.</summary>
-    private sealed class EpochRecorder(RunExecutor executor, ClaimedRun run, string checkpoints, CancellationToken ct) : IProgress<EpochMetrics>
+    private sealed class EpochRecorder(RunExecutor executor, ClaimedRun run, string checkpoints, StepStream steps, CancellationToken ct) : IProgress<EpochMetrics>
     {
-        public void Report(EpochMetrics value) => executor.RecordAsync(run, value, checkpoints, ct).GetAwaiter().GetResult();
+        public void Report(EpochMetrics value) => executor.RecordAsync(run, value, checkpoints, steps, ct).GetAwaiter().GetResult();
     }
+
+    /// <summary>
+    /// Per-step losses from the training thread, sent in batches every 250 ms (and before each epoch's report).
+    /// They feed live curves only: a batch that cannot be sent is dropped, the epoch metrics stay the record.
+    /// </summary>
+    private sealed class StepStream(IWorkerHost host, ClaimedRun run, ILogger logger) : IProgress<StepLoss>
+    {
+        private static readonly TimeSpan Period = TimeSpan.FromMilliseconds(250);
+        private readonly System.Collections.Concurrent.ConcurrentQueue<StepLoss> _pending = new();
+        private readonly SemaphoreSlim _sending = new(1, 1);
+
+        public void Report(StepLoss value) => _pending.Enqueue(value);
+
+        public async Task FlushAsync(CancellationToken ct)
+        {
+            await _sending.WaitAsync(ct);
+            try
+            {
+                var batch = new List<StepLoss>();
+                while (_pending.TryDequeue(out var step))
+                {
+                    batch.Add(step);
+                }
+                if (batch.Count > 0)
+                {
+                    await host.ReportStepsAsync(run, batch, ct);
+                }
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                LogStepsDropped(logger, run.RunId, e.Message);
+            }
+            finally
+            {
+                _sending.Release();
+            }
+        }
+
+        public async Task PumpAsync(CancellationToken ct)
+        {
+            using var timer = new PeriodicTimer(Period);
+            try
+            {
+                while (await timer.WaitForNextTickAsync(ct))
+                {
+                    await FlushAsync(ct);
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                // The run ended.
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Run {RunId}: a batch of step losses was dropped: {Error}")]
+    private static partial void LogStepsDropped(ILogger logger, Guid runId, string error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Run {RunId} failed")]
     private static partial void LogRunFailed(ILogger logger, Exception exception, Guid runId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId} handed back on shutdown; it resumes from its last checkpoint")]
+    private static partial void LogReleased(ILogger logger, Guid runId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId} stopped: {Reason}")]
     private static partial void LogStopped(ILogger logger, Guid runId, string? reason);

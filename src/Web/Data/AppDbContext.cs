@@ -40,6 +40,7 @@ public abstract class AppDbContext(DbContextOptions options) : IdentityDbContext
     public DbSet<Features.Workers.WorkerRecord> Workers => Set<Features.Workers.WorkerRecord>();
     public DbSet<Features.Weights.PretrainedWeights> PretrainedWeights => Set<Features.Weights.PretrainedWeights>();
     public DbSet<ItemScore> ItemScores => Set<ItemScore>();
+    public DbSet<RunStepBatch> RunSteps => Set<RunStepBatch>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

@@ -64,6 +64,8 @@ public static class ExperimentEndpoints
         api.MapPost("/runs/{runId:guid}/score-unlabeled", (Guid runId, ClaimsPrincipal user, Labeling.ModelScoringService scoring, CancellationToken ct) =>
             scoring.ScoreUnlabeledAsync(user, runId, ct)).WithTags("Labeling")
             .WithSummary("The run's model scores the unlabeled items of its dataset: pre-labels for annotators and the 'least confident first' queue order.");
+        api.MapGet("/runs/{runId:guid}/steps", (Guid runId, ClaimsPrincipal user, ExperimentService experiments, CancellationToken ct) =>
+            experiments.StepsAsync(user, runId, ct)).WithTags("Experiments").WithSummary("Every stored per-step training loss of a run (batched by its worker every 250 ms).");
         api.MapGet("/runs/{runId:guid}/metrics", (Guid runId, ClaimsPrincipal user, ExperimentService experiments, CancellationToken ct) =>
             experiments.MetricsAsync(user, runId, ct)).WithTags("Experiments").WithSummary("Every stored epoch of a run.");
         return api;

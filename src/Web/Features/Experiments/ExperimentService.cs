@@ -186,7 +186,8 @@ public sealed class ExperimentService(IDbContextFactory<AppDbContext> dbFactory,
             }
             return new RunDto(r.Id, r.Arm, plan.Spec.Strategy, r.Seed, r.Status, r.Attempt, epochs.GetValueOrDefault(r.Id),
                 result?.Test.MacroF1, result?.Test.Accuracy, r.Error, r.StartedAt, r.CompletedAt, result?.Test.Confusion, r.LabelFraction,
-                lastEpoch.TryGetValue(r.Id, out var seconds) ? seconds : null, result?.TotalSeconds, result?.Device);
+                lastEpoch.TryGetValue(r.Id, out var seconds) ? seconds : null, result?.TotalSeconds, result?.Device, plan.Spec.Epochs,
+                result?.Test.PerClass.Select(c => new ClassF1(result.Classes is { } names && c.Class < names.Count ? names[c.Class] : $"class {c.Class}", c.F1, c.Support)).ToList());
         }).ToList();
         // Verdicts, curves and warnings compare arms on all the labels; smaller shares feed the label-efficiency curve.
         var fullShare = runs.Count == 0 ? 1 : runs.Max(r => r.LabelFraction);
@@ -244,6 +245,26 @@ public sealed class ExperimentService(IDbContextFactory<AppDbContext> dbFactory,
         return [.. rows.Select(r => (Run: r, Result: JsonSerializer.Deserialize<TrainingResult>(r.ResultJson!, Json)!))
             .Where(x => x.Result.TestPredictions is not null)
             .Select(x => new RunPredictionsDto(x.Run.Id, x.Run.Arm, x.Run.Seed, x.Run.LabelFraction, x.Result.TestLabels!, x.Result.TestPredictions!))];
+    }
+
+    /// <summary>The experiment a run belongs to (read access checked).</summary>
+    public async Task<ExperimentDto> GetByRunAsync(ClaimsPrincipal caller, Guid runId, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var experimentId = await db.TrainingRuns.Where(r => r.Id == runId).Select(r => (Guid?)r.ExperimentId).SingleOrDefaultAsync(ct)
+            ?? throw new NotFoundException($"Run {runId} does not exist.");
+        return await GetAsync(caller, experimentId, ct);
+    }
+
+    /// <summary>Every stored per-step training loss of a run, in step order.</summary>
+    public async Task<IReadOnlyList<StepLoss>> StepsAsync(ClaimsPrincipal caller, Guid runId, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var projectId = await db.TrainingRuns.Where(r => r.Id == runId).Select(r => (Guid?)r.ProjectId).SingleOrDefaultAsync(ct)
+            ?? throw new NotFoundException($"Run {runId} does not exist.");
+        await projects.RequireAsync(caller, projectId, a => a.CanRead, ct);
+        var batches = await db.RunSteps.AsNoTracking().Where(b => b.RunId == runId).OrderBy(b => b.FirstStep).Select(b => b.Json).ToListAsync(ct);
+        return [.. batches.SelectMany(json => JsonSerializer.Deserialize<List<StepLoss>>(json, Json)!)];
     }
 
     public async Task<IReadOnlyList<RunMetricDto>> MetricsAsync(ClaimsPrincipal caller, Guid runId, CancellationToken ct)

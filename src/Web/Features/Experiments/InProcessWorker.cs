@@ -29,12 +29,13 @@ public sealed class InProcessWorker(
         }
         var hello = new WorkerHello(WorkerId, WorkerHubContract.ProtocolVersion, "cpu", null, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes, Environment.ProcessorCount);
         await control.RegisterAsync(hello, WorkerControl.InProcessKind, stoppingToken);
-        await Executor().RunLoopAsync(stoppingToken);
+        // A graceful shutdown of the server hands the run back; a crash leaves it to its lease.
+        await Executor(releaseOnStop: true).RunLoopAsync(stoppingToken);
     }
 
     /// <summary>Trains one claimed run to the end; internal so tests can stop it half way, as a killed worker would be.</summary>
     internal Task ExecuteRunAsync(ClaimedRun run, CancellationToken stoppingToken) => Executor().ExecuteAsync(run, stoppingToken);
 
-    private RunExecutor Executor() =>
-        new(new InProcessWorkerHost(WorkerId, control, queue, dbFactory, artifacts), trainerLogger, logger, Path.Combine(_root, WorkerId));
+    private RunExecutor Executor(bool releaseOnStop = false) =>
+        new(new InProcessWorkerHost(WorkerId, control, queue, dbFactory, artifacts), trainerLogger, logger, Path.Combine(_root, WorkerId), releaseOnStop);
 }

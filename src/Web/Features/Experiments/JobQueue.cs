@@ -146,6 +146,28 @@ public sealed class JobQueue(IDbContextFactory<AppDbContext> dbFactory, WriteGat
         await db.SaveChangesAsync(ct);
     }
 
+    /// <summary>
+    /// A worker shutting down gracefully hands its run back: waiting again at once (not after the lease), with the
+    /// attempt not counted, resuming from the last checkpoint it uploaded. False when it no longer held the run.
+    /// </summary>
+    public async Task<bool> ReleaseAsync(Guid runId, string workerId, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        int released;
+        using (await writes.EnterAsync(ct))
+        {
+            released = await db.TrainingRuns.Where(r => r.Id == runId && r.LeasedBy == workerId && r.Status == RunStatus.Running && !r.CancelRequested)
+                .ExecuteUpdateAsync(s => s.SetProperty(r => r.Status, RunStatus.Pending).SetProperty(r => r.LeasedBy, (string?)null)
+                    .SetProperty(r => r.LeaseUntil, (DateTimeOffset?)null).SetProperty(r => r.Attempt, r => r.Attempt - 1), ct);
+        }
+        if (released == 1)
+        {
+            _work.Release();
+            WorkQueued?.Invoke(this, EventArgs.Empty);
+        }
+        return released == 1;
+    }
+
     /// <summary>Cancels a run: a waiting one at once, a running one at its worker's next heartbeat.</summary>
     public async Task CancelAsync(Guid runId, CancellationToken ct)
     {

@@ -50,6 +50,8 @@ internal sealed class InProcessWorkerHost(string workerId, WorkerControl control
 
     public Task ReportEpochAsync(ClaimedRun run, EpochMetrics metrics, CancellationToken ct) => control.RecordEpochAsync(workerId, run.RunId, metrics, ct);
 
+    public Task ReportStepsAsync(ClaimedRun run, IReadOnlyList<StepLoss> steps, CancellationToken ct) => control.RecordStepsAsync(workerId, run.RunId, steps, ct);
+
     public async Task UploadCheckpointAsync(ClaimedRun run, string zipPath, CancellationToken ct)
     {
         await using var file = File.OpenRead(zipPath);
@@ -63,6 +65,8 @@ internal sealed class InProcessWorkerHost(string workerId, WorkerControl control
     }
 
     public Task CompleteAsync(ClaimedRun run, TrainingResult result, CancellationToken ct) => control.CompleteAsync(workerId, run.RunId, result, ct);
+
+    public Task ReleaseAsync(ClaimedRun run, CancellationToken ct) => control.ReleaseAsync(workerId, run.RunId, ct);
 
     public Task FailAsync(ClaimedRun run, string error, bool retry, CancellationToken ct) => control.FailAsync(workerId, run.RunId, error, retry, ct);
 }

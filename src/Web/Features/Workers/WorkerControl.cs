@@ -108,6 +108,27 @@ public sealed class WorkerControl(
             .SendAsync(ExperimentHubContract.EpochReported, new RunMetricDto(runId, metrics.Epoch, metrics), ct);
     }
 
+    public async Task RecordStepsAsync(string workerId, Guid runId, IReadOnlyList<StepLoss> steps, CancellationToken ct)
+    {
+        if (steps.Count == 0)
+        {
+            return;
+        }
+        var run = await RequireHeldAsync(workerId, runId, ct);
+        var first = steps.Min(s => s.Step);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        using (await writes.EnterAsync(ct))
+        {
+            // A resumed attempt replays the steps after its checkpoint: they replace what the last attempt sent.
+            await db.RunSteps.Where(b => b.RunId == runId && b.FirstStep >= first).ExecuteDeleteAsync(ct);
+            db.RunSteps.Add(new RunStepBatch { RunId = runId, FirstStep = first, Json = JsonSerializer.Serialize(steps, WireJson.Options) });
+            await db.SaveChangesAsync(ct);
+        }
+        var batch = new StepBatch(runId, steps);
+        await events.PublishStepsAsync(run.ExperimentId, batch);
+        await watchers.Clients.Group(ExperimentHub.Group(run.ExperimentId)).SendAsync(ExperimentHubContract.StepsReported, batch, ct);
+    }
+
     public async Task SaveCheckpointAsync(string workerId, Guid runId, Stream content, CancellationToken ct)
     {
         await RequireHeldAsync(workerId, runId, ct);
@@ -133,6 +154,14 @@ public sealed class WorkerControl(
         await queue.FailAsync(runId, workerId, error, ct, retry);
         await TouchAsync(workerId, null, force: true, ct);
         await PublishForRunAsync(runId, ct);
+    }
+
+    public async Task<bool> ReleaseAsync(string workerId, Guid runId, CancellationToken ct)
+    {
+        var released = await queue.ReleaseAsync(runId, workerId, ct);
+        await TouchAsync(workerId, null, force: true, ct);
+        await PublishForRunAsync(runId, ct);
+        return released;
     }
 
     /// <summary>The run's dataset version laid out for the engine, zipped into a temporary file the caller deletes.</summary>

@@ -37,6 +37,12 @@ public sealed class WorkerHub(WorkerControl control) : Hub
         return true;
     }
 
+    public async Task<bool> ReportSteps(StepBatch batch)
+    {
+        await control.RecordStepsAsync(WorkerId, batch.RunId, batch.Steps, Context.ConnectionAborted);
+        return true;
+    }
+
     public async Task<bool> Complete(Guid runId, TrainingResult result)
     {
         await control.CompleteAsync(WorkerId, runId, result, Context.ConnectionAborted);
@@ -48,6 +54,8 @@ public sealed class WorkerHub(WorkerControl control) : Hub
         await control.FailAsync(WorkerId, runId, error, retry, Context.ConnectionAborted);
         return true;
     }
+
+    public Task<bool> Release(Guid runId) => control.ReleaseAsync(WorkerId, runId, Context.ConnectionAborted);
 
     public override async Task OnDisconnectedAsync(Exception? exception)
     {

@@ -97,6 +97,7 @@ public sealed class ExperimentTests(TransferHubFactory factory) : IClassFixture<
         predictions[0].GetProperty("labels").GetArrayLength().ShouldBe(predictions[0].GetProperty("predicted").GetArrayLength());
         arm.BootstrapLow.ShouldNotBeNull();
         (arm.TotalTrainSeconds!.Value > 0, arm.Device).ShouldBe((true, "CPU"));
+        done.Runs[0].PerClass!.Select(c => c.Class).Order().ShouldBe(["blue", "red"]); // per-class F1 carries the label names
         arm.BootstrapLow!.Value.ShouldBeLessThanOrEqualTo(arm.BootstrapHigh!.Value);
         var metrics = await s.LabelerA.GetFromJsonAsync<List<RunMetricDto>>($"/api/runs/{done.Runs[0].Id}/metrics", Json.Options);
         metrics!.Select(m => m.Epoch).ShouldBe(Enumerable.Range(1, metrics!.Count));

@@ -56,6 +56,8 @@ public sealed class RemoteWorkerTests(ManualWorkerFactory factory) : IClassFixtu
         var epochs = new System.Collections.Concurrent.ConcurrentQueue<RunMetricDto>();
         var changes = new System.Collections.Concurrent.ConcurrentQueue<RunChange>();
         watcher.On<RunMetricDto>(ExperimentHubContract.EpochReported, epochs.Enqueue);
+        var liveSteps = new System.Collections.Concurrent.ConcurrentQueue<StepBatch>();
+        watcher.On<StepBatch>(ExperimentHubContract.StepsReported, liveSteps.Enqueue);
         var bothSucceeded = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         watcher.On<RunChange>(ExperimentHubContract.RunChanged, change =>
         {
@@ -94,6 +96,12 @@ public sealed class RemoteWorkerTests(ManualWorkerFactory factory) : IClassFixtu
             var metrics = await s.Scientist.GetFromJsonAsync<List<RunMetricDto>>($"/api/runs/{done.Runs[0].Id}/metrics", Json.Options);
             metrics!.Select(m => m.Epoch).ShouldBe([1, 2]);
             await bothSucceeded.Task.WaitAsync(TimeSpan.FromSeconds(30)); // messages are sent in order: every epoch came before
+            // Per-step losses: streamed to the watcher in batches and stored, one per optimizer step, in order.
+            var stored = await s.Scientist.GetFromJsonAsync<List<StepLoss>>($"/api/runs/{done.Runs[0].Id}/steps", Json.Options);
+            stored!.Count.ShouldBeGreaterThan(2);
+            stored.Select(x => x.Step).ShouldBe(stored.Select(x => x.Step).Order().Distinct());
+            stored.Select(x => x.Epoch).Distinct().Order().ShouldBe([1, 2]);
+            liveSteps.Where(b => b.RunId == done.Runs[0].Id).Sum(b => b.Steps.Count).ShouldBe(stored.Count);
             // Progressive unfreezing trains the head alone in epoch 1 and adds the top block in epoch 2: marked on its curve.
             done.Curves.Single(c => c.Arm == "unfreeze").StageEpochs.ShouldBe([2]);
             done.Curves.Single(c => c.Arm == "fine-tune").StageEpochs.ShouldBeEmpty();
@@ -106,6 +114,69 @@ public sealed class RemoteWorkerTests(ManualWorkerFactory factory) : IClassFixtu
         {
             await StopAsync(stop, loop);
         }
+    }
+
+    [Fact]
+    public async Task AWorkerStoppedGracefullyHandsItsRunBackAndTheNextResumesFromItsCheckpoint()
+    {
+        var (s, version) = await ExperimentTests.ColoursAsync(factory);
+        var token = await WorkerTokenAsync("graceful");
+        var experiment = await CreateAsync(s, new CreateExperimentRequest("graceful", version.Id, "small-cnn", null, 1, 6, 12, 3e-3, 8, Patience: 0));
+        var runId = experiment.Runs.Single().Id;
+        await using var first = Host(token, "graceful-1");
+        await first.ConnectAsync(CancellationToken.None);
+        using var stop = new CancellationTokenSource();
+        using var twoEpochs = factory.Services.GetRequiredService<ExperimentEvents>().Subscribe(experiment.Id, async () =>
+        {
+            var stored = await s.Scientist.GetFromJsonAsync<List<RunMetricDto>>($"/api/runs/{runId}/metrics", Json.Options);
+            if (stored!.Count >= 2)
+            {
+                await stop.CancelAsync(); // Ctrl+C on the worker
+            }
+        });
+        var firstLoop = new RunExecutor(first, NullLogger<Trainer>.Instance, NullLogger.Instance, Path.Combine(Path.GetTempPath(), "th-graceful-1"), releaseOnStop: true)
+            .RunLoopAsync(stop.Token);
+        await Should.ThrowAsync<OperationCanceledException>(() => firstLoop.WaitAsync(TimeSpan.FromMinutes(3))); // stopped mid-run by the subscription
+
+        var handedBack = (await s.Scientist.GetFromJsonAsync<ExperimentDto>($"/api/experiments/{experiment.Id}", Json.Options))!.Runs.Single();
+        (handedBack.Status, handedBack.Attempt).ShouldBe((RunStatus.Pending, 0)); // waiting again at once, the attempt not counted
+        handedBack.EpochsDone.ShouldBeGreaterThanOrEqualTo(2);
+        await using var second = Host(token, "graceful-2");
+        await second.ConnectAsync(CancellationToken.None);
+        using var stopSecond = new CancellationTokenSource();
+        var loop = new RunExecutor(second, NullLogger<Trainer>.Instance, NullLogger.Instance, Path.Combine(Path.GetTempPath(), "th-graceful-2")).RunLoopAsync(stopSecond.Token);
+        var done = await WaitFinishedAsync(s, experiment.Id);
+        await StopAsync(stopSecond, loop);
+
+        (done.Runs.Single().Status, done.Runs.Single().Attempt).ShouldBe((RunStatus.Succeeded, 1));
+        var epochs = await s.Scientist.GetFromJsonAsync<List<RunMetricDto>>($"/api/runs/{runId}/metrics", Json.Options);
+        epochs!.Select(m => m.Epoch).ShouldBe([1, 2, 3, 4, 5, 6]);
+        var steps = await s.Scientist.GetFromJsonAsync<List<StepLoss>>($"/api/runs/{runId}/steps", Json.Options);
+        steps!.Select(x => x.Step).ShouldBe(steps!.Select(x => x.Step).Order().Distinct()); // the replayed epoch replaced, not doubled
+    }
+
+    [Fact]
+    public async Task AWorkerThatLosesItsConnectionAndComesBackKeepsItsRunWithinTheLease()
+    {
+        var (s, version) = await ExperimentTests.ColoursAsync(factory);
+        var token = await WorkerTokenAsync("flaky");
+        var experiment = await CreateAsync(s, new CreateExperimentRequest("flaky", version.Id, "small-cnn", null, 1, 2, 12, null, 8));
+        var runId = experiment.Runs.Single().Id;
+        var before = Host(token, "flaky-worker");
+        await before.ConnectAsync(CancellationToken.None);
+        var claimed = await before.ClaimAsync(CancellationToken.None);
+        claimed!.RunId.ShouldBe(runId);
+
+        await before.DisposeAsync(); // the connection drops
+        await using var after = Host(token, "flaky-worker"); // the same worker connects again
+        await after.ConnectAsync(CancellationToken.None);
+        var beat = await after.HeartbeatAsync(claimed, CancellationToken.None);
+        var online = (await s.Scientist.GetFromJsonAsync<List<WorkerDto>>("/api/workers", Json.Options))!.Single(w => w.WorkerId == "flaky-worker");
+
+        beat.Continue.ShouldBeTrue();
+        (online.Online, online.CurrentRunId).ShouldBe((true, runId));
+        (await s.Scientist.PostAsync($"/api/experiments/{experiment.Id}/cancel", null)).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+        (await after.HeartbeatAsync(claimed, CancellationToken.None)).Continue.ShouldBeFalse(); // and hears of the cancel at its next beat
     }
 
     [Fact]

@@ -95,6 +95,8 @@ public sealed class RunFaultTests(ManualWorkerFactory factory) : IClassFixture<M
         created.StatusCode.ShouldBe(HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
         bad.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         var experimentId = (await created.Content.ReadFromJsonAsync<ExperimentDto>(Json.Options))!.Id;
+        var runs = (await s.Scientist.GetFromJsonAsync<ExperimentDto>($"/api/experiments/{experimentId}", Json.Options))!.Runs;
+        runs.Single(r => r.Arm == "baseline").Epochs.ShouldBe(4); // progress and time left count the arm's own epochs
         (await s.Scientist.PostAsync($"/api/experiments/{experimentId}/cancel", null)).StatusCode.ShouldBe(HttpStatusCode.NoContent); // nothing to train here
         await using var db = await factory.Services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContextAsync();
         var specs = (await db.TrainingRuns.Where(r => r.ExperimentId == experimentId).ToListAsync())

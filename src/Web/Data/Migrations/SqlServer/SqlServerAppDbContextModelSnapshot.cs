@@ -555,6 +555,23 @@ namespace TransferHub.Web.Data.Migrations.SqlServer
                     b.ToTable("RunMetrics");
                 });
 
+            modelBuilder.Entity("TransferHub.Web.Features.Experiments.RunStepBatch", b =>
+                {
+                    b.Property<Guid>("RunId")
+                        .HasColumnType("uniqueidentifier");
+
+                    b.Property<long>("FirstStep")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Json")
+                        .IsRequired()
+                        .HasColumnType("nvarchar(max)");
+
+                    b.HasKey("RunId", "FirstStep");
+
+                    b.ToTable("RunSteps", (string)null);
+                });
+
             modelBuilder.Entity("TransferHub.Web.Features.Experiments.TrainingRun", b =>
                 {
                     b.Property<Guid>("Id")
@@ -1579,6 +1596,15 @@ namespace TransferHub.Web.Data.Migrations.SqlServer
                 });
 
             modelBuilder.Entity("TransferHub.Web.Features.Experiments.RunMetric", b =>
+                {
+                    b.HasOne("TransferHub.Web.Features.Experiments.TrainingRun", null)
+                        .WithMany()
+                        .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("TransferHub.Web.Features.Experiments.RunStepBatch", b =>
                 {
                     b.HasOne("TransferHub.Web.Features.Experiments.TrainingRun", null)
                         .WithMany()

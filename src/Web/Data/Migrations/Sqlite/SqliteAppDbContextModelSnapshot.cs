@@ -543,6 +543,23 @@ namespace TransferHub.Web.Data.Migrations.Sqlite
                     b.ToTable("RunMetrics");
                 });
 
+            modelBuilder.Entity("TransferHub.Web.Features.Experiments.RunStepBatch", b =>
+                {
+                    b.Property<Guid>("RunId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("FirstStep")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Json")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("RunId", "FirstStep");
+
+                    b.ToTable("RunSteps", (string)null);
+                });
+
             modelBuilder.Entity("TransferHub.Web.Features.Experiments.TrainingRun", b =>
                 {
                     b.Property<Guid>("Id")
@@ -1564,6 +1581,15 @@ namespace TransferHub.Web.Data.Migrations.Sqlite
                 });
 
             modelBuilder.Entity("TransferHub.Web.Features.Experiments.RunMetric", b =>
+                {
+                    b.HasOne("TransferHub.Web.Features.Experiments.TrainingRun", null)
+                        .WithMany()
+                        .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("TransferHub.Web.Features.Experiments.RunStepBatch", b =>
                 {
                     b.HasOne("TransferHub.Web.Features.Experiments.TrainingRun", null)
                         .WithMany()
