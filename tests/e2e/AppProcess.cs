@@ -22,11 +22,12 @@ public sealed class AppProcess : IAsyncDisposable
     public string DataRoot { get; }
     public string Log { get { lock (_log) { return _log.ToString(); } } }
 
-    public static async Task<AppProcess> StartAsync(IDictionary<string, string> settings)
+    /// <param name="dataRoot">A data folder to share with another node (same database and artifacts); a fresh one when null.</param>
+    public static async Task<AppProcess> StartAsync(IDictionary<string, string> settings, string? dataRoot = null)
     {
         var dll = FindWebDll();
         var port = FreePort();
-        var dataRoot = Path.Combine(Path.GetTempPath(), "transferhub-e2e", Guid.NewGuid().ToString("N"));
+        dataRoot ??= Path.Combine(Path.GetTempPath(), "transferhub-e2e", Guid.NewGuid().ToString("N"));
         var start = new ProcessStartInfo("dotnet")
         {
             WorkingDirectory = Path.GetDirectoryName(dll)!,
@@ -106,7 +107,7 @@ public sealed class AppProcess : IAsyncDisposable
         return File.Exists(dll) ? dll : throw new FileNotFoundException("Build src/Web first.", dll);
     }
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

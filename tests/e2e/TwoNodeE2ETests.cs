@@ -1,0 +1,77 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace TransferHub.Tests.E2E;
+
+/// <summary>
+/// Two web nodes on one database and one artifact folder, joined by Redis (SignalR backplane and experiment events):
+/// a worker reports to node A, the experiment page open on node B follows it live.
+/// </summary>
+public sealed class TwoNodeE2ETests : IAsyncLifetime
+{
+    private RedisProcess _redis = null!;
+    private AppProcess _nodeA = null!;
+    private AppProcess _nodeB = null!;
+    private IPlaywright _playwright = null!;
+    private IBrowser _browser = null!;
+
+    public async Task InitializeAsync()
+    {
+        _redis = await RedisProcess.StartAsync();
+        var settings = new Dictionary<string, string>
+        {
+            ["Bootstrap:AdminEmail"] = BrowserFixture.AdminEmail,
+            ["Bootstrap:AdminPassword"] = BrowserFixture.AdminPassword,
+            ["Bootstrap:AdminToken"] = BrowserFixture.AdminToken,
+            ["Workers:InProcess"] = "false",
+            ["Redis:ConnectionString"] = _redis.ConnectionString,
+        };
+        _nodeA = await AppProcess.StartAsync(settings);
+        _nodeB = await AppProcess.StartAsync(settings, _nodeA.DataRoot); // same database and artifacts
+        _playwright = await Playwright.CreateAsync();
+        _browser = await _playwright.Chromium.LaunchAsync(new()
+        {
+            ExecutablePath = Environment.GetEnvironmentVariable("CHROMIUM_PATH") ?? "/usr/bin/chromium", Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run", "--disable-sync"],
+        });
+    }
+
+    [Fact]
+    public async Task APageOnNodeBFollowsLiveARunWhoseWorkerReportsToNodeA()
+    {
+        var (projectId, versionId) = await E2EData.ArrangeVersionAsync(_nodeA.BaseUrl, images: 60);
+        using var http = new HttpClient { BaseAddress = new Uri(_nodeA.BaseUrl) };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", BrowserFixture.AdminToken);
+        var token = (await (await http.PostAsJsonAsync("/api/admin/worker-tokens", new { name = "node-a-worker", days = 0 })).Content.ReadFromJsonAsync<JsonElement>())
+            .GetProperty("token").GetString()!;
+        var created = await http.PostAsJsonAsync($"/api/projects/{projectId}/experiments",
+            new { name = "two nodes", datasetVersionId = versionId, architecture = "small-cnn", seeds = 1, epochs = 30, imageSize = 12, batchSize = 4, patience = 0 });
+        created.EnsureSuccessStatusCode();
+        var experimentId = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
+
+        // The page is open on node B before the worker (connected to node A) starts.
+        var context = await _browser.NewContextAsync(new() { BaseURL = _nodeB.BaseUrl, ViewportSize = new ViewportSize { Width = 1366, Height = 860 } });
+        context.SetDefaultTimeout(15_000);
+        var page = await context.NewPageAsync();
+        await page.SignInAsync(BrowserFixture.AdminEmail, BrowserFixture.AdminPassword);
+        await page.GotoInteractiveAsync($"/experiments/{experimentId}");
+        await Assertions.Expect(page.Locator("#experiment-status")).ToHaveTextAsync("running");
+        await using var worker = WorkerProcess.Start(_nodeA.BaseUrl, token, "node-a-worker");
+
+        await Assertions.Expect(page.Locator("#live-steps polyline")).ToHaveCountAsync(1, new() { Timeout = 90_000 });
+        await Assertions.Expect(page.Locator("#experiment-status")).ToHaveTextAsync("finished", new() { Timeout = 180_000 });
+        await Assertions.Expect(page.Locator("#runs-table tbody tr").First).ToContainTextAsync("Succeeded");
+        await page.ScreenshotAsync("60-node-b-follows-node-a");
+        worker.Log.ShouldContain($"connected to {_nodeA.BaseUrl}");
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _browser.DisposeAsync();
+        _playwright.Dispose();
+        await _nodeB.DisposeAsync();
+        await _nodeA.DisposeAsync();
+        await _redis.DisposeAsync();
+    }
+}
