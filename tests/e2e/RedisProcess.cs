@@ -14,15 +14,15 @@ public sealed class RedisProcess : IAsyncDisposable
 
     public string ConnectionString => $"127.0.0.1:{Port}";
 
-    public static async Task<RedisProcess> StartAsync()
+    public static async Task<RedisProcess> StartAsync(int? port = null)
     {
-        var port = AppProcess.FreePort();
+        port ??= AppProcess.FreePort();
         var start = new ProcessStartInfo("redis-server") { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var arg in new[] { "--port", $"{port}", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no" })
         {
             start.ArgumentList.Add(arg);
         }
-        var redis = new RedisProcess(Process.Start(start) ?? throw new InvalidOperationException("redis-server did not start (test.sh installs it)."), port);
+        var redis = new RedisProcess(Process.Start(start) ?? throw new InvalidOperationException("redis-server did not start (test.sh installs it)."), port.Value);
         redis._process.OutputDataReceived += (_, _) => { };
         redis._process.BeginOutputReadLine();
         for (var i = 0; i < 100; i++)
@@ -30,7 +30,7 @@ public sealed class RedisProcess : IAsyncDisposable
             try
             {
                 using var client = new TcpClient();
-                await client.ConnectAsync("127.0.0.1", port);
+                await client.ConnectAsync("127.0.0.1", port.Value);
                 return redis;
             }
             catch (SocketException)

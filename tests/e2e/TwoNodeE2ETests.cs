@@ -75,3 +75,31 @@ public sealed class TwoNodeE2ETests : IAsyncLifetime
         await _redis.DisposeAsync();
     }
 }
+
+/// <summary>Redis away at start and back later: the node runs, says so on /health, and recovers on its own.</summary>
+public sealed class RedisOutageE2ETests
+{
+    [Fact]
+    public async Task ANodeStartsWithoutRedisReportsItDegradedAndRecoversWhenRedisComesBack()
+    {
+        var port = AppProcess.FreePort(); // nothing listens there yet
+        await using var node = await AppProcess.StartAsync(new Dictionary<string, string> { ["Redis:ConnectionString"] = $"127.0.0.1:{port},connectRetry=1" });
+        using var http = new HttpClient { BaseAddress = new Uri(node.BaseUrl) };
+
+        var down = await http.GetFromJsonAsync<JsonElement>("/health");
+        await using var redis = await RedisProcess.StartAsync(port);
+        var up = down;
+        for (var i = 0; i < 300 && RedisStatus(up) != "Healthy"; i++)
+        {
+            await Task.Delay(100); // bounded poll: the multiplexer reconnects on its own schedule
+            up = await http.GetFromJsonAsync<JsonElement>("/health");
+        }
+
+        RedisStatus(down).ShouldBe("Degraded");
+        down.GetProperty("status").GetString().ShouldBe("Degraded");
+        RedisStatus(up).ShouldBe("Healthy");
+    }
+
+    private static string? RedisStatus(JsonElement health) =>
+        health.GetProperty("checks").GetProperty("redis").GetProperty("status").GetString();
+}

@@ -18,22 +18,50 @@ internal sealed partial class RedisEventRelay(IConnectionMultiplexer redis, Expe
 
     private sealed record StepMessage(Guid ExperimentId, StepBatch Batch);
 
-    public async Task StartAsync(CancellationToken cancellationToken)
+    private readonly CancellationTokenSource _stopping = new();
+
+    /// <summary>Never blocks or fails the start: while Redis is away the node runs on its own and subscribes once it is back.</summary>
+    public Task StartAsync(CancellationToken cancellationToken)
     {
-        var subscriber = redis.GetSubscriber();
-        await subscriber.SubscribeAsync(Changed, (channel, value) => _ = events.PublishHereAsync(Guid.Parse(value.ToString())));
-        await subscriber.SubscribeAsync(Steps, (channel, value) =>
-        {
-            var message = JsonSerializer.Deserialize<StepMessage>(value.ToString(), WireJson.Options)!;
-            _ = events.PublishStepsHereAsync(message.ExperimentId, message.Batch);
-        });
-        events.Relay = this;
+        _ = SubscribeWhenReachableAsync(_stopping.Token);
+        return Task.CompletedTask;
     }
 
-    public Task StopAsync(CancellationToken cancellationToken)
+    private async Task SubscribeWhenReachableAsync(CancellationToken ct)
+    {
+        var subscriber = redis.GetSubscriber();
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                await subscriber.SubscribeAsync(Changed, (channel, value) => _ = events.PublishHereAsync(Guid.Parse(value.ToString())));
+                await subscriber.SubscribeAsync(Steps, (channel, value) =>
+                {
+                    var message = JsonSerializer.Deserialize<StepMessage>(value.ToString(), WireJson.Options)!;
+                    _ = events.PublishStepsHereAsync(message.ExperimentId, message.Batch);
+                });
+                events.Relay = this; // from now on publishes go through Redis (subscriptions come back with reconnects)
+                return;
+            }
+            catch (RedisException e)
+            {
+                LogRedisDown(logger, e.Message);
+                try
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(2), ct);
+                }
+                catch (OperationCanceledException)
+                {
+                    return; // shutting down
+                }
+            }
+        }
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
     {
         events.Relay = null;
-        return Task.CompletedTask;
+        await _stopping.CancelAsync();
     }
 
     public Task ChangedAsync(Guid experimentId) => SendAsync(Changed, experimentId.ToString(), () => events.PublishHereAsync(experimentId));
@@ -77,5 +105,19 @@ internal static class ScaleOutExtensions
         });
         services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(options));
         services.AddHostedService<RedisEventRelay>();
+        services.AddHealthChecks().AddCheck<RedisHealthCheck>("redis");
     }
+}
+
+/// <summary>
+/// Degraded, not unhealthy, while Redis is away: this node still serves everything, only events from other nodes
+/// stop reaching its pages (an orchestrator should not restart it for that). Healthy again once Redis is back.
+/// </summary>
+internal sealed class RedisHealthCheck(IConnectionMultiplexer redis) : Microsoft.Extensions.Diagnostics.HealthChecks.IHealthCheck
+{
+    public Task<Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult> CheckHealthAsync(
+        Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        Task.FromResult(redis.IsConnected
+            ? Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy("Redis connected.")
+            : Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Degraded("Redis unreachable: hubs and experiment events reach this node's clients only until it is back."));
 }
