@@ -20,6 +20,9 @@ public sealed class AppProcess : IAsyncDisposable
 
     public string BaseUrl { get; }
     public string DataRoot { get; }
+
+    /// <summary>False for a node started on another node's data folder: that node deletes it.</summary>
+    public bool OwnsData { get; private init; } = true;
     public string Log { get { lock (_log) { return _log.ToString(); } } }
 
     /// <param name="dataRoot">A data folder to share with another node (same database and artifacts); a fresh one when null.</param>
@@ -27,6 +30,7 @@ public sealed class AppProcess : IAsyncDisposable
     {
         var dll = FindWebDll();
         var port = FreePort();
+        var shared = dataRoot is not null;
         dataRoot ??= Path.Combine(Path.GetTempPath(), "transferhub-e2e", Guid.NewGuid().ToString("N"));
         var start = new ProcessStartInfo("dotnet")
         {
@@ -44,7 +48,7 @@ public sealed class AppProcess : IAsyncDisposable
             start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
         }
         var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start");
-        var app = new AppProcess(process, $"http://127.0.0.1:{port}", dataRoot);
+        var app = new AppProcess(process, $"http://127.0.0.1:{port}", dataRoot) { OwnsData = !shared };
         process.OutputDataReceived += (_, e) => app.Append(e.Data);
         process.ErrorDataReceived += (_, e) => app.Append(e.Data);
         process.BeginOutputReadLine();
@@ -114,14 +118,24 @@ public sealed class AppProcess : IAsyncDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    public async ValueTask DisposeAsync()
+    /// <summary>As a crashed node: the process goes, its data folder stays (another node may share it).</summary>
+    public async Task KillAsync()
     {
         if (!_process.HasExited)
         {
             _process.Kill(entireProcessTree: true);
             await _process.WaitForExitAsync();
         }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await KillAsync();
         _process.Dispose();
+        if (!OwnsData)
+        {
+            return;
+        }
         try
         {
             Directory.Delete(DataRoot, recursive: true);

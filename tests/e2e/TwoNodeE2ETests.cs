@@ -26,6 +26,7 @@ public sealed class TwoNodeE2ETests : IAsyncLifetime
             ["Bootstrap:AdminToken"] = BrowserFixture.AdminToken,
             ["Workers:InProcess"] = "false",
             ["Redis:ConnectionString"] = _redis.ConnectionString,
+            ["Jobs:Lease"] = "00:00:06",
         };
         _nodeA = await AppProcess.StartAsync(settings);
         _nodeB = await AppProcess.StartAsync(settings, _nodeA.DataRoot); // same database and artifacts
@@ -64,6 +65,56 @@ public sealed class TwoNodeE2ETests : IAsyncLifetime
         await Assertions.Expect(page.Locator("#runs-table tbody tr").First).ToContainTextAsync("Succeeded");
         await page.ScreenshotAsync("60-node-b-follows-node-a");
         worker.Log.ShouldContain($"connected to {_nodeA.BaseUrl}");
+    }
+
+    [Fact]
+    public async Task KillingNodeAMidRunLosesNoStoredEpochAndTheWorkerOnNodeBFinishesTheRun()
+    {
+        var (projectId, versionId) = await E2EData.ArrangeVersionAsync(_nodeA.BaseUrl, images: 60);
+        using var viaB = new HttpClient { BaseAddress = new Uri(_nodeB.BaseUrl) };
+        viaB.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", BrowserFixture.AdminToken);
+        var token = (await (await viaB.PostAsJsonAsync("/api/admin/worker-tokens", new { name = "workers", days = 0 })).Content.ReadFromJsonAsync<JsonElement>())
+            .GetProperty("token").GetString()!;
+        await using var onA = WorkerProcess.Start(_nodeA.BaseUrl, token, "worker-on-a");
+        var created = await viaB.PostAsJsonAsync($"/api/projects/{projectId}/experiments",
+            new { name = "node loss", datasetVersionId = versionId, architecture = "small-cnn", seeds = 1, epochs = 40, imageSize = 12, batchSize = 4, patience = 0 });
+        created.EnsureSuccessStatusCode();
+        var experiment = await created.Content.ReadFromJsonAsync<JsonElement>();
+        var experimentId = experiment.GetProperty("id").GetString();
+        var runId = experiment.GetProperty("runs")[0].GetProperty("id").GetString();
+
+        var before = await EpochsAsync(viaB, runId!, atLeast: 3);
+        await _nodeA.KillAsync(); // node A dies; its worker can no longer reach it
+        await using var onB = WorkerProcess.Start(_nodeB.BaseUrl, token, "worker-on-b");
+        JsonElement run;
+        for (var i = 0; ; i++)
+        {
+            run = (await viaB.GetFromJsonAsync<JsonElement>($"/api/experiments/{experimentId}")).GetProperty("runs")[0];
+            if (run.GetProperty("status").GetString() is "Succeeded" or "Failed" || i > 1800)
+            {
+                break;
+            }
+            await Task.Delay(100); // bounded poll of node B's API
+        }
+        var after = await EpochsAsync(viaB, runId!, atLeast: 0);
+
+        run.GetProperty("status").GetString().ShouldBe("Succeeded", $"{run}\n--- worker on B\n{onB.Log}");
+        after.ShouldBe(Enumerable.Range(1, 40).ToList());
+        before.ShouldBeSubsetOf(after); // every epoch stored through node A is still there
+        onB.Log.ShouldContain("worker-on-b on cpu");
+    }
+
+    private static async Task<List<int>> EpochsAsync(HttpClient http, string runId, int atLeast)
+    {
+        for (var i = 0; ; i++)
+        {
+            var epochs = (await http.GetFromJsonAsync<JsonElement>($"/api/runs/{runId}/metrics")).EnumerateArray().Select(m => m.GetProperty("epoch").GetInt32()).ToList();
+            if (epochs.Count >= atLeast || i > 1200)
+            {
+                return epochs;
+            }
+            await Task.Delay(100); // bounded poll
+        }
     }
 
     public async Task DisposeAsync()
