@@ -8,7 +8,9 @@ WORKDIR /src
 
 # Restore first, from the files that decide it, so the layer is cached until a package changes.
 # nuget.confi[g] is a glob so the build still works while the repository has no nuget.config.
-COPY global.json Directory.Build.props Directory.Packages.props nuget.confi[g] TransferHub.sln .editorconfig ./
+COPY global.json Directory.Build.props Directory.Build.targets Directory.Packages.props nuget.confi[g] TransferHub.sln .editorconfig ./
+# The libtorch wrapper patch (STACK-NOTES trap 1): the runtime image is Debian 12 too.
+COPY build/ build/
 COPY src/Shared/TransferHub.Shared.csproj src/Shared/
 COPY src/Registry/TransferHub.Registry.csproj src/Registry/
 COPY src/Training/TransferHub.Training.csproj src/Training/

@@ -1,8 +1,9 @@
 // Experiments benchmark: starts the real app on loopback (no in-process worker) and plays a remote worker over the
 // worker hub, then measures (1) latency from an epoch reported by the worker to external watchers on the experiments
-// hub and to the experiment page in Chromium (p50/p95), with 1 and with 100 watchers, (2) the epoch reports per second
-// the hub stores and fans out back to back, and (3) the platform's overhead on a real training run (in-process
-// worker: layout, checkpoint upload every epoch, metrics) against the bare engine CLI on the same data and spec.
+// hub and to the experiment page in Chromium (p50/p95), with 1 and with 100 watchers, (2) the epoch reports and
+// per-step points per second the hub stores and fans out back to back, (3) tiny jobs per minute drained by 1, 2 and
+// 4 real worker processes, and (4) the platform's overhead on a real training run (in-process worker: layout,
+// checkpoint upload every epoch, metrics) against the bare engine CLI on the same data and spec.
 using System.Diagnostics;
 using System.IO.Compression;
 using System.Net.Http.Headers;
@@ -20,6 +21,7 @@ var reports = Arg("--reports", 200);
 var watchers = Arg("--watchers", 100);
 var burstSeconds = Arg("--burst-seconds", 10);
 var overheadEpochs = Arg("--epochs", 5);
+var scalingRuns = Arg("--scaling-runs", 16);
 const string Token = "thp_bench-bootstrap-token-0123456789abcdef";
 
 await using (var app = await BenchApp.StartAsync(Token, new Dictionary<string, string> { ["Workers:InProcess"] = "false", ["Jobs:MaxConcurrentPerProject"] = "10" }))
@@ -118,6 +120,36 @@ await using (var app = await BenchApp.StartAsync(Token, new Dictionary<string, s
     }
 }
 
+// Scaling: the same tiny jobs (text-bag, 3 epochs) drained by 1, 2 and 4 remote worker processes.
+foreach (var workers in new[] { 1, 2, 4 })
+{
+    await using var app = await BenchApp.StartAsync(Token, new Dictionary<string, string> { ["Workers:InProcess"] = "false", ["Jobs:MaxConcurrentPerProject"] = "10" });
+    using var api = Client(app.BaseUrl);
+    var (projectId, versionId) = await TextVersionAsync(api);
+    var workerToken = (await PostAsync(api, "/api/admin/worker-tokens", new { name = "scaling", days = 0 })).GetProperty("token").GetString()!;
+    var processes = Enumerable.Range(0, workers).Select(w => WorkerProcess(app.BaseUrl, workerToken, $"scale-{w}")).ToList();
+    // The clock starts once every worker has loaded libtorch and registered.
+    while ((await api.GetFromJsonAsync<JsonElement>("/api/workers")).EnumerateArray().Count(w => w.GetProperty("online").GetBoolean()) < workers)
+    {
+        await Task.Delay(200);
+    }
+    var watch = Stopwatch.StartNew();
+    var experiment = await PostAsync(api, $"/api/projects/{projectId}/experiments",
+        new { name = "scaling", datasetVersionId = versionId, architecture = "text-bag", seeds = scalingRuns, epochs = 3, patience = 0 });
+    var id = experiment.GetProperty("id").GetString();
+    while ((await api.GetFromJsonAsync<JsonElement>($"/api/experiments/{id}")).GetProperty("runs").EnumerateArray()
+        .Any(r => r.GetProperty("status").GetString() is "Pending" or "Running"))
+    {
+        await Task.Delay(200);
+    }
+    Console.WriteLine($"scaling: {workers} worker process(es) finished {scalingRuns} tiny jobs in {watch.Elapsed.TotalSeconds:0.0} s = {scalingRuns / watch.Elapsed.TotalMinutes:0.0} jobs/min");
+    foreach (var p in processes)
+    {
+        p.Kill(entireProcessTree: true);
+        p.WaitForExit();
+    }
+}
+
 // Overhead: the same training through the platform (in-process worker) and through the bare CLI.
 await using (var app = await BenchApp.StartAsync(Token))
 {
@@ -206,7 +238,23 @@ static async Task ImportAndWaitAsync(HttpClient api, string dataset, string name
     }
 }
 
-static double CliSeconds(string folder, int epochs)
+static Process WorkerProcess(string server, string token, string name)
+{
+    var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+    foreach (var a in new[] { TrainingDll(), "worker", "--server", server, "--name", name, "--device", "cpu", "--work-dir", Path.Combine(Path.GetTempPath(), "th-bench-" + name) })
+    {
+        start.ArgumentList.Add(a);
+    }
+    start.Environment["TRANSFERHUB_WORKER_TOKEN"] = token;
+    var process = Process.Start(start)!;
+    process.OutputDataReceived += (_, _) => { };
+    process.ErrorDataReceived += (_, _) => { };
+    process.BeginOutputReadLine();
+    process.BeginErrorReadLine();
+    return process;
+}
+
+static string TrainingDll()
 {
     var root = new DirectoryInfo(AppContext.BaseDirectory);
     while (!File.Exists(Path.Combine(root.FullName, "TransferHub.sln")))
@@ -214,9 +262,13 @@ static double CliSeconds(string folder, int epochs)
         root = root.Parent!;
     }
     var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
-    var dll = Path.Combine(root.FullName, "src", "Training", "bin", configuration, "net10.0", "linux-x64", "TransferHub.Training.dll");
+    return Path.Combine(root.FullName, "src", "Training", "bin", configuration, "net10.0", "linux-x64", "TransferHub.Training.dll");
+}
+
+static double CliSeconds(string folder, int epochs)
+{
     var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-    foreach (var a in new[] { dll, "train", "--data", folder, "--out", Path.Combine(folder, "out"), "--image-size", "32", "--epochs", $"{epochs}",
+    foreach (var a in new[] { TrainingDll(), "train", "--data", folder, "--out", Path.Combine(folder, "out"), "--image-size", "32", "--epochs", $"{epochs}",
                  "--batch", "32", "--lr", "0.001", "--patience", "0", "--seed", "1", "--device", "cpu", "--checkpoint-dir", Path.Combine(folder, "ckpt") })
     {
         start.ArgumentList.Add(a);

@@ -20,13 +20,18 @@ public sealed class AppProcess : IAsyncDisposable
 
     public string BaseUrl { get; }
     public string DataRoot { get; }
+
+    /// <summary>False for a node started on another node's data folder: that node deletes it.</summary>
+    public bool OwnsData { get; private init; } = true;
     public string Log { get { lock (_log) { return _log.ToString(); } } }
 
-    public static async Task<AppProcess> StartAsync(IDictionary<string, string> settings)
+    /// <param name="dataRoot">A data folder to share with another node (same database and artifacts); a fresh one when null.</param>
+    public static async Task<AppProcess> StartAsync(IDictionary<string, string> settings, string? dataRoot = null)
     {
         var dll = FindWebDll();
         var port = FreePort();
-        var dataRoot = Path.Combine(Path.GetTempPath(), "transferhub-e2e", Guid.NewGuid().ToString("N"));
+        var shared = dataRoot is not null;
+        dataRoot ??= Path.Combine(Path.GetTempPath(), "transferhub-e2e", Guid.NewGuid().ToString("N"));
         var start = new ProcessStartInfo("dotnet")
         {
             WorkingDirectory = Path.GetDirectoryName(dll)!,
@@ -43,7 +48,7 @@ public sealed class AppProcess : IAsyncDisposable
             start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
         }
         var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start");
-        var app = new AppProcess(process, $"http://127.0.0.1:{port}", dataRoot);
+        var app = new AppProcess(process, $"http://127.0.0.1:{port}", dataRoot) { OwnsData = !shared };
         process.OutputDataReceived += (_, e) => app.Append(e.Data);
         process.ErrorDataReceived += (_, e) => app.Append(e.Data);
         process.BeginOutputReadLine();
@@ -106,21 +111,31 @@ public sealed class AppProcess : IAsyncDisposable
         return File.Exists(dll) ? dll : throw new FileNotFoundException("Build src/Web first.", dll);
     }
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    public async ValueTask DisposeAsync()
+    /// <summary>As a crashed node: the process goes, its data folder stays (another node may share it).</summary>
+    public async Task KillAsync()
     {
         if (!_process.HasExited)
         {
             _process.Kill(entireProcessTree: true);
             await _process.WaitForExitAsync();
         }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await KillAsync();
         _process.Dispose();
+        if (!OwnsData)
+        {
+            return;
+        }
         try
         {
             Directory.Delete(DataRoot, recursive: true);

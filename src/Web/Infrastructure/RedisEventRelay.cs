@@ -1,0 +1,123 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.SignalR;
+using StackExchange.Redis;
+using TransferHub.Shared.Experiments;
+using TransferHub.Web.Features.Experiments;
+
+namespace TransferHub.Web.Infrastructure;
+
+/// <summary>
+/// With several web nodes, experiment events go through Redis pub/sub: a worker reporting to node A refreshes the
+/// pages open on node B. If Redis cannot be reached, events stay on this node (logged) rather than being lost here too.
+/// </summary>
+internal sealed partial class RedisEventRelay(IConnectionMultiplexer redis, ExperimentEvents events, ILogger<RedisEventRelay> logger)
+    : IHostedService, IExperimentEventRelay
+{
+    private static readonly RedisChannel Changed = RedisChannel.Literal("transferhub:experiment-changed");
+    private static readonly RedisChannel Steps = RedisChannel.Literal("transferhub:experiment-steps");
+
+    private sealed record StepMessage(Guid ExperimentId, StepBatch Batch);
+
+    private readonly CancellationTokenSource _stopping = new();
+
+    /// <summary>Never blocks or fails the start: while Redis is away the node runs on its own and subscribes once it is back.</summary>
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _ = SubscribeWhenReachableAsync(_stopping.Token);
+        return Task.CompletedTask;
+    }
+
+    private async Task SubscribeWhenReachableAsync(CancellationToken ct)
+    {
+        var subscriber = redis.GetSubscriber();
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                await subscriber.SubscribeAsync(Changed, (channel, value) => _ = events.PublishHereAsync(Guid.Parse(value.ToString())));
+                await subscriber.SubscribeAsync(Steps, (channel, value) =>
+                {
+                    var message = JsonSerializer.Deserialize<StepMessage>(value.ToString(), WireJson.Options)!;
+                    _ = events.PublishStepsHereAsync(message.ExperimentId, message.Batch);
+                });
+                events.Relay = this; // from now on publishes go through Redis (subscriptions come back with reconnects)
+                return;
+            }
+            catch (RedisException e)
+            {
+                LogRedisDown(logger, e.Message);
+                try
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(2), ct);
+                }
+                catch (OperationCanceledException)
+                {
+                    return; // shutting down
+                }
+            }
+        }
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        events.Relay = null;
+        await _stopping.CancelAsync();
+    }
+
+    public Task ChangedAsync(Guid experimentId) => SendAsync(Changed, experimentId.ToString(), () => events.PublishHereAsync(experimentId));
+
+    public Task StepsAsync(Guid experimentId, StepBatch batch) =>
+        SendAsync(Steps, JsonSerializer.Serialize(new StepMessage(experimentId, batch), WireJson.Options), () => events.PublishStepsHereAsync(experimentId, batch));
+
+    private async Task SendAsync(RedisChannel channel, string message, Func<Task> here)
+    {
+        try
+        {
+            await redis.GetSubscriber().PublishAsync(channel, message);
+        }
+        catch (RedisException e)
+        {
+            LogRedisDown(logger, e.Message);
+            await here();
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Redis unreachable, experiment events stay on this node: {Error}")]
+    private static partial void LogRedisDown(ILogger logger, string error);
+}
+
+/// <summary>Several web nodes: the SignalR Redis backplane and the experiment event relay, when <c>Redis:ConnectionString</c> is set.</summary>
+internal static class ScaleOutExtensions
+{
+    public static void AddScaleOut(this ISignalRServerBuilder signalR, IServiceCollection services, IConfiguration configuration)
+    {
+        var connection = configuration["Redis:ConnectionString"];
+        if (string.IsNullOrWhiteSpace(connection))
+        {
+            return;
+        }
+        var options = ConfigurationOptions.Parse(connection);
+        options.AbortOnConnectFail = false; // start even while Redis is down; reconnect when it is back
+        signalR.AddStackExchangeRedis(o =>
+        {
+            o.Configuration = options.Clone();
+            o.Configuration.ChannelPrefix = RedisChannel.Literal("transferhub");
+        });
+        services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(options));
+        services.AddHostedService<RedisEventRelay>();
+        services.AddHealthChecks().AddCheck<RedisHealthCheck>("redis");
+    }
+}
+
+/// <summary>
+/// Degraded, not unhealthy, while Redis is away: this node still serves everything, only events from other nodes
+/// stop reaching its pages (an orchestrator should not restart it for that). Healthy again once Redis is back.
+/// </summary>
+internal sealed class RedisHealthCheck(IConnectionMultiplexer redis) : Microsoft.Extensions.Diagnostics.HealthChecks.IHealthCheck
+{
+    public Task<Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult> CheckHealthAsync(
+        Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        Task.FromResult(redis.IsConnected
+            ? Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy("Redis connected.")
+            : Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Degraded("Redis unreachable: hubs and experiment events reach this node's clients only until it is back."));
+}

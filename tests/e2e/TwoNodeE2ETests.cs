@@ -1,0 +1,156 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace TransferHub.Tests.E2E;
+
+/// <summary>
+/// Two web nodes on one database and one artifact folder, joined by Redis (SignalR backplane and experiment events):
+/// a worker reports to node A, the experiment page open on node B follows it live.
+/// </summary>
+public sealed class TwoNodeE2ETests : IAsyncLifetime
+{
+    private RedisProcess _redis = null!;
+    private AppProcess _nodeA = null!;
+    private AppProcess _nodeB = null!;
+    private IPlaywright _playwright = null!;
+    private IBrowser _browser = null!;
+
+    public async Task InitializeAsync()
+    {
+        _redis = await RedisProcess.StartAsync();
+        var settings = new Dictionary<string, string>
+        {
+            ["Bootstrap:AdminEmail"] = BrowserFixture.AdminEmail,
+            ["Bootstrap:AdminPassword"] = BrowserFixture.AdminPassword,
+            ["Bootstrap:AdminToken"] = BrowserFixture.AdminToken,
+            ["Workers:InProcess"] = "false",
+            ["Redis:ConnectionString"] = _redis.ConnectionString,
+            ["Jobs:Lease"] = "00:00:06",
+        };
+        _nodeA = await AppProcess.StartAsync(settings);
+        _nodeB = await AppProcess.StartAsync(settings, _nodeA.DataRoot); // same database and artifacts
+        _playwright = await Playwright.CreateAsync();
+        _browser = await _playwright.Chromium.LaunchAsync(new()
+        {
+            ExecutablePath = Environment.GetEnvironmentVariable("CHROMIUM_PATH") ?? "/usr/bin/chromium", Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run", "--disable-sync"],
+        });
+    }
+
+    [Fact]
+    public async Task APageOnNodeBFollowsLiveARunWhoseWorkerReportsToNodeA()
+    {
+        var (projectId, versionId) = await E2EData.ArrangeVersionAsync(_nodeA.BaseUrl, images: 60);
+        using var http = new HttpClient { BaseAddress = new Uri(_nodeA.BaseUrl) };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", BrowserFixture.AdminToken);
+        var token = (await (await http.PostAsJsonAsync("/api/admin/worker-tokens", new { name = "node-a-worker", days = 0 })).Content.ReadFromJsonAsync<JsonElement>())
+            .GetProperty("token").GetString()!;
+        var created = await http.PostAsJsonAsync($"/api/projects/{projectId}/experiments",
+            new { name = "two nodes", datasetVersionId = versionId, architecture = "small-cnn", seeds = 1, epochs = 30, imageSize = 12, batchSize = 4, patience = 0 });
+        created.EnsureSuccessStatusCode();
+        var experimentId = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
+
+        // The page is open on node B before the worker (connected to node A) starts.
+        var context = await _browser.NewContextAsync(new() { BaseURL = _nodeB.BaseUrl, ViewportSize = new ViewportSize { Width = 1366, Height = 860 } });
+        context.SetDefaultTimeout(15_000);
+        var page = await context.NewPageAsync();
+        await page.SignInAsync(BrowserFixture.AdminEmail, BrowserFixture.AdminPassword);
+        await page.GotoInteractiveAsync($"/experiments/{experimentId}");
+        await Assertions.Expect(page.Locator("#experiment-status")).ToHaveTextAsync("running");
+        await using var worker = WorkerProcess.Start(_nodeA.BaseUrl, token, "node-a-worker");
+
+        await Assertions.Expect(page.Locator("#live-steps polyline")).ToHaveCountAsync(1, new() { Timeout = 90_000 });
+        await Assertions.Expect(page.Locator("#experiment-status")).ToHaveTextAsync("finished", new() { Timeout = 180_000 });
+        await Assertions.Expect(page.Locator("#runs-table tbody tr").First).ToContainTextAsync("Succeeded");
+        await page.ScreenshotAsync("60-node-b-follows-node-a");
+        worker.Log.ShouldContain($"connected to {_nodeA.BaseUrl}");
+    }
+
+    [Fact]
+    public async Task KillingNodeAMidRunLosesNoStoredEpochAndTheWorkerOnNodeBFinishesTheRun()
+    {
+        var (projectId, versionId) = await E2EData.ArrangeVersionAsync(_nodeA.BaseUrl, images: 60);
+        using var viaB = new HttpClient { BaseAddress = new Uri(_nodeB.BaseUrl) };
+        viaB.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", BrowserFixture.AdminToken);
+        var token = (await (await viaB.PostAsJsonAsync("/api/admin/worker-tokens", new { name = "workers", days = 0 })).Content.ReadFromJsonAsync<JsonElement>())
+            .GetProperty("token").GetString()!;
+        await using var onA = WorkerProcess.Start(_nodeA.BaseUrl, token, "worker-on-a");
+        var created = await viaB.PostAsJsonAsync($"/api/projects/{projectId}/experiments",
+            new { name = "node loss", datasetVersionId = versionId, architecture = "small-cnn", seeds = 1, epochs = 40, imageSize = 12, batchSize = 4, patience = 0 });
+        created.EnsureSuccessStatusCode();
+        var experiment = await created.Content.ReadFromJsonAsync<JsonElement>();
+        var experimentId = experiment.GetProperty("id").GetString();
+        var runId = experiment.GetProperty("runs")[0].GetProperty("id").GetString();
+
+        var before = await EpochsAsync(viaB, runId!, atLeast: 3);
+        await _nodeA.KillAsync(); // node A dies; its worker can no longer reach it
+        await using var onB = WorkerProcess.Start(_nodeB.BaseUrl, token, "worker-on-b");
+        JsonElement run;
+        for (var i = 0; ; i++)
+        {
+            run = (await viaB.GetFromJsonAsync<JsonElement>($"/api/experiments/{experimentId}")).GetProperty("runs")[0];
+            if (run.GetProperty("status").GetString() is "Succeeded" or "Failed" || i > 1800)
+            {
+                break;
+            }
+            await Task.Delay(100); // bounded poll of node B's API
+        }
+        var after = await EpochsAsync(viaB, runId!, atLeast: 0);
+
+        run.GetProperty("status").GetString().ShouldBe("Succeeded", $"{run}\n--- worker on B\n{onB.Log}");
+        after.ShouldBe(Enumerable.Range(1, 40).ToList());
+        before.ShouldBeSubsetOf(after); // every epoch stored through node A is still there
+        onB.Log.ShouldContain("worker-on-b on cpu");
+    }
+
+    private static async Task<List<int>> EpochsAsync(HttpClient http, string runId, int atLeast)
+    {
+        for (var i = 0; ; i++)
+        {
+            var epochs = (await http.GetFromJsonAsync<JsonElement>($"/api/runs/{runId}/metrics")).EnumerateArray().Select(m => m.GetProperty("epoch").GetInt32()).ToList();
+            if (epochs.Count >= atLeast || i > 1200)
+            {
+                return epochs;
+            }
+            await Task.Delay(100); // bounded poll
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _browser.DisposeAsync();
+        _playwright.Dispose();
+        await _nodeB.DisposeAsync();
+        await _nodeA.DisposeAsync();
+        await _redis.DisposeAsync();
+    }
+}
+
+/// <summary>Redis away at start and back later: the node runs, says so on /health, and recovers on its own.</summary>
+public sealed class RedisOutageE2ETests
+{
+    [Fact]
+    public async Task ANodeStartsWithoutRedisReportsItDegradedAndRecoversWhenRedisComesBack()
+    {
+        var port = AppProcess.FreePort(); // nothing listens there yet
+        await using var node = await AppProcess.StartAsync(new Dictionary<string, string> { ["Redis:ConnectionString"] = $"127.0.0.1:{port},connectRetry=1" });
+        using var http = new HttpClient { BaseAddress = new Uri(node.BaseUrl) };
+
+        var down = await http.GetFromJsonAsync<JsonElement>("/health");
+        await using var redis = await RedisProcess.StartAsync(port);
+        var up = down;
+        for (var i = 0; i < 300 && RedisStatus(up) != "Healthy"; i++)
+        {
+            await Task.Delay(100); // bounded poll: the multiplexer reconnects on its own schedule
+            up = await http.GetFromJsonAsync<JsonElement>("/health");
+        }
+
+        RedisStatus(down).ShouldBe("Degraded");
+        down.GetProperty("status").GetString().ShouldBe("Degraded");
+        RedisStatus(up).ShouldBe("Healthy");
+    }
+
+    private static string? RedisStatus(JsonElement health) =>
+        health.GetProperty("checks").GetProperty("redis").GetProperty("status").GetString();
+}
