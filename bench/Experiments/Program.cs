@@ -135,7 +135,8 @@ foreach (var workers in new[] { 1, 2, 4 })
     }
     var watch = Stopwatch.StartNew();
     var experiment = await PostAsync(api, $"/api/projects/{projectId}/experiments",
-        new { name = "scaling", datasetVersionId = versionId, architecture = "text-bag", seeds = scalingRuns, epochs = 3, patience = 0 });
+        new { name = "scaling", datasetVersionId = versionId, architecture = "text-bag", seeds = scalingRuns / 2, epochs = 3, patience = 0,
+            arms = new[] { new { name = "frozen-random", strategy = "FeatureExtraction" } } }); // 2 arms × seeds = the jobs
     var id = experiment.GetProperty("id").GetString();
     while ((await api.GetFromJsonAsync<JsonElement>($"/api/experiments/{id}")).GetProperty("runs").EnumerateArray()
         .Any(r => r.GetProperty("status").GetString() is "Pending" or "Running"))
