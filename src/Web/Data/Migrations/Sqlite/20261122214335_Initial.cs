@@ -105,6 +105,27 @@ namespace TransferHub.Web.Data.Migrations.Sqlite
                 });
 
             migrationBuilder.CreateTable(
+                name: "PretrainedWeights",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    Name = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    Architecture = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    NumClasses = table.Column<int>(type: "INTEGER", nullable: false),
+                    Tensors = table.Column<int>(type: "INTEGER", nullable: false),
+                    Parameters = table.Column<long>(type: "INTEGER", nullable: false),
+                    Sha256 = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    SizeBytes = table.Column<long>(type: "INTEGER", nullable: false),
+                    OriginalFormat = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    ImportedById = table.Column<string>(type: "TEXT", maxLength: 450, nullable: false),
+                    ImportedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_PretrainedWeights", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "Projects",
                 columns: table => new
                 {
@@ -117,6 +138,45 @@ namespace TransferHub.Web.Data.Migrations.Sqlite
                 constraints: table =>
                 {
                     table.PrimaryKey("PK_Projects", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "RegistryAuditLog",
+                columns: table => new
+                {
+                    Sequence = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    ModelId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    At = table.Column<long>(type: "INTEGER", nullable: false),
+                    ActorId = table.Column<string>(type: "TEXT", maxLength: 450, nullable: false),
+                    Actor = table.Column<string>(type: "TEXT", maxLength: 256, nullable: false),
+                    Action = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    Version = table.Column<int>(type: "INTEGER", nullable: true),
+                    Detail = table.Column<string>(type: "TEXT", maxLength: 4000, nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_RegistryAuditLog", x => x.Sequence);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "Workers",
+                columns: table => new
+                {
+                    Id = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    Kind = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    Device = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    DeviceName = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
+                    MemoryBytes = table.Column<long>(type: "INTEGER", nullable: true),
+                    CpuCores = table.Column<int>(type: "INTEGER", nullable: false),
+                    Connected = table.Column<bool>(type: "INTEGER", nullable: false),
+                    CurrentRunId = table.Column<Guid>(type: "TEXT", nullable: true),
+                    ConnectedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    LastSeenAt = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Workers", x => x.Id);
                 });
 
             migrationBuilder.CreateTable(
@@ -304,6 +364,35 @@ namespace TransferHub.Web.Data.Migrations.Sqlite
                 });
 
             migrationBuilder.CreateTable(
+                name: "RegisteredModels",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    ProjectId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    Name = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
+                    Description = table.Column<string>(type: "TEXT", maxLength: 8000, nullable: true),
+                    TagsJson = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: false),
+                    MetricThreshold = table.Column<double>(type: "REAL", nullable: true),
+                    AgreementThreshold = table.Column<double>(type: "REAL", nullable: true),
+                    KeepRawInputs = table.Column<bool>(type: "INTEGER", nullable: false),
+                    DriftSettingsJson = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: false),
+                    ProductionVersionId = table.Column<Guid>(type: "TEXT", nullable: true),
+                    ConcurrencyStamp = table.Column<Guid>(type: "TEXT", nullable: false),
+                    CreatedById = table.Column<string>(type: "TEXT", maxLength: 450, nullable: false),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_RegisteredModels", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_RegisteredModels_Projects_ProjectId",
+                        column: x => x.ProjectId,
+                        principalTable: "Projects",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "DatasetVersions",
                 columns: table => new
                 {
@@ -458,6 +547,132 @@ namespace TransferHub.Web.Data.Migrations.Sqlite
                 });
 
             migrationBuilder.CreateTable(
+                name: "ApprovalRequests",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    ModelId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    VersionId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    Status = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    RequestedById = table.Column<string>(type: "TEXT", maxLength: 450, nullable: false),
+                    Comment = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: true),
+                    RequestedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    ProductionVersionIdAtRequest = table.Column<Guid>(type: "TEXT", nullable: true),
+                    ChecksJson = table.Column<string>(type: "TEXT", maxLength: 8000, nullable: false),
+                    DecidedById = table.Column<string>(type: "TEXT", maxLength: 450, nullable: true),
+                    DecisionComment = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: true),
+                    DecidedAt = table.Column<long>(type: "INTEGER", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_ApprovalRequests", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_ApprovalRequests_RegisteredModels_ModelId",
+                        column: x => x.ModelId,
+                        principalTable: "RegisteredModels",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "DriftRuns",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    ModelId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    VersionId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    At = table.Column<long>(type: "INTEGER", nullable: false),
+                    Status = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    WindowSize = table.Column<int>(type: "INTEGER", nullable: false),
+                    ReferenceSize = table.Column<int>(type: "INTEGER", nullable: false),
+                    WindowStart = table.Column<long>(type: "INTEGER", nullable: true),
+                    TestsJson = table.Column<string>(type: "TEXT", maxLength: 16000, nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_DriftRuns", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_DriftRuns_RegisteredModels_ModelId",
+                        column: x => x.ModelId,
+                        principalTable: "RegisteredModels",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "ModelVersions",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    ModelId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    Number = table.Column<int>(type: "INTEGER", nullable: false),
+                    Stage = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    PromotedAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    ArtifactKey = table.Column<string>(type: "TEXT", maxLength: 300, nullable: false),
+                    Sha256 = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    SizeBytes = table.Column<long>(type: "INTEGER", nullable: false),
+                    Architecture = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    LabelsJson = table.Column<string>(type: "TEXT", maxLength: 16000, nullable: false),
+                    InputJson = table.Column<string>(type: "TEXT", maxLength: 1000, nullable: false),
+                    HyperparametersJson = table.Column<string>(type: "TEXT", maxLength: 8000, nullable: false),
+                    TestMetricsJson = table.Column<string>(type: "TEXT", maxLength: 64000, nullable: true),
+                    ExperimentId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    RunId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    Arm = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
+                    Seed = table.Column<int>(type: "INTEGER", nullable: false),
+                    Verdict = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
+                    DatasetVersionId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    DatasetVersionHash = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    SourceModelVersionId = table.Column<Guid>(type: "TEXT", nullable: true),
+                    SourceRunId = table.Column<Guid>(type: "TEXT", nullable: true),
+                    SourceWeightsSha256 = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
+                    RegisteredById = table.Column<string>(type: "TEXT", maxLength: 450, nullable: false),
+                    RegisteredAt = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_ModelVersions", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_ModelVersions_RegisteredModels_ModelId",
+                        column: x => x.ModelId,
+                        principalTable: "RegisteredModels",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "PredictionLogs",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    ModelId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    VersionId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    At = table.Column<long>(type: "INTEGER", nullable: false),
+                    PredictedIndex = table.Column<int>(type: "INTEGER", nullable: false),
+                    Label = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    Confidence = table.Column<double>(type: "REAL", nullable: false),
+                    InputStat = table.Column<double>(type: "REAL", nullable: false),
+                    Width = table.Column<int>(type: "INTEGER", nullable: true),
+                    Height = table.Column<int>(type: "INTEGER", nullable: true),
+                    Embedding = table.Column<string>(type: "TEXT", maxLength: 64000, nullable: true),
+                    ContentHash = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    RawKey = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
+                    RawText = table.Column<string>(type: "TEXT", maxLength: 20000, nullable: true),
+                    ContentType = table.Column<string>(type: "TEXT", maxLength: 50, nullable: true),
+                    SentToLabelingAt = table.Column<long>(type: "INTEGER", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_PredictionLogs", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_PredictionLogs_RegisteredModels_ModelId",
+                        column: x => x.ModelId,
+                        principalTable: "RegisteredModels",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "Annotations",
                 columns: table => new
                 {
@@ -475,6 +690,28 @@ namespace TransferHub.Web.Data.Migrations.Sqlite
                     table.PrimaryKey("PK_Annotations", x => x.Id);
                     table.ForeignKey(
                         name: "FK_Annotations_Items_ItemId",
+                        column: x => x.ItemId,
+                        principalTable: "Items",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "ItemScores",
+                columns: table => new
+                {
+                    ItemId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    DatasetId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    RunId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    LabelId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    Confidence = table.Column<double>(type: "REAL", nullable: false),
+                    ScoredAt = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_ItemScores", x => x.ItemId);
+                    table.ForeignKey(
+                        name: "FK_ItemScores_Items_ItemId",
                         column: x => x.ItemId,
                         principalTable: "Items",
                         principalColumn: "Id",
@@ -548,6 +785,45 @@ namespace TransferHub.Web.Data.Migrations.Sqlite
                         onDelete: ReferentialAction.Cascade);
                 });
 
+            migrationBuilder.CreateTable(
+                name: "RunSteps",
+                columns: table => new
+                {
+                    RunId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    FirstStep = table.Column<long>(type: "INTEGER", nullable: false),
+                    Json = table.Column<string>(type: "TEXT", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_RunSteps", x => new { x.RunId, x.FirstStep });
+                    table.ForeignKey(
+                        name: "FK_RunSteps_TrainingRuns_RunId",
+                        column: x => x.RunId,
+                        principalTable: "TrainingRuns",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "ReferenceProfiles",
+                columns: table => new
+                {
+                    VersionId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    Size = table.Column<int>(type: "INTEGER", nullable: false),
+                    Json = table.Column<string>(type: "TEXT", maxLength: 8000000, nullable: false),
+                    CapturedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_ReferenceProfiles", x => x.VersionId);
+                    table.ForeignKey(
+                        name: "FK_ReferenceProfiles_ModelVersions_VersionId",
+                        column: x => x.VersionId,
+                        principalTable: "ModelVersions",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
             migrationBuilder.CreateIndex(
                 name: "IX_Annotations_DatasetId_UserId",
                 table: "Annotations",
@@ -569,6 +845,11 @@ namespace TransferHub.Web.Data.Migrations.Sqlite
                 name: "IX_ApiTokens_UserId",
                 table: "ApiTokens",
                 column: "UserId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ApprovalRequests_ModelId_Status",
+                table: "ApprovalRequests",
+                columns: new[] { "ModelId", "Status" });
 
             migrationBuilder.CreateIndex(
                 name: "IX_AspNetRoleClaims_RoleId",
@@ -620,6 +901,11 @@ namespace TransferHub.Web.Data.Migrations.Sqlite
                 unique: true);
 
             migrationBuilder.CreateIndex(
+                name: "IX_DriftRuns_ModelId_At",
+                table: "DriftRuns",
+                columns: new[] { "ModelId", "At" });
+
+            migrationBuilder.CreateIndex(
                 name: "IX_Experiments_ProjectId",
                 table: "Experiments",
                 column: "ProjectId");
@@ -651,6 +937,11 @@ namespace TransferHub.Web.Data.Migrations.Sqlite
                 column: "ReservedById");
 
             migrationBuilder.CreateIndex(
+                name: "IX_ItemScores_DatasetId",
+                table: "ItemScores",
+                column: "DatasetId");
+
+            migrationBuilder.CreateIndex(
                 name: "IX_LabelChanges_ItemId_At",
                 table: "LabelChanges",
                 columns: new[] { "ItemId", "At" });
@@ -662,9 +953,37 @@ namespace TransferHub.Web.Data.Migrations.Sqlite
                 unique: true);
 
             migrationBuilder.CreateIndex(
+                name: "IX_ModelVersions_ModelId_Number",
+                table: "ModelVersions",
+                columns: new[] { "ModelId", "Number" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ModelVersions_OneProduction",
+                table: "ModelVersions",
+                column: "ModelId",
+                unique: true,
+                filter: "\"Stage\" = 'Production'");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ModelVersions_RunId",
+                table: "ModelVersions",
+                column: "RunId");
+
+            migrationBuilder.CreateIndex(
                 name: "IX_Notifications_UserId_ReadAt",
                 table: "Notifications",
                 columns: new[] { "UserId", "ReadAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_PredictionLogs_ModelId_At",
+                table: "PredictionLogs",
+                columns: new[] { "ModelId", "At" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_PretrainedWeights_Sha256",
+                table: "PretrainedWeights",
+                column: "Sha256");
 
             migrationBuilder.CreateIndex(
                 name: "IX_ProjectMembers_UserId",
@@ -676,6 +995,17 @@ namespace TransferHub.Web.Data.Migrations.Sqlite
                 table: "Projects",
                 column: "Name",
                 unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_RegisteredModels_ProjectId_Name",
+                table: "RegisteredModels",
+                columns: new[] { "ProjectId", "Name" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_RegistryAuditLog_ModelId_Sequence",
+                table: "RegistryAuditLog",
+                columns: new[] { "ModelId", "Sequence" });
 
             migrationBuilder.CreateIndex(
                 name: "IX_TrainingRuns_ExperimentId",
@@ -703,6 +1033,9 @@ namespace TransferHub.Web.Data.Migrations.Sqlite
                 name: "ApiTokens");
 
             migrationBuilder.DropTable(
+                name: "ApprovalRequests");
+
+            migrationBuilder.DropTable(
                 name: "AspNetRoleClaims");
 
             migrationBuilder.DropTable(
@@ -721,7 +1054,13 @@ namespace TransferHub.Web.Data.Migrations.Sqlite
                 name: "DataProtectionKeys");
 
             migrationBuilder.DropTable(
+                name: "DriftRuns");
+
+            migrationBuilder.DropTable(
                 name: "ImportJobs");
+
+            migrationBuilder.DropTable(
+                name: "ItemScores");
 
             migrationBuilder.DropTable(
                 name: "LabelChanges");
@@ -733,19 +1072,40 @@ namespace TransferHub.Web.Data.Migrations.Sqlite
                 name: "Notifications");
 
             migrationBuilder.DropTable(
+                name: "PredictionLogs");
+
+            migrationBuilder.DropTable(
+                name: "PretrainedWeights");
+
+            migrationBuilder.DropTable(
                 name: "ProjectMembers");
+
+            migrationBuilder.DropTable(
+                name: "ReferenceProfiles");
+
+            migrationBuilder.DropTable(
+                name: "RegistryAuditLog");
 
             migrationBuilder.DropTable(
                 name: "RunMetrics");
 
             migrationBuilder.DropTable(
+                name: "RunSteps");
+
+            migrationBuilder.DropTable(
                 name: "VersionItems");
+
+            migrationBuilder.DropTable(
+                name: "Workers");
 
             migrationBuilder.DropTable(
                 name: "AspNetRoles");
 
             migrationBuilder.DropTable(
                 name: "AspNetUsers");
+
+            migrationBuilder.DropTable(
+                name: "ModelVersions");
 
             migrationBuilder.DropTable(
                 name: "TrainingRuns");
@@ -755,6 +1115,9 @@ namespace TransferHub.Web.Data.Migrations.Sqlite
 
             migrationBuilder.DropTable(
                 name: "Items");
+
+            migrationBuilder.DropTable(
+                name: "RegisteredModels");
 
             migrationBuilder.DropTable(
                 name: "Experiments");
