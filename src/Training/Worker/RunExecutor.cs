@@ -29,7 +29,8 @@ public sealed partial class RunExecutor(IWorkerHost host, ILogger<Trainer> train
         }
     }
 
-    /// <summary>Trains one claimed run to the end. Cancelling <paramref name="stoppingToken"/> is a killed worker: the run is left to its lease.</summary>
+    /// <summary>Trains one claimed run to the end. Cancelling <paramref name="stoppingToken"/> stops the worker: the run is handed back
+    /// (with releaseOnStop) or left to its lease, as for a killed worker.</summary>
     public async Task ExecuteAsync(ClaimedRun run, CancellationToken stoppingToken)
     {
         var folder = Path.Combine(workRoot, $"{run.RunId:N}-{run.Attempt}");
