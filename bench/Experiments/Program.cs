@@ -127,7 +127,7 @@ foreach (var workers in new[] { 1, 2, 4 })
     using var api = Client(app.BaseUrl);
     var (projectId, versionId) = await TextVersionAsync(api);
     var workerToken = (await PostAsync(api, "/api/admin/worker-tokens", new { name = "scaling", days = 0 })).GetProperty("token").GetString()!;
-    var processes = Enumerable.Range(0, workers).Select(w => WorkerProcess(app.BaseUrl, workerToken, $"scale-{w}")).ToList();
+    var processes = Enumerable.Range(0, workers).Select(w => TransferHub.Tests.E2E.WorkerProcess.Start(app.BaseUrl, workerToken, $"scale-{w}")).ToList();
     // The clock starts once every worker has loaded libtorch and registered.
     while ((await api.GetFromJsonAsync<JsonElement>("/api/workers")).EnumerateArray().Count(w => w.GetProperty("online").GetBoolean()) < workers)
     {
@@ -146,8 +146,7 @@ foreach (var workers in new[] { 1, 2, 4 })
     Console.WriteLine($"scaling: {workers} worker process(es) finished {scalingRuns} tiny jobs in {watch.Elapsed.TotalSeconds:0.0} s = {scalingRuns / watch.Elapsed.TotalMinutes:0.0} jobs/min");
     foreach (var p in processes)
     {
-        p.Kill(entireProcessTree: true);
-        p.WaitForExit();
+        await p.DisposeAsync();
     }
 }
 
@@ -239,37 +238,10 @@ static async Task ImportAndWaitAsync(HttpClient api, string dataset, string name
     }
 }
 
-static Process WorkerProcess(string server, string token, string name)
-{
-    var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-    foreach (var a in new[] { TrainingDll(), "worker", "--server", server, "--name", name, "--device", "cpu", "--work-dir", Path.Combine(Path.GetTempPath(), "th-bench-" + name) })
-    {
-        start.ArgumentList.Add(a);
-    }
-    start.Environment["TRANSFERHUB_WORKER_TOKEN"] = token;
-    var process = Process.Start(start)!;
-    process.OutputDataReceived += (_, _) => { };
-    process.ErrorDataReceived += (_, _) => { };
-    process.BeginOutputReadLine();
-    process.BeginErrorReadLine();
-    return process;
-}
-
-static string TrainingDll()
-{
-    var root = new DirectoryInfo(AppContext.BaseDirectory);
-    while (!File.Exists(Path.Combine(root.FullName, "TransferHub.sln")))
-    {
-        root = root.Parent!;
-    }
-    var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
-    return Path.Combine(root.FullName, "src", "Training", "bin", configuration, "net10.0", "linux-x64", "TransferHub.Training.dll");
-}
-
 static double CliSeconds(string folder, int epochs)
 {
     var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-    foreach (var a in new[] { TrainingDll(), "train", "--data", folder, "--out", Path.Combine(folder, "out"), "--image-size", "32", "--epochs", $"{epochs}",
+    foreach (var a in new[] { TransferHub.Tests.E2E.WorkerProcess.FindWorkerDll(), "train", "--data", folder, "--out", Path.Combine(folder, "out"), "--image-size", "32", "--epochs", $"{epochs}",
                  "--batch", "32", "--lr", "0.001", "--patience", "0", "--seed", "1", "--device", "cpu", "--checkpoint-dir", Path.Combine(folder, "ckpt") })
     {
         start.ArgumentList.Add(a);

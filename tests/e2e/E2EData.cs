@@ -37,4 +37,18 @@ public static class E2EData
         version.EnsureSuccessStatusCode();
         return (project.GetProperty("id").GetString()!, (await version.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!);
     }
+
+    /// <summary>A run's stored epochs, once there are at least <paramref name="atLeast"/> (bounded poll of the API, up to two minutes).</summary>
+    public static async Task<List<int>> EpochsAsync(HttpClient http, string runId, int atLeast)
+    {
+        for (var i = 0; ; i++)
+        {
+            var epochs = (await http.GetFromJsonAsync<JsonElement>($"/api/runs/{runId}/metrics")).EnumerateArray().Select(m => m.GetProperty("epoch").GetInt32()).ToList();
+            if (epochs.Count >= atLeast || i > 1200)
+            {
+                return epochs;
+            }
+            await Task.Delay(100);
+        }
+    }
 }

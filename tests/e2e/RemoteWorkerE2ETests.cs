@@ -47,13 +47,13 @@ public sealed class RemoteWorkerE2ETests(RemoteWorkersAppFixture app) : IClassFi
 
         await page.GotoInteractiveAsync($"/experiments/{experimentId}");
         await Assertions.Expect(page.Locator("#runs-table tbody tr").First).ToContainTextAsync("Running");
-        var before = await EpochsAsync(http, runId!, atLeast: 3);
+        var before = await E2EData.EpochsAsync(http, runId!, atLeast: 3);
         await first.KillAsync();
 
         await using var second = WorkerProcess.Start(app.BaseUrl, token, "worker-b");
         await Assertions.Expect(page.Locator("#experiment-status")).ToHaveTextAsync("finished", new() { Timeout = 180_000 });
         var run = (await http.GetFromJsonAsync<JsonElement>($"/api/experiments/{experimentId}")).GetProperty("runs")[0];
-        var epochs = await EpochsAsync(http, runId!, atLeast: 0);
+        var epochs = await E2EData.EpochsAsync(http, runId!, atLeast: 0);
 
         run.GetProperty("status").GetString().ShouldBe("Succeeded", $"{run}\n--- worker-a\n{first.Log}\n--- worker-b\n{second.Log}");
         run.GetProperty("attempt").GetInt32().ShouldBe(2);
@@ -62,20 +62,5 @@ public sealed class RemoteWorkerE2ETests(RemoteWorkersAppFixture app) : IClassFi
         second.Log.ShouldContain("worker-b on cpu");
         await page.GotoInteractiveAsync("/workers");
         await Assertions.Expect(page.Locator("#workers tbody tr", new() { HasText = "worker-b" })).ToContainTextAsync("idle");
-    }
-
-    /// <summary>The run's stored epochs, once there are at least <paramref name="atLeast"/> (bounded poll of the API).</summary>
-    private static async Task<List<int>> EpochsAsync(HttpClient http, string runId, int atLeast)
-    {
-        for (var i = 0; ; i++)
-        {
-            var metrics = await http.GetFromJsonAsync<JsonElement>($"/api/runs/{runId}/metrics");
-            var epochs = metrics.EnumerateArray().Select(m => m.GetProperty("epoch").GetInt32()).ToList();
-            if (epochs.Count >= atLeast || i > 600)
-            {
-                return epochs;
-            }
-            await Task.Delay(100);
-        }
     }
 }

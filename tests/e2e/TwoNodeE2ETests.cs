@@ -83,7 +83,7 @@ public sealed class TwoNodeE2ETests : IAsyncLifetime
         var experimentId = experiment.GetProperty("id").GetString();
         var runId = experiment.GetProperty("runs")[0].GetProperty("id").GetString();
 
-        var before = await EpochsAsync(viaB, runId!, atLeast: 3);
+        var before = await E2EData.EpochsAsync(viaB, runId!, atLeast: 3);
         await _nodeA.KillAsync(); // node A dies; its worker can no longer reach it
         await using var onB = WorkerProcess.Start(_nodeB.BaseUrl, token, "worker-on-b");
         JsonElement run;
@@ -96,25 +96,12 @@ public sealed class TwoNodeE2ETests : IAsyncLifetime
             }
             await Task.Delay(100); // bounded poll of node B's API
         }
-        var after = await EpochsAsync(viaB, runId!, atLeast: 0);
+        var after = await E2EData.EpochsAsync(viaB, runId!, atLeast: 0);
 
         run.GetProperty("status").GetString().ShouldBe("Succeeded", $"{run}\n--- worker on B\n{onB.Log}");
         after.ShouldBe(Enumerable.Range(1, 40).ToList());
         before.ShouldBeSubsetOf(after); // every epoch stored through node A is still there
         onB.Log.ShouldContain("worker-on-b on cpu");
-    }
-
-    private static async Task<List<int>> EpochsAsync(HttpClient http, string runId, int atLeast)
-    {
-        for (var i = 0; ; i++)
-        {
-            var epochs = (await http.GetFromJsonAsync<JsonElement>($"/api/runs/{runId}/metrics")).EnumerateArray().Select(m => m.GetProperty("epoch").GetInt32()).ToList();
-            if (epochs.Count >= atLeast || i > 1200)
-            {
-                return epochs;
-            }
-            await Task.Delay(100); // bounded poll
-        }
     }
 
     public async Task DisposeAsync()

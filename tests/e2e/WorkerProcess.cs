@@ -59,7 +59,8 @@ public sealed class WorkerProcess : IAsyncDisposable
         }
     }
 
-    private static string FindWorkerDll()
+    /// <summary>The built engine (Release or Debug, as this assembly), for workers and for the CLI.</summary>
+    public static string FindWorkerDll()
     {
         var root = new DirectoryInfo(AppContext.BaseDirectory);
         while (root is not null && !File.Exists(Path.Combine(root.FullName, "TransferHub.sln")))

@@ -247,6 +247,14 @@ public sealed class ExperimentService(IDbContextFactory<AppDbContext> dbFactory,
             .Select(x => new RunPredictionsDto(x.Run.Id, x.Run.Arm, x.Run.Seed, x.Run.LabelFraction, x.Result.TestLabels!, x.Result.TestPredictions!))];
     }
 
+    /// <summary>Throws not-found for an unknown run and forbidden for a caller who cannot read its project.</summary>
+    private async Task RequireRunReadableAsync(AppDbContext db, ClaimsPrincipal caller, Guid runId, CancellationToken ct)
+    {
+        var projectId = await db.TrainingRuns.Where(r => r.Id == runId).Select(r => (Guid?)r.ProjectId).SingleOrDefaultAsync(ct)
+            ?? throw new NotFoundException($"Run {runId} does not exist.");
+        await projects.RequireAsync(caller, projectId, a => a.CanRead, ct);
+    }
+
     /// <summary>The experiment a run belongs to (read access checked).</summary>
     public async Task<ExperimentDto> GetByRunAsync(ClaimsPrincipal caller, Guid runId, CancellationToken ct)
     {
@@ -260,9 +268,7 @@ public sealed class ExperimentService(IDbContextFactory<AppDbContext> dbFactory,
     public async Task<IReadOnlyList<StepLoss>> StepsAsync(ClaimsPrincipal caller, Guid runId, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var projectId = await db.TrainingRuns.Where(r => r.Id == runId).Select(r => (Guid?)r.ProjectId).SingleOrDefaultAsync(ct)
-            ?? throw new NotFoundException($"Run {runId} does not exist.");
-        await projects.RequireAsync(caller, projectId, a => a.CanRead, ct);
+        await RequireRunReadableAsync(db, caller, runId, ct);
         var batches = await db.RunSteps.AsNoTracking().Where(b => b.RunId == runId).OrderBy(b => b.FirstStep).Select(b => b.Json).ToListAsync(ct);
         return [.. batches.SelectMany(json => JsonSerializer.Deserialize<List<StepLoss>>(json, Json)!)];
     }
@@ -270,9 +276,7 @@ public sealed class ExperimentService(IDbContextFactory<AppDbContext> dbFactory,
     public async Task<IReadOnlyList<RunMetricDto>> MetricsAsync(ClaimsPrincipal caller, Guid runId, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var projectId = await db.TrainingRuns.Where(r => r.Id == runId).Select(r => (Guid?)r.ProjectId).SingleOrDefaultAsync(ct)
-            ?? throw new NotFoundException($"Run {runId} does not exist.");
-        await projects.RequireAsync(caller, projectId, a => a.CanRead, ct);
+        await RequireRunReadableAsync(db, caller, runId, ct);
         var rows = await db.RunMetrics.AsNoTracking().Where(m => m.RunId == runId).OrderBy(m => m.Epoch).ToListAsync(ct);
         return [.. rows.Select(m => new RunMetricDto(runId, m.Epoch, JsonSerializer.Deserialize<EpochMetrics>(m.Json, Json)!))];
     }

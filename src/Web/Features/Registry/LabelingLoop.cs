@@ -110,20 +110,9 @@ public sealed class LabelingLoop(IDbContextFactory<AppDbContext> dbFactory, Mode
             return null;
         }
         var image = ImageInspector.Inspect($"prediction-{log.Id:N}", bytes);
-        var blobKey = $"items/{hash[..2]}/{hash}{image.Extension}";
-        await artifacts.PutAsync(blobKey, new MemoryStream(bytes), ct);
-        var thumbKey = $"thumbnails/{hash[..2]}/{hash}.jpg";
-        await artifacts.PutAsync(thumbKey, new MemoryStream(image.Thumbnail), ct);
-        return New(dataset, hash, origin, item =>
-        {
-            item.FileName = $"prediction-{log.At:yyyyMMdd-HHmmss}-{log.Label}{image.Extension}";
-            item.BlobKey = blobKey;
-            item.ThumbnailKey = thumbKey;
-            item.ContentType = image.ContentType;
-            item.Width = image.Width;
-            item.Height = image.Height;
-            item.SizeBytes = bytes.Length;
-        });
+        var item = New(dataset, hash, origin, i => i.FileName = $"prediction-{log.At:yyyyMMdd-HHmmss}-{log.Label}{image.Extension}");
+        await ImageItems.StoreAsync(artifacts, item, hash, bytes, image, ct);
+        return item;
     }
 
     private Item New(Dataset dataset, string hash, string origin, Action<Item> fill)

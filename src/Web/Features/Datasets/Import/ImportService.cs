@@ -192,21 +192,9 @@ public sealed partial class ImportService(
         {
             Note(messages, image.Warning);
         }
-        // Content-addressed keys: the same image in two datasets is stored once, and a retried import rewrites the same bytes.
-        var blobKey = $"items/{hash[..2]}/{hash}{image.Extension}";
-        await artifacts.PutAsync(blobKey, new MemoryStream(bytes), ct);
-        var thumbKey = $"thumbnails/{hash[..2]}/{hash}.jpg";
-        await artifacts.PutAsync(thumbKey, new MemoryStream(image.Thumbnail), ct);
-        return NewItem(dataset, hash, job, now, item =>
-        {
-            item.FileName = Path.GetFileName(candidate.Source.Split(':')[^1]);
-            item.BlobKey = blobKey;
-            item.ThumbnailKey = thumbKey;
-            item.ContentType = image.ContentType;
-            item.Width = image.Width;
-            item.Height = image.Height;
-            item.SizeBytes = bytes.Length;
-        });
+        var item = NewItem(dataset, hash, job, now, i => i.FileName = Path.GetFileName(candidate.Source.Split(':')[^1]));
+        await ImageItems.StoreAsync(artifacts, item, hash, bytes, image, ct);
+        return item;
     }
 
     private static Item NewItem(Dataset dataset, string hash, ImportJob job, DateTimeOffset now, Action<Item> fill)
