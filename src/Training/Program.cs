@@ -21,6 +21,7 @@ internal static class Program
                 "score" => ScoreCommand.Run(options),
                 "bench" => BenchCommand.Run(options, cancel.Token),
                 "verify" => VerifyCommand.Run(options),
+                "import-hf" => ImportHfCommand.Run(options),
                 "worker" => WorkerCommand.Run(options, cancel.Token),
                 _ => Usage(),
             };
@@ -46,6 +47,7 @@ internal static class Program
         Console.Error.WriteLine("  " + ScoreCommand.Usage + "\n");
         Console.Error.WriteLine("  " + BenchCommand.Usage + "\n");
         Console.Error.WriteLine("  " + VerifyCommand.Usage + "\n");
+        Console.Error.WriteLine("  " + ImportHfCommand.Usage + "\n");
         Console.Error.WriteLine("  " + WorkerCommand.Usage);
         return 2;
     }

@@ -9,7 +9,7 @@ namespace TransferHub.Training.Cli;
 internal static class DatasetLoader
 {
     public static (DataSplits Splits, IReadOnlyList<string> Classes) Load(
-        string data, string? validation, string? test, int imageSize, int seed, string cacheDir)
+        string data, string? validation, string? test, int imageSize, int seed, string cacheDir, ITextTokenizer? tokenizer = null)
     {
         if (data.StartsWith("synthetic:", StringComparison.OrdinalIgnoreCase))
         {
@@ -24,9 +24,9 @@ internal static class DatasetLoader
         if (data.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase))
         {
             var classes = JsonlText.ClassNames(data);
-            var train = JsonlText.Load(data, classes);
-            return (Complete(train, validation is null ? null : JsonlText.Load(validation, classes),
-                test is null ? null : JsonlText.Load(test, classes), seed), classes);
+            var train = JsonlText.Load(data, classes, tokenizer: tokenizer);
+            return (Complete(train, validation is null ? null : JsonlText.Load(validation, classes, tokenizer: tokenizer),
+                test is null ? null : JsonlText.Load(test, classes, tokenizer: tokenizer), seed), classes);
         }
 
         if (!Directory.Exists(data)) throw new CliException($"--data '{data}' is neither a folder, a .jsonl file nor synthetic:<task>.");

@@ -28,17 +28,17 @@ internal static class ScoreCommand
         var cacheDir = args.Get("cache-dir") ?? TrainCommand.DefaultCacheDir();
         args.EnsureAllUsed();
 
-        var (splits, _) = DatasetLoader.Load(data, null, null, imageSize, seed, cacheDir);
-        using var __ = splits;
         var results = sources.Select(weights =>
         {
-            var metadata = new Dictionary<string, string>();
-            foreach (var t in ModelWeights.Read(weights, metadata).Values) t.Dispose();
+            var metadata = SafeTensors.ReadMetadata(weights);
             var arch = archOverride ?? metadata.GetValueOrDefault(ModelWeights.ArchitectureKey) ?? "small-cnn";
             var classes = classesOverride is not null ? int.Parse(classesOverride, CultureInfo.InvariantCulture)
                 : metadata.TryGetValue(ModelWeights.NumClassesKey, out var m) ? int.Parse(m, CultureInfo.InvariantCulture)
                 : throw new CliException($"{weights}: --source-classes is required when the file has no num_classes metadata.");
-            using var model = ModelRegistry.Create(arch, classes);
+            // Each source reads the data with its own tokenizer (text-bert's vocabulary); images come from the cache.
+            var (splits, _) = DatasetLoader.Load(data, null, null, imageSize, seed, cacheDir, ModelRegistry.TokenizerFor(arch, metadata));
+            using var __ = splits;
+            using var model = ModelRegistry.Create(arch, classes, metadata);
             ModelWeights.Import(model, weights, includeHead: true);
             model.to(device);
             var scores = TransferabilityScorer.Score(model, splits.Train, device);

@@ -13,7 +13,7 @@ internal static class TrainCommand
 {
     public const string Usage =
         "train --data <imagefolder|file.jsonl|synthetic:shapes[:N]> [--val <dir|jsonl>] [--test <dir|jsonl>] --out <dir>\n" +
-        "      [--arch small-cnn] [--strategy baseline|feature-extraction|fine-tune|progressive-unfreeze] [--weights source.safetensors]\n" +
+        "      [--arch small-cnn|resnet18|…|text-cnn|text-bert] [--strategy baseline|feature-extraction|fine-tune|progressive-unfreeze] [--weights source.safetensors]\n" +
         "      [--epochs 10] [--batch 32] [--lr 1e-3] [--head-lr x] [--weight-decay 1e-4] [--warmup 1] [--patience 5]\n" +
         "      [--layer-decay 0.5] [--seed 1] [--image-size 32] [--device auto|cpu|cuda] [--augment] [--balance] [--cache-dir d]\n" +
         "      [--checkpoint-dir d (saves every epoch; rerunning the same command resumes from the last one)]";
@@ -37,10 +37,11 @@ internal static class TrainCommand
         if (strategy != TrainingStrategy.Baseline && spec.SourceWeights is null)
             throw new CliException($"--strategy {args.Get("strategy")} needs --weights (the source model).");
 
-        var (splits, classes) = DatasetLoader.Load(data, validation, test, imageSize, spec.Seed, cacheDir);
+        var recipe = Worker.LocalTraining.RecipeFor(arch, spec.SourceWeights, data);
+        var (splits, classes) = DatasetLoader.Load(data, validation, test, imageSize, spec.Seed, cacheDir, ModelRegistry.TokenizerFor(arch, recipe));
         using var _ = splits;
         manual_seed(spec.Seed);
-        using var model = ModelRegistry.Create(arch, splits.NumClasses);
+        using var model = ModelRegistry.Create(arch, splits.NumClasses, recipe);
         if (strategy != TrainingStrategy.Baseline)
         {
             var unused = ModelWeights.Import(model, spec.SourceWeights!, includeHead: false);
@@ -59,11 +60,9 @@ internal static class TrainCommand
         });
 
         var result = new Trainer(NullLogger<Trainer>.Instance, TimeProvider.System).Fit(model, splits, spec, progress, ct, checkpointDir);
-        ModelWeights.Export(model, arch, Path.Combine(outDir, "model.safetensors"), new Dictionary<string, string>
-        {
-            ["classes"] = JsonSerializer.Serialize(classes),
-            ["strategy"] = JsonSerializer.Serialize(strategy, CliJson.Options).Trim('"'),
-        });
+        recipe["classes"] = JsonSerializer.Serialize(classes);
+        recipe["strategy"] = JsonSerializer.Serialize(strategy, CliJson.Options).Trim('"');
+        ModelWeights.Export(model, arch, Path.Combine(outDir, "model.safetensors"), recipe);
         File.WriteAllText(Path.Combine(outDir, "summary.json"), JsonSerializer.Serialize(new { classes, result }, CliJson.Indented));
         Console.WriteLine($"test: acc {result.Test.Accuracy:F4}  macro-F1 {result.Test.MacroF1:F4}  ECE {result.Test.ExpectedCalibrationError:F4}  " +
                           $"(best epoch {result.BestEpoch}, {result.TotalSeconds:F1} s on {result.Device}) → {outDir}");

@@ -4,8 +4,9 @@ using static TorchSharp.torch;
 
 namespace TransferHub.Training.Data;
 
-// JSONL text classification ({"text": "...", "label": "..."} per line). Tokens are lower-cased words hashed
-// into a fixed number of buckets (id 0 is padding), so no vocabulary file has to travel with the model.
+// JSONL text classification ({"text": "...", "label": "..."} per line). By default tokens are lower-cased words
+// hashed into a fixed number of buckets (id 0 is padding), so no vocabulary file has to travel with the model;
+// text-bert passes its WordPiece tokenizer instead.
 public static class JsonlText
 {
     public const int DefaultBuckets = 1 << 15;
@@ -13,8 +14,9 @@ public static class JsonlText
     public static IReadOnlyList<string> ClassNames(string path) =>
         ReadLines(path).Select(l => l.Label).Distinct().Order(StringComparer.Ordinal).ToList();
 
-    public static LabeledTensors Load(string path, IReadOnlyList<string>? classes = null, int maxTokens = 128, int buckets = DefaultBuckets)
+    public static LabeledTensors Load(string path, IReadOnlyList<string>? classes = null, int maxTokens = 128, ITextTokenizer? tokenizer = null)
     {
+        tokenizer ??= HashedWords.Default;
         var rows = ReadLines(path).ToList();
         classes ??= rows.Select(r => r.Label).Distinct().Order(StringComparer.Ordinal).ToList();
         var index = classes.Select((c, i) => (c, i)).ToDictionary(p => p.c, p => (long)p.i);
@@ -24,8 +26,7 @@ public static class JsonlText
         {
             if (!index.TryGetValue(rows[r].Label, out labels[r]))
                 throw new InvalidDataException($"{path}: label '{rows[r].Label}' is not one of {string.Join(", ", classes)}.");
-            var tokens = Tokenise(rows[r].Text, buckets).Take(maxTokens).ToArray();
-            tokens.CopyTo(ids, r * maxTokens);
+            tokenizer.Encode(rows[r].Text, maxTokens).CopyTo(ids, r * maxTokens);
         }
         return new LabeledTensors(tensor(ids, [rows.Count, maxTokens]), tensor(labels), classes.Count);
     }
@@ -48,6 +49,9 @@ public static class JsonlText
         foreach (var b in Encoding.UTF8.GetBytes(s)) hash = (hash ^ b) * 16777619u;
         return hash;
     }
+
+    /// <summary>The texts of a JSONL file, in order (to build a vocabulary from).</summary>
+    public static IEnumerable<string> Texts(string path) => ReadLines(path).Select(r => r.Text);
 
     private static IEnumerable<(string Text, string Label)> ReadLines(string path)
     {

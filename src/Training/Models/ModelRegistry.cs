@@ -1,7 +1,10 @@
+using TransferHub.Training.Data;
+using TransferHub.Training.Models.Bert;
+
 namespace TransferHub.Training.Models;
 
 // Architectures by name; callers seed torch before Create so init is reproducible.
-// Image models take [N, C, H, W] floats; text models take [N, L] hashed token ids.
+// Image models take [N, C, H, W] floats; text models take [N, L] token ids (hashed words, or WordPiece for text-bert).
 public static class ModelRegistry
 {
     private static readonly Dictionary<string, Func<int, int, ClassifierModel>> Factories =
@@ -15,11 +18,28 @@ public static class ModelRegistry
             ["mobilenet-v2"] = (classes, channels) => new MobileNetV2(classes, channels),
             ["text-bag"] = (classes, _) => new TextBagOfEmbeddings(classes),
             ["text-cnn"] = (classes, _) => new TextCnn(classes),
+            // Without a recipe: BERT-tiny's shape over a scratch-sized vocabulary (what a probe or estimate needs).
+            [BertRecipe.Architecture] = (classes, _) => new TextBert(new BertConfig(BertRecipe.ScratchVocabularySize), classes),
         };
 
     public static IReadOnlyCollection<string> Names => Factories.Keys;
 
     public static bool IsText(string name) => name.StartsWith("text-", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// A model shaped by a file's metadata where the architecture needs it (text-bert's config and vocabulary);
+    /// other architectures ignore the metadata.
+    /// </summary>
+    public static ClassifierModel Create(string name, int numClasses, IReadOnlyDictionary<string, string>? metadata, int inChannels = 3) =>
+        BertRecipe.Applies(name) && metadata is not null && BertRecipe.FromMetadata(metadata) is { } recipe
+            ? new TextBert(recipe.Config, numClasses)
+            : Create(name, numClasses, inChannels);
+
+    /// <summary>How a text architecture tokenizes, given its file's metadata (text-bert: the vocabulary in it).</summary>
+    /// <exception cref="InvalidDataException">A text-bert file without a vocabulary.</exception>
+    public static ITextTokenizer TokenizerFor(string name, IReadOnlyDictionary<string, string> metadata) =>
+        !BertRecipe.Applies(name) ? HashedWords.Default
+            : (BertRecipe.FromMetadata(metadata) ?? throw new InvalidDataException("This text-bert model carries no vocabulary.")).Tokenizer;
 
     public static ClassifierModel Create(string name, int numClasses, int inChannels = 3) =>
         Factories.TryGetValue(name, out var factory)

@@ -18,12 +18,14 @@ public sealed class Predictor : ILoadedModel
     public const int MaxTokens = 128;
 
     private readonly ClassifierModel _model;
+    private readonly ITextTokenizer? _tokenizer;
     // One forward at a time: TorchSharp modules are not documented as thread-safe, and batching recovers throughput.
     private readonly Lock _gate = new();
 
-    private Predictor(ClassifierModel model, string architecture, IReadOnlyList<string> classes)
+    private Predictor(ClassifierModel model, string architecture, IReadOnlyList<string> classes, ITextTokenizer? tokenizer)
     {
         _model = model;
+        _tokenizer = tokenizer;
         Architecture = architecture;
         Classes = classes;
     }
@@ -49,10 +51,10 @@ public sealed class Predictor : ILoadedModel
             {
                 classes = [.. Enumerable.Range(0, count).Select(i => i.ToString(CultureInfo.InvariantCulture))];
             }
-            var model = ModelRegistry.Create(architecture, count);
+            var model = ModelRegistry.Create(architecture, count, metadata);
             WeightLoader.LoadInto(model, weights.ToDictionary(kv => ModelWeights.NormaliseName(kv.Key), kv => kv.Value), includeHead: true);
             model.eval();
-            return new Predictor(model, architecture, classes);
+            return new Predictor(model, architecture, classes, ModelRegistry.IsText(architecture) ? ModelRegistry.TokenizerFor(architecture, metadata) : null);
         }
         finally
         {
@@ -87,7 +89,7 @@ public sealed class Predictor : ILoadedModel
         var ids = new long[texts.Count * MaxTokens];
         for (var i = 0; i < texts.Count; i++)
         {
-            JsonlText.Tokenise(texts[i], JsonlText.DefaultBuckets).Take(MaxTokens).ToArray().CopyTo(ids, i * MaxTokens);
+            _tokenizer!.Encode(texts[i], MaxTokens).CopyTo(ids, i * MaxTokens);
         }
         return Forward(() => tensor(ids, [texts.Count, MaxTokens]), texts.Count);
     }

@@ -22,7 +22,7 @@ public static class ModelWeights
         SafeTensors.Write(path, model.state_dict(), metadata);
     }
 
-    // Reads a safetensors file, strips wrapper prefixes ("module." from DataParallel, "model.").
+    // Reads a safetensors file, strips wrapper prefixes ("module." from DataParallel, "model.", Hugging Face's "bert.").
     public static Dictionary<string, Tensor> Read(string path, IDictionary<string, string>? metadata = null)
     {
         var raw = SafeTensors.Read(path, metadata);
@@ -45,8 +45,11 @@ public static class ModelWeights
 
     public static string NormaliseName(string name)
     {
-        foreach (var prefix in (ReadOnlySpan<string>)["module.", "model."])
-            if (name.StartsWith(prefix, StringComparison.Ordinal)) return name[prefix.Length..];
+        foreach (var prefix in (ReadOnlySpan<string>)["module.", "model.", "bert."])
+            if (name.StartsWith(prefix, StringComparison.Ordinal)) { name = name[prefix.Length..]; break; }
+        // TensorFlow-converted BERT checkpoints name LayerNorm parameters gamma and beta.
+        if (name.EndsWith("LayerNorm.gamma", StringComparison.Ordinal)) return name[..^"gamma".Length] + "weight";
+        if (name.EndsWith("LayerNorm.beta", StringComparison.Ordinal)) return name[..^"beta".Length] + "bias";
         return name;
     }
 }

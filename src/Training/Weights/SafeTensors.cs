@@ -20,7 +20,18 @@ public static class SafeTensors
         return Read(stream, metadata);
     }
 
-    public static Dictionary<string, Tensor> Read(Stream stream, IDictionary<string, string>? metadata = null)
+    /// <summary>Only the <c>__metadata__</c> of a file: its header is read, no tensor.</summary>
+    public static Dictionary<string, string> ReadMetadata(string path)
+    {
+        using var stream = File.OpenRead(path);
+        using var header = JsonDocument.Parse(ReadHeader(stream));
+        var metadata = new Dictionary<string, string>();
+        if (header.RootElement.TryGetProperty("__metadata__", out var entries))
+            foreach (var m in entries.EnumerateObject()) metadata[m.Name] = m.Value.GetString() ?? "";
+        return metadata;
+    }
+
+    private static byte[] ReadHeader(Stream stream)
     {
         if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("safetensors reading assumes a little-endian CPU.");
         Span<byte> prefix = stackalloc byte[8];
@@ -30,6 +41,12 @@ public static class SafeTensors
             throw new InvalidDataException($"Not a safetensors file: header length {headerLength} is out of range.");
         var headerBytes = new byte[headerLength];
         stream.ReadExactly(headerBytes);
+        return headerBytes;
+    }
+
+    public static Dictionary<string, Tensor> Read(Stream stream, IDictionary<string, string>? metadata = null)
+    {
+        var headerBytes = ReadHeader(stream);
         using var data = new MemoryStream();
         stream.CopyTo(data);
         var buffer = data.GetBuffer().AsSpan(0, (int)data.Length);

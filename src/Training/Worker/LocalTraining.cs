@@ -5,6 +5,7 @@ using TransferHub.Shared.Training;
 using TransferHub.Training.Cli;
 using TransferHub.Training.Data;
 using TransferHub.Training.Models;
+using TransferHub.Training.Models.Bert;
 using TransferHub.Training.Strategies;
 using TransferHub.Training.Weights;
 using static TorchSharp.torch;
@@ -28,8 +29,10 @@ public static class LocalTraining
     {
         var text = data.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase);
         var folder = Path.GetDirectoryName(data)!;
+        var recipe = RecipeFor(spec.Architecture, spec.SourceWeights, data);
         var (splits, classes) = text
-            ? DatasetLoader.Load(data, Existing(Path.Combine(folder, "validation.jsonl")), Existing(Path.Combine(folder, "test.jsonl")), imageSize, spec.Seed, cacheDir)
+            ? DatasetLoader.Load(data, Existing(Path.Combine(folder, "validation.jsonl")), Existing(Path.Combine(folder, "test.jsonl")), imageSize, spec.Seed, cacheDir,
+                ModelRegistry.TokenizerFor(spec.Architecture, recipe))
             : DatasetLoader.Load(data, null, null, imageSize, spec.Seed, cacheDir);
         if (labelFraction < 1)
         {
@@ -39,7 +42,7 @@ public static class LocalTraining
         }
         using var _ = splits;
         manual_seed(spec.Seed);
-        using var model = ModelRegistry.Create(spec.Architecture, splits.NumClasses);
+        using var model = ModelRegistry.Create(spec.Architecture, splits.NumClasses, recipe);
         if (spec.SourceWeights is not null)
         {
             ModelWeights.Import(model, spec.SourceWeights, includeHead: false);
@@ -52,11 +55,9 @@ public static class LocalTraining
         var result = new Trainer(logger, TimeProvider.System).Fit(model, splits, spec, progress, ct, checkpointDir, steps);
         Directory.CreateDirectory(outDir);
         var modelPath = Path.Combine(outDir, "model.safetensors");
-        ModelWeights.Export(model, spec.Architecture, modelPath, new Dictionary<string, string>
-        {
-            ["classes"] = JsonSerializer.Serialize(classes),
-            ["strategy"] = spec.Strategy.ToString(),
-        });
+        recipe["classes"] = JsonSerializer.Serialize(classes);
+        recipe["strategy"] = spec.Strategy.ToString();
+        ModelWeights.Export(model, spec.Architecture, modelPath, recipe);
         return new LocalRunResult(result with { Classes = classes }, classes, modelPath);
     }
 
@@ -66,21 +67,26 @@ public static class LocalTraining
     /// </summary>
     public static Transferability.TransferabilityScores Score(string data, string sourceWeights, int imageSize, string cacheDir)
     {
-        var (splits, _) = DatasetLoader.Load(data, null, null, imageSize, 1, cacheDir);
-        using var _ = splits;
-        var metadata = new Dictionary<string, string>();
-        foreach (var tensor in ModelWeights.Read(sourceWeights, metadata).Values)
-        {
-            tensor.Dispose();
-        }
+        var metadata = SafeTensors.ReadMetadata(sourceWeights);
         var architecture = metadata.GetValueOrDefault(ModelWeights.ArchitectureKey) ?? throw new ArgumentException("The source model names no architecture.");
         var classes = int.Parse(metadata[ModelWeights.NumClassesKey], System.Globalization.CultureInfo.InvariantCulture);
-        using var model = ModelRegistry.Create(architecture, classes);
+        var (splits, _) = DatasetLoader.Load(data, null, null, imageSize, 1, cacheDir, ModelRegistry.TokenizerFor(architecture, metadata));
+        using var _ = splits;
+        using var model = ModelRegistry.Create(architecture, classes, metadata);
         ModelWeights.Import(model, sourceWeights, includeHead: true);
         var device = Runtime.TorchRuntime.ResolveDevice("auto");
         model.to(device);
         return Transferability.TransferabilityScorer.Score(model, splits.Train, device);
     }
+
+    /// <summary>
+    /// The metadata that shapes a run's model and tokenizer: for text-bert its source's config and vocabulary, or
+    /// ones built from the training texts; nothing for other architectures. Written into the run's model file.
+    /// </summary>
+    internal static Dictionary<string, string> RecipeFor(string architecture, string? sourceWeights, string data) =>
+        BertRecipe.Applies(architecture) && data.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase)
+            ? BertRecipe.ForRun(sourceWeights, data).ToMetadata()
+            : [];
 
     /// <summary>Names of the architectures a run may use.</summary>
     public static IReadOnlyCollection<string> Architectures => ModelRegistry.Names;

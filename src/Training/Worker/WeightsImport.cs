@@ -1,7 +1,10 @@
+using System.IO.Compression;
 using System.Buffers.Binary;
 using System.Globalization;
 using TransferHub.Training.Models;
+using TransferHub.Training.Models.Bert;
 using TransferHub.Training.Weights;
+using static TorchSharp.torch;
 
 namespace TransferHub.Training.Worker;
 
@@ -10,8 +13,9 @@ public sealed record WeightsInfo(string Architecture, int NumClasses, int Tensor
 
 /// <summary>
 /// Checks pretrained weights before anything trains on them: safetensors (ours, torchvision or Hugging Face
-/// names) or TorchSharp <c>.dat</c>, loaded into the named architecture so that a file that does not fit
-/// fails here with every mismatched shape listed. Everything is stored as safetensors afterwards.
+/// names), TorchSharp <c>.dat</c>, or a Hugging Face BERT/MiniLM folder as a .zip, loaded into the named
+/// architecture so that a file that does not fit fails here with every mismatched shape listed. Everything is
+/// stored as safetensors afterwards (text-bert's with its config and vocabulary in the metadata).
 /// </summary>
 public static class WeightsImport
 {
@@ -22,6 +26,10 @@ public static class WeightsImport
     public static WeightsInfo Import(string path, string? architecture, int? numClasses, string safetensorsOut)
     {
         Runtime.TorchRuntime.EnsureLoaded();
+        if (IsZip(path))
+        {
+            return FromHuggingFaceZip(path, safetensorsOut);
+        }
         return IsSafeTensors(path)
             ? FromSafeTensors(path, architecture, safetensorsOut)
             : FromDat(path, architecture ?? throw new ArgumentException("A TorchSharp .dat file does not name its architecture: give one."),
@@ -37,20 +45,108 @@ public static class WeightsImport
             architecture ??= metadata.GetValueOrDefault(ModelWeights.ArchitectureKey)
                 ?? throw new ArgumentException("The file names no architecture in its metadata: give one.");
             var known = Known(architecture);
-            using var probe = ModelRegistry.Create(known, 2);
-            var headWeight = $"{probe.HeadName}.weight";
-            var classes = metadata.TryGetValue(ModelWeights.NumClassesKey, out var n) ? int.Parse(n, CultureInfo.InvariantCulture)
-                : tensors.TryGetValue(headWeight, out var head) ? (int)head.shape[0] : 0;
-            using var model = ModelRegistry.Create(known, Math.Max(classes, 1));
-            // The backbone must fit; the head is replaced by every transfer arm, but LEEP uses it when it fits too.
-            WeightLoader.LoadInto(model, tensors, includeHead: classes > 0 && tensors.ContainsKey(headWeight));
-            Export(model, known, output, metadata.GetValueOrDefault("classes"));
-            return new WeightsInfo(known, classes, tensors.Count, model.parameters().Sum(p => p.numel()), ParseClasses(metadata.GetValueOrDefault("classes")));
+            var recipe = BertRecipe.Applies(known)
+                ? BertRecipe.FromMetadata(metadata) ?? throw new ArgumentException(
+                    "A text-bert file needs its vocabulary and config: upload the Hugging Face folder (model.safetensors, vocab.txt, config.json) as a .zip.")
+                : null;
+            return Checked(known, tensors, output, recipe, metadata.TryGetValue(ModelWeights.NumClassesKey, out var n) ? int.Parse(n, CultureInfo.InvariantCulture) : null,
+                metadata.GetValueOrDefault("classes"));
         }
         finally
         {
             foreach (var t in tensors.Values) t.Dispose();
         }
+    }
+
+    // Loads the tensors into the architecture (every shape checked) and writes what loaded, with the recipe if any.
+    private static WeightsInfo Checked(string architecture, Dictionary<string, Tensor> tensors, string output, BertRecipe? recipe, int? numClasses, string? classNames)
+    {
+        var metadata = recipe?.ToMetadata() ?? [];
+        using var probe = ModelRegistry.Create(architecture, 2, metadata);
+        var headWeight = $"{probe.HeadName}.weight";
+        var classes = numClasses ?? (tensors.TryGetValue(headWeight, out var head) ? (int)head.shape[0] : 0);
+        using var model = ModelRegistry.Create(architecture, Math.Max(classes, 1), metadata);
+        // The backbone must fit; the head is replaced by every transfer arm, but LEEP uses it when it fits too.
+        WeightLoader.LoadInto(model, tensors, includeHead: classes > 0 && tensors.ContainsKey(headWeight));
+        if (classNames is not null)
+        {
+            metadata["classes"] = classNames;
+        }
+        ModelWeights.Export(model, architecture, output, metadata);
+        return new WeightsInfo(architecture, classes, tensors.Count, model.parameters().Sum(p => p.numel()), ParseClasses(classNames));
+    }
+
+    /// <summary>A Hugging Face BERT/MiniLM folder (model.safetensors, vocab.txt, config.json, tokenizer_config.json) → a text-bert file.</summary>
+    public static WeightsInfo FromHuggingFaceFolder(string folder, string safetensorsOut)
+    {
+        Runtime.TorchRuntime.EnsureLoaded();
+        var model = Path.Combine(folder, "model.safetensors");
+        if (!File.Exists(model))
+        {
+            throw new ArgumentException("The Hugging Face folder has no model.safetensors (convert pytorch_model.bin with transformers' save_pretrained(safe_serialization=True)).");
+        }
+        var tensors = ModelWeights.Read(model);
+        try
+        {
+            BertRecipe recipe;
+            try
+            {
+                recipe = BertRecipe.FromHuggingFace(folder, tensors);
+            }
+            catch (InvalidDataException e)
+            {
+                throw new ArgumentException(e.Message, e);
+            }
+            return Checked(BertRecipe.Architecture, tensors, safetensorsOut, recipe, null, null);
+        }
+        finally
+        {
+            foreach (var t in tensors.Values) t.Dispose();
+        }
+    }
+
+    // Only the folder's known files come out of the zip (flattened, size-capped): no path in an entry name is followed.
+    private static WeightsInfo FromHuggingFaceZip(string zip, string safetensorsOut)
+    {
+        string[] wanted = ["model.safetensors", "vocab.txt", "config.json", "tokenizer_config.json"];
+        var folder = Directory.CreateTempSubdirectory("transferhub-hf-").FullName;
+        try
+        {
+            using (var archive = ZipFile.OpenRead(zip))
+            {
+                foreach (var entry in archive.Entries)
+                {
+                    var name = Path.GetFileName(entry.FullName);
+                    if (!wanted.Contains(name, StringComparer.Ordinal) || File.Exists(Path.Combine(folder, name)))
+                    {
+                        continue;
+                    }
+                    if (entry.Length > MaxZipEntryBytes)
+                    {
+                        throw new ArgumentException($"{name} in the zip is larger than {MaxZipEntryBytes / (1 << 20)} MiB.");
+                    }
+                    entry.ExtractToFile(Path.Combine(folder, name));
+                }
+            }
+            return FromHuggingFaceFolder(folder, safetensorsOut);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new ArgumentException($"Not a readable zip: {e.Message}", e);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    private const long MaxZipEntryBytes = 2L << 30;
+
+    private static bool IsZip(string path)
+    {
+        using var file = File.OpenRead(path);
+        Span<byte> head = stackalloc byte[4];
+        return file.Read(head) == 4 && head.SequenceEqual("PK\u0003\u0004"u8);
     }
 
     private static WeightsInfo FromDat(string path, string architecture, int numClasses, string output)
@@ -70,12 +166,10 @@ public static class WeightsImport
         {
             throw new ArgumentException($"The .dat file does not fit {known} with {numClasses} classes: {e.Message}", e);
         }
-        Export(model, known, output, null);
+        ModelWeights.Export(model, known, output);
         return new WeightsInfo(known, numClasses, model.state_dict().Count, model.parameters().Sum(p => p.numel()), null);
     }
 
-    private static void Export(ClassifierModel model, string architecture, string output, string? classes) =>
-        ModelWeights.Export(model, architecture, output, classes is null ? null : new Dictionary<string, string> { ["classes"] = classes });
 
     private static string Known(string architecture) =>
         ModelRegistry.Names.FirstOrDefault(n => n.Equals(architecture.Trim(), StringComparison.OrdinalIgnoreCase))
