@@ -25,7 +25,7 @@ internal static class VerifyCommand
         TorchRuntime.EnsureLoaded();
 
         var classes = int.Parse(metadata.GetValueOrDefault(ModelWeights.NumClassesKey) ?? "0", CultureInfo.InvariantCulture);
-        using var model = ModelRegistry.Create(arch, classes > 0 ? classes : 1000);
+        using var model = ModelRegistry.Create(arch, classes > 0 ? classes : 1000, metadata);
         var unused = WeightLoader.LoadInto(model, state, includeHead: true);
         var reference = SafeTensors.Read(io);
         model.eval();

@@ -1,3 +1,4 @@
+using TorchSharp.Utils;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -9,10 +10,15 @@ namespace TransferHub.Training.Models.Bert;
 /// <summary>Word + position + token-type embeddings, LayerNorm, dropout.</summary>
 internal sealed class BertEmbeddings : nn.Module<Tensor, Tensor>
 {
+    [ComponentName(Name = "word_embeddings")]
     private readonly Embedding _words;
+    [ComponentName(Name = "position_embeddings")]
     private readonly Embedding _positions;
+    [ComponentName(Name = "token_type_embeddings")]
     private readonly Embedding _tokenTypes;
+    [ComponentName(Name = "LayerNorm")]
     private readonly LayerNorm _norm;
+    [ComponentName(Name = "dropout")]
     private readonly Dropout _dropout;
 
     public BertEmbeddings(BertConfig config) : base(nameof(BertEmbeddings))
@@ -22,11 +28,7 @@ internal sealed class BertEmbeddings : nn.Module<Tensor, Tensor>
         _tokenTypes = nn.Embedding(config.TypeVocabSize, config.HiddenSize);
         _norm = nn.LayerNorm(config.HiddenSize, config.LayerNormEps);
         _dropout = nn.Dropout(config.Dropout);
-        register_module("word_embeddings", _words);
-        register_module("position_embeddings", _positions);
-        register_module("token_type_embeddings", _tokenTypes);
-        register_module("LayerNorm", _norm);
-        register_module("dropout", _dropout);
+        RegisterComponents();
     }
 
     public void ZeroPaddingRow(int padId)
@@ -48,8 +50,11 @@ internal sealed class BertEmbeddings : nn.Module<Tensor, Tensor>
 /// <summary>Multi-head self-attention (query/key/value) with a padding mask.</summary>
 internal sealed class BertSelfAttention : nn.Module<Tensor, Tensor, Tensor>
 {
+    [ComponentName(Name = "query")]
     private readonly Linear _query;
+    [ComponentName(Name = "key")]
     private readonly Linear _key;
+    [ComponentName(Name = "value")]
     private readonly Linear _value;
     private readonly int _heads;
     private readonly double _dropout;
@@ -60,9 +65,7 @@ internal sealed class BertSelfAttention : nn.Module<Tensor, Tensor, Tensor>
         _key = nn.Linear(config.HiddenSize, config.HiddenSize);
         _value = nn.Linear(config.HiddenSize, config.HiddenSize);
         (_heads, _dropout) = (config.Heads, config.Dropout);
-        register_module("query", _query);
-        register_module("key", _key);
-        register_module("value", _value);
+        RegisterComponents();
     }
 
     /// <param name="x">[N, L, H]</param>
@@ -82,8 +85,11 @@ internal sealed class BertSelfAttention : nn.Module<Tensor, Tensor, Tensor>
 /// <summary>A dense projection, dropout, then LayerNorm over the residual: BERT's SelfOutput and Output.</summary>
 internal sealed class BertResidual : nn.Module<Tensor, Tensor, Tensor>
 {
+    [ComponentName(Name = "dense")]
     private readonly Linear _dense;
+    [ComponentName(Name = "LayerNorm")]
     private readonly LayerNorm _norm;
+    [ComponentName(Name = "dropout")]
     private readonly Dropout _dropout;
 
     public BertResidual(int inputSize, BertConfig config) : base(nameof(BertResidual))
@@ -91,9 +97,7 @@ internal sealed class BertResidual : nn.Module<Tensor, Tensor, Tensor>
         _dense = nn.Linear(inputSize, config.HiddenSize);
         _norm = nn.LayerNorm(config.HiddenSize, config.LayerNormEps);
         _dropout = nn.Dropout(config.Dropout);
-        register_module("dense", _dense);
-        register_module("LayerNorm", _norm);
-        register_module("dropout", _dropout);
+        RegisterComponents();
     }
 
     public override Tensor forward(Tensor hidden, Tensor residual)
@@ -106,15 +110,16 @@ internal sealed class BertResidual : nn.Module<Tensor, Tensor, Tensor>
 /// <summary>attention.self + attention.output.</summary>
 internal sealed class BertAttention : nn.Module<Tensor, Tensor, Tensor>
 {
+    [ComponentName(Name = "self")]
     private readonly BertSelfAttention _self;
+    [ComponentName(Name = "output")]
     private readonly BertResidual _output;
 
     public BertAttention(BertConfig config) : base(nameof(BertAttention))
     {
         _self = new BertSelfAttention(config);
         _output = new BertResidual(config.HiddenSize, config);
-        register_module("self", _self);
-        register_module("output", _output);
+        RegisterComponents();
     }
 
     public override Tensor forward(Tensor x, Tensor keep)
@@ -127,8 +132,11 @@ internal sealed class BertAttention : nn.Module<Tensor, Tensor, Tensor>
 /// <summary>One encoder layer: attention, then the GELU feed-forward (intermediate.dense, output.dense).</summary>
 internal sealed class BertLayer : nn.Module<Tensor, Tensor, Tensor>
 {
+    [ComponentName(Name = "attention")]
     private readonly BertAttention _attention;
+    [ComponentName(Name = "intermediate")]
     private readonly BertIntermediate _intermediate;
+    [ComponentName(Name = "output")]
     private readonly BertResidual _output;
 
     public BertLayer(BertConfig config) : base(nameof(BertLayer))
@@ -136,9 +144,7 @@ internal sealed class BertLayer : nn.Module<Tensor, Tensor, Tensor>
         _attention = new BertAttention(config);
         _intermediate = new BertIntermediate(config);
         _output = new BertResidual(config.IntermediateSize, config);
-        register_module("attention", _attention);
-        register_module("intermediate", _intermediate);
-        register_module("output", _output);
+        RegisterComponents();
     }
 
     public override Tensor forward(Tensor x, Tensor keep)
@@ -153,12 +159,13 @@ internal sealed class BertLayer : nn.Module<Tensor, Tensor, Tensor>
 /// <summary>intermediate.dense with exact GELU.</summary>
 internal sealed class BertIntermediate : nn.Module<Tensor, Tensor>
 {
+    [ComponentName(Name = "dense")]
     private readonly Linear _dense;
 
     public BertIntermediate(BertConfig config) : base(nameof(BertIntermediate))
     {
         _dense = nn.Linear(config.HiddenSize, config.IntermediateSize);
-        register_module("dense", _dense);
+        RegisterComponents();
     }
 
     public override Tensor forward(Tensor x)

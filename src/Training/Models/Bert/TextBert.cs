@@ -1,3 +1,4 @@
+using TorchSharp.Utils;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -11,22 +12,23 @@ namespace TransferHub.Training.Models.Bert;
 /// </summary>
 public sealed class TextBert : ClassifierModel
 {
+    [ComponentName(Name = "embeddings")]
     private readonly BertEmbeddings _embeddings;
-    private readonly ModuleList<BertLayer> _layers;
+    [ComponentName(Name = "encoder")]
+    private readonly BertEncoderStack _encoder;
+    [ComponentName(Name = "dropout")]
     private readonly Dropout _dropout;
+    [ComponentName(Name = "classifier")]
     private readonly Linear _classifier;
 
     public TextBert(BertConfig config, int numClasses) : base(nameof(TextBert))
     {
         Config = config.Validated();
         _embeddings = new BertEmbeddings(config);
-        _layers = nn.ModuleList([.. Enumerable.Range(0, config.Layers).Select(_ => new BertLayer(config))]);
+        _encoder = new BertEncoderStack(nn.ModuleList([.. Enumerable.Range(0, config.Layers).Select(_ => new BertLayer(config))]));
         _dropout = nn.Dropout(config.Dropout);
         _classifier = nn.Linear(config.HiddenSize, numClasses);
-        register_module("embeddings", _embeddings);
-        register_module("encoder", new BertEncoderStack(_layers));
-        register_module("dropout", _dropout);
-        register_module("classifier", _classifier);
+        RegisterComponents();
         InitialiseLikeBert();
     }
 
@@ -39,7 +41,7 @@ public sealed class TextBert : ClassifierModel
     public override int FeatureDim => Config.HiddenSize;
 
     public override IReadOnlyList<ModelBlock> Blocks =>
-        [new("embeddings", _embeddings), .. _layers.Select((layer, i) => new ModelBlock($"layer.{i}", layer))];
+        [new("embeddings", _embeddings), .. _encoder.Layers.Select((layer, i) => new ModelBlock($"layer.{i}", layer))];
 
     public override Tensor Features(Tensor input)
     {
@@ -51,7 +53,7 @@ public sealed class TextBert : ClassifierModel
         var real = input.ne(Config.PadTokenId);
         var keep = real.unsqueeze(1).unsqueeze(1); // [N, 1, 1, L] for the attention
         var x = _embeddings.forward(input);
-        foreach (var layer in _layers)
+        foreach (var layer in _encoder.Layers)
         {
             x = layer.forward(x, keep);
         }
@@ -91,6 +93,15 @@ public sealed class TextBert : ClassifierModel
     /// <summary>The "encoder" level of the names: encoder.layer.N.</summary>
     private sealed class BertEncoderStack : nn.Module
     {
-        public BertEncoderStack(ModuleList<BertLayer> layers) : base(nameof(BertEncoderStack)) => register_module("layer", layers);
+        [ComponentName(Name = "layer")]
+        private readonly ModuleList<BertLayer> _layers;
+
+        public BertEncoderStack(ModuleList<BertLayer> layers) : base(nameof(BertEncoderStack))
+        {
+            _layers = layers;
+            RegisterComponents();
+        }
+
+        public ModuleList<BertLayer> Layers => _layers;
     }
 }
