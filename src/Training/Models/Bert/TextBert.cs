@@ -50,6 +50,10 @@ public sealed class TextBert : ClassifierModel
             throw new ArgumentException($"{input.shape[1]} tokens exceed the encoder's {Config.MaxPositions} positions.", nameof(input));
         }
         using var scope = NewDisposeScope();
+        // Padding is trailing: drop the columns no row uses, so short texts do not pay for 128-token attention.
+        var used = input.ne(Config.PadTokenId).any(0).nonzero();
+        var length = used.numel() == 0 ? 1 : used.max().item<long>() + 1;
+        input = input.narrow(1, 0, length);
         var real = input.ne(Config.PadTokenId);
         var keep = real.unsqueeze(1).unsqueeze(1); // [N, 1, 1, L] for the attention
         var x = _embeddings.forward(input);
