@@ -96,7 +96,7 @@ public sealed record BertRecipe(BertConfig Config, WordPieceText Tokenizer)
         }
         return FromMetadata(SafeTensors.ReadMetadata(sourceWeights)) ?? throw new InvalidDataException(
             $"{Path.GetFileName(sourceWeights)} carries no BERT vocabulary or config: import the Hugging Face folder first " +
-            "(CLI `import-hf`, or upload the folder as a .zip on the Weights page).");
+            "(CLI `import-hf`, or POST /api/weights with the folder as a .zip).");
     }
 
     private static BertRecipe Checked(BertConfig config, WordPieceText tokenizer)

@@ -18,7 +18,7 @@ public static class WeightsEndpoints
         {
             if (!request.HasFormContentType)
             {
-                return Results.Problem(statusCode: 415, title: "Unsupported media type", detail: "Send multipart/form-data with a 'file' (.safetensors or TorchSharp .dat).");
+                return Results.Problem(statusCode: 415, title: "Unsupported media type", detail: "Send multipart/form-data with a 'file' (.safetensors, TorchSharp .dat, or a Hugging Face BERT folder as .zip).");
             }
             var form = await request.ReadFormAsync(ct);
             var file = form.Files.GetFile("file") ?? form.Files.FirstOrDefault();

@@ -47,7 +47,7 @@ public sealed class WeightsService(IDbContextFactory<AppDbContext> dbFactory, IA
             {
                 Name = string.IsNullOrWhiteSpace(name) ? Path.GetFileNameWithoutExtension(fileName) : name.Trim()[..Math.Min(200, name.Trim().Length)],
                 Architecture = info.Architecture, NumClasses = info.NumClasses, Tensors = info.Tensors, Parameters = info.Parameters,
-                Sha256 = "", OriginalFormat = fileName.EndsWith(".dat", StringComparison.OrdinalIgnoreCase) ? "dat" : "safetensors",
+                Sha256 = "", OriginalFormat = Path.GetExtension(fileName).ToLowerInvariant() switch { ".dat" => "dat", ".zip" => "hf-zip", _ => "safetensors" },
                 ImportedById = caller.UserId(), ImportedAt = clock.GetUtcNow(),
             };
             await using (var file = File.OpenRead(stored))

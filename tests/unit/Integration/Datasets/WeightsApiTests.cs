@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using TransferHub.Shared.Datasets;
 using TransferHub.Shared.Experiments;
 using TransferHub.Shared.Training;
 using TransferHub.Shared.Weights;
@@ -83,5 +84,65 @@ public sealed class WeightsApiTests(TransferHubFactory factory) : IClassFixture<
         json.StatusCode.ShouldBe(HttpStatusCode.UnsupportedMediaType);
         worker.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
         (await s.Scientist.GetFromJsonAsync<List<PretrainedWeightsDto>>("/api/weights", Json.Options))!.ShouldNotContain(w => w.Name == "w");
+    }
+
+    [Fact]
+    public async Task AHuggingFaceBertZipImportsAndFineTunesATextBertArmOnATextDataset()
+    {
+        var s = await DatasetScenario.CreateAsync(factory);
+        var dataset = await s.CreateDatasetAsync(DatasetKind.Text, LabelTask.SingleLabel, 0, "pos", "neg");
+        var random = new Random(4);
+        var jsonl = string.Join('\n', Enumerable.Range(0, 60).Select(i => i % 2 == 0
+            ? $"{{\"text\":\"w{random.Next(5, 20)} great w{i}\",\"label\":\"pos\"}}"
+            : $"{{\"text\":\"w{random.Next(5, 20)} awful w{i}\",\"label\":\"neg\"}}"));
+        await s.ImportAsync(dataset.Id, [("reviews.jsonl", System.Text.Encoding.UTF8.GetBytes(jsonl))]);
+        var version = await (await s.Scientist.PostAsJsonAsync($"/api/datasets/{dataset.Id}/versions", new CreateVersionRequest(new SplitRatios(0.6, 0.2, 0.2), 1, null)))
+            .Content.ReadFromJsonAsync<VersionDto>(Json.Options);
+
+        var zip = HuggingFaceBertZip();
+        var byLabeler = await s.LabelerA.PostAsync("/api/weights", Form(zip, "bert.zip"));
+        var imported = await s.Scientist.PostAsync("/api/weights", Form(zip, "bert.zip", ("name", "tiny-bert")));
+        var raw = await s.Scientist.PostAsync("/api/weights", Form(SmallCnnWeights(2), "raw.safetensors", ("architecture", "text-bert")));
+
+        byLabeler.StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        imported.StatusCode.ShouldBe(HttpStatusCode.Created, await imported.Content.ReadAsStringAsync());
+        var weights = (await imported.Content.ReadFromJsonAsync<PretrainedWeightsDto>(Json.Options))!;
+        weights.Architecture.ShouldBe("text-bert");
+        raw.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await raw.Content.ReadAsStringAsync()).ShouldContain(".zip");
+        var created = await s.Scientist.PostAsJsonAsync($"/api/projects/{s.ProjectId}/experiments", new CreateExperimentRequest("bert", version!.Id, "text-bert",
+            [new ArmRequest("fine-tune", TrainingStrategy.FineTune, null, weights.Id)], 1, 2, null, 1e-3, 8));
+        created.StatusCode.ShouldBe(HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
+        var done = await ExperimentTests.WaitFinishedAsync(factory, s.Scientist, (await created.Content.ReadFromJsonAsync<ExperimentDto>(Json.Options))!.Id);
+        done.Runs.ShouldAllBe(r => r.Status == RunStatus.Succeeded);
+        done.Results.Select(r => r.Arm).ShouldBe(["baseline", "fine-tune"]);
+    }
+
+    // A BertForSequenceClassification-style folder (bert.* names, vocab.txt, config.json) zipped under a subfolder.
+    private static byte[] HuggingFaceBertZip()
+    {
+        var config = new TransferHub.Training.Models.Bert.BertConfig(VocabSize: 40, HiddenSize: 16, Layers: 1, Heads: 2, IntermediateSize: 32, MaxPositions: 160);
+        using var model = new TransferHub.Training.Models.Bert.TextBert(config, 2);
+        var folder = Directory.CreateTempSubdirectory("th-hf-").FullName;
+        try
+        {
+            SafeTensors.Write(Path.Combine(folder, "model.safetensors"), model.state_dict().ToDictionary(kv => "bert." + kv.Key, kv => kv.Value));
+            File.WriteAllLines(Path.Combine(folder, "vocab.txt"),
+                TransferHub.Training.Data.WordPieceText.SpecialTokens.Concat(["great", "awful"]).Concat(Enumerable.Range(0, 33).Select(i => $"w{i}")));
+            File.WriteAllText(Path.Combine(folder, "config.json"), config.ToJson());
+            using var buffer = new MemoryStream();
+            using (var archive = new System.IO.Compression.ZipArchive(buffer, System.IO.Compression.ZipArchiveMode.Create, leaveOpen: true))
+            {
+                foreach (var file in Directory.GetFiles(folder))
+                {
+                    System.IO.Compression.ZipFileExtensions.CreateEntryFromFile(archive, file, "tiny-bert/" + Path.GetFileName(file));
+                }
+            }
+            return buffer.ToArray();
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
     }
 }
