@@ -35,7 +35,7 @@ public sealed class ExperimentE2ETests(SeededAppFixture app) : IClassFixture<See
         await Assertions.Expect(page.Locator("#estimate")).ToContainTextAsync("run(s) · about"); // paced by the first experiment's epochs
         await page.GetByRole(AriaRole.Button, new() { Name = "Rank sources for this version (LogME / LEEP)" }).ClickAsync();
         await Assertions.Expect(page.Locator("#source-scores tbody tr")).ToHaveCountAsync(2, new() { Timeout = 60_000 }); // the 50 % and the 100 % run
-        await page.GetByLabel("Transfer from (a finished run)").ClickAsync();
+        await page.GetByLabel("Transfer from").ClickAsync();
         await page.Locator(".mud-popover-open .mud-list-item").First.ClickAsync();
         // Baseline, feature extraction and fine-tune over 2 seeds: the estimate shows the server has the source.
         await Assertions.Expect(page.Locator("#estimate")).ToContainTextAsync("6 run(s)");

@@ -32,7 +32,8 @@ public static class WeightsImport
         }
         return IsSafeTensors(path)
             ? FromSafeTensors(path, architecture, safetensorsOut)
-            : FromDat(path, architecture ?? throw new ArgumentException("A TorchSharp .dat file does not name its architecture: give one."),
+            : FromDat(path, architecture ?? throw new ArgumentException(
+                    "The file is neither safetensors (no JSON header) nor a zip. If it is a TorchSharp .dat, give its architecture and class count."),
                 numClasses ?? throw new ArgumentException("A TorchSharp .dat file does not say its number of classes: give numClasses."), safetensorsOut);
     }
 
