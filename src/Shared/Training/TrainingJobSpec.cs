@@ -16,6 +16,8 @@ namespace TransferHub.Shared.Training;
 /// <param name="Augment">Random crop and horizontal flip on training images.</param>
 /// <param name="LayerDecay">Progressive unfreeze: each lower block's LR is this fraction of the one above.</param>
 /// <param name="BalanceClasses">Weight the loss by inverse class frequency.</param>
+/// <param name="ShapeWeights">A weights file whose shape (text-bert: config and vocabulary) a sourceless arm takes, without its
+/// values: so the baseline of a text-bert experiment is the source's architecture from scratch.</param>
 public sealed record TrainingJobSpec(
     string Architecture,
     TrainingStrategy Strategy,
@@ -31,4 +33,5 @@ public sealed record TrainingJobSpec(
     string Device = "auto",
     bool Augment = false,
     double LayerDecay = 0.5,
-    bool BalanceClasses = false);
+    bool BalanceClasses = false,
+    string? ShapeWeights = null);

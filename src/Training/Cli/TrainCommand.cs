@@ -16,7 +16,8 @@ internal static class TrainCommand
         "      [--arch small-cnn|resnet18|…|text-cnn|text-bert] [--strategy baseline|feature-extraction|fine-tune|progressive-unfreeze] [--weights source.safetensors]\n" +
         "      [--epochs 10] [--batch 32] [--lr 1e-3] [--head-lr x] [--weight-decay 1e-4] [--warmup 1] [--patience 5]\n" +
         "      [--layer-decay 0.5] [--seed 1] [--image-size 32] [--device auto|cpu|cuda] [--augment] [--balance] [--cache-dir d]\n" +
-        "      [--checkpoint-dir d (saves every epoch; rerunning the same command resumes from the last one)]";
+        "      [--checkpoint-dir d (saves every epoch; rerunning the same command resumes from the last one)]\n" +
+        "      [--shape-from bert.safetensors (text-bert baseline: the source's config and vocabulary, random values)]";
 
     public static int Run(CliArguments args, CancellationToken ct)
     {
@@ -27,7 +28,7 @@ internal static class TrainCommand
             LearningRate: args.Double("lr", 1e-3), HeadLearningRate: args.OptionalDouble("head-lr"),
             WeightDecay: args.Double("weight-decay", 1e-4), WarmupEpochs: args.Int("warmup", 1), Patience: args.Int("patience", 5),
             SourceWeights: args.Get("weights"), Device: args.Get("device") ?? "auto", Augment: args.Flag("augment"),
-            LayerDecay: args.Double("layer-decay", 0.5), BalanceClasses: args.Flag("balance"));
+            LayerDecay: args.Double("layer-decay", 0.5), BalanceClasses: args.Flag("balance"), ShapeWeights: args.Get("shape-from"));
         var outDir = args.Required("out");
         var (data, validation, test) = (args.Required("data"), args.Get("val"), args.Get("test"));
         var imageSize = args.Int("image-size", 32);
@@ -37,7 +38,7 @@ internal static class TrainCommand
         if (strategy != TrainingStrategy.Baseline && spec.SourceWeights is null)
             throw new CliException($"--strategy {args.Get("strategy")} needs --weights (the source model).");
 
-        var recipe = Worker.LocalTraining.RecipeFor(arch, spec.SourceWeights, data);
+        var recipe = Worker.LocalTraining.RecipeFor(arch, spec.SourceWeights ?? spec.ShapeWeights, data);
         var (splits, classes) = DatasetLoader.Load(data, validation, test, imageSize, spec.Seed, cacheDir, ModelRegistry.TokenizerFor(arch, recipe));
         using var _ = splits;
         manual_seed(spec.Seed);

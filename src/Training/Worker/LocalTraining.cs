@@ -29,7 +29,7 @@ public static class LocalTraining
     {
         var text = data.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase);
         var folder = Path.GetDirectoryName(data)!;
-        var recipe = RecipeFor(spec.Architecture, spec.SourceWeights, data);
+        var recipe = RecipeFor(spec.Architecture, spec.SourceWeights ?? spec.ShapeWeights, data);
         var (splits, classes) = text
             ? DatasetLoader.Load(data, Existing(Path.Combine(folder, "validation.jsonl")), Existing(Path.Combine(folder, "test.jsonl")), imageSize, spec.Seed, cacheDir,
                 ModelRegistry.TokenizerFor(spec.Architecture, recipe))

@@ -49,7 +49,7 @@ public sealed partial class RunExecutor(IWorkerHost host, ILogger<Trainer> train
             {
                 var path = Path.Combine(folder, "source.safetensors");
                 await host.DownloadSourceAsync(run, path, cancel.Token);
-                spec = spec with { SourceWeights = path };
+                spec = plan.SourceShapeOnly ? spec with { ShapeWeights = path } : spec with { SourceWeights = path };
             }
             if (run.CheckpointKey is not null)
             {

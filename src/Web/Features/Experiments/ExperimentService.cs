@@ -83,6 +83,11 @@ public sealed class ExperimentService(IDbContextFactory<AppDbContext> dbFactory,
             }
             arms.Add(arm with { Name = string.IsNullOrWhiteSpace(arm.Name) ? arm.Strategy.ToString() : arm.Name.Trim() });
         }
+        // text-bert's shape (width, depth, vocabulary) comes with its weights: sourceless arms borrow the first source's
+        // shape, so the baseline is the same encoder from scratch rather than BERT-tiny over the dataset's own words.
+        var shape = TransferHub.Training.Models.Bert.BertRecipe.Applies(architecture)
+            ? arms.FirstOrDefault(a => a.SourceRunId is not null || a.SourceWeightsId is not null)
+            : null;
         var fractions = (request.LabelFractions is { Count: > 0 } given ? given : [1.0]).Distinct().Order().ToList();
         if (fractions.Count > 8 || fractions.Any(f => f is <= 0 or > 1))
         {
@@ -109,7 +114,9 @@ public sealed class ExperimentService(IDbContextFactory<AppDbContext> dbFactory,
                                 BatchSize: arm.Overrides?.BatchSize ?? request.BatchSize ?? 32, LearningRate: arm.Overrides?.LearningRate ?? request.LearningRate ?? 1e-3,
                                 Patience: Math.Min(patience, arm.Overrides?.Epochs ?? epochs), Device: "auto", Augment: arm.Overrides?.Augment ?? request.Augment,
                                 BalanceClasses: arm.Overrides?.BalanceClasses ?? request.BalanceClasses),
-                            request.DatasetVersionId, imageSize, arm.SourceRunId, arm.SourceWeightsId, fraction), Json),
+                            request.DatasetVersionId, imageSize, arm.SourceRunId ?? (arm.SourceWeightsId is null ? shape?.SourceRunId : null),
+                            arm.SourceWeightsId ?? (arm.SourceRunId is null ? shape?.SourceWeightsId : null), fraction,
+                            SourceShapeOnly: arm.SourceRunId is null && arm.SourceWeightsId is null && shape is not null), Json),
                     }).ToList();
         await queue.EnqueueAsync(runs, ct);
         return await GetAsync(caller, experiment.Id, ct);

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using Microsoft.Extensions.DependencyInjection;
 using TransferHub.Shared.Datasets;
 using TransferHub.Shared.Experiments;
 using TransferHub.Shared.Training;
@@ -116,6 +117,31 @@ public sealed class WeightsApiTests(TransferHubFactory factory) : IClassFixture<
         var done = await ExperimentTests.WaitFinishedAsync(factory, s.Scientist, (await created.Content.ReadFromJsonAsync<ExperimentDto>(Json.Options))!.Id);
         done.Runs.ShouldAllBe(r => r.Status == RunStatus.Succeeded);
         done.Results.Select(r => r.Arm).ShouldBe(["baseline", "fine-tune"]);
+        // The baseline is the imported encoder's shape from scratch (16 wide, its vocabulary), not BERT-tiny over the dataset's words.
+        var baseline = await MetadataOfModelAsync(done.Runs.Single(r => r.Arm == "baseline").Id);
+        var fineTuned = await MetadataOfModelAsync(done.Runs.Single(r => r.Arm == "fine-tune").Id);
+        TransferHub.Training.Models.Bert.BertConfig.FromJson(baseline["bert_config"]).HiddenSize.ShouldBe(16);
+        baseline["vocab"].ShouldBe(fineTuned["vocab"]);
+        baseline["vocab"].ShouldContain("awful");
+    }
+
+    private async Task<Dictionary<string, string>> MetadataOfModelAsync(Guid runId)
+    {
+        var artifacts = factory.Services.GetRequiredService<TransferHub.Registry.Features.Artifacts.IArtifactStore>();
+        var path = Path.Combine(Path.GetTempPath(), $"th-{Guid.NewGuid():N}.safetensors");
+        try
+        {
+            await using (var model = await artifacts.OpenReadAsync(TransferHub.Web.Features.Experiments.RunArtifacts.ModelKey(runId), CancellationToken.None))
+            await using (var file = File.Create(path))
+            {
+                await model.CopyToAsync(file);
+            }
+            return SafeTensors.ReadMetadata(path);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
     }
 
     // A BertForSequenceClassification-style folder (bert.* names, vocab.txt, config.json) zipped under a subfolder.
