@@ -22,7 +22,12 @@ var watchers = Arg("--watchers", 100);
 var burstSeconds = Arg("--burst-seconds", 10);
 var overheadEpochs = Arg("--epochs", 5);
 var scalingRuns = Arg("--scaling-runs", 16);
+var pollMs = Arg("--poll-ms", 200);
+var only = args.SkipWhile(a => a != "--only").Skip(1).FirstOrDefault(); // latency | scaling | overhead
 const string Token = "thp_bench-bootstrap-token-0123456789abcdef";
+
+if (only is null or "latency")
+{
 
 await using (var app = await BenchApp.StartAsync(Token, new Dictionary<string, string> { ["Workers:InProcess"] = "false", ["Jobs:MaxConcurrentPerProject"] = "10" }))
 {
@@ -119,8 +124,11 @@ await using (var app = await BenchApp.StartAsync(Token, new Dictionary<string, s
         await b.Hub.DisposeAsync();
     }
 }
+}
 
 // Scaling: the same tiny jobs (text-bag, 3 epochs) drained by 1, 2 and 4 remote worker processes.
+if (only is null or "scaling")
+{
 foreach (var workers in new[] { 1, 2, 4 })
 {
     await using var app = await BenchApp.StartAsync(Token, new Dictionary<string, string> { ["Workers:InProcess"] = "false", ["Jobs:MaxConcurrentPerProject"] = "10" });
@@ -149,12 +157,29 @@ foreach (var workers in new[] { 1, 2, 4 })
         await p.DisposeAsync();
     }
 }
+}
 
 // Overhead: the same training through the platform (in-process worker) and through the bare CLI.
-await using (var app = await BenchApp.StartAsync(Token))
+if (only is null or "overhead")
+{
+var remote = args.Contains("--remote"); // train in a worker process beside the app instead of inside it
+var environment = AppEnvironment();
+if (remote)
+{
+    environment["Workers:InProcess"] = "false";
+}
+await using (var app = await BenchApp.StartAsync(Token, environment))
 {
     using var api = Client(app.BaseUrl);
     var (projectId, versionId, folder) = await ImageVersionAsync(api);
+    await using var worker = remote
+        ? TransferHub.Tests.E2E.WorkerProcess.Start(app.BaseUrl, (await PostAsync(api, "/api/admin/worker-tokens", new { name = "overhead", days = 0 })).GetProperty("token").GetString()!, "overhead")
+        : null;
+    while (remote && !(await api.GetFromJsonAsync<JsonElement>("/api/workers")).EnumerateArray().Any(w => w.GetProperty("online").GetBoolean()))
+    {
+        await Task.Delay(200);
+    }
+    await Task.Delay(TimeSpan.FromSeconds(Arg("--settle-seconds", 0))); // let the import's after-work finish first
     var created = await PostAsync(api, $"/api/projects/{projectId}/experiments", new { name = "overhead", datasetVersionId = versionId, architecture = "small-cnn",
         seeds = 1, epochs = overheadEpochs, imageSize = 32, learningRate = 0.001, batchSize = 32, patience = 0 });
     var id = created.GetProperty("id").GetString();
@@ -166,11 +191,26 @@ await using (var app = await BenchApp.StartAsync(Token))
         {
             break;
         }
-        await Task.Delay(200); // polling the API is what an external client does
+        await Task.Delay(pollMs); // polling the API is what an external client does
     }
     var platform = (runDto.GetProperty("completedAt").GetDateTimeOffset() - runDto.GetProperty("startedAt").GetDateTimeOffset()).TotalSeconds;
     var cli = CliSeconds(folder, overheadEpochs);
     Console.WriteLine($"overhead: small-cnn 32 px, {overheadEpochs} epochs on the same version: platform run {platform:0.00} s (claim → completed, incl. layout, checkpoint uploads, metrics) vs CLI {cli:0.00} s (process incl. start-up) → {100 * (platform / cli - 1):+0.0;-0.0} %");
+    // Where it goes: the training passes alone (each epoch's optimizer loop, as the engine times it) on both sides.
+    var platformEpochs = (await api.GetFromJsonAsync<JsonElement>($"/api/runs/{runDto.GetProperty("id").GetString()}/metrics"))
+        .EnumerateArray().Sum(e => e.GetProperty("metrics").GetProperty("epochSeconds").GetDouble());
+    var cliEpochs = File.ReadLines(Path.Combine(folder, "out", "metrics.jsonl"))
+        .Sum(l => JsonDocument.Parse(l).RootElement.GetProperty("epochSeconds").GetDouble());
+    if (args.Contains("--verbose"))
+    {
+        Console.WriteLine("platform epochs: " + string.Join(" | ", (await api.GetFromJsonAsync<JsonElement>($"/api/runs/{runDto.GetProperty("id").GetString()}/metrics"))
+            .EnumerateArray().Select(e => e.GetProperty("metrics")).Select(m => $"{m.GetProperty("epochSeconds").GetDouble():0.00}s {m.GetProperty("samplesPerSecond").GetDouble():0}/s")));
+        Console.WriteLine("CLI epochs:      " + string.Join(" | ", File.ReadLines(Path.Combine(folder, "out", "metrics.jsonl")).Select(l => JsonDocument.Parse(l).RootElement)
+            .Select(m => $"{m.GetProperty("epochSeconds").GetDouble():0.00}s {m.GetProperty("samplesPerSecond").GetDouble():0}/s")));
+    }
+    Console.WriteLine($"overhead: training passes only: platform {platformEpochs:0.00} s vs CLI {cliEpochs:0.00} s → {100 * (platformEpochs / cliEpochs - 1):+0.0;-0.0} %; " +
+        $"the rest (layout, validation, checkpoints, reports; CLI start-up): platform {platform - platformEpochs:0.00} s vs CLI {cli - cliEpochs:0.00} s");
+}
 }
 
 static double Now() => (DateTime.UtcNow - DateTime.UnixEpoch).TotalMilliseconds;
@@ -252,6 +292,11 @@ static double CliSeconds(string folder, int epochs)
     process.WaitForExit();
     return process.ExitCode == 0 ? watch.Elapsed.TotalSeconds : throw new InvalidOperationException(output);
 }
+
+// --app-env KEY=VALUE[,KEY=VALUE]: extra environment for the app process of the overhead run (e.g. DOTNET_gcServer=0).
+Dictionary<string, string> AppEnvironment() =>
+    (args.SkipWhile(a => a != "--app-env").Skip(1).FirstOrDefault() ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries)
+        .Select(p => p.Split('=', 2)).ToDictionary(p => p[0], p => p[1]);
 
 int Arg(string name, int fallback)
 {
@@ -340,3 +385,4 @@ internal sealed class BrowserPage : IAsyncDisposable
         _playwright.Dispose();
     }
 }
+
