@@ -180,6 +180,13 @@ await using (var app = await BenchApp.StartAsync(Token, environment))
         await Task.Delay(200);
     }
     await Task.Delay(TimeSpan.FromSeconds(Arg("--settle-seconds", 0))); // let the import's after-work finish first
+    if (args.Contains("--cli-first"))
+    {
+        // The same CLI run before the platform's too: tells an order effect from the platform's own cost.
+        Console.WriteLine($"overhead: CLI before the platform run: {CliSeconds(folder, overheadEpochs):0.00} s, training passes " +
+            $"{File.ReadLines(Path.Combine(folder, "out", "metrics.jsonl")).Sum(l => JsonDocument.Parse(l).RootElement.GetProperty("epochSeconds").GetDouble()):0.00} s");
+        Directory.Delete(Path.Combine(folder, "ckpt"), recursive: true);
+    }
     var created = await PostAsync(api, $"/api/projects/{projectId}/experiments", new { name = "overhead", datasetVersionId = versionId, architecture = "small-cnn",
         seeds = 1, epochs = overheadEpochs, imageSize = 32, learningRate = 0.001, batchSize = 32, patience = 0 });
     var id = created.GetProperty("id").GetString();

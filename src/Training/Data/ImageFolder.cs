@@ -50,8 +50,10 @@ public static class ImageFolder
         }
         var data = Load(root, size, classes);
         Directory.CreateDirectory(cacheDir);
-        Weights.SafeTensors.Write(path + ".tmp", [new("inputs", data.Inputs), new("labels", data.Labels)]);
-        File.Move(path + ".tmp", path, overwrite: true);
+        // A private temporary name: two workers sharing the cache may write the same entry at once.
+        var temporary = $"{path}.{Guid.NewGuid():N}.tmp";
+        Weights.SafeTensors.Write(temporary, [new("inputs", data.Inputs), new("labels", data.Labels)]);
+        File.Move(temporary, path, overwrite: true);
         return data;
     }
 

@@ -15,6 +15,8 @@ namespace TransferHub.Training.Worker;
 /// <param name="releaseOnStop">On a graceful stop (Ctrl+C, SIGTERM, host shutdown) hand the run back at once instead of leaving it to its lease.</param>
 public sealed partial class RunExecutor(IWorkerHost host, ILogger<Trainer> trainerLogger, ILogger logger, string workRoot, bool releaseOnStop = false)
 {
+    private readonly VersionCache _versions = new(Path.Combine(workRoot, "versions"), TimeProvider.System);
+
     public async Task RunLoopAsync(CancellationToken stop)
     {
         while (!stop.IsCancellationRequested)
@@ -43,7 +45,8 @@ public sealed partial class RunExecutor(IWorkerHost host, ILogger<Trainer> train
         {
             var plan = JsonSerializer.Deserialize<RunPlan>(run.SpecJson, WireJson.Options)
                 ?? throw new InvalidDataException("The run has no plan.");
-            var data = await host.DownloadDatasetAsync(run, plan, folder, cancel.Token);
+            Directory.CreateDirectory(folder);
+            var version = await _versions.GetAsync(plan.DatasetVersionId, staging => host.DownloadDatasetAsync(run, plan, staging, cancel.Token));
             var spec = plan.Spec;
             if (plan.HasSource)
             {
@@ -59,8 +62,11 @@ public sealed partial class RunExecutor(IWorkerHost host, ILogger<Trainer> train
                 await ZipFile.ExtractToDirectoryAsync(zip, checkpoints, overwriteFiles: true, cancel.Token);
             }
             var progress = new EpochRecorder(this, run, checkpoints, steps, cancel.Token);
-            var result = await Task.Run(() => LocalTraining.Run(data, spec, plan.ImageSize, Path.Combine(folder, "out"),
-                Path.Combine(folder, "cache"), trainerLogger, progress, checkpoints, cancel.Token, plan.LabelFraction, steps), cancel.Token);
+            // A dedicated thread, not a pool thread: libtorch's intra-op threads then share the cores with nothing the pool
+            // spins up around a long blocking call.
+            var result = await Task.Factory.StartNew(() => LocalTraining.Run(version.Data, spec, plan.ImageSize, Path.Combine(folder, "out"),
+                version.TensorCache, trainerLogger, progress, checkpoints, cancel.Token, plan.LabelFraction, steps),
+                cancel.Token, TaskCreationOptions.LongRunning, TaskScheduler.Default);
             await steps.FlushAsync(cancel.Token);
             await host.UploadModelAsync(run, result.ModelPath, cancel.Token);
             await host.CompleteAsync(run, result.Result, CancellationToken.None);
