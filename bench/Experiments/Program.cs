@@ -180,41 +180,36 @@ await using (var app = await BenchApp.StartAsync(Token, environment))
         await Task.Delay(200);
     }
     await Task.Delay(TimeSpan.FromSeconds(Arg("--settle-seconds", 0))); // let the import's after-work finish first
-    if (args.Contains("--cli-first"))
-    {
-        // The same CLI run before the platform's too: tells an order effect from the platform's own cost.
-        Console.WriteLine($"overhead: CLI before the platform run: {CliSeconds(folder, overheadEpochs):0.00} s, training passes " +
-            $"{File.ReadLines(Path.Combine(folder, "out", "metrics.jsonl")).Sum(l => JsonDocument.Parse(l).RootElement.GetProperty("epochSeconds").GetDouble()):0.00} s");
-        Directory.Delete(Path.Combine(folder, "ckpt"), recursive: true);
-    }
+    // An experiment's worth of runs (seeds), as a user queues them: the platform's per-run costs and its per-worker
+    // version cache show, against the same number of CLI processes sharing one decoded-image cache.
+    var runs = Arg("--runs", 3);
     var created = await PostAsync(api, $"/api/projects/{projectId}/experiments", new { name = "overhead", datasetVersionId = versionId, architecture = "small-cnn",
-        seeds = 1, epochs = overheadEpochs, imageSize = 32, learningRate = 0.001, batchSize = 32, patience = 0 });
+        seeds = runs, epochs = overheadEpochs, imageSize = 32, learningRate = 0.001, batchSize = 32, patience = 0 });
     var id = created.GetProperty("id").GetString();
-    JsonElement runDto;
+    List<JsonElement> runDtos;
     while (true)
     {
-        runDto = (await api.GetFromJsonAsync<JsonElement>($"/api/experiments/{id}")).GetProperty("runs")[0];
-        if (runDto.GetProperty("status").GetString() is "Succeeded" or "Failed")
+        runDtos = [.. (await api.GetFromJsonAsync<JsonElement>($"/api/experiments/{id}")).GetProperty("runs").EnumerateArray()];
+        if (runDtos.All(r => r.GetProperty("status").GetString() is "Succeeded" or "Failed"))
         {
             break;
         }
         await Task.Delay(pollMs); // polling the API is what an external client does
     }
-    var platform = (runDto.GetProperty("completedAt").GetDateTimeOffset() - runDto.GetProperty("startedAt").GetDateTimeOffset()).TotalSeconds;
-    var cli = CliSeconds(folder, overheadEpochs);
-    Console.WriteLine($"overhead: small-cnn 32 px, {overheadEpochs} epochs on the same version: platform run {platform:0.00} s (claim → completed, incl. layout, checkpoint uploads, metrics) vs CLI {cli:0.00} s (process incl. start-up) → {100 * (platform / cli - 1):+0.0;-0.0} %");
-    // Where it goes: the training passes alone (each epoch's optimizer loop, as the engine times it) on both sides.
-    var platformEpochs = (await api.GetFromJsonAsync<JsonElement>($"/api/runs/{runDto.GetProperty("id").GetString()}/metrics"))
-        .EnumerateArray().Sum(e => e.GetProperty("metrics").GetProperty("epochSeconds").GetDouble());
-    var cliEpochs = File.ReadLines(Path.Combine(folder, "out", "metrics.jsonl"))
-        .Sum(l => JsonDocument.Parse(l).RootElement.GetProperty("epochSeconds").GetDouble());
-    if (args.Contains("--verbose"))
+    double platform = 0, platformEpochs = 0, cli = 0, cliEpochs = 0;
+    var cliCache = Path.Combine(folder, "cli-cache");
+    foreach (var (run, seed) in runDtos.OrderBy(r => r.GetProperty("startedAt").GetDateTimeOffset()).Select((r, i) => (r, i + 1)))
     {
-        Console.WriteLine("platform epochs: " + string.Join(" | ", (await api.GetFromJsonAsync<JsonElement>($"/api/runs/{runDto.GetProperty("id").GetString()}/metrics"))
-            .EnumerateArray().Select(e => e.GetProperty("metrics")).Select(m => $"{m.GetProperty("epochSeconds").GetDouble():0.00}s {m.GetProperty("samplesPerSecond").GetDouble():0}/s")));
-        Console.WriteLine("CLI epochs:      " + string.Join(" | ", File.ReadLines(Path.Combine(folder, "out", "metrics.jsonl")).Select(l => JsonDocument.Parse(l).RootElement)
-            .Select(m => $"{m.GetProperty("epochSeconds").GetDouble():0.00}s {m.GetProperty("samplesPerSecond").GetDouble():0}/s")));
+        platform += (run.GetProperty("completedAt").GetDateTimeOffset() - run.GetProperty("startedAt").GetDateTimeOffset()).TotalSeconds;
+        // The training passes alone (each epoch's optimizer loop, as the engine times it), on both sides.
+        platformEpochs += (await api.GetFromJsonAsync<JsonElement>($"/api/runs/{run.GetProperty("id").GetString()}/metrics"))
+            .EnumerateArray().Sum(e => e.GetProperty("metrics").GetProperty("epochSeconds").GetDouble());
+        cli += CliSeconds(folder, overheadEpochs, seed, cliCache);
+        cliEpochs += File.ReadLines(Path.Combine(folder, "out", "metrics.jsonl"))
+            .Sum(l => JsonDocument.Parse(l).RootElement.GetProperty("epochSeconds").GetDouble());
     }
+    Console.WriteLine($"overhead: small-cnn 32 px, {runs} runs × {overheadEpochs} epochs on the same version: platform {platform:0.00} s (claim → completed, incl. layout, " +
+        $"checkpoint uploads, metrics) vs CLI {cli:0.00} s (processes incl. start-up) → {100 * (platform / cli - 1):+0.0;-0.0} %");
     Console.WriteLine($"overhead: training passes only: platform {platformEpochs:0.00} s vs CLI {cliEpochs:0.00} s → {100 * (platformEpochs / cliEpochs - 1):+0.0;-0.0} %; " +
         $"the rest (layout, validation, checkpoints, reports; CLI start-up): platform {platform - platformEpochs:0.00} s vs CLI {cli - cliEpochs:0.00} s");
 }
@@ -285,11 +280,13 @@ static async Task ImportAndWaitAsync(HttpClient api, string dataset, string name
     }
 }
 
-static double CliSeconds(string folder, int epochs)
+static double CliSeconds(string folder, int epochs, int seed, string cacheDir)
 {
+    DeleteFolder(Path.Combine(folder, "ckpt")); // each run starts fresh, as each platform run does
     var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
     foreach (var a in new[] { TransferHub.Tests.E2E.WorkerProcess.FindWorkerDll(), "train", "--data", folder, "--out", Path.Combine(folder, "out"), "--image-size", "32", "--epochs", $"{epochs}",
-                 "--batch", "32", "--lr", "0.001", "--patience", "0", "--seed", "1", "--device", "cpu", "--checkpoint-dir", Path.Combine(folder, "ckpt") })
+                 "--batch", "32", "--lr", "0.001", "--patience", "0", "--seed", $"{seed}", "--device", "cpu", "--checkpoint-dir", Path.Combine(folder, "ckpt"),
+                 "--cache-dir", cacheDir })
     {
         start.ArgumentList.Add(a);
     }
@@ -304,6 +301,14 @@ static double CliSeconds(string folder, int epochs)
 Dictionary<string, string> AppEnvironment() =>
     (args.SkipWhile(a => a != "--app-env").Skip(1).FirstOrDefault() ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries)
         .Select(p => p.Split('=', 2)).ToDictionary(p => p[0], p => p[1]);
+
+static void DeleteFolder(string folder)
+{
+    if (Directory.Exists(folder))
+    {
+        Directory.Delete(folder, recursive: true);
+    }
+}
 
 int Arg(string name, int fallback)
 {
