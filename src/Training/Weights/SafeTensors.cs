@@ -14,10 +14,39 @@ public static class SafeTensors
 {
     private const long MaxHeaderBytes = 100 * 1024 * 1024;
 
-    public static Dictionary<string, Tensor> Read(string path, IDictionary<string, string>? metadata = null)
+    /// <summary>
+    /// Reads a file through a read-only memory map: each tensor is copied straight from the mapped pages, so a large
+    /// checkpoint is never held whole in managed memory (and files over 2 GB read as well as small ones).
+    /// </summary>
+    public static unsafe Dictionary<string, Tensor> Read(string path, IDictionary<string, string>? metadata = null)
     {
-        using var stream = File.OpenRead(path);
-        return Read(stream, metadata);
+        byte[] headerBytes;
+        long fileLength;
+        using (var stream = File.OpenRead(path))
+        {
+            headerBytes = ReadHeader(stream);
+            fileLength = stream.Length;
+        }
+        if (fileLength == 8 + headerBytes.Length)
+        {
+            return Parse(headerBytes, metadata, (name, offsets) => offsets.End == 0 ? [] : throw OutOfRange(name, offsets, 0));
+        }
+        using var map = System.IO.MemoryMappedFiles.MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, System.IO.MemoryMappedFiles.MemoryMappedFileAccess.Read);
+        using var view = map.CreateViewAccessor(0, 0, System.IO.MemoryMappedFiles.MemoryMappedFileAccess.Read);
+        byte* start = null;
+        view.SafeMemoryMappedViewHandle.AcquirePointer(ref start);
+        try
+        {
+            var data = start + view.PointerOffset + 8 + headerBytes.Length;
+            var dataLength = fileLength - 8 - headerBytes.Length;
+            return Parse(headerBytes, metadata, (name, offsets) => offsets.Start < 0 || offsets.End > dataLength || offsets.End - offsets.Start > int.MaxValue
+                ? throw OutOfRange(name, offsets, dataLength)
+                : new ReadOnlySpan<byte>(data + offsets.Start, (int)(offsets.End - offsets.Start)));
+        }
+        finally
+        {
+            view.SafeMemoryMappedViewHandle.ReleasePointer();
+        }
     }
 
     /// <summary>Only the <c>__metadata__</c> of a file: its header is read, no tensor.</summary>
@@ -49,8 +78,19 @@ public static class SafeTensors
         var headerBytes = ReadHeader(stream);
         using var data = new MemoryStream();
         stream.CopyTo(data);
-        var buffer = data.GetBuffer().AsSpan(0, (int)data.Length);
+        return Parse(headerBytes, metadata, (name, offsets) => offsets.Start < 0 || offsets.End > data.Length
+            ? throw OutOfRange(name, offsets, data.Length)
+            : data.GetBuffer().AsSpan((int)offsets.Start, (int)(offsets.End - offsets.Start)));
+    }
 
+    /// <summary>The bytes of one tensor, given its name and its [start, end) offsets in the data area.</summary>
+    private delegate ReadOnlySpan<byte> TensorBytes(string name, (long Start, long End) offsets);
+
+    private static InvalidDataException OutOfRange(string name, (long Start, long End) offsets, long dataLength) =>
+        new($"Tensor '{name}': data_offsets [{offsets.Start}, {offsets.End}] lie outside the {dataLength}-byte data area.");
+
+    private static Dictionary<string, Tensor> Parse(byte[] headerBytes, IDictionary<string, string>? metadata, TensorBytes bytesOf)
+    {
         using var header = JsonDocument.Parse(headerBytes);
         var result = new Dictionary<string, Tensor>();
         try
@@ -63,7 +103,7 @@ public static class SafeTensors
                         foreach (var m in entry.Value.EnumerateObject()) metadata[m.Name] = m.Value.GetString() ?? "";
                     continue;
                 }
-                result[entry.Name] = ReadTensor(entry.Name, entry.Value, buffer);
+                result[entry.Name] = ReadTensor(entry.Name, entry.Value, bytesOf);
             }
         }
         catch
@@ -105,7 +145,7 @@ public static class SafeTensors
         foreach (var blob in blobs) file.Write(blob);
     }
 
-    private static Tensor ReadTensor(string name, JsonElement info, ReadOnlySpan<byte> data)
+    private static Tensor ReadTensor(string name, JsonElement info, TensorBytes bytesOf)
     {
         var dtype = info.GetProperty("dtype").GetString();
         var shape = info.GetProperty("shape").EnumerateArray().Select(d => d.GetInt64()).ToArray();
@@ -119,10 +159,10 @@ public static class SafeTensors
             "U8" or "I8" or "BOOL" => 1,
             _ => throw new InvalidDataException($"Tensor '{name}': dtype '{dtype}' is not supported."),
         };
-        if (offsets.Length != 2 || offsets[0] < 0 || offsets[1] > data.Length || offsets[1] - offsets[0] != elements * width)
+        if (offsets.Length != 2 || offsets[1] - offsets[0] != elements * width)
             throw new InvalidDataException(
-                $"Tensor '{name}': data_offsets [{string.Join(", ", offsets)}] do not match {dtype} shape [{string.Join(", ", shape)}] in a {data.Length}-byte data area.");
-        var bytes = data.Slice((int)offsets[0], (int)(offsets[1] - offsets[0]));
+                $"Tensor '{name}': data_offsets [{string.Join(", ", offsets)}] do not match {dtype} shape [{string.Join(", ", shape)}].");
+        var bytes = bytesOf(name, (offsets[0], offsets[1]));
         return dtype switch
         {
             "F32" => tensor(MemoryMarshal.Cast<byte, float>(bytes).ToArray(), shape),

@@ -85,5 +85,15 @@ public sealed class SafeTensorsTests : IDisposable
         Should.Throw<InvalidDataException>(() => SafeTensors.Read(path)).Message.ShouldContain("'w'");
     }
 
+    [Fact]
+    public void RejectsATruncatedFileNamingTheTensorThatRunsPastTheEnd()
+    {
+        var path = Path.Combine(folder, "truncated.safetensors");
+        var json = Encoding.UTF8.GetBytes("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},\"w\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[8,24]}}");
+        File.WriteAllBytes(path, [.. BitConverter.GetBytes((ulong)json.Length), .. json, .. new byte[12]]);
+
+        Should.Throw<InvalidDataException>(() => SafeTensors.Read(path)).Message.ShouldBe("Tensor 'w': data_offsets [8, 24] lie outside the 12-byte data area.");
+    }
+
     public void Dispose() => Directory.Delete(folder, recursive: true);
 }
