@@ -112,12 +112,9 @@ public sealed class TextBertTests : IDisposable
         var folder = WriteHuggingFaceFolder("zipped", Small, out var model);
         model.Dispose();
         var zip = PathOf("bert.zip");
-        using (var archive = ZipFile.Open(zip, ZipArchiveMode.Create))
+        File.WriteAllBytes(zip, HuggingFaceFolder.Zip(folder, "my-bert"));
+        using (var archive = ZipFile.Open(zip, ZipArchiveMode.Update))
         {
-            foreach (var file in Directory.GetFiles(folder))
-            {
-                archive.CreateEntryFromFile(file, "my-bert/" + Path.GetFileName(file));
-            }
             archive.CreateEntry("../../escape.txt");
         }
 
@@ -161,6 +158,13 @@ public sealed class TextBertTests : IDisposable
     }
 
     // Sentiment carried by one keyword among filler; the target draws keywords the source saw but its own 24 rarely show.
+    private string WriteHuggingFaceFolder(string name, BertConfig config, out TextBert model)
+    {
+        var folder = PathOf(name);
+        model = HuggingFaceFolder.Write(folder, config, 3);
+        return folder;
+    }
+
     private string WriteReviews(string name, int train, int seed)
     {
         var folder = Directory.CreateDirectory(PathOf(name)).FullName;
@@ -182,23 +186,4 @@ public sealed class TextBertTests : IDisposable
         return Path.Combine(folder, "train.jsonl");
     }
 
-    // A BertForSequenceClassification-style folder: bert.* names, TF-era gamma/beta in the embeddings, a pooler we do not use.
-    private string WriteHuggingFaceFolder(string name, BertConfig config, out TextBert model)
-    {
-        var folder = Directory.CreateDirectory(PathOf(name)).FullName;
-        manual_seed(11);
-        model = new TextBert(config, 3);
-        model.eval();
-        var tensors = model.state_dict().ToDictionary(
-            kv => kv.Key.StartsWith("classifier.", StringComparison.Ordinal) ? kv.Key
-                : "bert." + kv.Key.Replace("embeddings.LayerNorm.weight", "embeddings.LayerNorm.gamma").Replace("embeddings.LayerNorm.bias", "embeddings.LayerNorm.beta"),
-            kv => kv.Value);
-        using var pooler = randn(config.HiddenSize, config.HiddenSize);
-        tensors["bert.pooler.dense.weight"] = pooler;
-        SafeTensors.Write(Path.Combine(folder, "model.safetensors"), tensors, new Dictionary<string, string> { ["format"] = "pt" });
-        var vocabulary = WordPieceText.SpecialTokens.Concat(Enumerable.Range(0, config.VocabSize - 5).Select(i => $"w{i}"));
-        File.WriteAllLines(Path.Combine(folder, "vocab.txt"), vocabulary);
-        File.WriteAllText(Path.Combine(folder, "config.json"), config.ToJson());
-        return folder;
-    }
 }

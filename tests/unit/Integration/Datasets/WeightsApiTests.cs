@@ -144,27 +144,15 @@ public sealed class WeightsApiTests(TransferHubFactory factory) : IClassFixture<
         }
     }
 
-    // A BertForSequenceClassification-style folder (bert.* names, vocab.txt, config.json) zipped under a subfolder.
+    // A Hugging Face BERT folder (16 wide, one layer, "great"/"awful" in its vocabulary) zipped under a subfolder.
     private static byte[] HuggingFaceBertZip()
     {
-        var config = new TransferHub.Training.Models.Bert.BertConfig(VocabSize: 40, HiddenSize: 16, Layers: 1, Heads: 2, IntermediateSize: 32, MaxPositions: 160);
-        using var model = new TransferHub.Training.Models.Bert.TextBert(config, 2);
         var folder = Directory.CreateTempSubdirectory("th-hf-").FullName;
         try
         {
-            SafeTensors.Write(Path.Combine(folder, "model.safetensors"), model.state_dict().ToDictionary(kv => "bert." + kv.Key, kv => kv.Value));
-            File.WriteAllLines(Path.Combine(folder, "vocab.txt"),
-                TransferHub.Training.Data.WordPieceText.SpecialTokens.Concat(["great", "awful"]).Concat(Enumerable.Range(0, 33).Select(i => $"w{i}")));
-            File.WriteAllText(Path.Combine(folder, "config.json"), config.ToJson());
-            using var buffer = new MemoryStream();
-            using (var archive = new System.IO.Compression.ZipArchive(buffer, System.IO.Compression.ZipArchiveMode.Create, leaveOpen: true))
-            {
-                foreach (var file in Directory.GetFiles(folder))
-                {
-                    System.IO.Compression.ZipFileExtensions.CreateEntryFromFile(archive, file, "tiny-bert/" + Path.GetFileName(file));
-                }
-            }
-            return buffer.ToArray();
+            var config = new TransferHub.Training.Models.Bert.BertConfig(VocabSize: 40, HiddenSize: 16, Layers: 1, Heads: 2, IntermediateSize: 32, MaxPositions: 160);
+            using var model = TransferHub.Tests.Unit.Training.HuggingFaceFolder.Write(folder, config, 2, ["great", "awful"]);
+            return TransferHub.Tests.Unit.Training.HuggingFaceFolder.Zip(folder, "tiny-bert");
         }
         finally
         {
