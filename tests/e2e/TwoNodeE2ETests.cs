@@ -5,8 +5,9 @@ using System.Text.Json;
 namespace TransferHub.Tests.E2E;
 
 /// <summary>
-/// Two web nodes on one database and one artifact folder, joined by Redis (SignalR backplane and experiment events):
-/// a worker reports to node A, the experiment page open on node B follows it live.
+/// Two web nodes on one database and one artifact folder, joined by Redis (SignalR backplane, experiment and dataset
+/// events): a worker reports to node A, the experiment page open on node B follows it live; a label submitted on node A
+/// shows on node B's dataset page.
 /// </summary>
 public sealed class TwoNodeE2ETests : IAsyncLifetime
 {
@@ -65,6 +66,38 @@ public sealed class TwoNodeE2ETests : IAsyncLifetime
         await Assertions.Expect(page.Locator("#runs-table tbody tr").First).ToContainTextAsync("Succeeded");
         await page.ScreenshotAsync("60-node-b-follows-node-a");
         worker.Log.ShouldContain($"connected to {_nodeA.BaseUrl}");
+    }
+
+    [Fact]
+    public async Task ADatasetPageOnNodeBCountsALabelSubmittedOnNodeA()
+    {
+        using var viaA = new HttpClient { BaseAddress = new Uri(_nodeA.BaseUrl) };
+        viaA.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", BrowserFixture.AdminToken);
+        var project = await (await viaA.PostAsJsonAsync("/api/projects", new { name = $"Nodes {Guid.NewGuid():N}"[..14] })).Content.ReadFromJsonAsync<JsonElement>();
+        var dataset = await (await viaA.PostAsJsonAsync($"/api/projects/{project.GetProperty("id").GetString()}/datasets", new
+        {
+            name = "reviews", kind = "Text", task = "SingleLabel", labels = new[] { new { name = "pos" }, new { name = "neg" } },
+        })).Content.ReadFromJsonAsync<JsonElement>();
+        var datasetId = dataset.GetProperty("id").GetString();
+        using (var form = new MultipartFormDataContent { { new ByteArrayContent("great film\nawful plot\nfine acting\n"u8.ToArray()), "files", "reviews.txt" } })
+        {
+            var import = await (await viaA.PostAsync($"/api/datasets/{datasetId}/imports", form)).Content.ReadFromJsonAsync<JsonElement>();
+            for (var i = 0; i < 300 && (await viaA.GetFromJsonAsync<JsonElement>($"/api/imports/{import.GetProperty("id").GetString()}")).GetProperty("status").GetString() == "Running"; i++)
+            {
+                await Task.Delay(100); // bounded wait on the import's own status
+            }
+        }
+        var context = await _browser.NewContextAsync(new() { BaseURL = _nodeB.BaseUrl, ViewportSize = new ViewportSize { Width = 1366, Height = 860 } });
+        context.SetDefaultTimeout(15_000);
+        var page = await context.NewPageAsync();
+        await page.SignInAsync(BrowserFixture.AdminEmail, BrowserFixture.AdminPassword);
+        await page.GotoInteractiveAsync($"/datasets/{datasetId}");
+        await Assertions.Expect(page.Locator("#progress-text")).ToContainTextAsync("0 of 3 items labeled");
+
+        var item = (await viaA.GetFromJsonAsync<JsonElement>($"/api/datasets/{datasetId}/items?pageSize=10")).GetProperty("items")[0].GetProperty("id").GetString();
+        (await viaA.PutAsJsonAsync($"/api/items/{item}/annotation", new { labels = new[] { "pos" } })).EnsureSuccessStatusCode();
+
+        await Assertions.Expect(page.Locator("#progress-text")).ToContainTextAsync("1 of 3 items labeled");
     }
 
     [Fact]

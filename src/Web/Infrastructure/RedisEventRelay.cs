@@ -1,22 +1,31 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.SignalR;
 using StackExchange.Redis;
+using TransferHub.Shared.Datasets;
 using TransferHub.Shared.Experiments;
+using TransferHub.Web.Features.Datasets;
 using TransferHub.Web.Features.Experiments;
 
 namespace TransferHub.Web.Infrastructure;
 
 /// <summary>
-/// With several web nodes, experiment events go through Redis pub/sub: a worker reporting to node A refreshes the
-/// pages open on node B. If Redis cannot be reached, events stay on this node (logged) rather than being lost here too.
+/// With several web nodes, experiment and dataset events go through Redis pub/sub: a worker reporting to node A
+/// refreshes the pages open on node B, and so does a label submitted on node A. If Redis cannot be reached, events
+/// stay on this node (logged) rather than being lost here too.
 /// </summary>
-internal sealed partial class RedisEventRelay(IConnectionMultiplexer redis, ExperimentEvents events, ILogger<RedisEventRelay> logger)
-    : IHostedService, IExperimentEventRelay
+internal sealed partial class RedisEventRelay(IConnectionMultiplexer redis, ExperimentEvents events, DatasetEvents datasets, ILogger<RedisEventRelay> logger)
+    : IHostedService, IExperimentEventRelay, IDatasetEventRelay
 {
     private static readonly RedisChannel Changed = RedisChannel.Literal("transferhub:experiment-changed");
     private static readonly RedisChannel Steps = RedisChannel.Literal("transferhub:experiment-steps");
+    private static readonly RedisChannel Datasets = RedisChannel.Literal("transferhub:dataset-events");
 
     private sealed record StepMessage(Guid ExperimentId, StepBatch Batch);
+
+    /// <summary>A dataset event on the wire; <paramref name="Node"/> lets the sender skip its own message.</summary>
+    private sealed record DatasetMessage(Guid Node, string Kind, Guid DatasetId, string? UserId = null, ImportDto? Import = null);
+
+    private readonly Guid _node = Guid.NewGuid();
 
     private readonly CancellationTokenSource _stopping = new();
 
@@ -40,7 +49,16 @@ internal sealed partial class RedisEventRelay(IConnectionMultiplexer redis, Expe
                     var message = JsonSerializer.Deserialize<StepMessage>(value.ToString(), WireJson.Options)!;
                     _ = events.PublishStepsHereAsync(message.ExperimentId, message.Batch);
                 });
+                await subscriber.SubscribeAsync(Datasets, (channel, value) =>
+                {
+                    var message = JsonSerializer.Deserialize<DatasetMessage>(value.ToString(), WireJson.Options)!;
+                    if (message.Node != _node && FromMessage(message) is { } e)
+                    {
+                        _ = datasets.PublishFromOtherNodeAsync(e);
+                    }
+                });
                 events.Relay = this; // from now on publishes go through Redis (subscriptions come back with reconnects)
+                datasets.Relay = this;
                 return;
             }
             catch (RedisException e)
@@ -61,6 +79,7 @@ internal sealed partial class RedisEventRelay(IConnectionMultiplexer redis, Expe
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         events.Relay = null;
+        datasets.Relay = null;
         await _stopping.CancelAsync();
     }
 
@@ -68,6 +87,22 @@ internal sealed partial class RedisEventRelay(IConnectionMultiplexer redis, Expe
 
     public Task StepsAsync(Guid experimentId, StepBatch batch) =>
         SendAsync(Steps, JsonSerializer.Serialize(new StepMessage(experimentId, batch), WireJson.Options), () => events.PublishStepsHereAsync(experimentId, batch));
+
+    /// <summary>This node's subscribers already heard it; the other nodes' pages hear it through Redis (or not, while it is away).</summary>
+    public Task PublishAsync(DatasetEvent e) => SendAsync(Datasets, JsonSerializer.Serialize(e switch
+    {
+        ImportProgressed i => new DatasetMessage(_node, "import", e.DatasetId, Import: i.Import),
+        LabelsChanged l => new DatasetMessage(_node, "labels", e.DatasetId, l.UserId),
+        _ => new DatasetMessage(_node, "presence", e.DatasetId),
+    }, WireJson.Options), () => Task.CompletedTask);
+
+    private static DatasetEvent? FromMessage(DatasetMessage m) => m.Kind switch
+    {
+        "import" when m.Import is not null => new ImportProgressed(m.DatasetId, m.Import),
+        "labels" => new LabelsChanged(m.DatasetId, m.UserId ?? ""),
+        "presence" => new PresenceChanged(m.DatasetId),
+        _ => null,
+    };
 
     private async Task SendAsync(RedisChannel channel, string message, Func<Task> here)
     {
@@ -82,7 +117,7 @@ internal sealed partial class RedisEventRelay(IConnectionMultiplexer redis, Expe
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Redis unreachable, experiment events stay on this node: {Error}")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Redis unreachable, events stay on this node: {Error}")]
     private static partial void LogRedisDown(ILogger logger, string error);
 }
 
