@@ -6,8 +6,8 @@ namespace TransferHub.Tests.E2E;
 
 /// <summary>
 /// Two web nodes on one database and one artifact folder, joined by Redis (SignalR backplane, experiment and dataset
-/// events): a worker reports to node A, the experiment page open on node B follows it live; a label submitted on node A
-/// shows on node B's dataset page.
+/// events, notifications): a worker reports to node A, the experiment page open on node B follows it live; a label
+/// submitted and a notification posted on node A show on node B.
 /// </summary>
 public sealed class TwoNodeE2ETests : IAsyncLifetime
 {
@@ -98,6 +98,26 @@ public sealed class TwoNodeE2ETests : IAsyncLifetime
         (await viaA.PutAsJsonAsync($"/api/items/{item}/annotation", new { labels = new[] { "pos" } })).EnsureSuccessStatusCode();
 
         await Assertions.Expect(page.Locator("#progress-text")).ToContainTextAsync("1 of 3 items labeled");
+    }
+
+    [Fact]
+    public async Task ANotificationPostedOnNodeAReachesTheBellOnNodeB()
+    {
+        var email = $"bell-{Guid.NewGuid():N}"[..13] + "@e2e.test";
+        await Pages.CreateUserAsync(_nodeA.BaseUrl, email, "Bell-pass-123", "Labeler");
+        var context = await _browser.NewContextAsync(new() { BaseURL = _nodeB.BaseUrl, ViewportSize = new ViewportSize { Width = 1366, Height = 860 } });
+        context.SetDefaultTimeout(15_000);
+        var page = await context.NewPageAsync();
+        await page.SignInAsync(email, "Bell-pass-123");
+        await page.WaitInteractiveAsync();
+        await Assertions.Expect(page.Locator("#notification-badge .mud-badge-visible")).ToHaveCountAsync(0);
+
+        using var viaA = new HttpClient { BaseAddress = new Uri(_nodeA.BaseUrl) };
+        viaA.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", BrowserFixture.AdminToken);
+        var project = await (await viaA.PostAsJsonAsync("/api/projects", new { name = $"Bell {Guid.NewGuid():N}"[..13] })).Content.ReadFromJsonAsync<JsonElement>();
+        (await viaA.PostAsJsonAsync($"/api/projects/{project.GetProperty("id").GetString()}/members", new { email, role = "Labeler" })).EnsureSuccessStatusCode();
+
+        await Assertions.Expect(page.Locator("#notification-badge .mud-badge")).ToHaveTextAsync("1"); // live, no reload
     }
 
     [Fact]

@@ -5,25 +5,31 @@ using TransferHub.Shared.Datasets;
 using TransferHub.Shared.Experiments;
 using TransferHub.Web.Features.Datasets;
 using TransferHub.Web.Features.Experiments;
+using TransferHub.Web.Features.Notifications;
+using TransferHub.Shared.Notifications;
 
 namespace TransferHub.Web.Infrastructure;
 
 /// <summary>
-/// With several web nodes, experiment and dataset events go through Redis pub/sub: a worker reporting to node A
-/// refreshes the pages open on node B, and so does a label submitted on node A. If Redis cannot be reached, events
+/// With several web nodes, experiment and dataset events and notifications go through Redis pub/sub: a worker
+/// reporting to node A refreshes the pages open on node B, and so do a label submitted and a notification posted on A. If Redis cannot be reached, events
 /// stay on this node (logged) rather than being lost here too.
 /// </summary>
-internal sealed partial class RedisEventRelay(IConnectionMultiplexer redis, ExperimentEvents events, DatasetEvents datasets, ILogger<RedisEventRelay> logger)
-    : IHostedService, IExperimentEventRelay, IDatasetEventRelay
+internal sealed partial class RedisEventRelay(IConnectionMultiplexer redis, ExperimentEvents events, DatasetEvents datasets,
+    NotificationService notifications, ILogger<RedisEventRelay> logger)
+    : IHostedService, IExperimentEventRelay, IDatasetEventRelay, INotificationRelay
 {
     private static readonly RedisChannel Changed = RedisChannel.Literal("transferhub:experiment-changed");
     private static readonly RedisChannel Steps = RedisChannel.Literal("transferhub:experiment-steps");
     private static readonly RedisChannel Datasets = RedisChannel.Literal("transferhub:dataset-events");
+    private static readonly RedisChannel Notifications = RedisChannel.Literal("transferhub:notifications");
 
     private sealed record StepMessage(Guid ExperimentId, StepBatch Batch);
 
     /// <summary>A dataset event on the wire; <paramref name="Node"/> lets the sender skip its own message.</summary>
     private sealed record DatasetMessage(Guid Node, string Kind, Guid DatasetId, string? UserId = null, ImportDto? Import = null);
+
+    private sealed record NotificationMessage(Guid Node, string UserId, NotificationDto Notification);
 
     private readonly Guid _node = Guid.NewGuid();
 
@@ -57,8 +63,17 @@ internal sealed partial class RedisEventRelay(IConnectionMultiplexer redis, Expe
                         _ = datasets.PublishFromOtherNodeAsync(e);
                     }
                 });
+                await subscriber.SubscribeAsync(Notifications, (channel, value) =>
+                {
+                    var message = JsonSerializer.Deserialize<NotificationMessage>(value.ToString(), WireJson.Options)!;
+                    if (message.Node != _node)
+                    {
+                        _ = notifications.PublishFromOtherNodeAsync(message.UserId, message.Notification);
+                    }
+                });
                 events.Relay = this; // from now on publishes go through Redis (subscriptions come back with reconnects)
                 datasets.Relay = this;
+                notifications.Relay = this;
                 return;
             }
             catch (RedisException e)
@@ -80,6 +95,7 @@ internal sealed partial class RedisEventRelay(IConnectionMultiplexer redis, Expe
     {
         events.Relay = null;
         datasets.Relay = null;
+        notifications.Relay = null;
         await _stopping.CancelAsync();
     }
 
@@ -95,6 +111,9 @@ internal sealed partial class RedisEventRelay(IConnectionMultiplexer redis, Expe
         LabelsChanged l => new DatasetMessage(_node, "labels", e.DatasetId, l.UserId),
         _ => new DatasetMessage(_node, "presence", e.DatasetId),
     }, WireJson.Options), () => Task.CompletedTask);
+
+    public Task PublishAsync(string userId, NotificationDto notification) =>
+        SendAsync(Notifications, JsonSerializer.Serialize(new NotificationMessage(_node, userId, notification), WireJson.Options), () => Task.CompletedTask);
 
     private static DatasetEvent? FromMessage(DatasetMessage m) => m.Kind switch
     {

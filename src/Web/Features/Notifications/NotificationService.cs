@@ -8,10 +8,14 @@ namespace TransferHub.Web.Features.Notifications;
 /// <summary>
 /// Stores notifications and pushes each to the open pages of its recipient. The portal's bell
 /// subscribes in-process: a Blazor Server circuit already rides on SignalR, so no extra hub is needed.
+/// With Redis configured, the recipient's pages on the other web nodes hear it too.
 /// </summary>
 public sealed class NotificationService(IDbContextFactory<AppDbContext> dbFactory, TimeProvider clock, ILogger<NotificationService> logger)
 {
     private readonly Subscribers<string, NotificationDto> _subscribers = new(logger);
+
+    /// <summary>Set at start when the web runs on several nodes (<see cref="RedisEventRelay"/>).</summary>
+    internal INotificationRelay? Relay { get; set; }
 
     public async Task<NotificationDto> PostAsync(string userId, string title, string? body, string? link, CancellationToken ct)
     {
@@ -24,8 +28,15 @@ public sealed class NotificationService(IDbContextFactory<AppDbContext> dbFactor
         var dto = notification.ToDto();
         // One broken page must not stop the others, nor the caller that posted.
         await _subscribers.PublishAsync(userId, dto);
+        if (Relay is { } relay)
+        {
+            await relay.PublishAsync(userId, dto);
+        }
         return dto;
     }
+
+    /// <summary>A notification posted on another node: to this node's pages of its recipient.</summary>
+    internal Task PublishFromOtherNodeAsync(string userId, NotificationDto dto) => _subscribers.PublishAsync(userId, dto);
 
     public IDisposable Subscribe(string userId, Func<NotificationDto, Task> handler) => _subscribers.Subscribe(userId, handler);
 
@@ -59,4 +70,10 @@ public sealed class NotificationService(IDbContextFactory<AppDbContext> dbFactor
         var now = clock.GetUtcNow();
         return await query.ExecuteUpdateAsync(s => s.SetProperty(n => n.ReadAt, now), ct);
     }
+}
+
+/// <summary>Carries notifications to the recipient's pages on the other web nodes.</summary>
+internal interface INotificationRelay
+{
+    Task PublishAsync(string userId, NotificationDto notification);
 }
