@@ -69,7 +69,7 @@ public sealed class TwoNodeE2ETests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task ADatasetPageOnNodeBCountsALabelSubmittedOnNodeA()
+    public async Task ADatasetPageOnNodeBCountsALabelAndShowsALabelerOfNodeA()
     {
         using var viaA = new HttpClient { BaseAddress = new Uri(_nodeA.BaseUrl) };
         viaA.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", BrowserFixture.AdminToken);
@@ -98,6 +98,17 @@ public sealed class TwoNodeE2ETests : IAsyncLifetime
         (await viaA.PutAsJsonAsync($"/api/items/{item}/annotation", new { labels = new[] { "pos" } })).EnsureSuccessStatusCode();
 
         await Assertions.Expect(page.Locator("#progress-text")).ToContainTextAsync("1 of 3 items labeled");
+
+        // Someone opens the labeling page on node A: node B's page shows them, and stops when they close it.
+        var onA = await _browser.NewContextAsync(new() { BaseURL = _nodeA.BaseUrl });
+        onA.SetDefaultTimeout(15_000);
+        var labeler = await onA.NewPageAsync();
+        await labeler.SignInAsync(BrowserFixture.AdminEmail, BrowserFixture.AdminPassword);
+        await labeler.GotoInteractiveAsync($"/datasets/{datasetId}/label");
+        await Assertions.Expect(page.Locator("#presence .presence-avatar")).ToHaveCountAsync(1);
+        await page.ScreenshotAsync("61-node-b-sees-node-a-labeler");
+        await onA.CloseAsync();
+        await Assertions.Expect(page.Locator("#presence")).ToContainTextAsync("Nobody is labeling right now.");
     }
 
     [Fact]

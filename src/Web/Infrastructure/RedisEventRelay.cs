@@ -5,6 +5,7 @@ using TransferHub.Shared.Datasets;
 using TransferHub.Shared.Experiments;
 using TransferHub.Web.Features.Datasets;
 using TransferHub.Web.Features.Experiments;
+using TransferHub.Web.Features.Labeling;
 using TransferHub.Web.Features.Notifications;
 using TransferHub.Shared.Notifications;
 
@@ -16,7 +17,7 @@ namespace TransferHub.Web.Infrastructure;
 /// stay on this node (logged) rather than being lost here too.
 /// </summary>
 internal sealed partial class RedisEventRelay(IConnectionMultiplexer redis, ExperimentEvents events, DatasetEvents datasets,
-    NotificationService notifications, ILogger<RedisEventRelay> logger)
+    NotificationService notifications, LabelingPresence presence, ILogger<RedisEventRelay> logger)
     : IHostedService, IExperimentEventRelay, IDatasetEventRelay, INotificationRelay
 {
     private static readonly RedisChannel Changed = RedisChannel.Literal("transferhub:experiment-changed");
@@ -27,7 +28,8 @@ internal sealed partial class RedisEventRelay(IConnectionMultiplexer redis, Expe
     private sealed record StepMessage(Guid ExperimentId, StepBatch Batch);
 
     /// <summary>A dataset event on the wire; <paramref name="Node"/> lets the sender skip its own message.</summary>
-    private sealed record DatasetMessage(Guid Node, string Kind, Guid DatasetId, string? UserId = null, ImportDto? Import = null);
+    private sealed record DatasetMessage(Guid Node, string Kind, Guid DatasetId, string? UserId = null, ImportDto? Import = null,
+        IReadOnlyList<Annotator>? Present = null);
 
     private sealed record NotificationMessage(Guid Node, string UserId, NotificationDto Notification);
 
@@ -58,7 +60,12 @@ internal sealed partial class RedisEventRelay(IConnectionMultiplexer redis, Expe
                 await subscriber.SubscribeAsync(Datasets, (channel, value) =>
                 {
                     var message = JsonSerializer.Deserialize<DatasetMessage>(value.ToString(), WireJson.Options)!;
-                    if (message.Node != _node && FromMessage(message) is { } e)
+                    if (message.Node == _node || FromMessage(message) is not { } e)
+                    {
+                        return;
+                    }
+                    // A presence snapshot re-renders pages only when it changes who is shown (snapshots also come as heartbeats).
+                    if (message.Present is null || presence.ApplyRemote(message.Node, message.DatasetId, message.Present))
                     {
                         _ = datasets.PublishFromOtherNodeAsync(e);
                     }
@@ -74,6 +81,7 @@ internal sealed partial class RedisEventRelay(IConnectionMultiplexer redis, Expe
                 events.Relay = this; // from now on publishes go through Redis (subscriptions come back with reconnects)
                 datasets.Relay = this;
                 notifications.Relay = this;
+                _ = SnapshotPresenceAsync(ct);
                 return;
             }
             catch (RedisException e)
@@ -109,8 +117,30 @@ internal sealed partial class RedisEventRelay(IConnectionMultiplexer redis, Expe
     {
         ImportProgressed i => new DatasetMessage(_node, "import", e.DatasetId, Import: i.Import),
         LabelsChanged l => new DatasetMessage(_node, "labels", e.DatasetId, l.UserId),
-        _ => new DatasetMessage(_node, "presence", e.DatasetId),
+        _ => PresenceMessage(e.DatasetId),
     }, WireJson.Options), () => Task.CompletedTask);
+
+    private DatasetMessage PresenceMessage(Guid datasetId) => new(_node, "presence", datasetId, Present: presence.Local(datasetId));
+
+    /// <summary>This node's annotators, re-sent regularly: the other nodes forget a node they stop hearing from (a crash).</summary>
+    private async Task SnapshotPresenceAsync(CancellationToken ct)
+    {
+        using var timer = new PeriodicTimer(LabelingPresence.SnapshotInterval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(ct))
+            {
+                foreach (var datasetId in presence.LocalDatasets())
+                {
+                    await SendAsync(Datasets, JsonSerializer.Serialize(PresenceMessage(datasetId), WireJson.Options), () => Task.CompletedTask);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Shutting down.
+        }
+    }
 
     public Task PublishAsync(string userId, NotificationDto notification) =>
         SendAsync(Notifications, JsonSerializer.Serialize(new NotificationMessage(_node, userId, notification), WireJson.Options), () => Task.CompletedTask);
