@@ -23,7 +23,7 @@ var burstSeconds = Arg("--burst-seconds", 10);
 var overheadEpochs = Arg("--epochs", 5);
 var scalingRuns = Arg("--scaling-runs", 16);
 var pollMs = Arg("--poll-ms", 200);
-var only = args.SkipWhile(a => a != "--only").Skip(1).FirstOrDefault(); // latency | scaling | overhead
+var only = args.SkipWhile(a => a != "--only").Skip(1).FirstOrDefault(); // latency | backplane | scaling | overhead
 const string Token = "thp_bench-bootstrap-token-0123456789abcdef";
 
 if (only is null or "latency")
@@ -124,6 +124,52 @@ await using (var app = await BenchApp.StartAsync(Token, new Dictionary<string, s
         await b.Hub.DisposeAsync();
     }
 }
+}
+
+// Backplane: worker → watcher latency through Redis with two web nodes on one database: the worker on node A and
+// the watchers on node A ("one node", Redis still in the path) or on node B ("across nodes").
+if (only is null or "backplane")
+{
+    await using var redis = await TransferHub.Tests.E2E.RedisProcess.StartAsync();
+    var shared = new Dictionary<string, string>
+    {
+        ["Workers:InProcess"] = "false", ["Redis:ConnectionString"] = redis.ConnectionString,
+        ["Data:Root"] = Path.Combine(Path.GetTempPath(), "transferhub-bench", Guid.NewGuid().ToString("N")),
+    };
+    await using var nodeA = await BenchApp.StartAsync(Token, shared);
+    await using var nodeB = await BenchApp.StartAsync(Token, shared);
+    using var api = Client(nodeA.BaseUrl);
+    var (projectId, versionId) = await TextVersionAsync(api);
+    var workerToken = (await PostAsync(api, "/api/admin/worker-tokens", new { name = "backplane", days = 0 })).GetProperty("token").GetString()!;
+    var experimentId = Guid.Parse((await PostAsync(api, $"/api/projects/{projectId}/experiments",
+        new { name = "backplane", datasetVersionId = versionId, architecture = "text-bag", seeds = 1, epochs = 1 })).GetProperty("id").GetString()!);
+    await using var worker = Hub(nodeA.BaseUrl + WorkerHubContract.Route, workerToken);
+    await worker.StartAsync();
+    await worker.InvokeAsync<WorkerWelcome>(WorkerHubContract.Register, new WorkerHello("backplane-worker", WorkerHubContract.ProtocolVersion, "cpu", null, null, 2));
+    var run = await worker.InvokeAsync<ClaimedRun?>(WorkerHubContract.Claim) ?? throw new InvalidOperationException("Nothing to claim.");
+    var epoch = 0;
+    foreach (var (label, node) in new[] { ("one node", nodeA), ("across nodes", nodeB), ("one node", nodeA), ("across nodes", nodeB) })
+    {
+        var clients = new List<Watcher>();
+        for (var i = 0; i < 10; i++)
+        {
+            clients.Add(await Watcher.StartAsync(node.BaseUrl, Token, experimentId));
+        }
+        var sent = new Dictionary<int, double>();
+        for (var i = 0; i < reports; i++)
+        {
+            sent[++epoch] = Now();
+            await worker.InvokeAsync<bool>(WorkerHubContract.ReportEpoch, new EpochReport(run.RunId, Metrics(epoch)));
+            await Task.Delay(50);
+        }
+        await Task.WhenAll(clients.Select(c => c.WaitForAsync(epoch)));
+        var latencies = clients.SelectMany(c => c.Received.Where(r => sent.ContainsKey(r.Key)).Select(r => r.Value - sent[r.Key])).Order().ToList();
+        Console.WriteLine($"backplane, {label}: worker on node A → 10 watchers p50={Percentile(latencies, 0.5):0.0} ms p95={Percentile(latencies, 0.95):0.0} ms (n={latencies.Count})");
+        foreach (var c in clients)
+        {
+            await c.DisposeAsync();
+        }
+    }
 }
 
 // Scaling: the same tiny jobs (text-bag, 3 epochs) drained by 1, 2 and 4 remote worker processes.

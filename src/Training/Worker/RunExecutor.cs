@@ -62,8 +62,7 @@ public sealed partial class RunExecutor(IWorkerHost host, ILogger<Trainer> train
                 await ZipFile.ExtractToDirectoryAsync(zip, checkpoints, overwriteFiles: true, cancel.Token);
             }
             var progress = new EpochRecorder(this, run, checkpoints, steps, cancel.Token);
-            // A dedicated thread, not a pool thread: libtorch's intra-op threads then share the cores with nothing the pool
-            // spins up around a long blocking call.
+            // A dedicated thread: a run blocks for minutes to hours, which a thread-pool thread should not.
             var result = await Task.Factory.StartNew(() => LocalTraining.Run(version.Data, spec, plan.ImageSize, Path.Combine(folder, "out"),
                 version.TensorCache, trainerLogger, progress, checkpoints, cancel.Token, plan.LabelFraction, steps),
                 cancel.Token, TaskCreationOptions.LongRunning, TaskScheduler.Default);
