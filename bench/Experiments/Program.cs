@@ -126,8 +126,9 @@ await using (var app = await BenchApp.StartAsync(Token, new Dictionary<string, s
 }
 }
 
-// Backplane: worker → watcher latency through Redis with two web nodes on one database: the worker on node A and
-// the watchers on node A ("one node", Redis still in the path) or on node B ("across nodes").
+// Backplane: worker → watcher latency with two web nodes on one database joined by Redis — the watchers on the worker's
+// node ("one node", Redis still in the path) or on the other ("across nodes") — against a single node without Redis,
+// measured in the same run.
 if (only is null or "backplane")
 {
     await using var redis = await TransferHub.Tests.E2E.RedisProcess.StartAsync();
@@ -136,39 +137,14 @@ if (only is null or "backplane")
         ["Workers:InProcess"] = "false", ["Redis:ConnectionString"] = redis.ConnectionString,
         ["Data:Root"] = Path.Combine(Path.GetTempPath(), "transferhub-bench", Guid.NewGuid().ToString("N")),
     };
+    await using var solo = await BenchApp.StartAsync(Token, new Dictionary<string, string> { ["Workers:InProcess"] = "false" });
     await using var nodeA = await BenchApp.StartAsync(Token, shared);
     await using var nodeB = await BenchApp.StartAsync(Token, shared);
-    using var api = Client(nodeA.BaseUrl);
-    var (projectId, versionId) = await TextVersionAsync(api);
-    var workerToken = (await PostAsync(api, "/api/admin/worker-tokens", new { name = "backplane", days = 0 })).GetProperty("token").GetString()!;
-    var experimentId = Guid.Parse((await PostAsync(api, $"/api/projects/{projectId}/experiments",
-        new { name = "backplane", datasetVersionId = versionId, architecture = "text-bag", seeds = 1, epochs = 1 })).GetProperty("id").GetString()!);
-    await using var worker = Hub(nodeA.BaseUrl + WorkerHubContract.Route, workerToken);
-    await worker.StartAsync();
-    await worker.InvokeAsync<WorkerWelcome>(WorkerHubContract.Register, new WorkerHello("backplane-worker", WorkerHubContract.ProtocolVersion, "cpu", null, null, 2));
-    var run = await worker.InvokeAsync<ClaimedRun?>(WorkerHubContract.Claim) ?? throw new InvalidOperationException("Nothing to claim.");
-    var epoch = 0;
-    foreach (var (label, node) in new[] { ("one node", nodeA), ("across nodes", nodeB), ("one node", nodeA), ("across nodes", nodeB) })
+    for (var round = 0; round < 2; round++)
     {
-        var clients = new List<Watcher>();
-        for (var i = 0; i < 10; i++)
-        {
-            clients.Add(await Watcher.StartAsync(node.BaseUrl, Token, experimentId));
-        }
-        var sent = new Dictionary<int, double>();
-        for (var i = 0; i < reports; i++)
-        {
-            sent[++epoch] = Now();
-            await worker.InvokeAsync<bool>(WorkerHubContract.ReportEpoch, new EpochReport(run.RunId, Metrics(epoch)));
-            await Task.Delay(50);
-        }
-        await Task.WhenAll(clients.Select(c => c.WaitForAsync(epoch)));
-        var latencies = clients.SelectMany(c => c.Received.Where(r => sent.ContainsKey(r.Key)).Select(r => r.Value - sent[r.Key])).Order().ToList();
-        Console.WriteLine($"backplane, {label}: worker on node A → 10 watchers p50={Percentile(latencies, 0.5):0.0} ms p95={Percentile(latencies, 0.95):0.0} ms (n={latencies.Count})");
-        foreach (var c in clients)
-        {
-            await c.DisposeAsync();
-        }
+        await BackplaneLatencyAsync("single node, no Redis", solo.BaseUrl, solo.BaseUrl);
+        await BackplaneLatencyAsync("two nodes, watchers on the worker's node", nodeA.BaseUrl, nodeA.BaseUrl);
+        await BackplaneLatencyAsync("two nodes, watchers on the other node", nodeA.BaseUrl, nodeB.BaseUrl);
     }
 }
 
@@ -262,6 +238,39 @@ await using (var app = await BenchApp.StartAsync(Token, environment))
 }
 
 static double Now() => (DateTime.UtcNow - DateTime.UnixEpoch).TotalMilliseconds;
+
+// One worker reporting 200 epochs (50 ms apart) to workerUrl; 10 hub watchers on watcherUrl; prints p50/p95.
+async Task BackplaneLatencyAsync(string label, string workerUrl, string watcherUrl)
+{
+    using var api = Client(workerUrl);
+    var (projectId, versionId) = await TextVersionAsync(api);
+    var workerToken = (await PostAsync(api, "/api/admin/worker-tokens", new { name = "backplane", days = 0 })).GetProperty("token").GetString()!;
+    var experimentId = Guid.Parse((await PostAsync(api, $"/api/projects/{projectId}/experiments",
+        new { name = "backplane", datasetVersionId = versionId, architecture = "text-bag", seeds = 1, epochs = 1 })).GetProperty("id").GetString()!);
+    await using var worker = Hub(workerUrl + WorkerHubContract.Route, workerToken);
+    await worker.StartAsync();
+    await worker.InvokeAsync<WorkerWelcome>(WorkerHubContract.Register, new WorkerHello("backplane-worker", WorkerHubContract.ProtocolVersion, "cpu", null, null, 2));
+    var run = await worker.InvokeAsync<ClaimedRun?>(WorkerHubContract.Claim) ?? throw new InvalidOperationException("Nothing to claim.");
+    var clients = new List<Watcher>();
+    for (var i = 0; i < 10; i++)
+    {
+        clients.Add(await Watcher.StartAsync(watcherUrl, Token, experimentId));
+    }
+    var sent = new Dictionary<int, double>();
+    for (var epoch = 1; epoch <= reports; epoch++)
+    {
+        sent[epoch] = Now();
+        await worker.InvokeAsync<bool>(WorkerHubContract.ReportEpoch, new EpochReport(run.RunId, Metrics(epoch)));
+        await Task.Delay(50);
+    }
+    await Task.WhenAll(clients.Select(c => c.WaitForAsync(reports)));
+    var latencies = clients.SelectMany(c => c.Received.Where(r => sent.ContainsKey(r.Key)).Select(r => r.Value - sent[r.Key])).Order().ToList();
+    Console.WriteLine($"backplane, {label}: worker → 10 hub watchers p50={Percentile(latencies, 0.5):0.0} ms p95={Percentile(latencies, 0.95):0.0} ms (n={latencies.Count})");
+    foreach (var c in clients)
+    {
+        await c.DisposeAsync();
+    }
+}
 
 static HttpClient Client(string baseUrl)
 {

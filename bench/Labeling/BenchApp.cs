@@ -27,7 +27,8 @@ public sealed class BenchApp : IAsyncDisposable
         listener.Start();
         var port = ((IPEndPoint)listener.LocalEndpoint).Port;
         listener.Stop();
-        var dataRoot = Path.Combine(Path.GetTempPath(), "transferhub-bench", Guid.NewGuid().ToString("N"));
+        // A "Data:Root" setting shares one data folder between apps (two web nodes); otherwise a fresh one.
+        var dataRoot = settings?.GetValueOrDefault("Data:Root") ?? Path.Combine(Path.GetTempPath(), "transferhub-bench", Guid.NewGuid().ToString("N"));
         var start = new ProcessStartInfo("dotnet") { WorkingDirectory = Path.GetDirectoryName(dll)!, RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add(dll);
         start.ArgumentList.Add("--urls");
@@ -85,6 +86,9 @@ public sealed class BenchApp : IAsyncDisposable
     {
         _process.Kill(entireProcessTree: true);
         await _process.WaitForExitAsync();
-        Directory.Delete(_dataRoot, recursive: true);
+        if (Directory.Exists(_dataRoot)) // a shared folder goes with the first of its apps
+        {
+            Directory.Delete(_dataRoot, recursive: true);
+        }
     }
 }
