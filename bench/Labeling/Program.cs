@@ -21,9 +21,21 @@ var submissions = Arg("--submissions", 4_000);
 var images = Arg("--images", 10_000);
 var browserSteps = Arg("--browser-steps", 60);
 var thinkMs = Arg("--think-ms", 0); // pause between an annotator's labels; 0 = as fast as the server answers
+var nodes = Arg("--nodes", 1); // 2: two web nodes on one database joined by Redis, annotators split between them
 const string Token = "thp_bench-bootstrap-token-0123456789abcdef";
 
-await using var app = await BenchApp.StartAsync(Token);
+await using var redis = nodes > 1 ? await TransferHub.Tests.E2E.RedisProcess.StartAsync() : null;
+var shared = redis is null ? null : new Dictionary<string, string>
+{
+    ["Redis:ConnectionString"] = redis.ConnectionString,
+    ["Data:Root"] = Path.Combine(Path.GetTempPath(), "transferhub-bench", Guid.NewGuid().ToString("N")),
+};
+var apps = new List<BenchApp>();
+for (var n = 0; n < nodes; n++)
+{
+    apps.Add(await BenchApp.StartAsync(Token, shared));
+}
+await using var app = apps[0];
 using var api = new HttpClient { BaseAddress = new Uri(app.BaseUrl), Timeout = TimeSpan.FromMinutes(10) };
 api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token);
 var project = await PostAsync(api, "/api/projects", new { name = "bench" });
@@ -50,7 +62,7 @@ for (var i = 0; i < annotators; i++)
     await PostAsync(api, "/api/users", new { email, password = "Bench-Passw0rd", roles = new[] { "Labeler" } });
     await PostAsync(api, $"/api/projects/{projectId}/members", new { email, role = "Labeler" });
     var token = (await PostAsync(api, "/api/auth/token", new { email, password = "Bench-Passw0rd" })).GetProperty("token").GetString()!;
-    var hub = new HubConnectionBuilder().WithUrl($"{app.BaseUrl}{LabelingHubContract.Route}", o =>
+    var hub = new HubConnectionBuilder().WithUrl($"{apps[i % apps.Count].BaseUrl}{LabelingHubContract.Route}", o =>
     {
         o.Transports = HttpTransportType.WebSockets;
         o.AccessTokenProvider = () => Task.FromResult<string?>(token);
@@ -91,11 +103,15 @@ latencies.Sort();
 var after = await api.GetFromJsonAsync<JsonElement>($"/api/datasets/{textId}");
 var labeled = after.GetProperty("labeledCount").GetInt32();
 var distinct = labeledItems.Distinct().Count();
-Console.WriteLine($"submit over the hub, {annotators} annotators (think {thinkMs} ms), {items:N0} items: n={latencies.Count:N0} p50={Percentile(latencies, 0.5):0.0} ms p95={Percentile(latencies, 0.95):0.0} ms max={latencies[^1]:0.0} ms, {latencies.Count / wall.Elapsed.TotalSeconds:N0} labels/s");
+Console.WriteLine($"submit over the hub, {annotators} annotators on {nodes} node(s) (think {thinkMs} ms), {items:N0} items: n={latencies.Count:N0} p50={Percentile(latencies, 0.5):0.0} ms p95={Percentile(latencies, 0.95):0.0} ms max={latencies[^1]:0.0} ms, {latencies.Count / wall.Elapsed.TotalSeconds:N0} labels/s");
 Console.WriteLine($"integrity: {latencies.Count} submitted, {distinct} distinct items, {labeled} labeled in the database → lost {latencies.Count - labeled}, duplicated {latencies.Count - distinct}");
 foreach (var (_, hub) in clients)
 {
     await hub.DisposeAsync();
+}
+foreach (var other in apps.Skip(1))
+{
+    await other.DisposeAsync();
 }
 
 // 3. Time to the next item in the browser.
