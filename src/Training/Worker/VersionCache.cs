@@ -45,9 +45,11 @@ public sealed class VersionCache(string root, TimeProvider clock)
     private void Prune(string except)
     {
         var idle = clock.GetUtcNow().UtcDateTime - IdleAge;
-        var versions = new DirectoryInfo(root).EnumerateDirectories().Where(d => !d.Name.Contains('.', StringComparison.Ordinal))
-            .OrderByDescending(d => d.LastWriteTimeUtc).ToList();
-        foreach (var stale in versions.Skip(Keep).Where(d => d.LastWriteTimeUtc < idle && d.FullName != except))
+        var folders = new DirectoryInfo(root).EnumerateDirectories().ToList();
+        // Staging folders have a dot in their name; an old one was left by a worker that died while laying out.
+        var versions = folders.Where(d => !d.Name.Contains('.', StringComparison.Ordinal)).OrderByDescending(d => d.LastWriteTimeUtc).ToList();
+        var abandoned = folders.Where(d => d.Name.Contains('.', StringComparison.Ordinal) && d.LastWriteTimeUtc < idle);
+        foreach (var stale in versions.Skip(Keep).Where(d => d.LastWriteTimeUtc < idle && d.FullName != except).Concat(abandoned))
         {
             RunExecutor.TryDelete(stale.FullName);
         }

@@ -55,16 +55,18 @@ public sealed class VersionCacheTests : IDisposable
     }
 
     [Fact]
-    public async Task VersionsIdleForHoursArePrunedBeyondTheNewestFour()
+    public async Task VersionsIdleForHoursArePrunedBeyondTheNewestFourAndAbandonedStagingFoldersGo()
     {
         var cache = new VersionCache(_root, _clock);
+        var abandoned = Directory.CreateDirectory(Path.Combine(_root, $"{Guid.NewGuid():N}.dead.staging")); // a worker died laying out
+        Directory.SetLastWriteTimeUtc(abandoned.FullName, _clock.GetUtcNow().UtcDateTime);
         var versions = Enumerable.Range(0, 6).Select(_ => Guid.NewGuid()).ToList();
         foreach (var v in versions)
         {
             await cache.GetAsync(v, LayOut([]));
             _clock.Advance(TimeSpan.FromMinutes(1));
         }
-        Directory.GetDirectories(_root).Length.ShouldBe(6); // nothing is idle yet
+        Directory.GetDirectories(_root).Length.ShouldBe(7); // nothing is idle yet
 
         _clock.Advance(VersionCache.IdleAge);
         await cache.GetAsync(versions[^1], LayOut([]));
