@@ -3,18 +3,19 @@ using Microsoft.AspNetCore.SignalR;
 using StackExchange.Redis;
 using TransferHub.Shared.Datasets;
 using TransferHub.Shared.Experiments;
+using TransferHub.Shared.Notifications;
 using TransferHub.Web.Features.Datasets;
 using TransferHub.Web.Features.Experiments;
 using TransferHub.Web.Features.Labeling;
 using TransferHub.Web.Features.Notifications;
-using TransferHub.Shared.Notifications;
 
 namespace TransferHub.Web.Infrastructure;
 
 /// <summary>
-/// With several web nodes, experiment and dataset events and notifications go through Redis pub/sub: a worker
-/// reporting to node A refreshes the pages open on node B, and so do a label submitted and a notification posted on A. If Redis cannot be reached, events
-/// stay on this node (logged) rather than being lost here too.
+/// With several web nodes, experiment and dataset events, labeling presence and notifications go through Redis
+/// pub/sub: a worker reporting to node A refreshes the pages open on node B, and so do a label submitted, a labeling
+/// page opened and a notification posted on A. If Redis cannot be reached, events stay on this node (logged) rather
+/// than being lost here too.
 /// </summary>
 internal sealed partial class RedisEventRelay(IConnectionMultiplexer redis, ExperimentEvents events, DatasetEvents datasets,
     NotificationService notifications, LabelingPresence presence, ILogger<RedisEventRelay> logger)
@@ -113,12 +114,12 @@ internal sealed partial class RedisEventRelay(IConnectionMultiplexer redis, Expe
         SendAsync(Steps, JsonSerializer.Serialize(new StepMessage(experimentId, batch), WireJson.Options), () => events.PublishStepsHereAsync(experimentId, batch));
 
     /// <summary>This node's subscribers already heard it; the other nodes' pages hear it through Redis (or not, while it is away).</summary>
-    public Task PublishAsync(DatasetEvent e) => SendAsync(Datasets, JsonSerializer.Serialize(e switch
+    public Task PublishAsync(DatasetEvent e) => SendToOtherNodesAsync(Datasets, e switch
     {
         ImportProgressed i => new DatasetMessage(_node, "import", e.DatasetId, Import: i.Import),
         LabelsChanged l => new DatasetMessage(_node, "labels", e.DatasetId, l.UserId),
         _ => PresenceMessage(e.DatasetId),
-    }, WireJson.Options), () => Task.CompletedTask);
+    });
 
     private DatasetMessage PresenceMessage(Guid datasetId) => new(_node, "presence", datasetId, Present: presence.Local(datasetId));
 
@@ -132,7 +133,7 @@ internal sealed partial class RedisEventRelay(IConnectionMultiplexer redis, Expe
             {
                 foreach (var datasetId in presence.LocalDatasets())
                 {
-                    await SendAsync(Datasets, JsonSerializer.Serialize(PresenceMessage(datasetId), WireJson.Options), () => Task.CompletedTask);
+                    await SendToOtherNodesAsync(Datasets, PresenceMessage(datasetId));
                 }
             }
         }
@@ -143,7 +144,11 @@ internal sealed partial class RedisEventRelay(IConnectionMultiplexer redis, Expe
     }
 
     public Task PublishAsync(string userId, NotificationDto notification) =>
-        SendAsync(Notifications, JsonSerializer.Serialize(new NotificationMessage(_node, userId, notification), WireJson.Options), () => Task.CompletedTask);
+        SendToOtherNodesAsync(Notifications, new NotificationMessage(_node, userId, notification));
+
+    /// <summary>For messages this node has already delivered itself: while Redis is away, the other nodes miss them.</summary>
+    private Task SendToOtherNodesAsync<T>(RedisChannel channel, T message) =>
+        SendAsync(channel, JsonSerializer.Serialize(message, WireJson.Options), () => Task.CompletedTask);
 
     private static DatasetEvent? FromMessage(DatasetMessage m) => m.Kind switch
     {
