@@ -22,6 +22,14 @@ public static class DatabaseServiceCollectionExtensions
                     throw new InvalidOperationException(
                         $"ConnectionStrings:{Names.Database} is required when Database:Provider is SqlServer.");
                 }
+                try
+                {
+                    _ = new Microsoft.Data.SqlClient.SqlConnectionStringBuilder(connectionString);
+                }
+                catch (Exception e) when (e is ArgumentException or FormatException or KeyNotFoundException)
+                {
+                    throw new InvalidOperationException($"ConnectionStrings:{Names.Database} is not a SQL Server connection string: {e.Message}", e);
+                }
                 services.AddDbContextFactory<SqlServerAppDbContext>(o => o.UseSqlServer(connectionString, sql => sql.EnableRetryOnFailure()));
                 services.AddSingleton<IDbContextFactory<AppDbContext>, ProviderFactory<SqlServerAppDbContext>>();
                 break;
@@ -48,7 +56,16 @@ public static class DatabaseServiceCollectionExtensions
         }
         var factory = app.Services.GetRequiredService<IDbContextFactory<AppDbContext>>();
         await using var db = await factory.CreateDbContextAsync(ct);
-        await db.Database.CreateExecutionStrategy().ExecuteAsync(() => db.Database.MigrateAsync(ct));
+        try
+        {
+            await db.Database.CreateExecutionStrategy().ExecuteAsync(() => db.Database.MigrateAsync(ct));
+        }
+        catch (Exception e) when (e is System.Data.Common.DbException or InvalidOperationException or Microsoft.EntityFrameworkCore.Storage.RetryLimitExceededException)
+        {
+            // Start-up stops here: say which setting to look at rather than only the driver's words.
+            throw new InvalidOperationException(
+                $"Starting the {options.Provider} database of ConnectionStrings:{Names.Database} failed (for SQLite: the file under the data folder): {(e.InnerException is System.Data.Common.DbException inner ? inner : e).Message}", e);
+        }
         if (db.Database.IsSqlite())
         {
             // Write-ahead logging: readers never wait for the writer, and commits are cheaper. Stored in the file.
