@@ -29,13 +29,19 @@ public static class E2EData
         }
         using var form = new MultipartFormDataContent { { new ByteArrayContent(zip.ToArray()), "files", "squares.zip" } };
         var import = await (await http.PostAsync($"/api/datasets/{datasetId}/imports", form)).Content.ReadFromJsonAsync<JsonElement>();
-        for (var i = 0; i < 300 && (await http.GetFromJsonAsync<JsonElement>($"/api/imports/{import.GetProperty("id").GetString()}")).GetProperty("status").GetString() == "Running"; i++)
-        {
-            await Task.Delay(100); // bounded wait on the import's own status
-        }
+        await WaitForImportAsync(http, import.GetProperty("id").GetString()!);
         var version = await http.PostAsJsonAsync($"/api/datasets/{datasetId}/versions", new { split = new { train = 0.6, validation = 0.2, test = 0.2 }, seed = 1 });
         version.EnsureSuccessStatusCode();
         return (project.GetProperty("id").GetString()!, (await version.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!);
+    }
+
+    /// <summary>Waits (bounded, up to 30 s) until an import is no longer running, on the import's own status.</summary>
+    public static async Task WaitForImportAsync(HttpClient http, string importId)
+    {
+        for (var i = 0; i < 300 && (await http.GetFromJsonAsync<JsonElement>($"/api/imports/{importId}")).GetProperty("status").GetString() == "Running"; i++)
+        {
+            await Task.Delay(100);
+        }
     }
 
     /// <summary>A run's stored epochs, once there are at least <paramref name="atLeast"/> (bounded poll of the API, up to two minutes).</summary>

@@ -53,9 +53,7 @@ public sealed class TwoNodeE2ETests : IAsyncLifetime
         var experimentId = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
 
         // The page is open on node B before the worker (connected to node A) starts.
-        var context = await _browser.NewContextAsync(new() { BaseURL = _nodeB.BaseUrl, ViewportSize = new ViewportSize { Width = 1366, Height = 860 } });
-        context.SetDefaultTimeout(15_000);
-        var page = await context.NewPageAsync();
+        var page = await PageOnAsync(_nodeB.BaseUrl);
         await page.SignInAsync(BrowserFixture.AdminEmail, BrowserFixture.AdminPassword);
         await page.GotoInteractiveAsync($"/experiments/{experimentId}");
         await Assertions.Expect(page.Locator("#experiment-status")).ToHaveTextAsync("running");
@@ -82,14 +80,9 @@ public sealed class TwoNodeE2ETests : IAsyncLifetime
         using (var form = new MultipartFormDataContent { { new ByteArrayContent("great film\nawful plot\nfine acting\n"u8.ToArray()), "files", "reviews.txt" } })
         {
             var import = await (await viaA.PostAsync($"/api/datasets/{datasetId}/imports", form)).Content.ReadFromJsonAsync<JsonElement>();
-            for (var i = 0; i < 300 && (await viaA.GetFromJsonAsync<JsonElement>($"/api/imports/{import.GetProperty("id").GetString()}")).GetProperty("status").GetString() == "Running"; i++)
-            {
-                await Task.Delay(100); // bounded wait on the import's own status
-            }
+            await E2EData.WaitForImportAsync(viaA, import.GetProperty("id").GetString()!);
         }
-        var context = await _browser.NewContextAsync(new() { BaseURL = _nodeB.BaseUrl, ViewportSize = new ViewportSize { Width = 1366, Height = 860 } });
-        context.SetDefaultTimeout(15_000);
-        var page = await context.NewPageAsync();
+        var page = await PageOnAsync(_nodeB.BaseUrl);
         await page.SignInAsync(BrowserFixture.AdminEmail, BrowserFixture.AdminPassword);
         await page.GotoInteractiveAsync($"/datasets/{datasetId}");
         await Assertions.Expect(page.Locator("#progress-text")).ToContainTextAsync("0 of 3 items labeled");
@@ -100,9 +93,7 @@ public sealed class TwoNodeE2ETests : IAsyncLifetime
         await Assertions.Expect(page.Locator("#progress-text")).ToContainTextAsync("1 of 3 items labeled");
 
         // Someone opens the labeling page on node A: node B's page shows them, and stops when they close it.
-        var onA = await _browser.NewContextAsync(new() { BaseURL = _nodeA.BaseUrl });
-        onA.SetDefaultTimeout(15_000);
-        var labeler = await onA.NewPageAsync();
+        var labeler = await PageOnAsync(_nodeA.BaseUrl);
         await labeler.SignInAsync(BrowserFixture.AdminEmail, BrowserFixture.AdminPassword);
         await labeler.GotoInteractiveAsync($"/datasets/{datasetId}/label");
         await Assertions.Expect(page.Locator("#presence .presence-avatar")).ToHaveCountAsync(1);
@@ -110,7 +101,7 @@ public sealed class TwoNodeE2ETests : IAsyncLifetime
         // Leaving the labeling page within the app ends its session at once (a closed tab ends it when its circuit goes).
         await labeler.GetByRole(AriaRole.Link, new() { Name = "Home", Exact = true }).ClickAsync();
         await Assertions.Expect(page.Locator("#presence")).ToContainTextAsync("Nobody is labeling right now.", new() { Timeout = 15_000 });
-        await onA.CloseAsync();
+        await labeler.Context.CloseAsync();
     }
 
     [Fact]
@@ -118,9 +109,7 @@ public sealed class TwoNodeE2ETests : IAsyncLifetime
     {
         var email = $"bell-{Guid.NewGuid():N}"[..13] + "@e2e.test";
         await Pages.CreateUserAsync(_nodeA.BaseUrl, email, "Bell-pass-123", "Labeler");
-        var context = await _browser.NewContextAsync(new() { BaseURL = _nodeB.BaseUrl, ViewportSize = new ViewportSize { Width = 1366, Height = 860 } });
-        context.SetDefaultTimeout(15_000);
-        var page = await context.NewPageAsync();
+        var page = await PageOnAsync(_nodeB.BaseUrl);
         await page.SignInAsync(email, "Bell-pass-123");
         await page.WaitInteractiveAsync();
         await Assertions.Expect(page.Locator("#notification-badge .mud-badge-visible")).ToHaveCountAsync(0);
@@ -177,6 +166,14 @@ public sealed class TwoNodeE2ETests : IAsyncLifetime
         await _nodeB.DisposeAsync();
         await _nodeA.DisposeAsync();
         await _redis.DisposeAsync();
+    }
+
+    /// <summary>A signed-out page in a fresh browser context on one node.</summary>
+    private async Task<IPage> PageOnAsync(string baseUrl)
+    {
+        var context = await _browser.NewContextAsync(new() { BaseURL = baseUrl, ViewportSize = new ViewportSize { Width = 1366, Height = 860 } });
+        context.SetDefaultTimeout(15_000);
+        return await context.NewPageAsync();
     }
 }
 
