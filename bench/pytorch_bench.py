@@ -44,11 +44,11 @@ def make(name):
     raise SystemExit(f"unknown model {name}")
 
 
-def throughput(name, batch, size, steps):
+def throughput(name, batch, size, steps, device):
     torch.manual_seed(0)
-    model = make(name).train()
-    x = torch.randn(batch, 3, size, size)
-    y = torch.randint(0, 10, (batch,))
+    model = make(name).to(device).train()
+    x = torch.randn(batch, 3, size, size).to(device)
+    y = torch.randint(0, 10, (batch,)).to(device)
     optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
 
     def step():
@@ -58,10 +58,17 @@ def throughput(name, batch, size, steps):
 
     for _ in range(3):
         step()
+    sync(device)
     start = time.perf_counter()
     for _ in range(steps):
         step()
+    sync(device)
     return batch * steps / (time.perf_counter() - start)
+
+
+def sync(device):
+    if device.type == "cuda":
+        torch.cuda.synchronize()
 
 
 def main():
@@ -71,16 +78,21 @@ def main():
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--threads", type=int, default=0)
     parser.add_argument("--models", default="small-cnn,resnet18")
+    parser.add_argument("--batch", type=int, default=0, help="0: 64 for the small CNN, 32 for ResNet-18")
+    parser.add_argument("--device", default="cpu", help="cpu or cuda")
+    parser.add_argument("--tf32", action="store_true", help="CUDA: TF32 matrix products (convolutions use it by default)")
     args = parser.parse_args()
+    device = torch.device(args.device)
+    torch.backends.cuda.matmul.allow_tf32 = args.tf32
     torch.set_flush_denormal(True)
     if args.threads > 0:
         torch.set_num_threads(args.threads)
     for name in args.models.split(","):
-        batch = 64 if name == "small-cnn" else 32
-        runs = sorted(throughput(name, batch, args.size, args.steps) for _ in range(args.repeats))
+        batch = args.batch or (64 if name == "small-cnn" else 32)
+        runs = sorted(throughput(name, batch, args.size, args.steps, device) for _ in range(args.repeats))
         print(json.dumps({"bench": "train-throughput", "framework": "pytorch", "torch": torch.__version__,
                           "model": name, "batch": batch, "size": args.size, "steps": args.steps,
-                          "threads": torch.get_num_threads(), "samplesPerSec": statistics.median(runs), "runs": runs}),
+                          "threads": torch.get_num_threads(), "device": str(device), "tf32": args.tf32, "samplesPerSec": statistics.median(runs), "runs": runs}),
               flush=True)
 
 

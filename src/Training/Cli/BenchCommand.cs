@@ -16,7 +16,7 @@ namespace TransferHub.Training.Cli;
 // through the real trainer. One JSON object per line on stdout.
 internal static class BenchCommand
 {
-    public const string Usage = "bench [--size 64] [--steps 30] [--repeats 3] [--threads N] [--models small-cnn,resnet18] [--epoch-samples 512 (0 skips the epoch-time part)] [--device auto]";
+    public const string Usage = "bench [--size 64] [--steps 30] [--repeats 3] [--threads N] [--models small-cnn,resnet18] [--batch N (default 64 small CNN, 32 ResNet-18)] [--epoch-samples 512 (0 skips the epoch-time part)] [--device auto] [--tf32 (CUDA: TF32 matrix products and convolutions)]";
 
     public static int Run(CliArguments args, CancellationToken ct)
     {
@@ -25,17 +25,25 @@ internal static class BenchCommand
         var repeats = args.Int("repeats", 3);
         var threads = args.Int("threads", 0);
         var models = (args.Get("models") ?? "small-cnn,resnet18").Split(',', StringSplitOptions.RemoveEmptyEntries).Where(m => m != "none");
+        var batchOverride = args.Int("batch", 0);
         var epochSamples = args.Int("epoch-samples", 512);
         var device = TorchRuntime.ResolveDevice(args.Get("device"));
+        var tf32 = args.Flag("tf32");
         args.EnsureAllUsed();
+        if (device.type == DeviceType.CUDA)
+        {
+            // libtorch's defaults (as PyTorch's): TF32 off for matrix products, on for cuDNN convolutions.
+            backends.cuda.matmul.allow_tf32 = tf32;
+            backends.cudnn.allow_tf32 = tf32 || backends.cudnn.allow_tf32;
+        }
         if (threads > 0) set_num_threads(threads);
 
         foreach (var name in models)
         {
-            var batch = name == "small-cnn" ? 64 : 32;
+            var batch = batchOverride > 0 ? batchOverride : name == "small-cnn" ? 64 : 32;
             var rates = Enumerable.Range(0, repeats).Select(_ => Throughput(name, batch, size, steps, device, ct)).Order().ToList();
             Emit(new { bench = "train-throughput", framework = "torchsharp", model = name, batch, size, steps, threads = get_num_threads(),
-                       device = device.ToString(), samplesPerSec = rates[rates.Count / 2], runs = rates });
+                       device = device.ToString(), tf32, samplesPerSec = rates[rates.Count / 2], runs = rates });
         }
 
         if (epochSamples <= 0) return 0;
@@ -61,6 +69,7 @@ internal static class BenchCommand
             optimizer.step();
         }
         for (var i = 0; i < 3; i++) Step();
+        if (device.type == DeviceType.CUDA) cuda.synchronize();
         var clock = Stopwatch.StartNew();
         for (var i = 0; i < steps; i++)
         {
