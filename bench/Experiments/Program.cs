@@ -23,6 +23,7 @@ var burstSeconds = Arg("--burst-seconds", 10);
 var overheadEpochs = Arg("--epochs", 5);
 var scalingRuns = Arg("--scaling-runs", 16);
 var pollMs = Arg("--poll-ms", 200);
+var device = args.SkipWhile(a => a != "--device").Skip(1).FirstOrDefault() ?? "cpu"; // overhead: the worker's and the CLI's device
 var only = args.SkipWhile(a => a != "--only").Skip(1).FirstOrDefault(); // latency | backplane | scaling | overhead
 const string Token = "thp_bench-bootstrap-token-0123456789abcdef";
 
@@ -195,7 +196,7 @@ await using (var app = await BenchApp.StartAsync(Token, environment))
     using var api = Client(app.BaseUrl);
     var (projectId, versionId, folder) = await ImageVersionAsync(api);
     await using var worker = remote
-        ? TransferHub.Tests.E2E.WorkerProcess.Start(app.BaseUrl, (await PostAsync(api, "/api/admin/worker-tokens", new { name = "overhead", days = 0 })).GetProperty("token").GetString()!, "overhead")
+        ? TransferHub.Tests.E2E.WorkerProcess.Start(app.BaseUrl, (await PostAsync(api, "/api/admin/worker-tokens", new { name = "overhead", days = 0 })).GetProperty("token").GetString()!, "overhead", device)
         : null;
     while (remote && !(await api.GetFromJsonAsync<JsonElement>("/api/workers")).EnumerateArray().Any(w => w.GetProperty("online").GetBoolean()))
     {
@@ -226,11 +227,11 @@ await using (var app = await BenchApp.StartAsync(Token, environment))
         // The training passes alone (each epoch's optimizer loop, as the engine times it), on both sides.
         platformEpochs += (await api.GetFromJsonAsync<JsonElement>($"/api/runs/{run.GetProperty("id").GetString()}/metrics"))
             .EnumerateArray().Sum(e => e.GetProperty("metrics").GetProperty("epochSeconds").GetDouble());
-        cli += CliSeconds(folder, overheadEpochs, seed, cliCache);
+        cli += CliSeconds(folder, overheadEpochs, seed, cliCache, device);
         cliEpochs += File.ReadLines(Path.Combine(folder, "out", "metrics.jsonl"))
             .Sum(l => JsonDocument.Parse(l).RootElement.GetProperty("epochSeconds").GetDouble());
     }
-    Console.WriteLine($"overhead: small-cnn 32 px, {runs} runs × {overheadEpochs} epochs on the same version: platform {platform:0.00} s (claim → completed, incl. layout, " +
+    Console.WriteLine($"overhead: small-cnn 32 px on {device}, {runs} runs × {overheadEpochs} epochs on the same version: platform {platform:0.00} s (claim → completed, incl. layout, " +
         $"checkpoint uploads, metrics) vs CLI {cli:0.00} s (processes incl. start-up) → {100 * (platform / cli - 1):+0.0;-0.0} %");
     Console.WriteLine($"overhead: training passes only: platform {platformEpochs:0.00} s vs CLI {cliEpochs:0.00} s → {100 * (platformEpochs / cliEpochs - 1):+0.0;-0.0} %; " +
         $"the rest (layout, validation, checkpoints, reports; CLI start-up): platform {platform - platformEpochs:0.00} s vs CLI {cli - cliEpochs:0.00} s");
@@ -335,12 +336,12 @@ static async Task ImportAndWaitAsync(HttpClient api, string dataset, string name
     }
 }
 
-static double CliSeconds(string folder, int epochs, int seed, string cacheDir)
+static double CliSeconds(string folder, int epochs, int seed, string cacheDir, string device)
 {
     DeleteFolder(Path.Combine(folder, "ckpt")); // each run starts fresh, as each platform run does
     var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
     foreach (var a in new[] { TransferHub.Tests.E2E.WorkerProcess.FindWorkerDll(), "train", "--data", folder, "--out", Path.Combine(folder, "out"), "--image-size", "32", "--epochs", $"{epochs}",
-                 "--batch", "32", "--lr", "0.001", "--patience", "0", "--seed", $"{seed}", "--device", "cpu", "--checkpoint-dir", Path.Combine(folder, "ckpt"),
+                 "--batch", "32", "--lr", "0.001", "--patience", "0", "--seed", $"{seed}", "--device", device, "--checkpoint-dir", Path.Combine(folder, "ckpt"),
                  "--cache-dir", cacheDir })
     {
         start.ArgumentList.Add(a);

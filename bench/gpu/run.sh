@@ -4,7 +4,7 @@
 #      .gpu/libtorchsharp-src.tar.xz if the shipped one does not link against that libtorch version;
 #   2. training throughput, TorchSharp vs PyTorch on the same GPU, interleaved rounds (bench + pytorch_bench.py);
 #   3. one experiment on CUDA: Fashion-MNIST source (classes 0-4) → target (classes 5-9, few labels),
-#      baseline / feature-extraction / fine-tune × 3 seeds, plus one CPU run of the same arm for the speed-up.
+#      baseline / feature-extraction / fine-tune / progressive-unfreeze × 5 seeds, plus one CPU run of the same arm for the speed-up.
 # Usage: bench/gpu/run.sh [all|throughput|experiment]
 # Results: $OUT/gpu.jsonl (bench lines), $OUT/experiment.jsonl (one line per run), logs in $OUT/.
 set -uo pipefail
@@ -59,15 +59,15 @@ dotnet "$app" bench --device cuda --size 64 --models none --epoch-samples 2048 |
 fi
 [[ $part == all || $part == experiment ]] || exit 0
 echo "== experiment"
-data=/tmp/fmnist && python3 bench/gpu/fmnist_folders.py "$G/fmnist" $data 50 || exit 1
+mkdir -p /tmp/logs; data=/tmp/fmnist && python3 bench/gpu/fmnist_folders.py "$G/fmnist" $data 50 || exit 1
 common="--arch resnet18 --image-size 32 --cache-dir /tmp/cache"
 dotnet "$app" train $common --data $data/source/train --val $data/source/val --test $data/source/val --out /tmp/runs/source \
-  --epochs 8 --batch 128 --patience 0 --device cuda 2>&1 | tee "$OUT/source.log" | tail -3
-for seed in 1 2 3; do
-  for arm in baseline feature-extraction fine-tune; do
+  --epochs 8 --batch 128 --patience 0 --device cuda 2>&1 | tee /tmp/logs/source.log | tail -3
+for seed in 1 2 3 4 5; do
+  for arm in baseline feature-extraction fine-tune progressive-unfreeze; do
     weights=""; [[ $arm != baseline ]] && weights="--weights /tmp/runs/source/model.safetensors"
     dotnet "$app" train $common --data $data/target/train --val $data/target/val --test $data/target/test \
-      --strategy $arm $weights --seed $seed --epochs 30 --patience 10 --device cuda --out /tmp/runs/$arm-$seed >"$OUT/$arm-$seed.log" 2>&1
+      --strategy $arm $weights --seed $seed --epochs 30 --patience 10 --device cuda --out /tmp/runs/$arm-$seed >"/tmp/logs/$arm-$seed.log" 2>&1
     python3 - "$arm" "$seed" cuda /tmp/runs/$arm-$seed/summary.json <<'PY' | tee -a "$OUT/experiment.jsonl"
 import json, sys
 arm, seed, device, path = sys.argv[1:]
@@ -81,7 +81,8 @@ done
 echo "== the same fine-tune run on this machine's CPU ($(nproc) cores), for the speed-up"
 dotnet "$app" train $common --data $data/target/train --val $data/target/val --test $data/target/test \
   --strategy fine-tune --weights /tmp/runs/source/model.safetensors --seed 1 --epochs 30 --patience 10 --device cpu \
-  --out /tmp/runs/cpu-fine-tune-1 >"$OUT/cpu-fine-tune-1.log" 2>&1
-tail -1 "$OUT/cpu-fine-tune-1.log"
+  --out /tmp/runs/cpu-fine-tune-1 >"/tmp/logs/cpu-fine-tune-1.log" 2>&1
+tail -1 "/tmp/logs/cpu-fine-tune-1.log"
 dotnet "$app" train $common --data $data/source/train --val $data/source/val --test $data/source/val --out /tmp/runs/source-cpu \
   --epochs 1 --batch 128 --patience 0 --device cpu 2>&1 | tail -2
+tar -czf "$OUT/logs.tgz" -C /tmp logs

@@ -15,7 +15,7 @@ public sealed class WorkerProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
-    public static WorkerProcess Start(string server, string token, string name)
+    public static WorkerProcess Start(string server, string token, string name, string device = "cpu")
     {
         var dll = FindWorkerDll();
         var start = new ProcessStartInfo("dotnet")
@@ -24,7 +24,7 @@ public sealed class WorkerProcess : IAsyncDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        foreach (var arg in new[] { dll, "worker", "--server", server, "--name", name, "--device", "cpu",
+        foreach (var arg in new[] { dll, "worker", "--server", server, "--name", name, "--device", device,
                      "--work-dir", Path.Combine(Path.GetTempPath(), "transferhub-e2e-workers", name) })
         {
             start.ArgumentList.Add(arg);

@@ -4,8 +4,8 @@ using TransferHub.Training.Data;
 namespace TransferHub.Training.Cli;
 
 // Resolves --data: an ImageFolder directory (with train/ and val/ [test/] subfolders, or one folder split
-// 70/15/15 by seed), a .jsonl text file (optionally with --val/--test files), or synthetic:shapes[:N] /
-// synthetic:colours[:N].
+// 70/15/15 by seed; --val/--test folders used when given), a .jsonl text file (optionally with --val/--test
+// files), or synthetic:shapes[:N] / synthetic:colours[:N].
 internal static class DatasetLoader
 {
     public static (DataSplits Splits, IReadOnlyList<string> Classes) Load(
@@ -30,18 +30,19 @@ internal static class DatasetLoader
         }
 
         if (!Directory.Exists(data)) throw new CliException($"--data '{data}' is neither a folder, a .jsonl file nor synthetic:<task>.");
+        // data/train (+ val/ or validation/, test/) or one folder of classes; --val/--test folders win over subfolders.
         var trainDir = Path.Combine(data, "train");
-        if (Directory.Exists(trainDir))
-        {
-            var classes = ImageFolder.ClassNames(trainDir);
-            var valDir = new[] { "val", "validation" }.Select(d => Path.Combine(data, d)).FirstOrDefault(Directory.Exists);
-            var testDir = Path.Combine(data, "test");
-            return (Complete(ImageFolder.LoadCached(trainDir, imageSize, cacheDir, classes),
-                valDir is null ? null : ImageFolder.LoadCached(valDir, imageSize, cacheDir, classes),
-                Directory.Exists(testDir) ? ImageFolder.LoadCached(testDir, imageSize, cacheDir, classes) : null, seed), classes);
-        }
-        var folderClasses = ImageFolder.ClassNames(data);
-        return (DataSplits.Split(ImageFolder.LoadCached(data, imageSize, cacheDir, folderClasses), 0.15, 0.15, seed), folderClasses);
+        var hasLayout = Directory.Exists(trainDir);
+        var root = hasLayout ? trainDir : data;
+        validation ??= hasLayout ? new[] { "val", "validation" }.Select(d => Path.Combine(data, d)).FirstOrDefault(Directory.Exists) : null;
+        test ??= hasLayout && Directory.Exists(Path.Combine(data, "test")) ? Path.Combine(data, "test") : null;
+        var folderClasses = ImageFolder.ClassNames(root);
+        LabeledTensors? Folder(string? dir, string option) => dir is null ? null
+            : Directory.Exists(dir) ? ImageFolder.LoadCached(dir, imageSize, cacheDir, folderClasses)
+            : throw new CliException($"{option} '{dir}' is not a folder (with --data an image folder, --val and --test are image folders too).");
+        var validationSet = Folder(validation, "--val");
+        var testSet = Folder(test, "--test");
+        return (Complete(ImageFolder.LoadCached(root, imageSize, cacheDir, folderClasses), validationSet, testSet, seed), folderClasses);
     }
 
     // Fills missing validation/test splits from the training set (seeded).

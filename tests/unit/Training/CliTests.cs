@@ -31,19 +31,8 @@ public sealed class CliTests : IDisposable
     [Fact]
     public void TrainsFromAnImageFolderWithTrainAndValSubfolders()
     {
-        var random = new Random(1);
-        foreach (var split in new[] { "train", "val" })
-            foreach (var (name, colour) in new[] { ("red", SkiaSharp.SKColors.Red), ("blue", SkiaSharp.SKColors.Blue) })
-            {
-                var dir = Directory.CreateDirectory(Path.Combine(folder, "images", split, name)).FullName;
-                for (var i = 0; i < (split == "train" ? 24 : 8); i++)
-                {
-                    using var bitmap = new SkiaSharp.SKBitmap(12, 12);
-                    bitmap.Erase(colour.WithAlpha((byte)random.Next(160, 256)));
-                    using var png = SkiaSharp.SKImage.FromBitmap(bitmap).Encode(SkiaSharp.SKEncodedImageFormat.Png, 100);
-                    File.WriteAllBytes(Path.Combine(dir, $"{i}.png"), png.ToArray());
-                }
-            }
+        WriteColourFolder(Path.Combine(folder, "images", "train"), 24);
+        WriteColourFolder(Path.Combine(folder, "images", "val"), 8);
         var outDir = Path.Combine(folder, "run");
 
         Train(outDir, "--data", Path.Combine(folder, "images"), "--epochs", "4", "--lr", "1e-2", "--image-size", "8",
@@ -52,6 +41,27 @@ public sealed class CliTests : IDisposable
         using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "summary.json")));
         summary.RootElement.GetProperty("classes").EnumerateArray().Select(c => c.GetString()).ShouldBe(["blue", "red"]);
         summary.RootElement.GetProperty("result").GetProperty("test").GetProperty("accuracy").GetDouble().ShouldBeGreaterThan(0.9);
+    }
+
+    [Fact]
+    public void ValAndTestFoldersAreUsedAsGivenForAFlatImageFolder()
+    {
+        // They used to be ignored for image folders: the test split was 15 % of --data, silently.
+        WriteColourFolder(Path.Combine(folder, "train"), 20);
+        WriteColourFolder(Path.Combine(folder, "val"), 6);
+        WriteColourFolder(Path.Combine(folder, "test"), 9);
+        var outDir = Path.Combine(folder, "run");
+
+        Train(outDir, "--data", Path.Combine(folder, "train"), "--val", Path.Combine(folder, "val"), "--test", Path.Combine(folder, "test"),
+            "--epochs", "1", "--image-size", "8", "--batch", "8", "--cache-dir", Path.Combine(folder, "cache"));
+
+        using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "summary.json")));
+        var result = summary.RootElement.GetProperty("result");
+        result.GetProperty("test").GetProperty("perClass").EnumerateArray().Sum(c => c.GetProperty("support").GetInt32()).ShouldBe(18);
+        result.GetProperty("epochs")[0].GetProperty("validation").GetProperty("perClass").EnumerateArray()
+            .Sum(c => c.GetProperty("support").GetInt32()).ShouldBe(12);
+        Should.Throw<CliException>(() => Train(outDir, "--data", Path.Combine(folder, "train"), "--val", Path.Combine(folder, "nowhere"),
+            "--epochs", "1", "--image-size", "8", "--cache-dir", Path.Combine(folder, "cache"))).Message.ShouldContain("--val");
     }
 
     [Fact]
@@ -64,6 +74,23 @@ public sealed class CliTests : IDisposable
     }
 
     public void Dispose() => Directory.Delete(folder, recursive: true);
+
+    // Two classes of flat colour with random alpha, perClass images each.
+    private static void WriteColourFolder(string root, int perClass)
+    {
+        var random = new Random(root.Length + perClass);
+        foreach (var (name, colour) in new[] { ("red", SkiaSharp.SKColors.Red), ("blue", SkiaSharp.SKColors.Blue) })
+        {
+            var dir = Directory.CreateDirectory(Path.Combine(root, name)).FullName;
+            for (var i = 0; i < perClass; i++)
+            {
+                using var bitmap = new SkiaSharp.SKBitmap(12, 12);
+                bitmap.Erase(colour.WithAlpha((byte)random.Next(160, 256)));
+                using var png = SkiaSharp.SKImage.FromBitmap(bitmap).Encode(SkiaSharp.SKEncodedImageFormat.Png, 100);
+                File.WriteAllBytes(Path.Combine(dir, $"{i}.png"), png.ToArray());
+            }
+        }
+    }
 
     private static void Train(string outDir, params string[] args) =>
         TrainCommand.Run(new CliArguments([.. args, "--out", outDir]), default).ShouldBe(0);
