@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test. First installs what the tests need on a fresh Debian machine:
-# Chromium (e2e), Redis (the two-node e2e test), Node.js + Azurite (blob-store contract tests) and the dotnet-ef tool.
+# Chromium (e2e), Redis (the two-node e2e test), libfaketime (a worker with a skewed clock), Node.js + Azurite (blob-store contract tests) and the dotnet-ef tool.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -9,6 +9,7 @@ command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+command -v faketime >/dev/null 2>&1 || missing+=(faketime)
 if ((${#missing[@]})); then
   sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
   $sudo apt-get update -qq

@@ -57,4 +57,19 @@ public static class E2EData
             await Task.Delay(100);
         }
     }
+
+    /// <summary>An experiment's runs once every one has ended (bounded poll of the API).</summary>
+    public static async Task<List<JsonElement>> WaitForRunsAsync(HttpClient http, string experimentId, TimeSpan limit)
+    {
+        var deadline = DateTimeOffset.UtcNow + limit;
+        while (true)
+        {
+            var runs = (await http.GetFromJsonAsync<JsonElement>($"/api/experiments/{experimentId}")).GetProperty("runs").EnumerateArray().ToList();
+            if (runs.All(r => r.GetProperty("status").GetString() is "Succeeded" or "Failed" or "Cancelled") || DateTimeOffset.UtcNow > deadline)
+            {
+                return runs;
+            }
+            await Task.Delay(250);
+        }
+    }
 }

@@ -63,4 +63,38 @@ public sealed class RemoteWorkerE2ETests(RemoteWorkersAppFixture app) : IClassFi
         await page.GotoInteractiveAsync("/workers");
         await Assertions.Expect(page.Locator("#workers tbody tr", new() { HasText = "worker-b" })).ToContainTextAsync("idle");
     }
+
+    [Fact]
+    public async Task WorkersWhoseClocksAreHoursOffKeepTheirLeasesAndNeitherTakesTheOthersRun()
+    {
+        // Leases are granted, renewed and expired on the server's clock alone: a worker never sends a time.
+        var (projectId, versionId) = await E2EData.ArrangeVersionAsync(app.BaseUrl, images: 40);
+        using var http = new HttpClient { BaseAddress = new Uri(app.BaseUrl) };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", BrowserFixture.AdminToken);
+        var token = (await (await http.PostAsJsonAsync("/api/admin/worker-tokens", new { name = "e2e-skew", days = 0 })).Content.ReadFromJsonAsync<JsonElement>())
+            .GetProperty("token").GetString()!;
+        await using var ahead = WorkerProcess.Start(app.BaseUrl, token, "clock-ahead", clockOffset: TimeSpan.FromHours(3));
+        await using var behind = WorkerProcess.Start(app.BaseUrl, token, "clock-behind", clockOffset: TimeSpan.FromHours(-3));
+        var created = await http.PostAsJsonAsync($"/api/projects/{projectId}/experiments",
+            new { name = "skew", datasetVersionId = versionId, architecture = "small-cnn", seeds = 2, epochs = 40, patience = 0, imageSize = 12, learningRate = 0.003, batchSize = 4 });
+        created.EnsureSuccessStatusCode();
+        var experimentId = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
+
+        var runs = await E2EData.WaitForRunsAsync(http, experimentId!, TimeSpan.FromMinutes(3));
+
+        var logs = $"\n--- clock-ahead\n{ahead.Log}\n--- clock-behind\n{behind.Log}";
+        ClockOffset(ahead.Log).TotalHours.ShouldBeInRange(2.9, 3.1, "the worker's clock really was shifted" + logs);
+        ClockOffset(behind.Log).TotalHours.ShouldBeInRange(-3.1, -2.9, logs);
+        foreach (var run in runs)
+        {
+            run.GetProperty("status").GetString().ShouldBe("Succeeded", $"{run}{logs}");
+            run.GetProperty("attempt").GetInt32().ShouldBe(1, "no lease expired and no run changed hands" + logs);
+            var lasted = run.GetProperty("completedAt").GetDateTimeOffset() - run.GetProperty("startedAt").GetDateTimeOffset();
+            lasted.ShouldBeGreaterThan(TimeSpan.FromSeconds(12), "the run outlived two 6 s leases: heartbeats renewed it");
+        }
+    }
+
+    // "… local clock 2026-11-23T04:12:00.0000000+00:00" in the worker's first line, against this process's clock.
+    private static TimeSpan ClockOffset(string log) =>
+        DateTimeOffset.Parse(Regex.Match(log, @"local clock (\S+)").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) - DateTimeOffset.UtcNow;
 }

@@ -15,7 +15,8 @@ public sealed class WorkerProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
-    public static WorkerProcess Start(string server, string token, string name, string device = "cpu")
+    /// <param name="clockOffset">Runs the worker with its wall clock shifted (libfaketime; monotonic timers stay real).</param>
+    public static WorkerProcess Start(string server, string token, string name, string device = "cpu", TimeSpan? clockOffset = null)
     {
         var dll = FindWorkerDll();
         var start = new ProcessStartInfo("dotnet")
@@ -30,6 +31,13 @@ public sealed class WorkerProcess : IAsyncDisposable
             start.ArgumentList.Add(arg);
         }
         start.Environment["TRANSFERHUB_WORKER_TOKEN"] = token;
+        if (clockOffset is { } offset)
+        {
+            const string faketime = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"; // Debian's libfaketime (test.sh installs it)
+            start.Environment["LD_PRELOAD"] = File.Exists(faketime) ? faketime : throw new FileNotFoundException("apt-get install faketime", faketime);
+            start.Environment["FAKETIME"] = $"{offset.TotalSeconds:+0;-0}";
+            start.Environment["FAKETIME_DONT_FAKE_MONOTONIC"] = "1";
+        }
         var worker = new WorkerProcess(Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start"));
         worker._process.OutputDataReceived += (_, e) => worker.Append(e.Data);
         worker._process.ErrorDataReceived += (_, e) => worker.Append(e.Data);

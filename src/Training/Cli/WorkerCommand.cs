@@ -40,7 +40,9 @@ internal static class WorkerCommand
             Console.Error.WriteLine($"error: the server refused the worker: {e.Message}");
             return 3;
         }
-        Console.WriteLine($"worker {hello.WorkerId} on {hello.Device} ({hello.DeviceName}) connected to {server}");
+        // The clock is printed for whoever debugs a fleet: leases run on the server's clock alone, so skew does not matter.
+        Console.WriteLine($"worker {hello.WorkerId} on {hello.Device} ({hello.DeviceName}) connected to {server}; " +
+                          $"local clock {TimeProvider.System.GetUtcNow():O}");
         try
         {
             await new RunExecutor(host, logging.CreateLogger<Trainer>(), logger, workDir, releaseOnStop: true).RunLoopAsync(stop);

@@ -22,7 +22,8 @@ public static class TorchRuntime
         if (device.type == DeviceType.CUDA && !torch.cuda.is_available())
             throw new TorchUnavailableException(
                 $"Device '{requested}' was requested but CUDA is not available: build with -p:TorchBackend=cuda " +
-                "(TorchSharp-cuda-linux) and run on a machine with an NVIDIA driver, or use --device cpu.");
+                "(TorchSharp-cuda-linux) and run on a machine with an NVIDIA driver, or use an installed PyTorch's libtorch " +
+                "(bench/gpu/run.sh shows how), or use --device cpu.");
         return device;
     }
 
