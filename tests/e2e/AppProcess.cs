@@ -101,14 +101,24 @@ public sealed class AppProcess : IAsyncDisposable
         {
             return fromEnv;
         }
+        var dll = Path.Combine(RepoRoot, "src", "Web", "bin", Configuration, "net10.0", "TransferHub.Web.dll");
+        return File.Exists(dll) ? dll : throw new FileNotFoundException("Build src/Web first.", dll);
+    }
+
+    /// <summary>The checkout these tests run from (the folder holding TransferHub.sln).</summary>
+    public static string RepoRoot { get; } = FindRepoRoot();
+
+    /// <summary>The build configuration of these tests (bin/&lt;Configuration&gt;/net10.0), used for the apps they start.</summary>
+    public static string Configuration => new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
+
+    private static string FindRepoRoot()
+    {
         var root = new DirectoryInfo(AppContext.BaseDirectory);
         while (root is not null && !File.Exists(Path.Combine(root.FullName, "TransferHub.sln")))
         {
             root = root.Parent;
         }
-        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name; // bin/<Configuration>/net10.0
-        var dll = Path.Combine(root!.FullName, "src", "Web", "bin", configuration, "net10.0", "TransferHub.Web.dll");
-        return File.Exists(dll) ? dll : throw new FileNotFoundException("Build src/Web first.", dll);
+        return root?.FullName ?? throw new InvalidOperationException("TransferHub.sln not found above " + AppContext.BaseDirectory);
     }
 
     internal static int FreePort()

@@ -1,17 +1,19 @@
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using TransferHub.Tests.Support;
 
 namespace TransferHub.Tests.E2E;
 
 /// <summary>
-/// Two web nodes on one database and one artifact folder, joined by Redis (SignalR backplane, experiment and dataset
-/// events, notifications): a worker reports to node A, the experiment page open on node B follows it live; a label
-/// submitted and a notification posted on node A show on node B.
+/// Two web nodes on one database and one Azurite blob container, joined by Redis (SignalR backplane, experiment and
+/// dataset events, notifications): a worker reports to node A, the experiment page open on node B follows it live; a
+/// label submitted and a notification posted on node A show on node B; node A killed loses no acknowledged label or epoch.
 /// </summary>
 public sealed class TwoNodeE2ETests : IAsyncLifetime
 {
     private RedisProcess _redis = null!;
+    private AzuriteProcess _azurite = null!;
     private AppProcess _nodeA = null!;
     private AppProcess _nodeB = null!;
     private IPlaywright _playwright = null!;
@@ -20,6 +22,7 @@ public sealed class TwoNodeE2ETests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _redis = await RedisProcess.StartAsync();
+        _azurite = await AzuriteProcess.StartAsync(AppProcess.RepoRoot);
         var settings = new Dictionary<string, string>
         {
             ["Bootstrap:AdminEmail"] = BrowserFixture.AdminEmail,
@@ -28,6 +31,8 @@ public sealed class TwoNodeE2ETests : IAsyncLifetime
             ["Workers:InProcess"] = "false",
             ["Redis:ConnectionString"] = _redis.ConnectionString,
             ["Jobs:Lease"] = "00:00:06",
+            ["Artifacts:Provider"] = "AzureBlob",
+            ["Artifacts:BlobConnectionString"] = _azurite.ConnectionString,
         };
         _nodeA = await AppProcess.StartAsync(settings);
         _nodeB = await AppProcess.StartAsync(settings, _nodeA.DataRoot); // same database and artifacts
@@ -123,7 +128,7 @@ public sealed class TwoNodeE2ETests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task KillingNodeAMidRunLosesNoStoredEpochAndTheWorkerOnNodeBFinishesTheRun()
+    public async Task KillingNodeAMidRunLosesNoAcknowledgedLabelOrEpochAndTheWorkerOnNodeBFinishesTheRun()
     {
         var (projectId, versionId) = await E2EData.ArrangeVersionAsync(_nodeA.BaseUrl, images: 60);
         using var viaB = new HttpClient { BaseAddress = new Uri(_nodeB.BaseUrl) };
@@ -138,8 +143,18 @@ public sealed class TwoNodeE2ETests : IAsyncLifetime
         var experimentId = experiment.GetProperty("id").GetString();
         var runId = experiment.GetProperty("runs")[0].GetProperty("id").GetString();
 
+        using var viaA = new HttpClient { BaseAddress = new Uri(_nodeA.BaseUrl) };
+        viaA.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", BrowserFixture.AdminToken);
+        var datasetId = (await viaA.GetFromJsonAsync<JsonElement>($"/api/projects/{projectId}/datasets"))[0].GetProperty("id").GetString();
+        var item = (await viaA.GetFromJsonAsync<JsonElement>($"/api/datasets/{datasetId}/items?page=1")).GetProperty("items")[0];
+        var relabel = item.GetProperty("finalLabels")[0].GetString() == "red" ? "blue" : "red";
+        var itemId = item.GetProperty("id").GetString();
+        (await viaA.PutAsJsonAsync($"/api/items/{itemId}/annotation", new { labels = new[] { relabel } })).EnsureSuccessStatusCode(); // acknowledged by A
+
         var before = await E2EData.EpochsAsync(viaB, runId!, atLeast: 3);
         await _nodeA.KillAsync(); // node A dies; its worker can no longer reach it
+        var history = await viaB.GetFromJsonAsync<JsonElement>($"/api/items/{itemId}/history");
+        history.EnumerateArray().ShouldContain(c => c.GetProperty("to").EnumerateArray().Single().GetString() == relabel, $"the label node A acknowledged: {history}");
         await using var onB = WorkerProcess.Start(_nodeB.BaseUrl, token, "worker-on-b");
         JsonElement run;
         for (var i = 0; ; i++)
@@ -157,6 +172,9 @@ public sealed class TwoNodeE2ETests : IAsyncLifetime
         after.ShouldBe(Enumerable.Range(1, 40).ToList());
         before.ShouldBeSubsetOf(after); // every epoch stored through node A is still there
         onB.Log.ShouldContain("worker-on-b on cpu");
+        var localArtifacts = Path.Combine(_nodeA.DataRoot, "artifacts");
+        (Directory.Exists(localArtifacts) ? Directory.EnumerateFiles(localArtifacts, "*", SearchOption.AllDirectories).Count() : 0)
+            .ShouldBe(0, "images, versions, checkpoints and models all went to the Azurite container");
     }
 
     public async Task DisposeAsync()
@@ -166,6 +184,7 @@ public sealed class TwoNodeE2ETests : IAsyncLifetime
         await _nodeB.DisposeAsync();
         await _nodeA.DisposeAsync();
         await _redis.DisposeAsync();
+        await _azurite.DisposeAsync();
     }
 
     /// <summary>A signed-out page in a fresh browser context on one node.</summary>

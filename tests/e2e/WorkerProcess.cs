@@ -70,13 +70,7 @@ public sealed class WorkerProcess : IAsyncDisposable
     /// <summary>The built engine (Release or Debug, as this assembly), for workers and for the CLI.</summary>
     public static string FindWorkerDll()
     {
-        var root = new DirectoryInfo(AppContext.BaseDirectory);
-        while (root is not null && !File.Exists(Path.Combine(root.FullName, "TransferHub.sln")))
-        {
-            root = root.Parent;
-        }
-        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name; // bin/<Configuration>/net10.0
-        var dll = Path.Combine(root!.FullName, "src", "Training", "bin", configuration, "net10.0", "linux-x64", "TransferHub.Training.dll");
+        var dll = Path.Combine(AppProcess.RepoRoot, "src", "Training", "bin", AppProcess.Configuration, "net10.0", "linux-x64", "TransferHub.Training.dll");
         return File.Exists(dll) ? dll : throw new FileNotFoundException("Build src/Training first.", dll);
     }
 
