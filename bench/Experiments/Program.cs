@@ -225,11 +225,15 @@ await using (var app = await BenchApp.StartAsync(Token, environment))
     {
         platform += (run.GetProperty("completedAt").GetDateTimeOffset() - run.GetProperty("startedAt").GetDateTimeOffset()).TotalSeconds;
         // The training passes alone (each epoch's optimizer loop, as the engine times it), on both sides.
-        platformEpochs += (await api.GetFromJsonAsync<JsonElement>($"/api/runs/{run.GetProperty("id").GetString()}/metrics"))
-            .EnumerateArray().Sum(e => e.GetProperty("metrics").GetProperty("epochSeconds").GetDouble());
+        var platformRun = (await api.GetFromJsonAsync<JsonElement>($"/api/runs/{run.GetProperty("id").GetString()}/metrics"))
+            .EnumerateArray().Select(e => e.GetProperty("metrics").GetProperty("epochSeconds").GetDouble()).ToList();
         cli += CliSeconds(folder, overheadEpochs, seed, cliCache, device);
-        cliEpochs += File.ReadLines(Path.Combine(folder, "out", "metrics.jsonl"))
-            .Sum(l => JsonDocument.Parse(l).RootElement.GetProperty("epochSeconds").GetDouble());
+        var cliRun = File.ReadLines(Path.Combine(folder, "out", "metrics.jsonl"))
+            .Select(l => JsonDocument.Parse(l).RootElement.GetProperty("epochSeconds").GetDouble()).ToList();
+        (platformEpochs, cliEpochs) = (platformEpochs + platformRun.Sum(), cliEpochs + cliRun.Sum());
+        // Epoch by epoch, to tell a one-time cost (first epoch) from a steady one.
+        Console.WriteLine($"overhead: seed {seed} epoch seconds, platform [{string.Join(' ', platformRun.Select(x => x.ToString("0.000")))}] " +
+            $"vs CLI [{string.Join(' ', cliRun.Select(x => x.ToString("0.000")))}]");
     }
     Console.WriteLine($"overhead: small-cnn 32 px on {device}, {runs} runs × {overheadEpochs} epochs on the same version: platform {platform:0.00} s (claim → completed, incl. layout, " +
         $"checkpoint uploads, metrics) vs CLI {cli:0.00} s (processes incl. start-up) → {100 * (platform / cli - 1):+0.0;-0.0} %");

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;
 using TransferHub.Shared.Training;
 using TransferHub.Training.Models;
+using TransferHub.Training.Runtime;
 using TransferHub.Training.Strategies;
 using TransferHub.Training.Weights;
 using static TorchSharp.torch;
@@ -15,7 +16,7 @@ internal static class TrainCommand
         "train --data <imagefolder|file.jsonl|synthetic:shapes[:N]> [--val <dir|jsonl>] [--test <dir|jsonl>] --out <dir>\n" +
         "      [--arch small-cnn|resnet18|…|text-cnn|text-bert] [--strategy baseline|feature-extraction|fine-tune|progressive-unfreeze] [--weights source.safetensors]\n" +
         "      [--epochs 10] [--batch 32] [--lr 1e-3] [--head-lr x] [--weight-decay 1e-4] [--warmup 1] [--patience 5]\n" +
-        "      [--layer-decay 0.5] [--seed 1] [--image-size 32] [--device auto|cpu|cuda] [--augment] [--balance] [--cache-dir d]\n" +
+        "      [--layer-decay 0.5] [--seed 1] [--image-size 32] [--device auto|cpu|cuda] [--cpu-threads N] [--augment] [--balance] [--cache-dir d]\n" +
         "      [--checkpoint-dir d (saves every epoch; rerunning the same command resumes from the last one)]\n" +
         "      [--shape-from bert.safetensors (text-bert baseline: the source's config and vocabulary, random values)]";
 
@@ -34,7 +35,9 @@ internal static class TrainCommand
         var imageSize = args.Int("image-size", 32);
         var cacheDir = args.Get("cache-dir") ?? DefaultCacheDir();
         var checkpointDir = args.Get("checkpoint-dir");
+        var cpuThreads = args.Int("cpu-threads", 0);
         args.EnsureAllUsed();
+        TorchRuntime.ConfigureCpuThreads(TorchRuntime.ResolveDevice(spec.Device), cpuThreads);
         if (strategy != TrainingStrategy.Baseline && spec.SourceWeights is null)
             throw new CliException($"--strategy {args.Get("strategy")} needs --weights (the source model).");
 

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using TransferHub.Training.Runtime;
 using TransferHub.Training.Strategies;
 using TransferHub.Training.Worker;
 
@@ -9,6 +10,7 @@ internal static class WorkerCommand
 {
     public const string Usage =
         "worker --server <url> --token <thw_…> [--name <worker id> (default: machine-pid)] [--device auto] [--work-dir d]\n" +
+        "      [--cpu-threads N (default: all cores on CPU, at most 4 beside a GPU)]\n" +
         "      (the token may also come from TRANSFERHUB_WORKER_TOKEN, so it stays out of the process list)";
 
     public static int Run(CliArguments args, CancellationToken stop)
@@ -19,7 +21,9 @@ internal static class WorkerCommand
         var name = args.Get("name") ?? $"{Environment.MachineName}-{Environment.ProcessId}";
         var device = args.Get("device");
         var workDir = args.Get("work-dir") ?? Path.Combine(Path.GetTempPath(), "transferhub-remote-worker");
+        var cpuThreads = args.Int("cpu-threads", 0);
         args.EnsureAllUsed();
+        TorchRuntime.ConfigureCpuThreads(TorchRuntime.ResolveDevice(device), cpuThreads);
 
         using var logging = LoggerFactory.Create(b => b.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; }));
         var logger = logging.CreateLogger("Worker");

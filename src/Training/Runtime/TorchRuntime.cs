@@ -27,6 +27,21 @@ public static class TorchRuntime
         return device;
     }
 
+    /// <summary>Most CPU threads a CUDA training process keeps by default (see <see cref="CpuThreadsFor"/>).</summary>
+    public const int GpuCpuThreads = 4;
+
+    // On CUDA the CPU side of a step is small (batch gathering, augmentation, kernel launches); a full OpenMP pool
+    // spinning beside the launching thread made epochs on an H100 up to 3x slower, now and then (docs/benchmarks.md).
+    public static int CpuThreadsFor(DeviceType device, int requested, int current) =>
+        requested > 0 ? requested : device == DeviceType.CUDA ? Math.Min(current, GpuCpuThreads) : current;
+
+    /// <summary>Sets libtorch's CPU threads for a training process on <paramref name="device"/> (0 = the default for it).</summary>
+    public static void ConfigureCpuThreads(torch.Device device, int requested)
+    {
+        var threads = CpuThreadsFor(device.type, requested, torch.get_num_threads());
+        if (threads != torch.get_num_threads()) torch.set_num_threads(threads);
+    }
+
     private static bool Load()
     {
         try

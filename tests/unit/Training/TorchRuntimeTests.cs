@@ -18,6 +18,15 @@ public sealed class TorchRuntimeTests
         TorchRuntime.ResolveDevice("cpu").type.ShouldBe(DeviceType.CPU);
     }
 
+    [Theory]
+    [InlineData(DeviceType.CUDA, 0, 16, 4)]  // beside a GPU, a full spinning pool slowed epochs: capped
+    [InlineData(DeviceType.CUDA, 0, 2, 2)]   // never raised
+    [InlineData(DeviceType.CUDA, 12, 16, 12)] // asked for: as asked
+    [InlineData(DeviceType.CPU, 0, 16, 16)]  // CPU training keeps every core
+    [InlineData(DeviceType.CPU, 1, 16, 1)]
+    public void CpuThreadsAreCappedBesideAGpuUnlessAskedFor(DeviceType device, int requested, int current, int expected) =>
+        TorchRuntime.CpuThreadsFor(device, requested, current).ShouldBe(expected);
+
     [Fact]
     public void TinyTrainingStepsReduceTheLoss()
     {
