@@ -72,4 +72,14 @@ public static class E2EData
             await Task.Delay(250);
         }
     }
+
+    /// <summary>Waits (bounded, up to 60 s) until the named worker is online.</summary>
+    public static async Task WaitForWorkerAsync(HttpClient http, string name)
+    {
+        for (var i = 0; i < 600 && !(await http.GetFromJsonAsync<JsonElement>("/api/workers")).EnumerateArray()
+                 .Any(w => w.GetProperty("workerId").GetString() == name && w.GetProperty("online").GetBoolean()); i++)
+        {
+            await Task.Delay(100);
+        }
+    }
 }

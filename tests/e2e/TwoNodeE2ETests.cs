@@ -177,6 +177,30 @@ public sealed class TwoNodeE2ETests : IAsyncLifetime
             .ShouldBe(0, "images, versions, checkpoints and models all went to the Azurite container");
     }
 
+    [Fact]
+    public async Task AWorkerBehindALoadBalancerWithoutAffinityRegistersAndTrains()
+    {
+        // As through a Kubernetes Service: every new connection may reach another web node.
+        await using var service = new RoundRobinProxy(_nodeA.BaseUrl, _nodeB.BaseUrl);
+        var (projectId, versionId) = await E2EData.ArrangeVersionAsync(_nodeA.BaseUrl, images: 30);
+        using var viaA = new HttpClient { BaseAddress = new Uri(_nodeA.BaseUrl) };
+        viaA.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", BrowserFixture.AdminToken);
+        var token = (await (await viaA.PostAsJsonAsync("/api/admin/worker-tokens", new { name = "behind-lb", days = 0 })).Content.ReadFromJsonAsync<JsonElement>())
+            .GetProperty("token").GetString()!;
+        await using var worker = WorkerProcess.Start(service.BaseUrl, token, "behind-lb");
+        await E2EData.WaitForWorkerAsync(viaA, "behind-lb");
+        // Negotiation would be a request of its own, then the WebSocket another that the next node does not know.
+        service.Connections.Sum().ShouldBe(1, "the worker hub is one WebSocket, opened without a negotiation round trip");
+        var created = await viaA.PostAsJsonAsync($"/api/projects/{projectId}/experiments",
+            new { name = "lb", datasetVersionId = versionId, architecture = "small-cnn", seeds = 1, epochs = 3, imageSize = 12, batchSize = 4 });
+        created.EnsureSuccessStatusCode();
+
+        var runs = await E2EData.WaitForRunsAsync(viaA, (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!, TimeSpan.FromMinutes(2));
+
+        runs.Single().GetProperty("status").GetString().ShouldBe("Succeeded", $"{runs.Single()}\n--- worker\n{worker.Log}");
+        service.Connections.ShouldAllBe(n => n > 0, "both nodes served the worker");
+    }
+
     public async Task DisposeAsync()
     {
         await _browser.DisposeAsync();

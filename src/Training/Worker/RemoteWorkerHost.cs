@@ -44,6 +44,13 @@ public sealed partial class RemoteWorkerHost : IWorkerHost, IAsyncDisposable
                     o.HttpMessageHandlerFactory = _ => handler;
                     o.Transports = HttpTransportType.LongPolling;
                 }
+                else
+                {
+                    // One WebSocket, no negotiation: behind a load balancer without affinity (a Kubernetes Service)
+                    // the negotiated connection id would be unknown to the node the WebSocket request reaches.
+                    o.SkipNegotiation = true;
+                    o.Transports = HttpTransportType.WebSockets;
+                }
             })
             .WithAutomaticReconnect(new ForeverRetry())
             .Build();
