@@ -11,8 +11,7 @@ public static class E2EData
     /// <summary>A labeled version of red versus blue squares (ImageFolder zip import), arranged through the API; returns the project and version ids.</summary>
     public static async Task<(string ProjectId, string VersionId)> ArrangeVersionAsync(string baseUrl, int images = 30)
     {
-        using var http = new HttpClient { BaseAddress = new Uri(baseUrl) };
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", BrowserFixture.AdminToken);
+        using var http = AdminClient(baseUrl);
         var project = await (await http.PostAsJsonAsync("/api/projects", new { name = $"Transfer {Guid.NewGuid():N}"[..20] })).Content.ReadFromJsonAsync<JsonElement>();
         var dataset = await (await http.PostAsJsonAsync($"/api/projects/{project.GetProperty("id").GetString()}/datasets", new { name = "squares", kind = "Image", task = "SingleLabel" }))
             .Content.ReadFromJsonAsync<JsonElement>();
@@ -82,4 +81,17 @@ public static class E2EData
             await Task.Delay(100);
         }
     }
+
+    /// <summary>An HTTP client for a node's API, authenticated as the seeded admin.</summary>
+    public static HttpClient AdminClient(string baseUrl)
+    {
+        var http = new HttpClient { BaseAddress = new Uri(baseUrl) };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", BrowserFixture.AdminToken);
+        return http;
+    }
+
+    /// <summary>A new worker token that never expires, made through the admin API.</summary>
+    public static async Task<string> WorkerTokenAsync(HttpClient admin, string name) =>
+        (await (await admin.PostAsJsonAsync("/api/admin/worker-tokens", new { name, days = 0 })).Content.ReadFromJsonAsync<JsonElement>())
+            .GetProperty("token").GetString()!;
 }

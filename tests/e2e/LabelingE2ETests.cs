@@ -10,12 +10,7 @@ public sealed class LabelingE2ETests(SeededAppFixture app) : IClassFixture<Seede
 {
     private const string Password = "User-Passw0rd!";
 
-    private HttpClient Api()
-    {
-        var http = new HttpClient { BaseAddress = new Uri(app.BaseUrl) };
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", BrowserFixture.AdminToken);
-        return http;
-    }
+    private HttpClient Api() => E2EData.AdminClient(app.BaseUrl);
 
     /// <summary>A project with two labelers and an empty image dataset with three labels, arranged through the API.</summary>
     private async Task<(Guid DatasetId, string LabelerA, string LabelerB)> ArrangeAsync()

@@ -36,8 +36,7 @@ public static class Pages
     /// <summary>Creates an account through the REST API with the bootstrap admin token, as a script would.</summary>
     public static async Task CreateUserAsync(string baseUrl, string email, string password, params string[] roles)
     {
-        using var http = new HttpClient { BaseAddress = new Uri(baseUrl) };
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", BrowserFixture.AdminToken);
+        using var http = E2EData.AdminClient(baseUrl);
         var response = await http.PostAsJsonAsync("/api/users", new CreateUserRequest(email, password, null, roles));
         response.EnsureSuccessStatusCode();
     }

@@ -11,12 +11,7 @@ public sealed class RegistryE2ETests(SeededAppFixture app) : IClassFixture<Seede
 {
     private const string ApproverPassword = "Approver-Passw0rd!";
 
-    private HttpClient Api()
-    {
-        var http = new HttpClient { BaseAddress = new Uri(app.BaseUrl) };
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", BrowserFixture.AdminToken);
-        return http;
-    }
+    private HttpClient Api() => E2EData.AdminClient(app.BaseUrl);
 
     /// <summary>A project with red/blue squares, a version, a finished baseline run and an Approver member, arranged through the API.</summary>
     private async Task<(string DatasetId, string ApproverEmail)> ArrangeAsync()

@@ -24,10 +24,8 @@ public sealed class RemoteWorkerE2ETests(RemoteWorkersAppFixture app) : IClassFi
     public async Task ARunKilledOnOneRemoteWorkerResumesOnAnotherFromItsCheckpointWhileTheBrowserWatches()
     {
         var (projectId, versionId) = await E2EData.ArrangeVersionAsync(app.BaseUrl, images: 60);
-        using var http = new HttpClient { BaseAddress = new Uri(app.BaseUrl) };
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", BrowserFixture.AdminToken);
-        var token = (await (await http.PostAsJsonAsync("/api/admin/worker-tokens", new { name = "e2e-gpu", days = 0 })).Content.ReadFromJsonAsync<JsonElement>())
-            .GetProperty("token").GetString()!;
+        using var http = E2EData.AdminClient(app.BaseUrl);
+        var token = await E2EData.WorkerTokenAsync(http, "e2e-gpu");
         await using var first = WorkerProcess.Start(app.BaseUrl, token, "worker-a");
         // Many epochs with a patience as long: the run lasts long enough to be killed half way.
         var created = await http.PostAsJsonAsync($"/api/projects/{projectId}/experiments",
@@ -69,10 +67,8 @@ public sealed class RemoteWorkerE2ETests(RemoteWorkersAppFixture app) : IClassFi
     {
         // Leases are granted, renewed and expired on the server's clock alone: a worker never sends a time.
         var (projectId, versionId) = await E2EData.ArrangeVersionAsync(app.BaseUrl, images: 40);
-        using var http = new HttpClient { BaseAddress = new Uri(app.BaseUrl) };
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", BrowserFixture.AdminToken);
-        var token = (await (await http.PostAsJsonAsync("/api/admin/worker-tokens", new { name = "e2e-skew", days = 0 })).Content.ReadFromJsonAsync<JsonElement>())
-            .GetProperty("token").GetString()!;
+        using var http = E2EData.AdminClient(app.BaseUrl);
+        var token = await E2EData.WorkerTokenAsync(http, "e2e-skew");
         await using var ahead = WorkerProcess.Start(app.BaseUrl, token, "clock-ahead", clockOffset: TimeSpan.FromHours(3));
         await using var behind = WorkerProcess.Start(app.BaseUrl, token, "clock-behind", clockOffset: TimeSpan.FromHours(-3));
         var created = await http.PostAsJsonAsync($"/api/projects/{projectId}/experiments",

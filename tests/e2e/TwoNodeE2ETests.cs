@@ -48,10 +48,8 @@ public sealed class TwoNodeE2ETests : IAsyncLifetime
     public async Task APageOnNodeBFollowsLiveARunWhoseWorkerReportsToNodeA()
     {
         var (projectId, versionId) = await E2EData.ArrangeVersionAsync(_nodeA.BaseUrl, images: 60);
-        using var http = new HttpClient { BaseAddress = new Uri(_nodeA.BaseUrl) };
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", BrowserFixture.AdminToken);
-        var token = (await (await http.PostAsJsonAsync("/api/admin/worker-tokens", new { name = "node-a-worker", days = 0 })).Content.ReadFromJsonAsync<JsonElement>())
-            .GetProperty("token").GetString()!;
+        using var http = E2EData.AdminClient(_nodeA.BaseUrl);
+        var token = await E2EData.WorkerTokenAsync(http, "node-a-worker");
         var created = await http.PostAsJsonAsync($"/api/projects/{projectId}/experiments",
             new { name = "two nodes", datasetVersionId = versionId, architecture = "small-cnn", seeds = 1, epochs = 30, imageSize = 12, batchSize = 4, patience = 0 });
         created.EnsureSuccessStatusCode();
@@ -74,8 +72,7 @@ public sealed class TwoNodeE2ETests : IAsyncLifetime
     [Fact]
     public async Task ADatasetPageOnNodeBCountsALabelAndShowsALabelerOfNodeA()
     {
-        using var viaA = new HttpClient { BaseAddress = new Uri(_nodeA.BaseUrl) };
-        viaA.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", BrowserFixture.AdminToken);
+        using var viaA = E2EData.AdminClient(_nodeA.BaseUrl);
         var project = await (await viaA.PostAsJsonAsync("/api/projects", new { name = $"Nodes {Guid.NewGuid():N}"[..14] })).Content.ReadFromJsonAsync<JsonElement>();
         var dataset = await (await viaA.PostAsJsonAsync($"/api/projects/{project.GetProperty("id").GetString()}/datasets", new
         {
@@ -119,8 +116,7 @@ public sealed class TwoNodeE2ETests : IAsyncLifetime
         await page.WaitInteractiveAsync();
         await Assertions.Expect(page.Locator("#notification-badge .mud-badge-visible")).ToHaveCountAsync(0);
 
-        using var viaA = new HttpClient { BaseAddress = new Uri(_nodeA.BaseUrl) };
-        viaA.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", BrowserFixture.AdminToken);
+        using var viaA = E2EData.AdminClient(_nodeA.BaseUrl);
         var project = await (await viaA.PostAsJsonAsync("/api/projects", new { name = $"Bell {Guid.NewGuid():N}"[..13] })).Content.ReadFromJsonAsync<JsonElement>();
         (await viaA.PostAsJsonAsync($"/api/projects/{project.GetProperty("id").GetString()}/members", new { email, role = "Labeler" })).EnsureSuccessStatusCode();
 
@@ -131,10 +127,8 @@ public sealed class TwoNodeE2ETests : IAsyncLifetime
     public async Task KillingNodeAMidRunLosesNoAcknowledgedLabelOrEpochAndTheWorkerOnNodeBFinishesTheRun()
     {
         var (projectId, versionId) = await E2EData.ArrangeVersionAsync(_nodeA.BaseUrl, images: 60);
-        using var viaB = new HttpClient { BaseAddress = new Uri(_nodeB.BaseUrl) };
-        viaB.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", BrowserFixture.AdminToken);
-        var token = (await (await viaB.PostAsJsonAsync("/api/admin/worker-tokens", new { name = "workers", days = 0 })).Content.ReadFromJsonAsync<JsonElement>())
-            .GetProperty("token").GetString()!;
+        using var viaB = E2EData.AdminClient(_nodeB.BaseUrl);
+        var token = await E2EData.WorkerTokenAsync(viaB, "workers");
         await using var onA = WorkerProcess.Start(_nodeA.BaseUrl, token, "worker-on-a");
         var created = await viaB.PostAsJsonAsync($"/api/projects/{projectId}/experiments",
             new { name = "node loss", datasetVersionId = versionId, architecture = "small-cnn", seeds = 1, epochs = 40, imageSize = 12, batchSize = 4, patience = 0 });
@@ -143,8 +137,7 @@ public sealed class TwoNodeE2ETests : IAsyncLifetime
         var experimentId = experiment.GetProperty("id").GetString();
         var runId = experiment.GetProperty("runs")[0].GetProperty("id").GetString();
 
-        using var viaA = new HttpClient { BaseAddress = new Uri(_nodeA.BaseUrl) };
-        viaA.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", BrowserFixture.AdminToken);
+        using var viaA = E2EData.AdminClient(_nodeA.BaseUrl);
         var datasetId = (await viaA.GetFromJsonAsync<JsonElement>($"/api/projects/{projectId}/datasets"))[0].GetProperty("id").GetString();
         var item = (await viaA.GetFromJsonAsync<JsonElement>($"/api/datasets/{datasetId}/items?page=1")).GetProperty("items")[0];
         var relabel = item.GetProperty("finalLabels")[0].GetString() == "red" ? "blue" : "red";
@@ -183,10 +176,8 @@ public sealed class TwoNodeE2ETests : IAsyncLifetime
         // As through a Kubernetes Service: every new connection may reach another web node.
         await using var service = new RoundRobinProxy(_nodeA.BaseUrl, _nodeB.BaseUrl);
         var (projectId, versionId) = await E2EData.ArrangeVersionAsync(_nodeA.BaseUrl, images: 30);
-        using var viaA = new HttpClient { BaseAddress = new Uri(_nodeA.BaseUrl) };
-        viaA.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", BrowserFixture.AdminToken);
-        var token = (await (await viaA.PostAsJsonAsync("/api/admin/worker-tokens", new { name = "behind-lb", days = 0 })).Content.ReadFromJsonAsync<JsonElement>())
-            .GetProperty("token").GetString()!;
+        using var viaA = E2EData.AdminClient(_nodeA.BaseUrl);
+        var token = await E2EData.WorkerTokenAsync(viaA, "behind-lb");
         await using var worker = WorkerProcess.Start(service.BaseUrl, token, "behind-lb");
         await E2EData.WaitForWorkerAsync(viaA, "behind-lb");
         // Negotiation would be a request of its own, then the WebSocket another that the next node does not know.

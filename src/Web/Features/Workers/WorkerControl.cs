@@ -29,7 +29,8 @@ public sealed class WorkerControl(
 
     public TimeSpan Lease => queue.Lease;
 
-    public async Task<WorkerWelcome> RegisterAsync(WorkerHello hello, string kind, CancellationToken ct)
+    /// <summary>Registers (or re-registers) a worker over the hub connection <paramref name="connectionId"/> (null in-process).</summary>
+    public async Task<WorkerWelcome> RegisterAsync(WorkerHello hello, string kind, string? connectionId, CancellationToken ct)
     {
         if (hello.ProtocolVersion != WorkerHubContract.ProtocolVersion)
         {
@@ -55,6 +56,7 @@ public sealed class WorkerControl(
             worker.MemoryBytes = hello.MemoryBytes;
             worker.CpuCores = hello.CpuCores;
             worker.Connected = true;
+            worker.ConnectionId = connectionId;
             worker.ConnectedAt = now;
             worker.LastSeenAt = now;
             await db.SaveChangesAsync(ct);
@@ -62,11 +64,16 @@ public sealed class WorkerControl(
         return new WorkerWelcome(hello.WorkerId, queue.Lease);
     }
 
-    public async Task DisconnectedAsync(string workerId, CancellationToken ct)
+    /// <summary>
+    /// The hub connection <paramref name="connectionId"/> closed. A worker that has registered again since (a new
+    /// connection, perhaps on another node, before this one's loss was noticed) stays online.
+    /// </summary>
+    public async Task DisconnectedAsync(string workerId, string connectionId, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         using var gate = await writes.EnterAsync(ct);
-        await db.Workers.Where(w => w.Id == workerId).ExecuteUpdateAsync(s => s.SetProperty(w => w.Connected, false), ct);
+        await db.Workers.Where(w => w.Id == workerId && w.ConnectionId == connectionId)
+            .ExecuteUpdateAsync(s => s.SetProperty(w => w.Connected, false), ct);
     }
 
     public async Task<ClaimedRun?> ClaimAsync(string workerId, CancellationToken ct)

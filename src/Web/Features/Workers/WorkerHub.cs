@@ -21,7 +21,7 @@ public sealed class WorkerHub(WorkerControl control) : Hub
 
     public async Task<WorkerWelcome> Register(WorkerHello hello)
     {
-        var welcome = await control.RegisterAsync(hello, WorkerControl.RemoteKind, Context.ConnectionAborted);
+        var welcome = await control.RegisterAsync(hello, WorkerControl.RemoteKind, Context.ConnectionId, Context.ConnectionAborted);
         Context.Items[WorkerKey] = hello.WorkerId;
         await Groups.AddToGroupAsync(Context.ConnectionId, WorkersGroup, Context.ConnectionAborted);
         return welcome;
@@ -62,7 +62,7 @@ public sealed class WorkerHub(WorkerControl control) : Hub
         if (Context.Items[WorkerKey] is string id)
         {
             // Its runs keep their leases: a worker that reconnects in time carries on, one that does not is replaced.
-            await control.DisconnectedAsync(id, CancellationToken.None);
+            await control.DisconnectedAsync(id, Context.ConnectionId, CancellationToken.None);
         }
         await base.OnDisconnectedAsync(exception);
     }

@@ -14,6 +14,8 @@ public sealed class WorkerRecord
     public long? MemoryBytes { get; set; }
     public int CpuCores { get; set; }
     public bool Connected { get; set; }
+    /// <summary>The hub connection of its latest registration: only that connection's close marks it offline.</summary>
+    public string? ConnectionId { get; set; }
     public Guid? CurrentRunId { get; set; }
     public DateTimeOffset ConnectedAt { get; set; }
     public DateTimeOffset LastSeenAt { get; set; }
@@ -28,5 +30,6 @@ internal sealed class WorkerRecordConfiguration : IEntityTypeConfiguration<Worke
         builder.Property(w => w.Kind).HasMaxLength(16);
         builder.Property(w => w.Device).HasMaxLength(16);
         builder.Property(w => w.DeviceName).HasMaxLength(200);
+        builder.Property(w => w.ConnectionId).HasMaxLength(64);
     }
 }

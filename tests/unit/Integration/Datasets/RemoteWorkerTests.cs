@@ -180,6 +180,24 @@ public sealed class RemoteWorkerTests(ManualWorkerFactory factory) : IClassFixtu
     }
 
     [Fact]
+    public async Task AnOldConnectionClosingLateDoesNotTakeAReconnectedWorkerOffline()
+    {
+        // A dropped connection can be noticed only after the worker is back on a new one (keep-alive timeout, another node).
+        var control = factory.Services.GetRequiredService<TransferHub.Web.Features.Workers.WorkerControl>();
+        var hello = new WorkerHello("came-back", WorkerHubContract.ProtocolVersion, "cpu", "test cpu", 1L << 30, 2);
+        async Task<bool> OnlineAsync() => (await factory.AdminClient().GetFromJsonAsync<List<WorkerDto>>("/api/workers", Json.Options))!
+            .Single(w => w.WorkerId == "came-back").Online;
+        await control.RegisterAsync(hello, "remote", "old-connection", CancellationToken.None);
+        await control.RegisterAsync(hello, "remote", "new-connection", CancellationToken.None);
+
+        await control.DisconnectedAsync("came-back", "old-connection", CancellationToken.None);
+        (await OnlineAsync()).ShouldBeTrue("the close of a connection it no longer uses");
+
+        await control.DisconnectedAsync("came-back", "new-connection", CancellationToken.None);
+        (await OnlineAsync()).ShouldBeFalse("its current connection closed");
+    }
+
+    [Fact]
     public async Task AWorkerOfAnotherProtocolVersionIsRefusedWithAReason()
     {
         await using var host = Host(await WorkerTokenAsync("old"), "old", protocol: 0);

@@ -1450,6 +1450,10 @@ namespace TransferHub.Web.Data.Migrations.SqlServer
                     b.Property<DateTimeOffset>("ConnectedAt")
                         .HasColumnType("datetimeoffset");
 
+                    b.Property<string>("ConnectionId")
+                        .HasMaxLength(64)
+                        .HasColumnType("nvarchar(64)");
+
                     b.Property<int>("CpuCores")
                         .HasColumnType("int");
 

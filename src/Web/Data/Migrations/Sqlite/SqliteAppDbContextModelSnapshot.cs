@@ -1435,6 +1435,10 @@ namespace TransferHub.Web.Data.Migrations.Sqlite
                     b.Property<long>("ConnectedAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("ConnectionId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
                     b.Property<int>("CpuCores")
                         .HasColumnType("INTEGER");
 
