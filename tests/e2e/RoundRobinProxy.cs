@@ -18,6 +18,7 @@ public sealed class RoundRobinProxy : IAsyncDisposable
     public RoundRobinProxy(params string[] backends)
     {
         _backends = [.. backends.Select(b => new Uri(b))];
+        Connections = new int[_backends.Length];
         _listener.Start();
         _accepting = AcceptAsync();
     }
@@ -25,11 +26,10 @@ public sealed class RoundRobinProxy : IAsyncDisposable
     public string BaseUrl => $"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}";
 
     /// <summary>Connections handed to each backend so far, in backend order.</summary>
-    public int[] Connections { get; private set; } = [];
+    public int[] Connections { get; }
 
     private async Task AcceptAsync()
     {
-        Connections = new int[_backends.Length];
         try
         {
             while (true)
