@@ -22,6 +22,7 @@ var images = Arg("--images", 10_000);
 var browserSteps = Arg("--browser-steps", 60);
 var thinkMs = Arg("--think-ms", 0); // pause between an annotator's labels; 0 = as fast as the server answers
 var nodes = Arg("--nodes", 1); // 2: two web nodes on one database joined by Redis, annotators split between them
+var watchDataset = Arg("--watch-dataset", 0) == 1; // 1: the dataset's page open in Chromium (live counts) during the submissions
 const string Token = "thp_bench-bootstrap-token-0123456789abcdef";
 
 await using var redis = nodes > 1 ? await TransferHub.Tests.E2E.RedisProcess.StartAsync() : null;
@@ -53,6 +54,29 @@ var imageSet = await PostAsync(api, $"/api/projects/{projectId}/datasets", new {
 var zip = ImageZip(images);
 var imageSeconds = await ImportAsync(api, imageSet.GetProperty("id").GetString()!, "images.zip", zip, images);
 Console.WriteLine($"import: {images:N0} 32×32 PNG images ({zip.Length / 1_048_576.0:0.0} MB zip) in {imageSeconds:0.0} s = {images / imageSeconds:N0} images/s");
+
+using var playwright = await Playwright.CreateAsync();
+await using var browser = await playwright.Chromium.LaunchAsync(new()
+{
+    ExecutablePath = Environment.GetEnvironmentVariable("CHROMIUM_PATH") ?? "/usr/bin/chromium", Headless = true,
+    Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync"],
+});
+async Task<IPage> SignedInPageAsync(string email)
+{
+    var signedIn = await (await browser.NewContextAsync(new() { BaseURL = app.BaseUrl })).NewPageAsync();
+    await signedIn.GotoAsync("/Account/Login");
+    await signedIn.GetByLabel("E-mail").FillAsync(email);
+    await signedIn.GetByLabel("Password").FillAsync("Bench-Passw0rd");
+    await signedIn.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+    await signedIn.WaitForURLAsync($"{app.BaseUrl}/");
+    return signedIn;
+}
+if (watchDataset)
+{
+    var watcher = await SignedInPageAsync("admin@bench.test");
+    await watcher.GotoAsync($"/datasets/{textId}");
+    await watcher.Locator("#app-interactive").WaitForAsync(new() { State = WaitForSelectorState.Attached });
+}
 
 // 2. Concurrent annotators over the hub.
 var clients = new List<(string Email, HubConnection Hub)>();
@@ -103,7 +127,7 @@ latencies.Sort();
 var after = await api.GetFromJsonAsync<JsonElement>($"/api/datasets/{textId}");
 var labeled = after.GetProperty("labeledCount").GetInt32();
 var distinct = labeledItems.Distinct().Count();
-Console.WriteLine($"submit over the hub, {annotators} annotators on {nodes} node(s) (think {thinkMs} ms), {items:N0} items: n={latencies.Count:N0} p50={Percentile(latencies, 0.5):0.0} ms p95={Percentile(latencies, 0.95):0.0} ms max={latencies[^1]:0.0} ms, {latencies.Count / wall.Elapsed.TotalSeconds:N0} labels/s");
+Console.WriteLine($"submit over the hub, {annotators} annotators on {nodes} node(s) (think {thinkMs} ms){(watchDataset ? ", dataset page open" : "")}, {items:N0} items: n={latencies.Count:N0} p50={Percentile(latencies, 0.5):0.0} ms p95={Percentile(latencies, 0.95):0.0} ms max={latencies[^1]:0.0} ms, {latencies.Count / wall.Elapsed.TotalSeconds:N0} labels/s");
 Console.WriteLine($"integrity: {latencies.Count} submitted, {distinct} distinct items, {labeled} labeled in the database → lost {latencies.Count - labeled}, duplicated {latencies.Count - distinct}");
 foreach (var (_, hub) in clients)
 {
@@ -115,18 +139,7 @@ foreach (var other in apps.Skip(1))
 }
 
 // 3. Time to the next item in the browser.
-using var playwright = await Playwright.CreateAsync();
-await using var browser = await playwright.Chromium.LaunchAsync(new()
-{
-    ExecutablePath = Environment.GetEnvironmentVariable("CHROMIUM_PATH") ?? "/usr/bin/chromium", Headless = true,
-    Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync"],
-});
-var page = await (await browser.NewContextAsync(new() { BaseURL = app.BaseUrl })).NewPageAsync();
-await page.GotoAsync("/Account/Login");
-await page.GetByLabel("E-mail").FillAsync("annotator0@bench.test");
-await page.GetByLabel("Password").FillAsync("Bench-Passw0rd");
-await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-await page.WaitForURLAsync($"{app.BaseUrl}/");
+var page = await SignedInPageAsync("annotator0@bench.test");
 await page.GotoAsync($"/datasets/{textId}/label");
 await page.Locator("#app-interactive").WaitForAsync(new() { State = WaitForSelectorState.Attached });
 await page.Locator("#labeling-text").WaitForAsync();

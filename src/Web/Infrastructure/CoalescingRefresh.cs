@@ -36,7 +36,7 @@ public sealed class CoalescingRefresh(Func<Task> refresh, Action<Exception> onEr
             }
             catch (Exception e)
             {
-                onError(e);
+                Report(e);
             }
             lock (_gate)
             {
@@ -47,6 +47,18 @@ public sealed class CoalescingRefresh(Func<Task> refresh, Action<Exception> onEr
                 }
                 _again = false;
             }
+        }
+    }
+
+    private void Report(Exception e)
+    {
+        try
+        {
+            onError(e);
+        }
+        catch (ObjectDisposedException)
+        {
+            // The page that would show it is gone; the next request must still find the refresher idle.
         }
     }
 }

@@ -53,4 +53,20 @@ public sealed class CoalescingRefreshTests
         errors.ShouldHaveSingleItem().Message.ShouldBe("database away");
         calls.ShouldBe(2);
     }
+
+    [Fact]
+    public void AnErrorThatCannotBeShownAnyMoreLeavesTheRefresherUsable()
+    {
+        var calls = 0;
+        var refresh = new CoalescingRefresh(() =>
+        {
+            calls++;
+            throw new InvalidOperationException("reload failed");
+        }, _ => throw new ObjectDisposedException("renderer")); // the page closed meanwhile
+
+        refresh.Request();
+        refresh.Request();
+
+        calls.ShouldBe(2); // both ran (synchronously here): the first failure did not leave it marked as running
+    }
 }

@@ -34,7 +34,7 @@ public partial class LabelPage
     private Guid? _presence;
     private string? _problem;
     private IDisposable? _subscription;
-    private int _refreshPending;
+    private CoalescingRefresh? _progressRefresh;
     private List<BreadcrumbItem> _crumbs = [];
 
     [Parameter] public Guid DatasetId { get; set; }
@@ -67,28 +67,33 @@ public partial class LabelPage
         _subscription = Events.Subscribe(DatasetId, OnDatasetEvent);
     }
 
-    /// <summary>The team's progress bar follows everyone's labels, refreshed at most twice a second.</summary>
+    /// <summary>
+    /// The team's progress bar follows everyone's labels, refreshed at most about twice a second, in the background:
+    /// this page's own submit publishes the event, and a key press must not wait for the progress bar.
+    /// </summary>
     private Task OnDatasetEvent(DatasetEvent e)
     {
-        if (e is not LabelsChanged || Interlocked.Exchange(ref _refreshPending, 1) == 1)
+        if (e is LabelsChanged)
         {
-            return Task.CompletedTask;
-        }
-        return InvokeAsync(async () =>
-        {
-            try
+            _progressRefresh ??= new CoalescingRefresh(async () =>
             {
                 await Task.Delay(500, _closing.Token);
-                Interlocked.Exchange(ref _refreshPending, 0);
                 var (items, labeled) = await Datasets.CountsAsync(DatasetId, _closing.Token);
-                _dataset = _dataset! with { ItemCount = items, LabeledCount = labeled };
-                StateHasChanged();
-            }
-            catch (OperationCanceledException)
+                await InvokeAsync(() =>
+                {
+                    _dataset = _dataset! with { ItemCount = items, LabeledCount = labeled };
+                    StateHasChanged();
+                });
+            }, ex =>
             {
-                // The page closed.
-            }
-        });
+                if (ex is not OperationCanceledException) // the page closed
+                {
+                    _ = InvokeAsync(() => DispatchExceptionAsync(ex));
+                }
+            });
+            _progressRefresh.Request();
+        }
+        return Task.CompletedTask;
     }
 
     protected override async Task OnAfterRenderAsync(bool firstRender)
