@@ -64,6 +64,7 @@ public partial class LabelPage
         _current = await Labeling.NextAsync(_user, DatasetId, Order, [.. _skipped], _closing.Token);
         Show(_current);
         _ = KeepAliveAsync();
+        _progressRefresh = ProgressRefresh();
         _subscription = Events.Subscribe(DatasetId, OnDatasetEvent);
     }
 
@@ -71,27 +72,28 @@ public partial class LabelPage
     /// The team's progress bar follows everyone's labels, refreshed at most about twice a second, in the background:
     /// this page's own submit publishes the event, and a key press must not wait for the progress bar.
     /// </summary>
+    private CoalescingRefresh ProgressRefresh() => new(async () =>
+    {
+        await Task.Delay(500, _closing.Token);
+        var (items, labeled) = await Datasets.CountsAsync(DatasetId, _closing.Token);
+        await InvokeAsync(() =>
+        {
+            _dataset = _dataset! with { ItemCount = items, LabeledCount = labeled };
+            StateHasChanged();
+        });
+    }, ex =>
+    {
+        if (ex is not OperationCanceledException) // the page closed
+        {
+            _ = InvokeAsync(() => DispatchExceptionAsync(ex));
+        }
+    });
+
     private Task OnDatasetEvent(DatasetEvent e)
     {
         if (e is LabelsChanged)
         {
-            _progressRefresh ??= new CoalescingRefresh(async () =>
-            {
-                await Task.Delay(500, _closing.Token);
-                var (items, labeled) = await Datasets.CountsAsync(DatasetId, _closing.Token);
-                await InvokeAsync(() =>
-                {
-                    _dataset = _dataset! with { ItemCount = items, LabeledCount = labeled };
-                    StateHasChanged();
-                });
-            }, ex =>
-            {
-                if (ex is not OperationCanceledException) // the page closed
-                {
-                    _ = InvokeAsync(() => DispatchExceptionAsync(ex));
-                }
-            });
-            _progressRefresh.Request();
+            _progressRefresh?.Request();
         }
         return Task.CompletedTask;
     }
