@@ -78,9 +78,7 @@ public sealed class SafeTensorsTests : IDisposable
     [Fact]
     public void RejectsAHeaderThatDoesNotFit()
     {
-        var path = Path.Combine(folder, "broken.safetensors");
-        var json = Encoding.UTF8.GetBytes("{\"w\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[0,8]}}");
-        File.WriteAllBytes(path, [.. BitConverter.GetBytes((ulong)json.Length), .. json, .. new byte[8]]);
+        var path = WriteRaw("broken.safetensors", "{\"w\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[0,8]}}", dataBytes: 8);
 
         Should.Throw<InvalidDataException>(() => SafeTensors.Read(path)).Message.ShouldContain("'w'");
     }
@@ -88,12 +86,20 @@ public sealed class SafeTensorsTests : IDisposable
     [Fact]
     public void RejectsATruncatedFileNamingTheTensorThatRunsPastTheEnd()
     {
-        var path = Path.Combine(folder, "truncated.safetensors");
-        var json = Encoding.UTF8.GetBytes("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},\"w\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[8,24]}}");
-        File.WriteAllBytes(path, [.. BitConverter.GetBytes((ulong)json.Length), .. json, .. new byte[12]]);
+        var path = WriteRaw("truncated.safetensors",
+            "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},\"w\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[8,24]}}", dataBytes: 12);
 
         Should.Throw<InvalidDataException>(() => SafeTensors.Read(path)).Message.ShouldBe("Tensor 'w': data_offsets [8, 24] lie outside the 12-byte data area.");
     }
 
     public void Dispose() => Directory.Delete(folder, recursive: true);
+
+    // A safetensors file written by hand: 8-byte header length, the JSON header, then dataBytes zero bytes.
+    private string WriteRaw(string name, string header, int dataBytes)
+    {
+        var path = Path.Combine(folder, name);
+        var json = Encoding.UTF8.GetBytes(header);
+        File.WriteAllBytes(path, [.. BitConverter.GetBytes((ulong)json.Length), .. json, .. new byte[dataBytes]]);
+        return path;
+    }
 }
