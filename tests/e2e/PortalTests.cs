@@ -68,8 +68,13 @@ public sealed class PortalTests(SeededAppFixture app) : IClassFixture<SeededAppF
         await admin.GotoInteractiveAsync("/projects");
         await admin.GetByRole(AriaRole.Button, new() { Name = "New project" }).ClickAsync();
         var dialog = admin.GetByRole(AriaRole.Dialog);
+        // Name auto-focuses a round trip after the dialog shows: typed into first (and its value back from the
+        // server) before Description, so a late auto-focus cannot pull the description's text into it.
+        await dialog.GetByLabel("Name").ClickAsync();
         await dialog.GetByLabel("Name").FillAsync(projectName);
+        await Assertions.Expect(dialog.GetByLabel("Name")).ToHaveValueAsync(projectName);
         await dialog.GetByLabel("Description (optional)").FillAsync("Healthy vs rust vs blight, 600 photos");
+        await Assertions.Expect(dialog.GetByLabel("Name")).ToHaveValueAsync(projectName);
         await dialog.GetByRole(AriaRole.Button, new() { Name = "Create" }).ClickAsync();
 
         await Assertions.Expect(admin).ToHaveURLAsync(new Regex("/projects/[0-9a-f-]{36}$"));
