@@ -21,7 +21,7 @@ public static class VersionLayout
         var rows = await (from v in db.VersionItems.AsNoTracking()
                           join i in db.Items.AsNoTracking() on v.ItemId equals i.Id
                           where v.VersionId == versionId
-                          orderby i.Sequence
+                          orderby i.ContentHash // the same order whatever the import order, so a version trains the same everywhere
                           select new { i.Text, i.BlobKey, i.ContentHash, v.LabelIds, v.Split }).ToListAsync(ct);
         var data = Path.Combine(folder, "data");
         Directory.CreateDirectory(data);

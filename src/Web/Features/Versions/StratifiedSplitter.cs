@@ -6,11 +6,12 @@ namespace TransferHub.Web.Features.Versions;
 /// Splits items into train/validation/test per class, so each split keeps the class proportions.
 /// Deterministic for a seed. A class with fewer than 3 items cannot be in all three splits: it all goes
 /// to train and a warning says so; a class with 3 or more gets at least one item in each non-empty split.
-/// Multi-label items are stratified by their first label (sorted by name).
+/// Multi-label items are stratified by their first label (sorted by name). The split depends only on the items'
+/// content hashes, their labels and the seed: never on item ids (new on every import) or on a per-process hash seed.
 /// </summary>
 public static class StratifiedSplitter
 {
-    public sealed record Entry(Guid ItemId, string StratumLabel);
+    public sealed record Entry(Guid ItemId, string ContentHash, string StratumLabel);
 
     public static (Dictionary<Guid, Split> Splits, List<string> Warnings) Split(IReadOnlyList<Entry> items, SplitRatios ratios, int seed)
     {
@@ -18,9 +19,10 @@ public static class StratifiedSplitter
         var warnings = new List<string>();
         foreach (var group in items.GroupBy(i => i.StratumLabel).OrderBy(g => g.Key, StringComparer.Ordinal))
         {
-            // Sorted first, then shuffled with a seed derived from the class: the same input gives the same split anywhere.
-            var members = group.Select(i => i.ItemId).Order().ToArray();
-            new Random(HashCode.Combine(seed, StableHash(group.Key))).Shuffle(members);
+            // Sorted by content first, then shuffled with a seed derived from the class: the same input gives the same split
+            // anywhere. (HashCode.Combine is seeded per process, so it must not be used here.)
+            var members = group.OrderBy(i => i.ContentHash, StringComparer.Ordinal).ThenBy(i => i.ItemId).Select(i => i.ItemId).ToArray();
+            new Random(StableHash($"{seed}\u0001{group.Key}")).Shuffle(members);
             var n = members.Length;
             if (n < 3)
             {

@@ -31,7 +31,7 @@ public sealed class VersionService(IDbContextFactory<AppDbContext> dbFactory, Da
         }
         var names = dataset.Labels.ToDictionary(l => l.Id, l => l.Name);
         string Stratum(string labelIds) => LabelIds.Parse(labelIds).Select(id => names.GetValueOrDefault(id, "?")).Order(StringComparer.Ordinal).First();
-        var (splits, warnings) = StratifiedSplitter.Split([.. items.Select(i => new StratifiedSplitter.Entry(i.Id, Stratum(i.FinalLabelIds!)))], ratios, seed);
+        var (splits, warnings) = StratifiedSplitter.Split([.. items.Select(i => new StratifiedSplitter.Entry(i.Id, i.ContentHash, Stratum(i.FinalLabelIds!)))], ratios, seed);
         var pending = await db.Items.CountAsync(i => i.DatasetId == datasetId && i.NeedsReview, ct);
         if (pending > 0)
         {
