@@ -1,3 +1,4 @@
+using TransferHub.Shared.Statistics;
 using TransferHub.Shared.Training;
 
 namespace TransferHub.Shared.Experiments;
@@ -9,39 +10,61 @@ namespace TransferHub.Shared.Experiments;
 /// </summary>
 public sealed record ArmRequest(string Name, TrainingStrategy Strategy, Guid? SourceRunId, Guid? SourceWeightsId = null, ArmOverrides? Overrides = null);
 
-/// <summary>An arm's own hyperparameters where they differ from the experiment's (e.g. a lower learning rate for fine-tuning).</summary>
-public sealed record ArmOverrides(double? LearningRate = null, int? Epochs = null, int? BatchSize = null, bool? Augment = null, bool? BalanceClasses = null);
+/// <summary>An arm's own hyperparameters where they differ from the experiment's (e.g. a lower learning rate for fine-tuning).
+/// An arm given a larger step budget than the baseline gets an "unreliable" verdict.</summary>
+public sealed record ArmOverrides(double? LearningRate = null, int? Epochs = null, int? BatchSize = null, bool? Augment = null, bool? BalanceClasses = null,
+    int? Steps = null, double? HeadLearningRate = null);
 
 /// <summary>Body of <c>POST /api/projects/{projectId}/experiments</c>. A baseline arm is always added.
-/// <paramref name="Patience"/>: epochs without a better validation macro-F1 before a run stops (default a third of the epochs; 0 = never).
-/// <paramref name="Augment"/>: train-time augmentation (random resized crop, flip, colour jitter); <paramref name="BalanceClasses"/>:
-/// inverse-frequency class weights. Each arm may override these and the learning rate, epochs and batch size.
-/// <paramref name="LabelFractions"/>: shares of the training labels (e.g. 0.1, 0.25, 0.5, 1) — every arm × seed runs at each, for label-efficiency curves.</summary>
+/// <paramref name="Steps"/>: the budget of every run in optimizer steps (default: enough for the training split to converge, at
+/// least 400; see <see cref="StepBudget"/>), turned into epochs from the training split and batch size; validation runs about 25
+/// times per run and early stopping waits <paramref name="PatienceSteps"/> steps (default a quarter of the budget).
+/// <paramref name="Epochs"/>: an advanced override that trains a fixed number of epochs instead (validation every epoch;
+/// <paramref name="Patience"/> then counts epochs, default a third of them). <paramref name="LearningRate"/> (default 1e-3) and
+/// <paramref name="BatchSize"/> (default 32, never more than the training split) apply to every arm; <paramref name="HeadLearningRate"/>
+/// is a new head's rate in transfer arms (default: the learning rate, so a fine-tuned arm optimizes exactly like the baseline; a
+/// feature-extraction arm, which trains only its head, defaults to 10× the learning rate). <paramref name="MinimumGain"/>: the
+/// smallest gain in test macro-F1 that matters (default 0.01) — within it an arm is "equivalent".
+/// <paramref name="Augment"/>: train-time augmentation; <paramref name="BalanceClasses"/>: inverse-frequency class weights.
+/// <paramref name="LabelFractions"/>: shares of the training labels (e.g. 0.1, 0.25, 0.5, 1) — every arm × seed runs at each.</summary>
 public sealed record CreateExperimentRequest(
-    string Name, Guid DatasetVersionId, string Architecture, IReadOnlyList<ArmRequest>? Arms,
-    int? Seeds, int? Epochs, int? ImageSize, double? LearningRate, int? BatchSize, int? Patience = null,
-    IReadOnlyList<double>? LabelFractions = null, bool Augment = false, bool BalanceClasses = false);
+    string Name, Guid DatasetVersionId, string Architecture, IReadOnlyList<ArmRequest>? Arms = null,
+    int? Seeds = null, int? Epochs = null, int? ImageSize = null, double? LearningRate = null, int? BatchSize = null, int? Patience = null,
+    IReadOnlyList<double>? LabelFractions = null, bool Augment = false, bool BalanceClasses = false,
+    int? Steps = null, int? PatienceSteps = null, double? HeadLearningRate = null, double? MinimumGain = null);
 
-/// <summary>A run as listed: its place in the queue and, when done, its test macro-F1.</summary>
+/// <summary>A run as listed: its place in the queue and, when done, its test macro-F1; its step budget and the steps taken so far,
+/// and once finished whether it converged and why (<paramref name="Converged"/>, <paramref name="ConvergenceNote"/>).</summary>
 public sealed record RunDto(Guid Id, string Arm, TrainingStrategy Strategy, int Seed, RunStatus Status, int Attempt,
     int EpochsDone, double? TestMacroF1, double? TestAccuracy, string? Error, DateTimeOffset? StartedAt, DateTimeOffset? CompletedAt,
-    int[][]? TestConfusion = null, double LabelFraction = 1, double? LastEpochSeconds = null, double? TrainSeconds = null, string? Device = null, int Epochs = 0, IReadOnlyList<ClassF1>? PerClass = null);
+    int[][]? TestConfusion = null, double LabelFraction = 1, double? LastEpochSeconds = null, double? TrainSeconds = null, string? Device = null, int Epochs = 0, IReadOnlyList<ClassF1>? PerClass = null,
+    bool HasSource = false, int? BudgetSteps = null, long? StepsDone = null, double? StepSeconds = null, bool? Converged = null, string? ConvergenceNote = null,
+    double? LearningRate = null, double? HeadLearningRate = null);
 
 /// <summary>One class's test F1 in a run.</summary>
 public sealed record ClassF1(string Class, double F1, int Support);
 
-/// <summary>Before launching: how many runs a definition makes and, from earlier runs of the same architecture and image size
-/// here, about how long they take one after another on one worker (null when nothing comparable has run yet).</summary>
-public sealed record ExperimentEstimate(int Runs, double? Seconds, string Basis);
+/// <summary>Before launching: how many runs a definition makes, each run's step budget (null with fixed epochs) and how it reads,
+/// and, from earlier runs of the same architecture and image size here, about how long they take one after another on one
+/// worker (null when nothing comparable has run yet).</summary>
+public sealed record ExperimentEstimate(int Runs, double? Seconds, string Basis, int? Steps = null, string? Budget = null);
 
 /// <summary>
-/// An arm's result over seeds: mean test macro-F1 with its 95 % t-interval, and the paired difference from the
-/// baseline (same seeds) with its 95 % t-interval and the verdict it supports; beside it, the 95 % interval of the
-/// paired bootstrap over test items pooled across seeds; and its cost: training seconds summed over its runs, on which device.
+/// An arm's result over seeds: mean test macro-F1 with its 95 % t-interval (clipped to [0, 1]), and the paired difference from
+/// the baseline (same seeds) with its 95 % t-interval and the verdict (<paramref name="VerdictText"/> in words,
+/// <paramref name="Reason"/> says why: what made it unreliable, what the control tells, how many seeds would decide); beside
+/// it, the 95 % interval of the hierarchical bootstrap over seeds and test items; the TOST p-value of equivalence within the
+/// smallest gain that matters; per-class differences with Holm-adjusted p-values; and its cost: training seconds summed over
+/// its runs, on which device.
 /// </summary>
 public sealed record ArmResultDto(string Arm, TrainingStrategy Strategy, int Seeds, double? Mean, double? Low, double? High,
-    double? Difference, double? DifferenceLow, double? DifferenceHigh, string Verdict, double? BootstrapLow = null, double? BootstrapHigh = null,
-    double? TotalTrainSeconds = null, string? Device = null);
+    double? Difference, double? DifferenceLow, double? DifferenceHigh, TransferVerdict Verdict, string VerdictText, string? Reason = null,
+    double? BootstrapLow = null, double? BootstrapHigh = null, double? TotalTrainSeconds = null, string? Device = null,
+    double? EquivalenceP = null, int? SeedsToDecide = null, IReadOnlyList<ClassVerdict>? Classes = null);
+
+/// <summary>One class's test F1 difference from the baseline (mean over seeds), its paired t-test p-value Holm-adjusted over
+/// the classes, and whether the arm significantly hurts it (<paramref name="Hurt"/>: adjusted p &lt; 0.05 and a loss).</summary>
+public sealed record ClassVerdict(string Class, double Difference, double? AdjustedP, bool Hurt);
 
 /// <summary>One epoch of an arm's curve: the mean over the seeds that reached it, and the band from the lowest to the highest seed.</summary>
 public sealed record CurvePoint(int Epoch, int Seeds, double ValidationF1, double ValidationF1Min, double ValidationF1Max, double TrainLoss, double TrainLossMin, double TrainLossMax);
@@ -51,11 +74,12 @@ public sealed record CurvePoint(int Epoch, int Seeds, double ValidationF1, doubl
 public sealed record ArmCurve(string Arm, IReadOnlyList<CurvePoint> Points, IReadOnlyList<int>? StageEpochs = null);
 
 /// <summary>An experiment with its runs and, as seeds finish, its results (on all the labels), curves, warnings and, with
-/// label fractions, its label-efficiency points and what they say.</summary>
+/// label fractions, its label-efficiency points and what they say. <paramref name="Steps"/> is the step budget of each run (0 when
+/// the experiment trains a fixed number of epochs), <paramref name="Budget"/> how it reads ("≈ 400 steps = 67 epochs of 6 batches of 32").</summary>
 public sealed record ExperimentDto(Guid Id, Guid ProjectId, string Name, Guid DatasetVersionId, string Architecture, int Seeds, int Epochs,
     int ImageSize, DateTimeOffset CreatedAt, string Status, IReadOnlyList<RunDto> Runs, IReadOnlyList<ArmResultDto> Results, string Method,
     IReadOnlyList<ArmCurve> Curves, IReadOnlyList<string> Warnings, IReadOnlyList<EfficiencyPoint>? Efficiency = null,
-    IReadOnlyList<string>? EfficiencyNotes = null);
+    IReadOnlyList<string>? EfficiencyNotes = null, int Steps = 0, double MinimumGain = 0.01, string? Budget = null);
 
 /// <summary>An arm's mean test macro-F1 (95 % t-interval over seeds) when trained on a share of the training labels.</summary>
 public sealed record EfficiencyPoint(string Arm, double Fraction, int Seeds, double Mean, double? Low, double? High);

@@ -1,3 +1,4 @@
+using TransferHub.Shared.Statistics;
 using TransferHub.Shared.Training;
 
 namespace TransferHub.Shared.Registry;
@@ -48,9 +49,9 @@ public sealed record ModelVersionDto(
     Guid Id, Guid ModelId, int Version, ModelStage Stage,
     string ArtifactKey, string Sha256, long SizeBytes,
     string Architecture, IReadOnlyList<string> Labels, InputSpec Input, TrainingJobSpec Hyperparameters,
-    ClassificationMetrics? TestMetrics, Guid ExperimentId, string ExperimentName, Guid RunId, string Arm, int Seed, string? Verdict,
+    ClassificationMetrics? TestMetrics, Guid ExperimentId, string ExperimentName, Guid RunId, string Arm, int Seed, TransferVerdict? Verdict,
     Guid DatasetVersionId, string DatasetVersionHash, Guid? SourceModelVersionId, Guid? SourceRunId, string? SourceWeightsSha256,
-    bool HasReferenceProfile, string RegisteredBy, DateTimeOffset RegisteredAt);
+    bool HasReferenceProfile, string RegisteredBy, DateTimeOffset RegisteredAt, string? VerdictReason = null);
 
 /// <summary>A registered model with its versions, newest first.</summary>
 public sealed record ModelDto(

@@ -28,12 +28,17 @@ public static class Intervals
         return (mean, mean - half, mean + half);
     }
 
-    /// <summary>The verdict an interval of a difference supports: above zero, below zero, or spanning it.</summary>
-    public static string Verdict(double? low, double? high) => (low, high) switch
+    /// <summary>The verdict a 95 % interval of a difference supports on its own: above zero, below zero, or spanning it
+    /// (the experiment's verdict adds fairness and equivalence, see the experiment service).</summary>
+    public static TransferVerdict Verdict(double? low, double? high) => (low, high) switch
     {
-        (null, _) or (_, null) => "inconclusive (needs two or more seeds)",
-        ( > 0, _) => "positive transfer",
-        (_, < 0) => "negative transfer",
-        _ => "inconclusive",
+        (null, _) or (_, null) => TransferVerdict.Inconclusive,
+        ( > 0, _) => TransferVerdict.Positive,
+        (_, < 0) => TransferVerdict.Negative,
+        _ => TransferVerdict.Inconclusive,
     };
+
+    /// <summary>An interval clipped to the range its metric can take (a macro-F1 lies in [0, 1], a difference of two in [−1, 1]).</summary>
+    public static (double? Low, double? High) Clip(double? low, double? high, double min, double max) =>
+        (low is { } l ? Math.Clamp(l, min, max) : null, high is { } h ? Math.Clamp(h, min, max) : null);
 }

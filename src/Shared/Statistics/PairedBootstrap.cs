@@ -4,10 +4,11 @@ namespace TransferHub.Shared.Statistics;
 public sealed record ItemPredictions(int Seed, IReadOnlyList<int> Labels, IReadOnlyList<int> Predicted);
 
 /// <summary>
-/// The paired bootstrap over test items pooled across seeds: resample the test items (the same items for both
-/// arms and every seed), recompute each seed's macro-F1 for the arm and the baseline, average the differences.
-/// The 2.5th and 97.5th percentiles of that average are the 95 % interval. It captures the test set's sampling
-/// noise, which a t-interval over a few seeds does not.
+/// The hierarchical (cluster) paired bootstrap over seeds and test items: each draw resamples the seed pairs (arm and
+/// baseline of the same seed stay together), then the test items (the same items for both arms and every drawn seed),
+/// recomputes each drawn seed's macro-F1 for the arm and the baseline and averages the differences. The 2.5th and 97.5th
+/// percentiles of that average are the 95 % interval. It covers both sources of noise: the test set's sampling (which a
+/// t-interval over a few seeds misses) and seed-to-seed variation (which resampling items alone misses).
 /// </summary>
 public static class PairedBootstrap
 {
@@ -29,13 +30,18 @@ public static class PairedBootstrap
         var random = new Random(seed);
         var draws = new double[resamples];
         var sample = new int[n];
+        var seeds = new int[pairs.Count];
         for (var r = 0; r < resamples; r++)
         {
+            for (var s = 0; s < seeds.Length; s++)
+            {
+                seeds[s] = random.Next(pairs.Count);
+            }
             for (var i = 0; i < n; i++)
             {
                 sample[i] = random.Next(n);
             }
-            draws[r] = pairs.Average(p => MacroF1(p.Arm.Labels, p.Arm.Predicted, sample) - MacroF1(p.Base.Labels, p.Base.Predicted, sample));
+            draws[r] = seeds.Average(s => MacroF1(pairs[s].Arm.Labels, pairs[s].Arm.Predicted, sample) - MacroF1(pairs[s].Base.Labels, pairs[s].Base.Predicted, sample));
         }
         Array.Sort(draws);
         return (observed, draws[(int)(0.025 * (resamples - 1))], draws[(int)Math.Ceiling(0.975 * (resamples - 1))]);

@@ -18,6 +18,11 @@ namespace TransferHub.Shared.Training;
 /// <param name="BalanceClasses">Weight the loss by inverse class frequency.</param>
 /// <param name="ShapeWeights">A weights file whose shape (text-bert: config and vocabulary) a sourceless arm takes, without its
 /// values: so the baseline of a text-bert experiment is the source's architecture from scratch.</param>
+/// <param name="Steps">A budget in optimizer steps: when set, epochs follow from it and the training split's size (see
+/// <see cref="StepBudget"/>) and <paramref name="Epochs"/> and <paramref name="Patience"/> are ignored.</param>
+/// <param name="PatienceSteps">With <paramref name="Steps"/>: steps without a better validation macro-F1 before stopping
+/// (default a quarter of the budget; 0 disables early stopping).</param>
+/// <param name="EvaluateEverySteps">With <paramref name="Steps"/>: steps between validation passes (default about 25 per run).</param>
 public sealed record TrainingJobSpec(
     string Architecture,
     TrainingStrategy Strategy,
@@ -34,4 +39,7 @@ public sealed record TrainingJobSpec(
     bool Augment = false,
     double LayerDecay = 0.5,
     bool BalanceClasses = false,
-    string? ShapeWeights = null);
+    string? ShapeWeights = null,
+    int? Steps = null,
+    int? PatienceSteps = null,
+    int? EvaluateEverySteps = null);

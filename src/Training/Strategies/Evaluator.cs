@@ -8,7 +8,11 @@ namespace TransferHub.Training.Strategies;
 // Runs a forward function over a split without gradients and computes the metrics.
 public static class Evaluator
 {
-    public static ClassificationMetrics Evaluate(Func<Tensor, Tensor> forward, LabeledTensors data, Device device, int batchSize = 256)
+    public static ClassificationMetrics Evaluate(Func<Tensor, Tensor> forward, LabeledTensors data, Device device, int batchSize = 256) =>
+        EvaluateWithPredictions(forward, data, device, batchSize).Metrics;
+
+    // The metrics and the predicted class of every item (in the split's order) from one pass.
+    public static (ClassificationMetrics Metrics, int[] Predictions) EvaluateWithPredictions(Func<Tensor, Tensor> forward, LabeledTensors data, Device device, int batchSize = 256)
     {
         var n = data.Count;
         var probabilities = new float[n * data.NumClasses];
@@ -27,23 +31,19 @@ public static class Evaluator
             }
         }
         var labels = data.Labels.data<long>().ToArray();
-        return MetricsCalculator.Compute(labels, probabilities, data.NumClasses, n == 0 ? 0 : lossSum / n);
+        var predictions = new int[n];
+        for (var i = 0; i < n; i++)
+        {
+            ReadOnlySpan<float> row = probabilities.AsSpan(i * data.NumClasses, data.NumClasses);
+            predictions[i] = row.IndexOf(MaxOf(row));
+        }
+        return (MetricsCalculator.Compute(labels, probabilities, data.NumClasses, n == 0 ? 0 : lossSum / n), predictions);
     }
 
-    // The predicted class of every item, in the split's order.
-    public static int[] Predict(Func<Tensor, Tensor> forward, LabeledTensors data, Device device, int batchSize = 256)
+    private static float MaxOf(ReadOnlySpan<float> values)
     {
-        var predictions = new int[data.Count];
-        using (no_grad())
-        {
-            for (long start = 0; start < data.Count; start += batchSize)
-            {
-                using var scope = NewDisposeScope();
-                var length = Math.Min(batchSize, data.Count - start);
-                var classes = forward(data.Inputs.narrow(0, start, length).to(device)).argmax(1).cpu().data<long>().ToArray();
-                for (var i = 0; i < classes.Length; i++) predictions[start + i] = (int)classes[i];
-            }
-        }
-        return predictions;
+        var max = float.NegativeInfinity;
+        foreach (var v in values) max = Math.Max(max, v);
+        return max;
     }
 }

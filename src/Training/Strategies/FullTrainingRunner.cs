@@ -8,7 +8,8 @@ using static TorchSharp.torch;
 namespace TransferHub.Training.Strategies;
 
 // Baseline, fine-tune and progressive unfreeze: mini-batch AdamW through the network with warm-up + cosine.
-// Progressive unfreeze trains the head alone in epoch 1 and unfreezes one more block from the top each epoch,
+// Progressive unfreeze trains the head alone in the first stage and unfreezes one more block from the top each stage (an
+// epoch, or on a step budget a share of the first half of it),
 // each lower block at LayerDecay times the LR of the block above.
 internal sealed class FullTrainingRunner : IEpochRunner
 {
@@ -23,6 +24,7 @@ internal sealed class FullTrainingRunner : IEpochRunner
     private AdamW? optimizer;
     private List<double> baseRates = [];
     private int unfrozenBlocks = -1;
+    private readonly int stageEpochs;
     private long step;
 
     public FullTrainingRunner(ClassifierModel model, DataSplits data, TrainingJobSpec spec, Device device, Generator generator, Tensor? classWeights)
@@ -33,7 +35,10 @@ internal sealed class FullTrainingRunner : IEpochRunner
         this.device = device;
         this.generator = generator;
         this.classWeights = classWeights;
-        stepsPerEpoch = Math.Max(1, data.Train.Count / spec.BatchSize + (data.Train.Count % spec.BatchSize > 1 ? 1 : 0));
+        stepsPerEpoch = StepBudget.StepsPerEpoch((int)data.Train.Count, spec.BatchSize);
+        // On a step budget an epoch can be a single batch: unfreezing stages then span several epochs, spread over the first
+        // half of the budget, instead of one block per epoch.
+        stageEpochs = spec.Steps is null ? 1 : Math.Max(1, spec.Epochs / (2 * (model.Blocks.Count + 1)));
         headLearningRate = spec.HeadLearningRate ?? (spec.Strategy == TrainingStrategy.Baseline ? spec.LearningRate : spec.LearningRate * 10);
     }
 
@@ -105,7 +110,7 @@ internal sealed class FullTrainingRunner : IEpochRunner
     private void ConfigureStage(int epoch)
     {
         var blocks = model.Blocks;
-        var wanted = spec.Strategy == TrainingStrategy.ProgressiveUnfreeze ? Math.Min(blocks.Count, epoch - 1) : blocks.Count;
+        var wanted = spec.Strategy == TrainingStrategy.ProgressiveUnfreeze ? Math.Min(blocks.Count, (epoch - 1) / stageEpochs) : blocks.Count;
         if (wanted == unfrozenBlocks) return;
         unfrozenBlocks = wanted;
 

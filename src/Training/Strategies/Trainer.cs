@@ -8,9 +8,10 @@ using static TorchSharp.torch;
 
 namespace TransferHub.Training.Strategies;
 
-// The epoch loop shared by every strategy: train, validate, keep the best checkpoint by validation macro-F1,
-// stop early, restore the best state and evaluate the test split. Deterministic on CPU for a given seed; with a
-// checkpoint directory it saves after every epoch and resumes from the last complete epoch it finds there.
+// The epoch loop shared by every strategy: train, validate (every epoch, or every few on a step budget), keep the best
+// checkpoint by validation macro-F1, stop early, restore the best state, evaluate the test split once and judge whether the
+// run converged. Deterministic on CPU for a given seed; with a checkpoint directory it saves at every validation and
+// resumes from the last complete one it finds there.
 public sealed class Trainer(ILogger<Trainer> logger, TimeProvider time)
 {
     public TrainingResult Fit(
@@ -22,6 +23,9 @@ public sealed class Trainer(ILogger<Trainer> logger, TimeProvider time)
         FlushDenormal.Enable();
         var device = TorchRuntime.ResolveDevice(spec.Device);
         var started = time.GetTimestamp();
+        // The same budget rule for every arm: a step budget becomes epochs on this training split; the batch never exceeds it.
+        var plan = StepBudget.Plan(spec, (int)data.Train.Count);
+        spec = spec with { BatchSize = plan.BatchSize, Epochs = plan.Epochs, Patience = plan.PatienceEpochs };
         manual_seed(spec.Seed);
         var generator = new Generator((ulong)spec.Seed);
         model.to(device);
@@ -45,9 +49,14 @@ public sealed class Trainer(ILogger<Trainer> logger, TimeProvider time)
             history.AddRange(checkpoint.History);
             logger.LogInformation("Resuming {Strategy} after epoch {Epoch} from {Folder}", spec.Strategy, checkpoint.Epoch, folder);
         }
+        long stepsDone = (long)(firstEpoch - 1) * plan.StepsPerEpoch;
+        var stoppedEarly = false;
         try
         {
-            for (var epoch = firstEpoch; epoch <= spec.Epochs && !StopEarly(spec, epoch - 1, bestEpoch); epoch++)
+            // A window of epochs between validation passes: on small data a step budget is hundreds of one-batch epochs,
+            // and validating and checkpointing after each would cost more than the training.
+            var window = new EpochWindow();
+            for (var epoch = firstEpoch; epoch <= spec.Epochs; epoch++)
             {
                 // Per-epoch seeds make shuffling, augmentation and dropout independent of how we got here (resume).
                 generator.manual_seed(spec.Seed * 100_003L + epoch);
@@ -59,9 +68,11 @@ public sealed class Trainer(ILogger<Trainer> logger, TimeProvider time)
                 {
                     throw new TrainingDivergedException(epoch, stats.Loss, stats.LearningRate);
                 }
-                var seconds = Math.Max(1e-9, time.GetElapsedTime(epochStart).TotalSeconds);
-                var validation = runner.Evaluate(SplitKind.Validation);
+                stepsDone += plan.StepsPerEpoch;
+                window.Add(stats, Math.Max(1e-9, time.GetElapsedTime(epochStart).TotalSeconds), plan.StepsPerEpoch);
+                if (epoch % plan.EvaluateEveryEpochs != 0 && epoch != spec.Epochs) continue;
 
+                var validation = runner.Evaluate(SplitKind.Validation);
                 // Ties go to the lower validation loss, so a plateau in F1 still picks the better-calibrated state.
                 var score = validation.MacroF1 - 1e-6 * validation.Loss;
                 var isBest = score > bestScore;
@@ -73,33 +84,40 @@ public sealed class Trainer(ILogger<Trainer> logger, TimeProvider time)
                     best = new StateSnapshot(runner.Checkpointed);
                 }
 
-                var metrics = new EpochMetrics(epoch, stats.Loss, validation, stats.Samples / seconds, seconds,
-                    stats.LearningRate, stats.TrainableParameters, isBest);
+                var metrics = new EpochMetrics(epoch, window.Loss, validation, window.SamplesPerSecond, window.EpochSeconds,
+                    stats.LearningRate, stats.TrainableParameters, isBest, stepsDone, window.StepSeconds);
+                window = new EpochWindow();
                 history.Add(metrics);
                 progress?.Report(metrics);
                 logger.LogInformation(
-                    "{Strategy} epoch {Epoch}: train loss {Loss:F4}, val macro-F1 {F1:F4}, acc {Acc:F4}, {Rate:F0} samples/s",
-                    spec.Strategy, epoch, stats.Loss, validation.MacroF1, validation.Accuracy, metrics.SamplesPerSecond);
+                    "{Strategy} epoch {Epoch} (step {Step}): train loss {Loss:F4}, val macro-F1 {F1:F4}, acc {Acc:F4}, {Rate:F0} samples/s",
+                    spec.Strategy, epoch, stepsDone, metrics.TrainLoss, validation.MacroF1, validation.Accuracy, metrics.SamplesPerSecond);
 
                 if (checkpointDirectory is not null)
                     new TrainingCheckpoint(epoch, bestEpoch, bestScore, history).Save(checkpointDirectory, dir =>
                     {
-                        using (var current = new StateSnapshot(runner.Checkpointed)) current.Save(TrainingCheckpoint.CurrentFile(dir));
+                        using (var snapshot = new StateSnapshot(runner.Checkpointed)) snapshot.Save(TrainingCheckpoint.CurrentFile(dir));
                         best!.Save(TrainingCheckpoint.BestFile(dir));
                         runner.SaveOptimizer(TrainingCheckpoint.OptimizerFile(dir));
                     });
-                if (StopEarly(spec, epoch, bestEpoch))
+                if (epoch < spec.Epochs && StopEarly(plan, epoch, bestEpoch))
+                {
+                    stoppedEarly = true;
                     logger.LogInformation("Early stop after epoch {Epoch}; best was {Best}", epoch, bestEpoch);
+                    break;
+                }
             }
 
             best?.RestoreInto(runner.Checkpointed);
-            var test = runner.Evaluate(SplitKind.Test);
             runner.Finish();
-            // Per-item predictions let anyone pair runs item by item (paired bootstrap) or recompute the verdict elsewhere.
+            // One pass over the test set gives both the metrics and the per-item predictions (to pair runs item by item).
             model.eval();
-            var predictions = Evaluator.Predict(model.forward, data.Test, device);
+            var (test, predictions) = Evaluator.EvaluateWithPredictions(model.forward, data.Test, device);
+            var convergence = ConvergenceCheck.Judge(history, stepsDone, stoppedEarly);
+            logger.LogInformation("{Strategy}: {Steps} of {Budget} steps; {Convergence}", spec.Strategy, stepsDone, plan.Steps, convergence.Reason);
             return new TrainingResult(spec, history, bestEpoch, test, time.GetElapsedTime(started).TotalSeconds, device.ToString(),
-                predictions, [.. data.Test.Labels.data<long>().ToArray().Select(l => (int)l)]);
+                predictions, [.. data.Test.Labels.data<long>().ToArray().Select(l => (int)l)], BudgetSteps: plan.Steps, StepsDone: stepsDone,
+                Convergence: convergence);
         }
         finally
         {
@@ -107,6 +125,28 @@ public sealed class Trainer(ILogger<Trainer> logger, TimeProvider time)
         }
     }
 
-    private static bool StopEarly(TrainingJobSpec spec, int completedEpoch, int bestEpoch) =>
-        spec.Patience > 0 && completedEpoch > 0 && completedEpoch - bestEpoch >= spec.Patience;
+    private static bool StopEarly(BudgetPlan plan, int completedEpoch, int bestEpoch) =>
+        plan.PatienceEpochs > 0 && completedEpoch >= plan.MinimumEpochs && completedEpoch - bestEpoch >= plan.PatienceEpochs;
+
+    // Training statistics summed over the epochs between two validation passes.
+    private sealed class EpochWindow
+    {
+        private double lossSum, seconds;
+        private long samples, stepCount;
+        private int epochs;
+
+        public void Add(EpochStats stats, double epochSeconds, int stepsInEpoch)
+        {
+            lossSum += stats.Loss * stats.Samples;
+            samples += stats.Samples;
+            seconds += epochSeconds;
+            stepCount += stepsInEpoch;
+            epochs++;
+        }
+
+        public double Loss => samples == 0 ? 0 : lossSum / samples;
+        public double SamplesPerSecond => samples / Math.Max(1e-9, seconds);
+        public double EpochSeconds => seconds / Math.Max(1, epochs);
+        public double StepSeconds => seconds / Math.Max(1, stepCount);
+    }
 }

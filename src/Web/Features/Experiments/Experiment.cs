@@ -15,6 +15,10 @@ public sealed class Experiment
     public int Seeds { get; set; }
     public int Epochs { get; set; }
     public int ImageSize { get; set; }
+    /// <summary>Each run's budget in optimizer steps; 0 when the experiment trains a fixed number of epochs (<see cref="Epochs"/>).</summary>
+    public int Steps { get; set; }
+    /// <summary>The smallest gain in test macro-F1 that matters: within it an arm is "equivalent".</summary>
+    public double MinimumGain { get; set; } = 0.01;
     public required string CreatedById { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     /// <summary>Early warnings already sent to the owner (newline-separated), so each is sent once.</summary>

@@ -41,10 +41,13 @@ public static class ExperimentEndpoints
                 return Results.Json(new { experiment.Name, experiment.Method, experiment.Results, experiment.Efficiency, experiment.EfficiencyNotes, experiment.Runs, predictions }, ExperimentService.Json,
                     statusCode: 200);
             }
-            var csv = new System.Text.StringBuilder("arm,strategy,seed,label_fraction,status,attempt,epochs,test_macro_f1,test_accuracy\n");
+            var csv = new System.Text.StringBuilder("arm,strategy,seed,label_fraction,status,attempt,epochs,test_macro_f1,test_accuracy,budget_steps,steps,converged,convergence,arm_verdict,arm_verdict_reason\n");
+            var verdicts = experiment.Results.ToDictionary(a => a.Arm);
             foreach (var r in experiment.Runs)
             {
-                csv.Append(System.FormattableString.Invariant($"{Versions.VersionExport.Csv(r.Arm)},{r.Strategy},{r.Seed},{r.LabelFraction},{r.Status},{r.Attempt},{r.EpochsDone},{r.TestMacroF1},{r.TestAccuracy}\n"));
+                var arm = verdicts.GetValueOrDefault(r.Arm);
+                csv.Append(System.FormattableString.Invariant($"{Versions.VersionExport.Csv(r.Arm)},{r.Strategy},{r.Seed},{r.LabelFraction},{r.Status},{r.Attempt},{r.EpochsDone},{r.TestMacroF1},{r.TestAccuracy},"));
+                csv.Append(System.FormattableString.Invariant($"{r.BudgetSteps},{r.StepsDone},{r.Converged},{Versions.VersionExport.Csv(r.ConvergenceNote ?? "")},{arm?.Verdict},{Versions.VersionExport.Csv(arm?.Reason ?? "")}\n"));
             }
             return Results.File(System.Text.Encoding.UTF8.GetBytes(csv.ToString()), "text/csv", $"experiment-{experimentId:N}.csv");
         }).WithSummary("Every run's per-seed test metrics as csv (default) or json (with the per-arm results and every run's per-item test predictions), to recompute the verdict elsewhere.");
@@ -57,10 +60,11 @@ public static class ExperimentEndpoints
             scores.ScoreAsync(user, versionId, request, ct)).WithTags("Experiments")
             .WithSummary("LogME and LEEP of candidate sources (finished runs) on the version's training split, best first — before any training.");
         api.MapGet("/versions/{versionId:guid}/experiment-estimate", (Guid versionId, string architecture, int? imageSize, int? arms, int? seeds, int? epochs,
-            string? fractions, ClaimsPrincipal user, ExperimentService experiments, CancellationToken ct) =>
-            experiments.EstimateAsync(user, versionId, architecture, imageSize ?? 32, arms ?? 1, seeds ?? 3, epochs ?? 10,
-                [.. (fractions ?? "1").Split(',', StringSplitOptions.RemoveEmptyEntries).Select(f => double.Parse(f, System.Globalization.CultureInfo.InvariantCulture))], ct))
-            .WithTags("Experiments").WithSummary("Before launching: the run count of a definition and about how long it takes on one worker, from earlier comparable runs here.");
+            int? steps, int? batchSize, string? fractions, ClaimsPrincipal user, ExperimentService experiments, CancellationToken ct) =>
+            experiments.EstimateAsync(user, versionId, architecture, imageSize ?? 32, arms ?? 1, seeds ?? 3, epochs, steps, batchSize ?? 32,
+                [.. (fractions ?? "1").Split(',', StringSplitOptions.RemoveEmptyEntries)
+                    .Select(f => double.TryParse(f, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var v) ? v : double.NaN)], ct))
+            .WithTags("Experiments").WithSummary("Before launching: the run count of a definition, each run's step budget (default, or steps/epochs given) and about how long it takes on one worker, from measured step times of earlier comparable runs here.");
         api.MapPost("/runs/{runId:guid}/score-unlabeled", (Guid runId, ClaimsPrincipal user, Labeling.ModelScoringService scoring, CancellationToken ct) =>
             scoring.ScoreUnlabeledAsync(user, runId, ct)).WithTags("Labeling")
             .WithSummary("The run's model scores the unlabeled items of its dataset: pre-labels for annotators and the 'least confident first' queue order.");

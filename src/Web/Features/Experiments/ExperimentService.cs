@@ -16,8 +16,10 @@ namespace TransferHub.Web.Features.Experiments;
 public sealed class ExperimentService(IDbContextFactory<AppDbContext> dbFactory, ProjectService projects, JobQueue queue, Notifications.NotificationService notifications, TimeProvider clock)
 {
     public static readonly JsonSerializerOptions Json = WireJson.Options;
-    public const string Method = "Test macro-F1 per seed; mean ± 95 % t-interval over seeds. The verdict uses the difference from the baseline paired by seed, 95 % t-interval; "
-        + "the bootstrap column resamples the test items (1 000 times, pooled across seeds, paired with the baseline) for a second 95 % interval.";
+    public const string Method = "Test macro-F1 per seed; mean ± 95 % t-interval over seeds (clipped to [0, 1]). The verdict uses the difference from the baseline "
+        + "paired by seed, 95 % t-interval: positive above zero, negative below; equivalent when two one-sided tests put it within ± the smallest gain that matters; "
+        + "unreliable when a baseline seed did not converge or failed, or an arm had more optimizer steps than its baseline. The bootstrap column resamples seeds "
+        + "and then test items (hierarchical, 1 000 times, paired with the baseline) for a second 95 % interval. Per-class differences: paired t-tests over seeds, Holm-adjusted.";
 
     public async Task<ExperimentDto> CreateAsync(ClaimsPrincipal caller, Guid projectId, CreateExperimentRequest request, CancellationToken ct)
     {
@@ -44,24 +46,33 @@ public sealed class ExperimentService(IDbContextFactory<AppDbContext> dbFactory,
         }
         await RequireEveryClassInTrainingAsync(db, request.DatasetVersionId, ct);
         var seeds = request.Seeds ?? 3;
-        var epochs = request.Epochs ?? 10;
         var imageSize = request.ImageSize ?? 32;
-        if (seeds is < 1 or > 10 || epochs is < 1 or > 200 || imageSize is < 8 or > 512)
-        {
-            throw ValidationFailedException.For("seeds", "Seeds 1–10, epochs 1–200, image size 8–512.");
-        }
+        var batchSize = request.BatchSize ?? 32;
+        var learningRate = request.LearningRate ?? 1e-3;
+        var minimumGain = request.MinimumGain ?? ArmVerdicts.DefaultMinimumGain;
+        ValidateSettings(request, seeds, imageSize, batchSize, learningRate, minimumGain);
+        // A budget in optimizer steps unless the caller asks for fixed epochs: ten epochs of 30 images are ten steps.
+        var trainCount = await db.VersionItems.CountAsync(v => v.VersionId == request.DatasetVersionId && v.Split == Shared.Datasets.Split.Train, ct);
+        int? steps = request.Epochs is null ? request.Steps ?? StepBudget.DefaultSteps(trainCount, batchSize) : null;
+        var epochs = request.Epochs ?? StepBudget.Plan(new TrainingJobSpec(architecture, TrainingStrategy.Baseline, BatchSize: batchSize, Steps: steps), trainCount).Epochs;
         var patience = request.Patience ?? Math.Min(epochs, Math.Max(2, epochs / 3));
-        if (patience < 0 || patience > epochs)
+        if (request.Epochs is not null && (patience < 0 || patience > epochs))
         {
             throw ValidationFailedException.For("patience", "Patience is 0 (no early stopping) up to the number of epochs.");
+        }
+        if (request.PatienceSteps is < 0 || request.PatienceSteps > steps)
+        {
+            throw ValidationFailedException.For("patienceSteps", "Patience in steps is 0 (no early stopping) up to the step budget.");
         }
         var baselineOverrides = request.Arms?.FirstOrDefault(a => a.Strategy == TrainingStrategy.Baseline)?.Overrides;
         var arms = new List<ArmRequest> { new("baseline", TrainingStrategy.Baseline, null, null, baselineOverrides) };
         foreach (var o in (request.Arms ?? []).Select(a => a.Overrides).Where(o => o is not null))
         {
-            if (o!.LearningRate is <= 0 or > 10 || o.Epochs is < 1 or > 200 || o.BatchSize is < 1 or > 4096)
+            if (o!.LearningRate is <= 0 or > 10 || o.HeadLearningRate is <= 0 or > 10 || o.Epochs is < 1 or > MaxEpochs || o.BatchSize is < 1 or > 4096
+                || o.Steps is < MinSteps or > MaxSteps)
             {
-                throw ValidationFailedException.For("arms", "An arm's learning rate is in (0, 10], its epochs 1–200, its batch size 1–4096.");
+                throw ValidationFailedException.For("arms",
+                    $"An arm's learning rates are in (0, 10], its epochs 1–{MaxEpochs}, its steps {MinSteps}–{MaxSteps}, its batch size 1–4096.");
             }
         }
         foreach (var arm in request.Arms ?? [])
@@ -97,6 +108,7 @@ public sealed class ExperimentService(IDbContextFactory<AppDbContext> dbFactory,
         {
             ProjectId = projectId, Name = string.IsNullOrWhiteSpace(request.Name) ? $"Experiment {clock.GetUtcNow():yyyy-MM-dd HH:mm}" : request.Name.Trim(),
             DatasetVersionId = request.DatasetVersionId, Architecture = architecture, Seeds = seeds, Epochs = epochs, ImageSize = imageSize,
+            Steps = steps ?? 0, MinimumGain = minimumGain,
             CreatedById = caller.UserId(), CreatedAt = clock.GetUtcNow(),
         };
         db.Experiments.Add(experiment);
@@ -110,16 +122,69 @@ public sealed class ExperimentService(IDbContextFactory<AppDbContext> dbFactory,
                         // The full-label runs first: they carry the verdict; smaller fractions fill in the efficiency curve.
                         Priority = fraction == fractions[^1] ? 1 : 0,
                         SpecJson = JsonSerializer.Serialize(new RunPlan(
-                            new TrainingJobSpec(architecture, arm.Strategy, Seed: seed, Epochs: arm.Overrides?.Epochs ?? epochs,
-                                BatchSize: arm.Overrides?.BatchSize ?? request.BatchSize ?? 32, LearningRate: arm.Overrides?.LearningRate ?? request.LearningRate ?? 1e-3,
-                                Patience: Math.Min(patience, arm.Overrides?.Epochs ?? epochs), Device: "auto", Augment: arm.Overrides?.Augment ?? request.Augment,
-                                BalanceClasses: arm.Overrides?.BalanceClasses ?? request.BalanceClasses),
+                            RunSpec(architecture, arm, seed, request, steps, epochs, patience, batchSize, learningRate),
                             request.DatasetVersionId, imageSize, arm.SourceRunId ?? (arm.SourceWeightsId is null ? shape?.SourceRunId : null),
                             arm.SourceWeightsId ?? (arm.SourceRunId is null ? shape?.SourceWeightsId : null), fraction,
                             SourceShapeOnly: arm.SourceRunId is null && arm.SourceWeightsId is null && shape is not null), Json),
                     }).ToList();
         await queue.EnqueueAsync(runs, ct);
         return await GetAsync(caller, experiment.Id, ct);
+    }
+
+    /// <summary>The batch size the baseline's runs ask for (what the budget's description uses).</summary>
+    private static int BatchSizeOf(IReadOnlyList<TrainingRun> runs) =>
+        runs.Select(r => JsonSerializer.Deserialize<RunPlan>(r.SpecJson, Json)!.Spec.BatchSize).FirstOrDefault(32);
+
+    public const int MinSteps = 10, MaxSteps = 100_000, MaxEpochs = 2000;
+
+    private static void ValidateSettings(CreateExperimentRequest request, int seeds, int imageSize, int batchSize, double learningRate, double minimumGain)
+    {
+        if (seeds is < 1 or > 10 || request.Epochs is < 1 or > MaxEpochs || imageSize is < 8 or > 512)
+        {
+            throw ValidationFailedException.For("seeds", $"Seeds 1–10, epochs 1–{MaxEpochs}, image size 8–512.");
+        }
+        if (request.Steps is < MinSteps or > MaxSteps)
+        {
+            throw ValidationFailedException.For("steps", $"The step budget is {MinSteps}–{MaxSteps} optimizer steps.");
+        }
+        if (request.Steps is not null && request.Epochs is not null)
+        {
+            throw ValidationFailedException.For("steps", "Give a step budget or a number of epochs, not both.");
+        }
+        if (!double.IsFinite(learningRate) || learningRate is <= 0 or > 10)
+        {
+            throw ValidationFailedException.For("learningRate", "The learning rate is above 0 and at most 10 (e.g. 0.001).");
+        }
+        if (request.HeadLearningRate is { } head && (!double.IsFinite(head) || head is <= 0 or > 10))
+        {
+            throw ValidationFailedException.For("headLearningRate", "The head's learning rate is above 0 and at most 10.");
+        }
+        if (batchSize is < 1 or > 4096)
+        {
+            throw ValidationFailedException.For("batchSize", "The batch size is 1–4096 (and never more than the training split).");
+        }
+        if (!double.IsFinite(minimumGain) || minimumGain is < 0 or > 0.5)
+        {
+            throw ValidationFailedException.For("minimumGain", "The smallest gain that matters is 0–0.5 macro-F1 (e.g. 0.01).");
+        }
+    }
+
+    /// <summary>One run's spec. Every arm gets the same budget rule; a new head's rate is explicit: by default the learning rate
+    /// itself (a fine-tuned arm optimizes like the baseline, so an untrained source comes out even), 10× for feature
+    /// extraction, where the head is all that trains.</summary>
+    private static TrainingJobSpec RunSpec(string architecture, ArmRequest arm, int seed, CreateExperimentRequest request, int? steps, int epochs,
+        int patience, int batchSize, double learningRate)
+    {
+        var o = arm.Overrides;
+        var rate = o?.LearningRate ?? learningRate;
+        var armEpochs = o?.Epochs;
+        var armSteps = armEpochs is null ? o?.Steps ?? steps : null;
+        var head = o?.HeadLearningRate ?? request.HeadLearningRate ?? (arm.Strategy == TrainingStrategy.FeatureExtraction ? rate * 10 : rate);
+        return new TrainingJobSpec(architecture, arm.Strategy, Seed: seed, Epochs: armEpochs ?? epochs, BatchSize: o?.BatchSize ?? batchSize,
+            LearningRate: rate, HeadLearningRate: arm.Strategy == TrainingStrategy.Baseline ? null : head,
+            Patience: Math.Min(patience, armEpochs ?? epochs), Device: "auto", Augment: o?.Augment ?? request.Augment,
+            BalanceClasses: o?.BalanceClasses ?? request.BalanceClasses, Steps: armSteps,
+            PatienceSteps: armSteps is null ? null : request.PatienceSteps is { } p ? Math.Min(p, armSteps.Value) : null);
     }
 
     /// <summary>A class with examples only in validation or test cannot be learned: refuse before any training, naming it.</summary>
@@ -180,8 +245,9 @@ public sealed class ExperimentService(IDbContextFactory<AppDbContext> dbFactory,
         var runIds = runs.Select(r => r.Id).ToList();
         var history = (await db.RunMetrics.AsNoTracking().Where(m => runIds.Contains(m.RunId)).ToListAsync(ct))
             .Select(m => (m.RunId, Metrics: JsonSerializer.Deserialize<EpochMetrics>(m.Json, Json)!)).ToList();
-        var epochs = history.GroupBy(h => h.RunId).ToDictionary(g => g.Key, g => g.Count());
-        var lastEpoch = history.GroupBy(h => h.RunId).ToDictionary(g => g.Key, g => g.MaxBy(h => h.Metrics.Epoch).Metrics.EpochSeconds);
+        var trainCount = experiment.Steps > 0
+            ? await db.VersionItems.CountAsync(v => v.VersionId == experiment.DatasetVersionId && v.Split == Shared.Datasets.Split.Train, ct) : 0;
+        var latest = history.GroupBy(h => h.RunId).ToDictionary(g => g.Key, g => g.MaxBy(h => h.Metrics.Epoch).Metrics);
         var predictions = new Dictionary<Guid, ItemPredictions>();
         var dtos = runs.Select(r =>
         {
@@ -191,10 +257,13 @@ public sealed class ExperimentService(IDbContextFactory<AppDbContext> dbFactory,
             {
                 predictions[r.Id] = new ItemPredictions(r.Seed, truth, predicted);
             }
-            return new RunDto(r.Id, r.Arm, plan.Spec.Strategy, r.Seed, r.Status, r.Attempt, epochs.GetValueOrDefault(r.Id),
+            var last = latest.GetValueOrDefault(r.Id);
+            return new RunDto(r.Id, r.Arm, plan.Spec.Strategy, r.Seed, r.Status, r.Attempt, last?.Epoch ?? 0,
                 result?.Test.MacroF1, result?.Test.Accuracy, r.Error, r.StartedAt, r.CompletedAt, result?.Test.Confusion, r.LabelFraction,
-                lastEpoch.TryGetValue(r.Id, out var seconds) ? seconds : null, result?.TotalSeconds, result?.Device, plan.Spec.Epochs,
-                result?.Test.PerClass.Select(c => new ClassF1(result.Classes is { } names && c.Class < names.Count ? names[c.Class] : $"class {c.Class}", c.F1, c.Support)).ToList());
+                last?.EpochSeconds, result?.TotalSeconds, result?.Device, result?.Spec.Epochs ?? plan.Spec.Epochs,
+                result?.Test.PerClass.Select(c => new ClassF1(result.Classes is { } names && c.Class < names.Count ? names[c.Class] : $"class {c.Class}", c.F1, c.Support)).ToList(),
+                plan.HasSource && !plan.SourceShapeOnly, result?.BudgetSteps is > 0 ? result.BudgetSteps : plan.Spec.Steps, last?.Steps, last?.StepSeconds is > 0 ? last.StepSeconds : null,
+                result?.Convergence?.Converged, result?.Convergence?.Reason, plan.Spec.LearningRate, plan.Spec.HeadLearningRate);
         }).ToList();
         // Verdicts, curves and warnings compare arms on all the labels; smaller shares feed the label-efficiency curve.
         var fullShare = runs.Count == 0 ? 1 : runs.Max(r => r.LabelFraction);
@@ -208,26 +277,53 @@ public sealed class ExperimentService(IDbContextFactory<AppDbContext> dbFactory,
             .Select(g => new ArmCurve(g.Key, [.. g.GroupBy(h => h.Metrics.Epoch).OrderBy(e => e.Key).Select(e => new CurvePoint(e.Key, e.Count(),
                 e.Average(h => h.Metrics.Validation.MacroF1), e.Min(h => h.Metrics.Validation.MacroF1), e.Max(h => h.Metrics.Validation.MacroF1),
                 e.Average(h => h.Metrics.TrainLoss), e.Min(h => h.Metrics.TrainLoss), e.Max(h => h.Metrics.TrainLoss)))], StageEpochs(g))).ToList();
-        var warnings = EarlyWarnings(history.Select(h => (byArm[h.RunId].Arm, byArm[h.RunId].Seed, h.Metrics)).ToList());
+        var controls = dtos.Where(r => r.Strategy == TrainingStrategy.FeatureExtraction && !r.HasSource).Select(r => r.Arm).ToHashSet();
+        var warnings = ArmVerdicts.EarlyWarnings([.. history.Select(h => (byArm[h.RunId].Arm, byArm[h.RunId].Seed, h.Metrics))], controls);
         return new ExperimentDto(experiment.Id, experiment.ProjectId, experiment.Name, experiment.DatasetVersionId, experiment.Architecture,
             experiment.Seeds, experiment.Epochs, experiment.ImageSize, experiment.CreatedAt, status, dtos,
-            Summarise([.. dtos.Where(r => r.LabelFraction == fullShare)], predictions), Method, curves, warnings, efficiency, efficiencyNotes);
+            ArmVerdicts.Summarise([.. dtos.Where(r => r.LabelFraction == fullShare)], predictions, experiment.MinimumGain), Method, curves, warnings,
+            efficiency, efficiencyNotes, experiment.Steps, experiment.MinimumGain,
+            experiment.Steps > 0 ? StepBudget.Describe(experiment.Steps, trainCount, BatchSizeOf(runs)) : null);
     }
 
     /// <summary>
-    /// How many runs a definition makes, and about how long they take on one worker: training items × epochs × label share
-    /// over the median samples/s that earlier runs of the same architecture and image size reached on this server.
+    /// How many runs a definition makes, its budget in words, and about how long they take on one worker: each run's optimizer
+    /// steps times the median whole-run seconds per step (training, validation, checkpoints, feature caching) of earlier finished
+    /// runs of the same architecture and image size here; before any, the median training throughput of their epochs.
     /// </summary>
     public async Task<ExperimentEstimate> EstimateAsync(ClaimsPrincipal caller, Guid versionId, string architecture, int imageSize, int arms,
-        int seeds, int epochs, IReadOnlyList<double> fractions, CancellationToken ct)
+        int seeds, int? epochs, int? steps, int batchSize, IReadOnlyList<double> fractions, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var projectId = await db.DatasetVersions.Where(v => v.Id == versionId).Join(db.Datasets, v => v.DatasetId, d => d.Id, (v, d) => (Guid?)d.ProjectId)
             .SingleOrDefaultAsync(ct) ?? throw new NotFoundException($"Version {versionId} does not exist.");
         await projects.RequireAsync(caller, projectId, a => a.CanRead, ct);
+        if (fractions.Any(f => f is <= 0 or > 1) || batchSize is < 1 or > 4096 || epochs is < 1 or > MaxEpochs || steps is < MinSteps or > MaxSteps)
+        {
+            throw ValidationFailedException.For("fractions", $"Label shares in (0, 1], batch size 1–4096, epochs 1–{MaxEpochs}, steps {MinSteps}–{MaxSteps}.");
+        }
         var shares = fractions.Count == 0 ? [1.0] : fractions;
         var runs = arms * seeds * shares.Count;
         var trainItems = await db.VersionItems.CountAsync(v => v.VersionId == versionId && v.Split == Shared.Datasets.Split.Train, ct);
+        int? budget = epochs is null ? steps ?? StepBudget.DefaultSteps(trainItems, batchSize) : null;
+        var described = budget is { } b ? StepBudget.Describe(b, trainItems, batchSize) : $"{epochs} epochs";
+        long StepsOfRun(double share)
+        {
+            var items = Math.Max(1, (int)Math.Round(trainItems * share));
+            return budget ?? (long)epochs!.Value * StepBudget.StepsPerEpoch(items, StepBudget.BatchSize(batchSize, items));
+        }
+        var totalSteps = seeds * arms * shares.Sum(StepsOfRun);
+
+        var finished = await db.TrainingRuns.AsNoTracking().Where(r => r.Status == RunStatus.Succeeded && r.ResultJson != null)
+            .Join(db.Experiments.Where(e => e.Architecture == architecture && e.ImageSize == imageSize), r => r.ExperimentId, e => e.Id, (r, e) => r)
+            .OrderByDescending(r => r.CompletedAt).Take(200).Select(r => r.ResultJson!).ToListAsync(ct);
+        var perStep = finished.Select(j => JsonSerializer.Deserialize<TrainingResult>(j, Json)!).Where(r => r.StepsDone > 0)
+            .Select(r => r.TotalSeconds / r.StepsDone).Order().ToList();
+        if (perStep.Count > 0)
+        {
+            var pace = perStep[perStep.Count / 2];
+            return new ExperimentEstimate(runs, totalSteps * pace, $"{described}; {totalSteps} steps in all at a median {pace * 1000:0.#} ms per step of {perStep.Count} earlier {architecture} run(s) at {imageSize} px, one run at a time", budget, described);
+        }
         var comparable = await db.RunMetrics.AsNoTracking()
             .Join(db.TrainingRuns, m => m.RunId, r => r.Id, (m, r) => new { m.Json, r.ExperimentId })
             .Join(db.Experiments.Where(e => e.Architecture == architecture && e.ImageSize == imageSize), x => x.ExperimentId, e => e.Id, (x, e) => x.Json)
@@ -235,11 +331,11 @@ public sealed class ExperimentService(IDbContextFactory<AppDbContext> dbFactory,
         var rates = comparable.Select(j => JsonSerializer.Deserialize<EpochMetrics>(j, Json)!.SamplesPerSecond).Where(r => r > 0).Order().ToList();
         if (rates.Count == 0)
         {
-            return new ExperimentEstimate(runs, null, $"no {architecture} run at {imageSize} px has finished an epoch here yet");
+            return new ExperimentEstimate(runs, null, $"{described}; no {architecture} run at {imageSize} px has trained here yet", budget, described);
         }
         var rate = rates[rates.Count / 2];
-        var seconds = seeds * arms * shares.Sum(f => trainItems * f * epochs / rate);
-        return new ExperimentEstimate(runs, seconds, $"{trainItems} training items, median {rate:0} samples/s of earlier {architecture} runs at {imageSize} px, one run at a time");
+        var seconds = totalSteps * StepBudget.BatchSize(batchSize, Math.Max(1, trainItems)) / rate;
+        return new ExperimentEstimate(runs, seconds, $"{described}; training alone at a median {rate:0} samples/s of earlier {architecture} epochs at {imageSize} px (no finished run to measure validation and checkpoints yet)", budget, described);
     }
 
     /// <summary>Every finished run's per-item test predictions (class indices in the test split's order), for the export.</summary>
@@ -303,7 +399,9 @@ public sealed class ExperimentService(IDbContextFactory<AppDbContext> dbFactory,
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var experiment = await db.Experiments.SingleAsync(e => e.Id == experimentId, ct);
-        var all = await db.TrainingRuns.AsNoTracking().Where(r => r.ExperimentId == experimentId).Select(r => new { r.Id, r.Arm, r.Seed, r.LabelFraction }).ToListAsync(ct);
+        var all = await db.TrainingRuns.AsNoTracking().Where(r => r.ExperimentId == experimentId).Select(r => new { r.Id, r.Arm, r.Seed, r.LabelFraction, r.SpecJson }).ToListAsync(ct);
+        var controls = all.Where(r => JsonSerializer.Deserialize<RunPlan>(r.SpecJson, Json) is { HasSource: false, Spec.Strategy: TrainingStrategy.FeatureExtraction })
+            .Select(r => r.Arm).ToHashSet();
         var runs = all.Where(r => r.LabelFraction == all.Max(a => a.LabelFraction)).ToDictionary(r => r.Id);
         if (runs.Values.All(r => r.Arm == "baseline"))
         {
@@ -313,7 +411,7 @@ public sealed class ExperimentService(IDbContextFactory<AppDbContext> dbFactory,
         var history = (await db.RunMetrics.AsNoTracking().Where(m => ids.Contains(m.RunId)).ToListAsync(ct))
             .Select(m => { var run = runs[m.RunId]; return (run.Arm, run.Seed, JsonSerializer.Deserialize<EpochMetrics>(m.Json, Json)!); }).ToList();
         var sent = experiment.NotifiedWarnings.Split('\n', StringSplitOptions.RemoveEmptyEntries).ToHashSet();
-        foreach (var warning in EarlyWarnings(history).Where(w => !sent.Contains(w)))
+        foreach (var warning in ArmVerdicts.EarlyWarnings(history, controls).Where(w => !sent.Contains(w)))
         {
             await notifications.PostAsync(experiment.CreatedById, $"{experiment.Name}: possible negative transfer", warning, $"/experiments/{experimentId}", ct);
             sent.Add(warning);
@@ -329,71 +427,4 @@ public sealed class ExperimentService(IDbContextFactory<AppDbContext> dbFactory,
             var epochs = run.OrderBy(h => h.Metrics.Epoch).ToList();
             return epochs.Skip(1).Where((h, i) => h.Metrics.TrainableParameters > epochs[i].Metrics.TrainableParameters).Select(h => h.Metrics.Epoch);
         }).Distinct().Order()];
-
-    /// <summary>How far (validation macro-F1) a transfer arm may trail the baseline at the same epoch before it is flagged.</summary>
-    public const double WarningMargin = 0.05;
-
-    /// <summary>
-    /// "Possible negative transfer": a transfer arm whose validation macro-F1 trails the baseline's, same seed and
-    /// epoch, by more than <see cref="WarningMargin"/> for two consecutive epochs. Shown while training, before any verdict.
-    /// </summary>
-    internal static IReadOnlyList<string> EarlyWarnings(IReadOnlyList<(string Arm, int Seed, EpochMetrics Metrics)> history)
-    {
-        var baseline = history.Where(h => h.Arm == "baseline").ToDictionary(h => (h.Seed, h.Metrics.Epoch), h => h.Metrics.Validation.MacroF1);
-        var warnings = new List<string>();
-        foreach (var arm in history.Where(h => h.Arm != "baseline").GroupBy(h => h.Arm).OrderBy(g => g.Key))
-        {
-            var flagged = arm.GroupBy(h => h.Seed).Any(seed =>
-            {
-                var trailing = 0;
-                foreach (var h in seed.OrderBy(h => h.Metrics.Epoch))
-                {
-                    var reference = baseline.TryGetValue((h.Seed, h.Metrics.Epoch), out var b) ? b : (double?)null;
-                    trailing = reference is not null && h.Metrics.Validation.MacroF1 < reference - WarningMargin ? trailing + 1 : 0;
-                    if (trailing >= 2)
-                    {
-                        return true;
-                    }
-                }
-                return false;
-            });
-            if (flagged)
-            {
-                warnings.Add($"Possible negative transfer: '{arm.Key}' trails the baseline's validation macro-F1 by more than {WarningMargin:0.00} for two epochs in a row.");
-            }
-        }
-        return warnings;
-    }
-
-    /// <summary>Per arm: mean test macro-F1 with its t-interval, and the seed-paired difference from the baseline with its t-interval and verdict.</summary>
-    internal static IReadOnlyList<ArmResultDto> Summarise(IReadOnlyList<RunDto> runs, IReadOnlyDictionary<Guid, ItemPredictions>? predictions = null)
-    {
-        predictions ??= new Dictionary<Guid, ItemPredictions>();
-        var baselineItems = runs.Where(r => r.Arm == "baseline" && predictions.ContainsKey(r.Id)).Select(r => predictions[r.Id]).ToList();
-        var baseline = runs.Where(r => r.Arm == "baseline" && r.TestMacroF1 is not null).ToDictionary(r => r.Seed, r => r.TestMacroF1!.Value);
-        return [.. runs.GroupBy(r => r.Arm).OrderBy(g => g.Key == "baseline" ? 0 : 1).ThenBy(g => g.Key).Select(g =>
-        {
-            var done = g.Where(r => r.TestMacroF1 is not null).ToList();
-            if (done.Count == 0)
-            {
-                return new ArmResultDto(g.Key, g.First().Strategy, 0, null, null, null, null, null, null, "waiting for results");
-            }
-            var cost = done.Sum(r => r.TrainSeconds ?? 0);
-            var device = string.Join("/", done.Select(r => r.Device?.Split(':')[0].ToUpperInvariant()).Where(d => d is not null).Distinct());
-            var (mean, low, high) = Intervals.MeanT95([.. done.Select(r => r.TestMacroF1!.Value)]);
-            if (g.Key == "baseline")
-            {
-                return new ArmResultDto(g.Key, g.First().Strategy, done.Count, mean, low, high, null, null, null, "reference", null, null, cost, device);
-            }
-            var paired = done.Where(r => baseline.ContainsKey(r.Seed)).Select(r => r.TestMacroF1!.Value - baseline[r.Seed]).ToList();
-            if (paired.Count == 0)
-            {
-                return new ArmResultDto(g.Key, g.First().Strategy, done.Count, mean, low, high, null, null, null, "waiting for the baseline", null, null, cost, device);
-            }
-            var (diff, dLow, dHigh) = Intervals.MeanT95(paired);
-            var bootstrap = PairedBootstrap.MacroF1Difference(baselineItems, [.. done.Where(r => predictions.ContainsKey(r.Id)).Select(r => predictions[r.Id])]);
-            return new ArmResultDto(g.Key, g.First().Strategy, done.Count, mean, low, high, diff, dLow, dHigh, Intervals.Verdict(dLow, dHigh),
-                bootstrap?.Low, bootstrap?.High, cost, device);
-        })];
-    }
 }

@@ -1,3 +1,4 @@
+using TransferHub.Shared.Statistics;
 using System.Globalization;
 using System.Text;
 using TransferHub.Shared.Datasets;
@@ -68,7 +69,7 @@ public static class ModelCard
         }
         if (arm is { Difference: { } diff })
         {
-            Line($"- Against the baseline{(baselineArm is null ? "" : $" (`{baselineArm}`)")}, paired by seed: {diff:+0.000;-0.000} (95 % CI {arm.DifferenceLow:0.000} to {arm.DifferenceHigh:0.000}) → **{arm.Verdict}**");
+            Line($"- Against the baseline{(baselineArm is null ? "" : $" (`{baselineArm}`)")}, paired by seed: {diff:+0.000;-0.000} (95 % CI {arm.DifferenceLow:0.000} to {arm.DifferenceHigh:0.000}) → **{arm.VerdictText}**{(arm.Reason is { Length: > 0 } why ? $" ({why})" : "")}");
         }
         md.AppendLine();
         Line($"## Intended use");
@@ -77,9 +78,13 @@ public static class ModelCard
         Line($"## Limitations");
         Line($"- Evaluated on {data.LabelCounts.Sum(c => c.Test)} test items; intervals over few seeds are wide.");
         Line($"- Inputs unlike the training data are out of scope: watch the drift status, and send uncertain inputs (confidence < {model.Drift.LowConfidence:0.00}) to labeling.");
-        if (v.Verdict is "negative transfer" or "inconclusive")
+        if (v.Verdict is TransferVerdict.Negative or TransferVerdict.Inconclusive or TransferVerdict.Equivalent)
         {
-            Line($"- The transfer verdict is **{v.Verdict}**: the source did not demonstrably help on this data.");
+            Line($"- The transfer verdict is **{TransferVerdicts.Describe(v.Verdict.Value)}**: the source did not demonstrably help on this data.");
+        }
+        if (v.Verdict is TransferVerdict.Unreliable)
+        {
+            Line($"- The transfer verdict is **unreliable**: the comparison with the baseline was unfair ({v.VerdictReason}).");
         }
         if (!v.HasReferenceProfile)
         {

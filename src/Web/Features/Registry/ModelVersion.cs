@@ -1,3 +1,4 @@
+using TransferHub.Shared.Statistics;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using TransferHub.Shared.Registry;
@@ -28,7 +29,10 @@ public sealed class ModelVersion
     public Guid RunId { get; set; }
     public required string Arm { get; set; }
     public int Seed { get; set; }
-    public string? Verdict { get; set; }
+    /// <summary>The experiment's verdict for the arm when the version was registered (stored as its name).</summary>
+    public TransferVerdict? Verdict { get; set; }
+    /// <summary>Why the verdict is what it is, and classes the arm significantly hurts: evidence for the approval.</summary>
+    public string? VerdictReason { get; set; }
     public Guid DatasetVersionId { get; set; }
     public required string DatasetVersionHash { get; set; }
     public Guid? SourceModelVersionId { get; set; }
@@ -61,7 +65,8 @@ internal sealed class ModelVersionConfiguration : IEntityTypeConfiguration<Model
         builder.Property(v => v.HyperparametersJson).HasMaxLength(8000);
         builder.Property(v => v.TestMetricsJson).HasMaxLength(64_000);
         builder.Property(v => v.Arm).HasMaxLength(100);
-        builder.Property(v => v.Verdict).HasMaxLength(64);
+        builder.Property(v => v.Verdict).HasConversion<string>().HasMaxLength(64);
+        builder.Property(v => v.VerdictReason).HasMaxLength(1000);
         builder.Property(v => v.DatasetVersionHash).HasMaxLength(64);
         builder.Property(v => v.SourceWeightsSha256).HasMaxLength(64);
         builder.Property(v => v.RegisteredById).HasMaxLength(450);

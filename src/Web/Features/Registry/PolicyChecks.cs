@@ -3,6 +3,7 @@ using System.Security.Claims;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using TransferHub.Shared.Registry;
+using TransferHub.Shared.Statistics;
 using TransferHub.Shared.Training;
 using TransferHub.Web.Data;
 using TransferHub.Web.Features.Labeling;
@@ -29,11 +30,13 @@ public sealed class PolicyChecks(IDbContextFactory<AppDbContext> dbFactory, Agre
             : metrics is null ? new("test metric", Failed, "The run recorded no test metrics.")
             : new("test metric", metrics.MacroF1 >= threshold ? Passed : Failed, F($"Test macro-F1 {metrics.MacroF1:0.000} against a threshold of {threshold:0.000}.")));
 
+        var because = version.VerdictReason is { Length: > 0 } reason ? $" ({reason})" : "";
         checks.Add(version.Verdict switch
         {
-            "negative transfer" => new("transfer verdict", Failed, "The experiment found negative transfer for this arm."),
-            null or "" => new("transfer verdict", NotApplicable, "The experiment has no verdict for this arm."),
-            var v => new("transfer verdict", Passed, $"Verdict of the arm '{version.Arm}': {v}."),
+            null => new("transfer verdict", NotApplicable, "The experiment has no verdict for this arm."),
+            TransferVerdict.Negative => new("transfer verdict", Failed, $"The experiment found negative transfer for this arm{because}."),
+            TransferVerdict.Unreliable => new("transfer verdict", Failed, $"The experiment's comparison was unfair, so it gives no verdict for this arm{because}: continue or re-run it with a fair budget."),
+            { } v => new("transfer verdict", Passed, $"Verdict of the arm '{version.Arm}': {TransferVerdicts.Describe(v)}{because}."),
         });
 
         var datasetId = await db.DatasetVersions.Where(v => v.Id == version.DatasetVersionId).Select(v => (Guid?)v.DatasetId).SingleOrDefaultAsync(ct);

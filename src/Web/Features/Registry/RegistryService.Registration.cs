@@ -29,7 +29,7 @@ public sealed partial class RegistryService
             ?? throw ValidationFailedException.For("runId", "The dataset version this run trained on was deleted.");
         var plan = JsonSerializer.Deserialize<RunPlan>(run.SpecJson, ExperimentService.Json)!;
         var result = run.ResultJson is null ? null : JsonSerializer.Deserialize<TrainingResult>(run.ResultJson, ExperimentService.Json);
-        var verdict = (await experiments.GetAsync(caller, experiment.Id, ct)).Results.FirstOrDefault(r => r.Arm == run.Arm)?.Verdict;
+        var armResult = (await experiments.GetAsync(caller, experiment.Id, ct)).Results.FirstOrDefault(r => r.Arm == run.Arm);
 
         byte[] weights;
         try
@@ -73,7 +73,7 @@ public sealed partial class RegistryService
             Architecture = experiment.Architecture, LabelsJson = JsonSerializer.Serialize(classes), InputJson = JsonSerializer.Serialize(input, RegistryRules.Json),
             HyperparametersJson = JsonSerializer.Serialize(plan.Spec with { SourceWeights = null }, RegistryRules.Json),
             TestMetricsJson = result is null ? null : JsonSerializer.Serialize(result.Test, RegistryRules.Json),
-            ExperimentId = experiment.Id, RunId = run.Id, Arm = run.Arm, Seed = run.Seed, Verdict = verdict,
+            ExperimentId = experiment.Id, RunId = run.Id, Arm = run.Arm, Seed = run.Seed, Verdict = armResult?.Verdict, VerdictReason = EvidenceOf(armResult),
             DatasetVersionId = experiment.DatasetVersionId, DatasetVersionHash = dataHash,
             SourceModelVersionId = sourceVersion, SourceRunId = plan.SourceRunId, SourceWeightsSha256 = sourceSha,
             RegisteredById = caller.UserId(), RegisteredAt = clock.GetUtcNow(),
@@ -134,6 +134,16 @@ public sealed partial class RegistryService
         d.Window is >= 10 and <= 100_000 && d.MinSamples is >= 5 && d.MinSamples <= d.Window && d.PsiWarning > 0 && d.PsiDrift >= d.PsiWarning
         && d.PWarning is > 0 and < 1 && d.PDrift > 0 && d.PDrift <= d.PWarning && d.LowConfidence is > 0 and <= 1
             ? d : throw ValidationFailedException.For("drift", "Window 10–100000, min samples 5–window, PSI warning ≤ drift, p drift ≤ p warning < 1, low confidence 0–1.");
+
+    /// <summary>What the approval evidence keeps of an arm's verdict: its reason and the classes the arm significantly hurts.</summary>
+    private static string? EvidenceOf(ArmResultDto? arm)
+    {
+        if (arm is null) return null;
+        var hurt = arm.Classes?.Where(c => c.Hurt).Select(c => FormattableString.Invariant($"'{c.Class}' ({c.Difference:+0.000;-0.000}, Holm p = {c.AdjustedP:0.000})")).ToList() ?? [];
+        var parts = new[] { arm.Reason, hurt.Count == 0 ? null : "hurts " + string.Join(", ", hurt) }.Where(p => !string.IsNullOrEmpty(p)).ToList();
+        var text = parts.Count == 0 ? null : string.Join("; ", parts);
+        return text is { Length: > 1000 } ? text[..997] + "..." : text;
+    }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "No reference profile for model version {VersionId}")]
     private static partial void LogProfileFailed(ILogger logger, Exception exception, Guid versionId);

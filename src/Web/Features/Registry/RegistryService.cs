@@ -200,7 +200,7 @@ public sealed partial class RegistryService(
         JsonSerializer.Deserialize<TrainingJobSpec>(v.HyperparametersJson, RegistryRules.Json)!,
         v.TestMetricsJson is null ? null : JsonSerializer.Deserialize<ClassificationMetrics>(v.TestMetricsJson, RegistryRules.Json),
         v.ExperimentId, experiment, v.RunId, v.Arm, v.Seed, v.Verdict, v.DatasetVersionId, v.DatasetVersionHash, v.SourceModelVersionId, v.SourceRunId,
-        v.SourceWeightsSha256, profiled, registeredBy, v.RegisteredAt);
+        v.SourceWeightsSha256, profiled, registeredBy, v.RegisteredAt, v.VerdictReason);
 
     internal static IReadOnlyList<string> Tags(RegisteredModel m) => JsonSerializer.Deserialize<string[]>(m.TagsJson) ?? [];
 
