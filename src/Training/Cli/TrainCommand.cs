@@ -15,7 +15,7 @@ internal static class TrainCommand
     public const string Usage =
         "train --data <imagefolder|file.jsonl|synthetic:shapes[:N]> [--val <dir|jsonl>] [--test <dir|jsonl>] --out <dir>\n" +
         "      [--arch small-cnn|resnet18|…|text-cnn|text-bert] [--strategy baseline|feature-extraction|fine-tune|progressive-unfreeze] [--weights source.safetensors]\n" +
-        "      [--epochs 10] [--batch 32] [--lr 1e-3] [--head-lr x] [--weight-decay 1e-4] [--warmup 1] [--patience 5]\n" +
+        "      [--steps N (a budget in optimizer steps: epochs follow from the data; or) --epochs 10] [--patience-steps N] [--batch 32] [--lr 1e-3] [--head-lr x] [--weight-decay 1e-4] [--warmup 1] [--patience 5]\n" +
         "      [--layer-decay 0.5] [--seed 1] [--image-size 32] [--device auto|cpu|cuda] [--cpu-threads N] [--augment] [--balance] [--cache-dir d]\n" +
         "      [--checkpoint-dir d (saves every epoch; rerunning the same command resumes from the last one)]\n" +
         "      [--shape-from bert.safetensors (text-bert baseline: the source's config and vocabulary, random values)]";
@@ -29,7 +29,8 @@ internal static class TrainCommand
             LearningRate: args.Double("lr", 1e-3), HeadLearningRate: args.OptionalDouble("head-lr"),
             WeightDecay: args.Double("weight-decay", 1e-4), WarmupEpochs: args.Int("warmup", 1), Patience: args.Int("patience", 5),
             SourceWeights: args.Get("weights"), Device: args.Get("device") ?? "auto", Augment: args.Flag("augment"),
-            LayerDecay: args.Double("layer-decay", 0.5), BalanceClasses: args.Flag("balance"), ShapeWeights: args.Get("shape-from"));
+            LayerDecay: args.Double("layer-decay", 0.5), BalanceClasses: args.Flag("balance"), ShapeWeights: args.Get("shape-from"),
+            Steps: args.Get("steps") is null ? null : args.Int("steps", 0), PatienceSteps: args.Get("patience-steps") is null ? null : args.Int("patience-steps", 0));
         var outDir = args.Required("out");
         var (data, validation, test) = (args.Required("data"), args.Get("val"), args.Get("test"));
         var imageSize = args.Int("image-size", 32);

@@ -25,7 +25,12 @@ public sealed class Trainer(ILogger<Trainer> logger, TimeProvider time)
         var started = time.GetTimestamp();
         // The same budget rule for every arm: a step budget becomes epochs on this training split; the batch never exceeds it.
         var plan = StepBudget.Plan(spec, (int)data.Train.Count);
-        spec = spec with { BatchSize = plan.BatchSize, Epochs = plan.Epochs, Patience = plan.PatienceEpochs };
+        spec = spec with
+        {
+            BatchSize = plan.BatchSize, Epochs = plan.Epochs, Patience = plan.PatienceEpochs,
+            // On a step budget, warm-up is 5 % of it (one epoch may be one step).
+            WarmupEpochs = spec.Steps is null ? spec.WarmupEpochs : Math.Max(1, (int)Math.Round(plan.Epochs * 0.05)),
+        };
         manual_seed(spec.Seed);
         var generator = new Generator((ulong)spec.Seed);
         model.to(device);

@@ -16,11 +16,20 @@ public sealed class IntervalsTests
     }
 
     [Theory]
-    [InlineData(0.01, 0.05, "positive transfer")]
-    [InlineData(-0.05, -0.01, "negative transfer")]
-    [InlineData(-0.01, 0.02, "inconclusive")]
-    public void VerdictFollowsTheIntervalNeverTheMean(double low, double high, string verdict) =>
+    [InlineData(0.01, 0.05, TransferVerdict.Positive)]
+    [InlineData(-0.05, -0.01, TransferVerdict.Negative)]
+    [InlineData(-0.01, 0.02, TransferVerdict.Inconclusive)]
+    public void VerdictFollowsTheIntervalNeverTheMean(double low, double high, TransferVerdict verdict) =>
         Intervals.Verdict(low, high).ShouldBe(verdict);
+
+    [Fact]
+    public void AWideIntervalIsClippedToWhatTheMetricAllows()
+    {
+        var (_, low, high) = Intervals.MeanT95([0.05, 0.95]); // [−5.2, 6.2] unclipped
+
+        Intervals.Clip(low, high, 0, 1).ShouldBe((0.0, 1.0));
+        Intervals.Clip(-0.2, 0.3, 0, 1).ShouldBe((0.0, 0.3));
+    }
 
     [Fact]
     public void OneSeedGivesNoIntervalAndNoVerdict()
@@ -28,6 +37,6 @@ public sealed class IntervalsTests
         var (_, low, high) = Intervals.MeanT95([0.5]);
 
         (low, high).ShouldBe((null, null));
-        Intervals.Verdict(low, high).ShouldStartWith("inconclusive");
+        Intervals.Verdict(low, high).ShouldBe(TransferVerdict.Inconclusive);
     }
 }

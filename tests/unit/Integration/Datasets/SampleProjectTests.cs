@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using TransferHub.Shared.Datasets;
 using TransferHub.Shared.Experiments;
+using TransferHub.Shared.Statistics;
 using TransferHub.Shared.Projects;
 using Xunit.Abstractions;
 
@@ -28,7 +29,7 @@ public sealed class SampleProjectTests(TransferHubFactory factory, ITestOutputHe
         (dataset!.ItemCount, dataset.LabeledCount).ShouldBe((360, 240));
         done.Runs.Count.ShouldBe(20);
         done.Runs.ShouldAllBe(r => r.Status == RunStatus.Succeeded);
-        done.Results.Single(r => r.Arm.StartsWith("shapes")).Verdict.ShouldBe("positive transfer");
-        done.Results.Single(r => r.Arm.StartsWith("colours")).Verdict.ShouldBe("negative transfer");
+        done.Results.Single(r => r.Arm.StartsWith("shapes")).Verdict.ShouldBe(TransferVerdict.Positive);
+        done.Results.Single(r => r.Arm.StartsWith("colours")).Verdict.ShouldBe(TransferVerdict.Negative);
     }
 }

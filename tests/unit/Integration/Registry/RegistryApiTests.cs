@@ -33,7 +33,7 @@ public sealed class RegistryApiTests(RegistryFixture f) : IClassFixture<Registry
         (v1.RunId, v1.DatasetVersionId, v1.DatasetVersionHash).ShouldBe((f.SourceRun, f.Version.Id, f.Version.ContentHash));
         v1.Hyperparameters.Seed.ShouldBe(1);
         v1.TestMetrics.ShouldNotBeNull();
-        v1.Verdict.ShouldBe("reference");
+        v1.Verdict.ShouldBe(TransferHub.Shared.Statistics.TransferVerdict.Reference);
         v1.HasReferenceProfile.ShouldBeTrue();
         var store = f.Services.GetRequiredService<IArtifactStore>();
         await using (var stored = await store.OpenReadAsync(v1.ArtifactKey, CancellationToken.None))

@@ -514,6 +514,9 @@ namespace TransferHub.Web.Data.Migrations.SqlServer
                     b.Property<int>("ImageSize")
                         .HasColumnType("int");
 
+                    b.Property<double>("MinimumGain")
+                        .HasColumnType("float");
+
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasMaxLength(100)
@@ -528,6 +531,9 @@ namespace TransferHub.Web.Data.Migrations.SqlServer
                         .HasColumnType("uniqueidentifier");
 
                     b.Property<int>("Seeds")
+                        .HasColumnType("int");
+
+                    b.Property<int>("Steps")
                         .HasColumnType("int");
 
                     b.HasKey("Id");
@@ -1079,6 +1085,10 @@ namespace TransferHub.Web.Data.Migrations.SqlServer
                     b.Property<string>("Verdict")
                         .HasMaxLength(64)
                         .HasColumnType("nvarchar(64)");
+
+                    b.Property<string>("VerdictReason")
+                        .HasMaxLength(1000)
+                        .HasColumnType("nvarchar(1000)");
 
                     b.HasKey("Id");
 

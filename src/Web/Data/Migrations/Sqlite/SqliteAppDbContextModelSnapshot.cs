@@ -502,6 +502,9 @@ namespace TransferHub.Web.Data.Migrations.Sqlite
                     b.Property<int>("ImageSize")
                         .HasColumnType("INTEGER");
 
+                    b.Property<double>("MinimumGain")
+                        .HasColumnType("REAL");
+
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasMaxLength(100)
@@ -516,6 +519,9 @@ namespace TransferHub.Web.Data.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.Property<int>("Seeds")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Steps")
                         .HasColumnType("INTEGER");
 
                     b.HasKey("Id");
@@ -1063,6 +1069,10 @@ namespace TransferHub.Web.Data.Migrations.Sqlite
 
                     b.Property<string>("Verdict")
                         .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("VerdictReason")
+                        .HasMaxLength(1000)
                         .HasColumnType("TEXT");
 
                     b.HasKey("Id");
