@@ -298,7 +298,7 @@ public sealed class ExperimentService(IDbContextFactory<AppDbContext> dbFactory,
         var projectId = await db.DatasetVersions.Where(v => v.Id == versionId).Join(db.Datasets, v => v.DatasetId, d => d.Id, (v, d) => (Guid?)d.ProjectId)
             .SingleOrDefaultAsync(ct) ?? throw new NotFoundException($"Version {versionId} does not exist.");
         await projects.RequireAsync(caller, projectId, a => a.CanRead, ct);
-        if (fractions.Any(f => f is <= 0 or > 1) || batchSize is < 1 or > 4096 || epochs is < 1 or > MaxEpochs || steps is < MinSteps or > MaxSteps)
+        if (fractions.Any(f => !(f > 0 && f <= 1)) || batchSize is < 1 or > 4096 || epochs is < 1 or > MaxEpochs || steps is < MinSteps or > MaxSteps)
         {
             throw ValidationFailedException.For("fractions", $"Label shares in (0, 1], batch size 1–4096, epochs 1–{MaxEpochs}, steps {MinSteps}–{MaxSteps}.");
         }

@@ -56,7 +56,7 @@ public sealed class SampleProjectService(
                     new ArmRequest("shapes source · feature extraction", TrainingStrategy.FeatureExtraction, null, shapes),
                     new ArmRequest("colours source · feature extraction", TrainingStrategy.FeatureExtraction, null, colours),
                     new ArmRequest("frozen-random", TrainingStrategy.FeatureExtraction, null),
-                ], Seeds: 5, Epochs: 8, ImageSize: SampleAssets.ImageSize, LearningRate: 3e-3, BatchSize: 16, Patience: 0), ct);
+                ], Seeds: 5, ImageSize: SampleAssets.ImageSize, LearningRate: 3e-3, BatchSize: 16), ct);
             progress?.Report((1, "Ready"));
             return new SampleProjectDto(project.Id, dataset.Id, version.Id, experiment.Id, [shapes, colours]);
         }

@@ -135,7 +135,12 @@ public sealed class ExperimentTests(TransferHubFactory factory) : IClassFixture<
             $"/api/versions/{version.Id}/experiment-estimate?architecture=resnet18&imageSize=12&arms=1&seeds=1&epochs=1", Json.Options);
         estimate!.Runs.ShouldBe(12);
         estimate.Seconds!.Value.ShouldBeGreaterThan(0);
-        estimate.Basis.ShouldContain("samples/s");
+        estimate.Basis.ShouldContain("ms per step");
+        estimate.Budget.ShouldBe("4 epochs");
+        var budgeted = await s.Scientist.GetFromJsonAsync<ExperimentEstimate>(
+            $"/api/versions/{version.Id}/experiment-estimate?architecture=small-cnn&imageSize=12&arms=1&seeds=1&batchSize=8", Json.Options);
+        (budgeted!.Steps, budgeted.Budget).ShouldBe((400, "≈ 402 steps = 134 epochs of 3 batches of 8"));
+        (await s.Scientist.GetAsync($"/api/versions/{version.Id}/experiment-estimate?architecture=small-cnn&fractions=x")).StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         (unknown!.Runs, unknown.Seconds).ShouldBe((1, (double?)null));
         (await s.Outsider.GetAsync($"/api/versions/{version.Id}/experiment-estimate?architecture=small-cnn")).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
     }
@@ -167,5 +172,39 @@ public sealed class ExperimentTests(TransferHubFactory factory) : IClassFixture<
         outsider.StatusCode.ShouldBe(HttpStatusCode.Forbidden);
         multiLabel.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         (await multiLabel.Content.ReadAsStringAsync()).ShouldContain("multi-label training is not supported yet");
+    }
+
+    public static TheoryData<string, string> BadSettings => new()
+    {
+        { """{"learningRate": -1}""", "learningRate" },
+        { """{"learningRate": 0}""", "learningRate" },
+        { """{"learningRate": 1e30}""", "learningRate" },
+        { """{"headLearningRate": -0.1}""", "headLearningRate" },
+        { """{"batchSize": 0}""", "batchSize" },
+        { """{"batchSize": -5}""", "batchSize" },
+        { """{"steps": 5}""", "steps" },
+        { """{"steps": 400, "epochs": 10}""", "steps" },
+        { """{"minimumGain": 2}""", "minimumGain" },
+        { """{"patienceSteps": 500, "steps": 400}""", "patienceSteps" },
+        { """{"arms": [{"name": "f", "strategy": "FeatureExtraction", "overrides": {"batchSize": 0}}]}""", "arms" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadSettings))]
+    public async Task BadTrainingSettingsAreRefusedNamingTheField(string settings, string field)
+    {
+        var (s, version) = await ColoursAsync(factory);
+        var body = System.Text.Json.Nodes.JsonNode.Parse(settings)!.AsObject();
+        body["name"] = "bad";
+        body["datasetVersionId"] = version.Id.ToString();
+        body["architecture"] = "small-cnn";
+
+        var response = await s.Scientist.PostAsync($"/api/projects/{s.ProjectId}/experiments",
+            new StringContent(body.ToJsonString(), System.Text.Encoding.UTF8, "application/json"));
+
+        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest, await response.Content.ReadAsStringAsync());
+        var problem = await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
+        problem.GetProperty("errors").TryGetProperty(field, out _).ShouldBeTrue(problem.ToString());
+        (await s.Scientist.GetFromJsonAsync<List<ExperimentDto>>($"/api/projects/{s.ProjectId}/experiments", Json.Options))!.ShouldBeEmpty();
     }
 }

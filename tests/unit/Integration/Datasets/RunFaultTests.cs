@@ -45,7 +45,15 @@ public sealed class RunFaultTests(ManualWorkerFactory factory) : IClassFixture<M
     {
         var (s, version) = await ExperimentTests.ColoursAsync(factory);
         var experiment = await (await s.Scientist.PostAsJsonAsync($"/api/projects/{s.ProjectId}/experiments",
-            new CreateExperimentRequest("too fast", version.Id, "small-cnn", null, 1, 3, 12, 1e30, 8))).Content.ReadFromJsonAsync<ExperimentDto>(Json.Options);
+            new CreateExperimentRequest("too fast", version.Id, "small-cnn", null, 1, 3, 12, 1e-3, 8))).Content.ReadFromJsonAsync<ExperimentDto>(Json.Options);
+        // The API refuses such a rate; a run stored with one (an older release, a remote client's plan) must still fail cleanly.
+        await using (var db = await factory.Services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContextAsync())
+        {
+            var stored = await db.TrainingRuns.SingleAsync(r => r.ExperimentId == experiment!.Id);
+            stored.SpecJson = stored.SpecJson.Replace("\"learningRate\":0.001", "\"learningRate\":1E+30", StringComparison.Ordinal);
+            stored.SpecJson.ShouldContain("1E+30");
+            await db.SaveChangesAsync();
+        }
 
         var after = await ClaimAndRunAsync(s, experiment!);
 
