@@ -15,21 +15,25 @@ public sealed class ExperimentE2ETests(SeededAppFixture app) : IClassFixture<See
         await page.GotoInteractiveAsync("/experiments");
         await page.GetByLabel("Name").FillAsync("source model");
         await page.GetByLabel("Seeds").FillAsync("1");
-        await page.GetByLabel("Epochs").FillAsync("3");
         await page.GetByLabel("Image px").FillAsync("12");
         await page.GetByLabel("Label shares %").FillAsync("50, 100");
         await page.GetByLabel("Label shares %").PressAsync("Tab");
-        await Assertions.Expect(page.Locator("#estimate")).ToContainTextAsync("2 run(s) · time unknown");
+        // No budget given: the default, in optimizer steps, shown in epochs of this version's training split (18 images).
+        await Assertions.Expect(page.Locator("#estimate")).ToContainTextAsync("2 run(s) of ≈ 400 steps = 400 epochs of 1 batch of 18 · time unknown");
         await page.GetByRole(AriaRole.Button, new() { Name = "Run" }).ClickAsync();
         await Assertions.Expect(page).ToHaveURLAsync(new Regex("/experiments/[0-9a-f-]{36}$"));
         await Assertions.Expect(page.Locator("#experiment-status")).ToHaveTextAsync("finished", new() { Timeout = 120_000 });
         await Assertions.Expect(page.Locator("#runs-table tbody tr")).ToHaveCountAsync(2);
         await Assertions.Expect(page.Locator("#label-efficiency polyline")).ToHaveCountAsync(1);
+        await Assertions.Expect(page.Locator("#experiment-budget")).ToContainTextAsync("budget 400 optimizer steps per run");
+        await Assertions.Expect(page.Locator("#runs-table .run-converged")).ToHaveCountAsync(2);
 
         await page.GotoInteractiveAsync("/experiments");
         await page.GetByLabel("Name").FillAsync("does transfer help?");
         await page.GetByLabel("Seeds").FillAsync("2");
-        await page.GetByLabel("Epochs").FillAsync("3");
+        // The advanced override: three fixed epochs (three optimizer steps) starve the baseline.
+        await page.Locator("#advanced-settings").ClickAsync();
+        await page.GetByLabel("Fixed epochs (instead of a budget)").FillAsync("3");
         await page.GetByLabel("Image px").FillAsync("12");
         await page.GetByLabel("Image px").PressAsync("Tab");
         await Assertions.Expect(page.Locator("#estimate")).ToContainTextAsync("run(s) · about"); // paced by the first experiment's epochs
@@ -50,7 +54,11 @@ public sealed class ExperimentE2ETests(SeededAppFixture app) : IClassFixture<See
         await Assertions.Expect(results.Locator("tbody tr")).ToHaveCountAsync(3);
         await Assertions.Expect(page.Locator("#runs-table tbody tr")).ToHaveCountAsync(6);
         await Assertions.Expect(page.Locator("#label-efficiency")).ToHaveCountAsync(0);
-        (await results.TextContentAsync())!.ShouldMatch("(positive transfer|negative transfer|inconclusive)");
+        // A verdict against a baseline that could not converge is refused, with the reason.
+        await Assertions.Expect(results.Locator("tr", new() { HasText = "fine-tune" })).ToContainTextAsync("unreliable");
+        await Assertions.Expect(results.Locator("tr", new() { HasText = "fine-tune" }).Locator(".verdict-reason"))
+            .ToContainTextAsync("baseline under-trained — baseline seed 1 under-trained (only 3 optimizer steps");
+        await Assertions.Expect(page.Locator("#runs-table .run-unconverged")).ToHaveCountAsync(6);
         await page.ScreenshotAsync("30-experiment-results");
 
         // Two runs side by side: metrics, per-class F1 and curves.

@@ -19,6 +19,23 @@ public static class Png
                 raw[row + 3 + x * 3] = b;
             }
         }
+        return Encode(width, height, raw, colourType: 2);
+    }
+
+    /// <summary>An 8-bit grayscale image from its pixels, row by row (e.g. a Fashion-MNIST digit).</summary>
+    public static byte[] Gray(int width, int height, ReadOnlySpan<byte> pixels)
+    {
+        var raw = new byte[height * (1 + width)];
+        for (var y = 0; y < height; y++)
+        {
+            pixels.Slice(y * width, width).CopyTo(raw.AsSpan(y * (1 + width) + 1));
+        }
+        return Encode(width, height, raw, colourType: 0);
+    }
+
+    // raw: filter byte 0 then the row's samples, for every row.
+    private static byte[] Encode(int width, int height, byte[] raw, byte colourType)
+    {
         using var compressed = new MemoryStream();
         using (var z = new ZLibStream(compressed, CompressionLevel.Optimal, leaveOpen: true))
         {
@@ -28,7 +45,7 @@ public static class Png
         BinaryPrimitives.WriteInt32BigEndian(ihdr, width);
         BinaryPrimitives.WriteInt32BigEndian(ihdr.AsSpan(4), height);
         ihdr[8] = 8; // bit depth
-        ihdr[9] = 2; // colour type RGB
+        ihdr[9] = colourType; // 0 grayscale, 2 RGB
         using var png = new MemoryStream();
         png.Write([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]);
         Chunk(png, "IHDR", ihdr);

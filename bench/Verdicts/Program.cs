@@ -1,0 +1,160 @@
+// Verdicts benchmark: are the experiment's verdicts right at its defaults, on real data it was not tuned on? Fashion-MNIST
+// through the real app (in-process worker, the experiment API's defaults): a small CNN source trained on classes 0-4 and
+// one trained on the same images with shuffled labels; targets of classes 5-9 with 5/10/20 labels per class (as many for
+// validation, 200 per class as the test split); arms: the source frozen (feature extraction) and fine-tuned, the
+// frozen-random control and the shuffled-label source frozen, over 3 seeds. With --before, the same experiments again with
+// the old default (10 epochs) for the wall-time comparison. One JSON line per experiment under bench/results, and the
+// tables for docs/benchmarks.md on stdout.
+using System.IO.Compression;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using TransferHub.Bench.Labeling;
+
+const string Token = "thp_bench-bootstrap-token-0123456789abcdef";
+string[] names = ["t-shirt", "trouser", "pullover", "dress", "coat", "sandal", "shirt", "sneaker", "bag", "ankle-boot"];
+var labels = Option("--labels", "5,10,20").Split(',').Select(int.Parse).ToList();
+var seeds = int.Parse(Option("--seeds", "3"));
+var before = args.Contains("--before");
+var folder = Option("--fmnist", "/usr/share/datasets/fashion-mnist");
+var (trainX, trainY) = Read(folder, "train");
+var (testX, testY) = Read(folder, "t10k");
+var results = Path.Combine(Root(), "bench", "results", $"{DateTime.UtcNow:yyyyMMdd'T'HHmm'Z'}-verdicts.jsonl");
+
+await using var app = await BenchApp.StartAsync(Token);
+using var api = new HttpClient { BaseAddress = new Uri(app.BaseUrl), Timeout = TimeSpan.FromMinutes(10) };
+api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token);
+var project = (await BenchApp.PostAsync(api, "/api/projects", new { name = "verdicts bench" })).GetProperty("id").GetString()!;
+
+// Sources: 200 images per class of classes 0-4; the shuffled one sees the same images with their labels permuted.
+var sourceItems = Enumerable.Range(0, trainY.Length).Where(i => trainY[i] < 5).GroupBy(i => trainY[i]).SelectMany(g => g.Take(200)).ToList();
+var shuffled = sourceItems.Select(i => trainY[i]).ToArray();
+new Random(7).Shuffle(shuffled);
+var source = await SourceRunAsync("source (classes 0-4)", sourceItems.Select(i => (trainX[i], trainY[i])).ToList());
+var noise = await SourceRunAsync("shuffled-label source", sourceItems.Select((i, k) => (trainX[i], shuffled[k])).ToList());
+Console.WriteLine($"| source | test macro-F1 |\n|---|---|\n| classes 0-4 | {source.F1:0.000} |\n| shuffled labels | {noise.F1:0.000} |\n");
+
+foreach (var perClass in labels)
+{
+    // k train + k validation from the training set, 200 test images per class from the test set (the splitter keeps the counts).
+    var items = new List<(byte[] Pixels, int Label)>();
+    for (var c = 5; c < 10; c++)
+    {
+        items.AddRange(Enumerable.Range(0, trainY.Length).Where(i => trainY[i] == c).Skip(1000).Take(2 * perClass).Select(i => (trainX[i], c)));
+        items.AddRange(Enumerable.Range(0, testY.Length).Where(i => testY[i] == c).Take(200).Select(i => (testX[i], c)));
+    }
+    var n = 2.0 * perClass + 200;
+    var version = await VersionAsync($"target {perClass} per class", items, perClass / n, 200 / n);
+    foreach (var old in before ? new[] { false, true } : [false])
+    {
+        var arms = new object[]
+        {
+            new { name = "source · frozen", strategy = "FeatureExtraction", sourceRunId = source.RunId },
+            new { name = "source · fine-tune", strategy = "FineTune", sourceRunId = source.RunId },
+            new { name = "frozen-random", strategy = "FeatureExtraction" },
+            new { name = "shuffled source · frozen", strategy = "FeatureExtraction", sourceRunId = noise.RunId },
+        };
+        var started = DateTime.UtcNow;
+        var experiment = await RunAsync(new
+        {
+            name = $"{perClass}/class{(old ? " · old default" : "")}", datasetVersionId = version, architecture = "small-cnn", arms, seeds,
+            imageSize = 28, epochs = old ? 10 : (int?)null,
+        });
+        var wall = (DateTime.UtcNow - started).TotalSeconds;
+        Report(perClass, old, experiment, wall);
+    }
+}
+Console.WriteLine($"raw: {results}");
+
+void Report(int perClass, bool old, JsonElement experiment, double wall)
+{
+    var runs = experiment.GetProperty("runs").EnumerateArray().ToList();
+    Console.WriteLine($"### {perClass} labels per class{(old ? " — old default (10 epochs)" : " — defaults")}: {wall:0} s wall, {experiment.GetProperty("budget")}\n");
+    Console.WriteLine("| arm | test macro-F1 | difference (95 % CI) | verdict | why |\n|---|---|---|---|---|");
+    foreach (var r in experiment.GetProperty("results").EnumerateArray())
+    {
+        Console.WriteLine($"| {r.GetProperty("arm")} | {Num(r, "mean")} | {Num(r, "difference")} [{Num(r, "differenceLow")}, {Num(r, "differenceHigh")}] | {r.GetProperty("verdictText")} | {Text(r, "reason")} |");
+    }
+    Console.WriteLine("\n| arm | seed | steps / budget | converged | train s | test macro-F1 |\n|---|---|---|---|---|---|");
+    foreach (var r in runs)
+    {
+        Console.WriteLine($"| {r.GetProperty("arm")} | {r.GetProperty("seed")} | {Text(r, "stepsDone")} / {Text(r, "budgetSteps")} | {Text(r, "converged")} | {Num(r, "trainSeconds", "0.0")} | {Num(r, "testMacroF1")} |");
+    }
+    Console.WriteLine();
+    File.AppendAllText(results, JsonSerializer.Serialize(new { perClass, oldDefault = old, wallSeconds = wall, experiment }) + "\n");
+}
+
+async Task<(string RunId, double F1)> SourceRunAsync(string name, List<(byte[] Pixels, int Label)> items)
+{
+    var version = await VersionAsync(name, items, 0.15, 0.15);
+    var experiment = await RunAsync(new { name, datasetVersionId = version, architecture = "small-cnn", seeds = 1, imageSize = 28 });
+    var run = experiment.GetProperty("runs")[0];
+    return (run.GetProperty("id").GetString()!, run.GetProperty("testMacroF1").GetDouble());
+}
+
+async Task<string> VersionAsync(string name, List<(byte[] Pixels, int Label)> items, double validation, double test)
+{
+    var dataset = (await BenchApp.PostAsync(api, $"/api/projects/{project}/datasets", new { name, kind = "Image", task = "SingleLabel" })).GetProperty("id").GetString()!;
+    using var zip = new MemoryStream();
+    using (var archive = new ZipArchive(zip, ZipArchiveMode.Create, leaveOpen: true))
+    {
+        for (var i = 0; i < items.Count; i++)
+        {
+            using var entry = archive.CreateEntry($"{names[items[i].Label]}/{i}.png").Open();
+            entry.Write(TransferHub.Tests.E2E.Png.Gray(28, 28, items[i].Pixels));
+        }
+    }
+    using var form = new MultipartFormDataContent { { new ByteArrayContent(zip.ToArray()), "files", "images.zip" } };
+    var import = await (await api.PostAsync($"/api/datasets/{dataset}/imports", form)).Content.ReadFromJsonAsync<JsonElement>();
+    while ((await api.GetFromJsonAsync<JsonElement>($"/api/imports/{import.GetProperty("id").GetString()}")).GetProperty("status").GetString() == "Running")
+    {
+        await Task.Delay(500);
+    }
+    var split = new { train = 1 - validation - test, validation, test };
+    return (await BenchApp.PostAsync(api, $"/api/datasets/{dataset}/versions", new { split, seed = 1 })).GetProperty("id").GetString()!;
+}
+
+async Task<JsonElement> RunAsync(object body)
+{
+    var id = (await BenchApp.PostAsync(api, $"/api/projects/{project}/experiments", body)).GetProperty("id").GetString()!;
+    while (true)
+    {
+        var experiment = await api.GetFromJsonAsync<JsonElement>($"/api/experiments/{id}");
+        if (experiment.GetProperty("status").GetString() is "finished" or "finished with failures")
+        {
+            return experiment;
+        }
+        await Task.Delay(2000); // a benchmark's progress poll, not a test's synchronisation
+    }
+}
+
+static (byte[][] Images, int[] Labels) Read(string folder, string kind)
+{
+    using var images = new GZipStream(File.OpenRead(Path.Combine(folder, $"{kind}-images-idx3-ubyte.gz")), CompressionMode.Decompress);
+    using var labels = new GZipStream(File.OpenRead(Path.Combine(folder, $"{kind}-labels-idx1-ubyte.gz")), CompressionMode.Decompress);
+    using var imageBytes = new MemoryStream();
+    images.CopyTo(imageBytes);
+    using var labelBytes = new MemoryStream();
+    labels.CopyTo(labelBytes);
+    var pixels = imageBytes.ToArray();
+    var y = labelBytes.ToArray()[8..].Select(b => (int)b).ToArray();
+    return ([.. Enumerable.Range(0, y.Length).Select(i => pixels.AsSpan(16 + i * 784, 784).ToArray())], y);
+}
+
+static string Num(JsonElement e, string name, string format = "0.000") =>
+    e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble().ToString(format, System.Globalization.CultureInfo.InvariantCulture) : "—";
+
+static string Text(JsonElement e, string name) =>
+    e.TryGetProperty(name, out var v) && v.ValueKind is not (JsonValueKind.Null or JsonValueKind.Undefined) ? v.ToString().Replace("|", "/") : "—";
+
+string Option(string name, string fallback) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault() ?? fallback;
+
+static string Root()
+{
+    var dir = new DirectoryInfo(AppContext.BaseDirectory);
+    while (!File.Exists(Path.Combine(dir.FullName, "TransferHub.sln")))
+    {
+        dir = dir.Parent ?? throw new InvalidOperationException("Run from inside the repository.");
+    }
+    return dir.FullName;
+}
