@@ -36,7 +36,7 @@ public sealed class ExperimentE2ETests(SeededAppFixture app) : IClassFixture<See
         await page.GetByLabel("Fixed epochs (instead of a budget)").FillAsync("3");
         await page.GetByLabel("Image px").FillAsync("12");
         await page.GetByLabel("Image px").PressAsync("Tab");
-        await Assertions.Expect(page.Locator("#estimate")).ToContainTextAsync("run(s) · about"); // paced by the first experiment's epochs
+        await Assertions.Expect(page.Locator("#estimate")).ToContainTextAsync("run(s) of 3 epochs · about"); // paced by the first experiment's steps
         await page.GetByRole(AriaRole.Button, new() { Name = "Rank sources for this version (LogME / LEEP)" }).ClickAsync();
         await Assertions.Expect(page.Locator("#source-scores tbody tr")).ToHaveCountAsync(2, new() { Timeout = 60_000 }); // the 50 % and the 100 % run
         await page.GetByLabel("Transfer from").ClickAsync();
