@@ -57,7 +57,7 @@ public sealed class ExperimentE2ETests(SeededAppFixture app) : IClassFixture<See
         // A verdict against a baseline that could not converge is refused, with the reason.
         await Assertions.Expect(results.Locator("tr", new() { HasText = "fine-tune" })).ToContainTextAsync("unreliable");
         await Assertions.Expect(results.Locator("tr", new() { HasText = "fine-tune" }).Locator(".verdict-reason"))
-            .ToContainTextAsync("baseline under-trained — baseline seed 1 under-trained (only 3 optimizer steps");
+            .ToContainTextAsync("baseline under-trained — seeds 1, 2: not converged: only 3 optimizer steps");
         await Assertions.Expect(page.Locator("#runs-table .run-unconverged")).ToHaveCountAsync(6);
         await page.ScreenshotAsync("30-experiment-results");
 

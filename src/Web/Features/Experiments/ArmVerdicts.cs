@@ -40,7 +40,7 @@ public static class ArmVerdicts
             (low, high) = Intervals.Clip(low, high, 0, 1);
             if (g.Key == "baseline")
             {
-                var note = baselineProblems.Count == 0 ? null : string.Join("; ", baselineProblems.Values);
+                var note = baselineProblems.Count == 0 ? null : BySeeds(baselineProblems.Select(p => (p.Key, p.Value)));
                 return Result(g.Key, strategy, done.Count, TransferVerdict.Reference, note) with { Mean = mean, Low = low, High = high, TotalTrainSeconds = cost, Device = device };
             }
             var pairs = done.Where(r => baselineRuns.ContainsKey(r.Seed)).Select(r => (Arm: r, Base: baselineRuns[r.Seed])).ToList();
@@ -87,10 +87,10 @@ public static class ArmVerdicts
                 : low > 0 ? $"a frozen random backbone scores {mean:+0.000;-0.000} against training it: the baseline is weak here (under-trained, or the task is nearly linear)"
                 : $"a frozen random backbone scores {mean:+0.000;-0.000} against training it: no clear cost of freezing");
         }
-        var underTrained = pairs.Where(p => baselineProblems.ContainsKey(p.Base.Seed)).Select(p => baselineProblems[p.Base.Seed]).ToList();
+        var underTrained = pairs.Where(p => baselineProblems.ContainsKey(p.Base.Seed)).Select(p => (p.Base.Seed, Problem: baselineProblems[p.Base.Seed])).ToList();
         if (underTrained.Count > 0)
         {
-            return (TransferVerdict.Unreliable, "baseline under-trained — " + string.Join("; ", underTrained));
+            return (TransferVerdict.Unreliable, "baseline under-trained — " + BySeeds(underTrained));
         }
         var moreSteps = pairs.Where(p => p.Arm.BudgetSteps > p.Base.BudgetSteps && p.Base.BudgetSteps > 0)
             .Select(p => $"seed {p.Arm.Seed}: the arm had a budget of {p.Arm.BudgetSteps} optimizer steps against the baseline's {p.Base.BudgetSteps}").ToList();
@@ -102,16 +102,16 @@ public static class ArmVerdicts
         {
             return (TransferVerdict.Inconclusive, "needs two or more seeds");
         }
-        var armUnconverged = pairs.Where(p => p.Arm.Converged == false).Select(p => $"seed {p.Arm.Seed}: {p.Arm.ConvergenceNote}").ToList();
+        var armUnconverged = pairs.Where(p => p.Arm.Converged == false).Select(p => (p.Arm.Seed, Problem: $"not converged: {p.Arm.ConvergenceNote}")).ToList();
         var equivalent = equivalence is { P: < 0.05 };
         switch (Intervals.Verdict(low, high))
         {
             case TransferVerdict.Positive when high < minimumGain && equivalent:
                 return (TransferVerdict.Equivalent, $"the gain is real but below the smallest that matters ({minimumGain:0.000}); TOST p = {equivalence!.Value.P:0.000}");
             case TransferVerdict.Positive:
-                return (TransferVerdict.Positive, armUnconverged.Count == 0 ? null : "even though the arm itself had not converged: " + string.Join("; ", armUnconverged));
+                return (TransferVerdict.Positive, armUnconverged.Count == 0 ? null : "even though the arm itself had not converged: " + BySeeds(armUnconverged));
             case TransferVerdict.Negative when armUnconverged.Count > 0:
-                return (TransferVerdict.Unreliable, "arm under-trained — " + string.Join("; ", armUnconverged));
+                return (TransferVerdict.Unreliable, "arm under-trained — " + BySeeds(armUnconverged));
             case TransferVerdict.Negative:
                 return (TransferVerdict.Negative, high > -minimumGain ? $"a real loss, though smaller than the smallest gain that matters ({minimumGain:0.000})" : null);
         }
@@ -126,18 +126,26 @@ public static class ArmVerdicts
         var problems = new Dictionary<int, string>();
         foreach (var run in baseline.Where(r => r.Converged == false))
         {
-            problems[run.Seed] = $"baseline seed {run.Seed} under-trained ({run.ConvergenceNote})";
+            problems[run.Seed] = $"not converged: {run.ConvergenceNote}";
         }
         if (baseline.Count >= 3)
         {
             var median = baseline.Select(r => r.TestMacroF1!.Value).Order().ElementAt(baseline.Count / 2);
             foreach (var run in baseline.Where(r => r.TestMacroF1 < median - FailedSeedGap && !problems.ContainsKey(r.Seed)))
             {
-                problems[run.Seed] = $"baseline seed {run.Seed} failed (test macro-F1 {run.TestMacroF1:0.000} against its siblings' median {median:0.000})";
+                problems[run.Seed] = $"failed: test macro-F1 {run.TestMacroF1:0.000} against its siblings' median {median:0.000}";
             }
         }
         return problems;
     }
+
+    /// <summary>"seeds 1, 2: not converged: only 3 optimizer steps; seed 3: failed: …" — one phrase per distinct problem.</summary>
+    internal static string BySeeds(IEnumerable<(int Seed, string Problem)> problems) =>
+        string.Join("; ", problems.GroupBy(p => p.Problem).Select(g =>
+        {
+            var seeds = g.Select(p => p.Seed).Order().ToList();
+            return $"{(seeds.Count == 1 ? "seed" : "seeds")} {string.Join(", ", seeds)}: {g.Key}";
+        }));
 
     /// <summary>Per class: the paired difference in test F1 over seeds, its t-test p-value Holm-adjusted over the classes, and a
     /// flag on classes the arm significantly hurts — negative transfer hidden in a minority class while macro-F1 rises.</summary>

@@ -37,7 +37,7 @@ public sealed class ArmVerdictTests
 
         arm.Verdict.ShouldBe(TransferVerdict.Unreliable);
         arm.VerdictText.ShouldBe("unreliable");
-        arm.Reason.ShouldBe("baseline under-trained — baseline seed 1 under-trained (only 10 optimizer steps)");
+        arm.Reason.ShouldBe("baseline under-trained — seed 1: not converged: only 10 optimizer steps");
     }
 
     [Fact]
@@ -48,7 +48,7 @@ public sealed class ArmVerdictTests
         var arm = Arm(runs);
 
         arm.Verdict.ShouldBe(TransferVerdict.Unreliable);
-        arm.Reason!.ShouldContain("baseline seed 2 failed");
+        arm.Reason!.ShouldBe("baseline under-trained — seed 2: failed: test macro-F1 0.050 against its siblings' median 0.800");
     }
 
     [Fact]
