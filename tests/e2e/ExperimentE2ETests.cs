@@ -41,8 +41,8 @@ public sealed class ExperimentE2ETests(SeededAppFixture app) : IClassFixture<See
         await Assertions.Expect(page.Locator("#source-scores tbody tr")).ToHaveCountAsync(2, new() { Timeout = 60_000 }); // the 50 % and the 100 % run
         await page.GetByLabel("Transfer from").ClickAsync();
         await page.Locator(".mud-popover-open .mud-list-item").First.ClickAsync();
-        // Baseline, feature extraction and fine-tune over 2 seeds: the estimate shows the server has the source.
-        await Assertions.Expect(page.Locator("#estimate")).ToContainTextAsync("6 run(s)");
+        // Baseline, feature extraction, fine-tune and (on by default with a source) the frozen-random control over 2 seeds.
+        await Assertions.Expect(page.Locator("#estimate")).ToContainTextAsync("8 run(s)");
         await page.GetByRole(AriaRole.Button, new() { Name = "Run" }).ClickAsync();
         await Assertions.Expect(page).ToHaveURLAsync(new Regex("/experiments/[0-9a-f-]{36}$"));
         await Assertions.Expect(page.Locator("#experiment-status")).ToHaveTextAsync("finished", new() { Timeout = 180_000 });
@@ -51,14 +51,15 @@ public sealed class ExperimentE2ETests(SeededAppFixture app) : IClassFixture<See
         await Assertions.Expect(results).ToContainTextAsync("baseline");
         await Assertions.Expect(results).ToContainTextAsync("feature-extraction");
         await Assertions.Expect(results).ToContainTextAsync("fine-tune");
-        await Assertions.Expect(results.Locator("tbody tr")).ToHaveCountAsync(3);
-        await Assertions.Expect(page.Locator("#runs-table tbody tr")).ToHaveCountAsync(6);
+        await Assertions.Expect(results.Locator("tbody tr")).ToHaveCountAsync(4);
+        await Assertions.Expect(results.Locator("tr", new() { HasText = "frozen-random" })).ToContainTextAsync("control");
+        await Assertions.Expect(page.Locator("#runs-table tbody tr")).ToHaveCountAsync(8);
         await Assertions.Expect(page.Locator("#label-efficiency")).ToHaveCountAsync(0);
         // A verdict against a baseline that could not converge is refused, with the reason.
         await Assertions.Expect(results.Locator("tr", new() { HasText = "fine-tune" })).ToContainTextAsync("unreliable");
         await Assertions.Expect(results.Locator("tr", new() { HasText = "fine-tune" }).Locator(".verdict-reason"))
             .ToContainTextAsync("baseline under-trained — seeds 1, 2: not converged: only 3 optimizer steps");
-        await Assertions.Expect(page.Locator("#runs-table .run-unconverged")).ToHaveCountAsync(6);
+        await Assertions.Expect(page.Locator("#runs-table .run-unconverged")).ToHaveCountAsync(8);
         await page.ScreenshotAsync("30-experiment-results");
 
         // Two runs side by side: metrics, per-class F1 and curves.
@@ -76,7 +77,7 @@ public sealed class ExperimentE2ETests(SeededAppFixture app) : IClassFixture<See
         await page.Locator("#compare-button").ClickAsync();
         await Assertions.Expect(page).ToHaveURLAsync(new Regex("/experiments/compare\\?a=.+&b=.+"));
         var compare = page.Locator("#compare-table tbody tr");
-        await Assertions.Expect(compare).ToHaveCountAsync(3);
+        await Assertions.Expect(compare).ToHaveCountAsync(4);
         await Assertions.Expect(compare.Filter(new() { HasText = "baseline" })).ToContainTextAsync("0.");
         await page.ScreenshotAsync("31-compare");
     }

@@ -33,6 +33,9 @@ public sealed record CreateExperimentRequest(
     IReadOnlyList<double>? LabelFractions = null, bool Augment = false, bool BalanceClasses = false,
     int? Steps = null, int? PatienceSteps = null, double? HeadLearningRate = null, double? MinimumGain = null);
 
+/// <summary>Body of <c>POST /api/experiments/{id}/continue</c>: the new step budget of each unconverged run (default twice its own).</summary>
+public sealed record ContinueRunsRequest(int? Steps = null);
+
 /// <summary>A run as listed: its place in the queue and, when done, its test macro-F1; its step budget and the steps taken so far,
 /// and once finished whether it converged and why (<paramref name="Converged"/>, <paramref name="ConvergenceNote"/>).</summary>
 public sealed record RunDto(Guid Id, string Arm, TrainingStrategy Strategy, int Seed, RunStatus Status, int Attempt,

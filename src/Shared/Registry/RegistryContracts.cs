@@ -91,7 +91,19 @@ public enum ApprovalStatus
 }
 
 /// <summary>One policy check of an approval request's evidence bundle; the outcome is <c>passed</c>, <c>failed</c> or <c>not applicable</c>.</summary>
-public sealed record PolicyCheck(string Name, string Outcome, string Detail);
+public sealed record PolicyCheck(string Name, PolicyOutcome Outcome, string Detail);
+
+/// <summary>A policy check's outcome (sent and stored as "passed", "failed" or "not applicable", as before it was typed).</summary>
+[System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<PolicyOutcome>))]
+public enum PolicyOutcome
+{
+    /// <summary>The version meets the policy.</summary>
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("passed")] Passed,
+    /// <summary>The version does not meet it: production is refused.</summary>
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("failed")] Failed,
+    /// <summary>The policy does not apply (no threshold set, nothing to judge).</summary>
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("not applicable")] NotApplicable,
+}
 
 /// <summary>A request to move a version to production, with the evidence the approver decides on.</summary>
 public sealed record ApprovalDto(

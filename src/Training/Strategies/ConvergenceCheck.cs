@@ -16,10 +16,12 @@ public static class ConvergenceCheck
     {
         if (history.Count == 0) return new(false, "no validation point");
         var best = history.MaxBy(h => h.Validation.MacroF1)!;
+        // Too few steps first: an early stop after a handful of steps is a starved run (a baseline at chance), not a plateau.
+        if (stepsDone < StepBudget.MinimumJudgedSteps)
+            return new(false, $"only {stepsDone} optimizer steps{(stoppedEarly ? ", stopped early" : "")} (at least {StepBudget.MinimumJudgedSteps} before a run can count as converged)",
+                stoppedEarly);
         if (stoppedEarly)
             return new(true, $"validation macro-F1 stopped improving: best {best.Validation.MacroF1:0.000} at step {best.Steps}, stopped at step {stepsDone}", true);
-        if (stepsDone < StepBudget.MinimumJudgedSteps)
-            return new(false, $"only {stepsDone} optimizer steps (at least {StepBudget.MinimumJudgedSteps} before a run can count as converged)");
         if (history.Count < 4) return new(false, $"only {history.Count} validation points: too few to see a plateau");
 
         var lastQuarterFrom = stepsDone * 0.75;

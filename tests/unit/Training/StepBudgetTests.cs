@@ -66,5 +66,7 @@ public sealed class StepBudgetTests
         ConvergenceCheck.Judge(falling, 400, stoppedEarly: false).Reason.ShouldStartWith("training loss still falling");
         ConvergenceCheck.Judge(flat, 400, stoppedEarly: false).Converged.ShouldBeTrue();
         ConvergenceCheck.Judge(rising, 400, stoppedEarly: true).Converged.ShouldBeTrue();
+        // An early stop after a handful of steps (the old default stopped a baseline at chance after 4 steps) is a starved run.
+        ConvergenceCheck.Judge(rising.Take(4).ToList(), 4, stoppedEarly: true).Reason.ShouldBe("only 4 optimizer steps, stopped early (at least 100 before a run can count as converged)");
     }
 }

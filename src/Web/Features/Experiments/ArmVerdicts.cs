@@ -92,7 +92,8 @@ public static class ArmVerdicts
         {
             return (TransferVerdict.Unreliable, "baseline under-trained — " + BySeeds(underTrained));
         }
-        var moreSteps = pairs.Where(p => p.Arm.BudgetSteps > p.Base.BudgetSteps && p.Base.BudgetSteps > 0)
+        // More steps for the arm are unfair unless its baseline stopped early, i.e. showed it did not need its whole budget.
+        var moreSteps = pairs.Where(p => p.Arm.BudgetSteps > p.Base.BudgetSteps && p.Base.BudgetSteps > 0 && p.Base.StepsDone >= p.Base.BudgetSteps)
             .Select(p => $"seed {p.Arm.Seed}: the arm had a budget of {p.Arm.BudgetSteps} optimizer steps against the baseline's {p.Base.BudgetSteps}").ToList();
         if (moreSteps.Count > 0)
         {
@@ -119,6 +120,14 @@ public static class ArmVerdicts
             ? (TransferVerdict.Equivalent, $"within ±{minimumGain:0.000} of the baseline (90 % interval {equivalence!.Value.Low:+0.000;-0.000} to {equivalence.Value.High:+0.000;-0.000}, TOST p = {equivalence.Value.P:0.000})")
             : (TransferVerdict.Inconclusive, null);
     }
+
+    /// <summary>
+    /// The sanity reference: a frozen random backbone with a trained head is cheap and needs no tuning; a scratch baseline of
+    /// the same architecture that scores clearly below it (the control's paired interval above zero) is under-trained.
+    /// </summary>
+    public static IReadOnlyList<string> SanityWarnings(IReadOnlyList<ArmResultDto> results) =>
+        [.. results.Where(r => r.Verdict == TransferVerdict.Control && r.DifferenceLow > 0).Select(r => FormattableString.Invariant(
+            $"The scratch baseline scores below the '{r.Arm}' control ({r.Difference:+0.000} [{r.DifferenceLow:+0.000}, {r.DifferenceHigh:+0.000}]): a trained network that loses to random frozen features is under-trained. Continue its runs or give a larger budget before trusting the verdicts."))];
 
     /// <summary>Baseline seeds that cannot carry a verdict: not converged, or failed (far below their siblings).</summary>
     internal static IReadOnlyDictionary<int, string> BaselineProblems(IReadOnlyList<RunDto> baseline)

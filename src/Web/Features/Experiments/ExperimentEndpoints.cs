@@ -56,6 +56,9 @@ public static class ExperimentEndpoints
             await experiments.CancelAsync(user, experimentId, ct);
             return Results.NoContent();
         });
+        one.MapPost("/continue", async (Guid experimentId, ContinueRunsRequest? request, ClaimsPrincipal user, ExperimentService experiments, CancellationToken ct) =>
+            Results.Ok(new { continued = await experiments.ContinueUnconvergedAsync(user, experimentId, request?.Steps, ct) }))
+            .WithSummary("Continues every finished run that did not converge from its last checkpoint with a larger step budget (default twice its budget).");
         api.MapPost("/versions/{versionId:guid}/transferability", (Guid versionId, TransferabilityRequest request, ClaimsPrincipal user, TransferabilityService scores, CancellationToken ct) =>
             scores.ScoreAsync(user, versionId, request, ct)).WithTags("Experiments")
             .WithSummary("LogME and LEEP of candidate sources (finished runs) on the version's training split, best first — before any training.");

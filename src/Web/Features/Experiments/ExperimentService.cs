@@ -279,9 +279,10 @@ public sealed class ExperimentService(IDbContextFactory<AppDbContext> dbFactory,
                 e.Average(h => h.Metrics.TrainLoss), e.Min(h => h.Metrics.TrainLoss), e.Max(h => h.Metrics.TrainLoss)))], StageEpochs(g))).ToList();
         var controls = dtos.Where(r => r.Strategy == TrainingStrategy.FeatureExtraction && !r.HasSource).Select(r => r.Arm).ToHashSet();
         var warnings = ArmVerdicts.EarlyWarnings([.. history.Select(h => (byArm[h.RunId].Arm, byArm[h.RunId].Seed, h.Metrics))], controls);
+        var results = ArmVerdicts.Summarise([.. dtos.Where(r => r.LabelFraction == fullShare)], predictions, experiment.MinimumGain);
         return new ExperimentDto(experiment.Id, experiment.ProjectId, experiment.Name, experiment.DatasetVersionId, experiment.Architecture,
             experiment.Seeds, experiment.Epochs, experiment.ImageSize, experiment.CreatedAt, status, dtos,
-            ArmVerdicts.Summarise([.. dtos.Where(r => r.LabelFraction == fullShare)], predictions, experiment.MinimumGain), Method, curves, warnings,
+            results, Method, curves, [.. ArmVerdicts.SanityWarnings(results), .. warnings],
             efficiency, efficiencyNotes, experiment.Steps, experiment.MinimumGain,
             experiment.Steps > 0 ? StepBudget.Describe(experiment.Steps, trainCount, BatchSizeOf(runs)) : null);
     }
@@ -392,6 +393,47 @@ public sealed class ExperimentService(IDbContextFactory<AppDbContext> dbFactory,
         {
             await queue.CancelAsync(run.Id, ct);
         }
+    }
+
+    /// <summary>
+    /// Continues every finished run that did not converge from its last checkpoint with a larger step budget
+    /// (<paramref name="steps"/>, default twice the run's budget and at least the default minimum), so an unreliable verdict
+    /// can become a fair one without starting over. Returns how many runs went back to the queue.
+    /// </summary>
+    public async Task<int> ContinueUnconvergedAsync(ClaimsPrincipal caller, Guid experimentId, int? steps, CancellationToken ct)
+    {
+        var experiment = await GetAsync(caller, experimentId, ct);
+        await projects.RequireAsync(caller, experiment.ProjectId, a => a.CanEditData, ct);
+        if (steps is < MinSteps or > MaxSteps)
+        {
+            throw ValidationFailedException.For("steps", $"The step budget is {MinSteps}–{MaxSteps} optimizer steps.");
+        }
+        var unconverged = experiment.Runs.Where(r => r.Status == RunStatus.Succeeded && r.Converged == false).ToList();
+        if (unconverged.Count == 0)
+        {
+            throw new ConflictException("Every finished run of this experiment converged: there is nothing to continue.");
+        }
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var continued = 0;
+        foreach (var run in unconverged)
+        {
+            var specJson = await db.TrainingRuns.Where(r => r.Id == run.Id).Select(r => r.SpecJson).SingleAsync(ct);
+            var plan = JsonSerializer.Deserialize<RunPlan>(specJson, Json)!;
+            var budget = steps ?? Math.Max(2 * (run.BudgetSteps ?? 0), StepBudget.MinimumDefaultSteps);
+            if (budget <= (run.StepsDone ?? 0))
+            {
+                throw ValidationFailedException.For("steps", $"Run {run.Arm} seed {run.Seed} has already taken {run.StepsDone} steps: give a larger budget.");
+            }
+            var longer = plan with { Spec = plan.Spec with { Steps = budget, PatienceSteps = null, EvaluateEverySteps = null } };
+            continued += await queue.ContinueAsync(run.Id, JsonSerializer.Serialize(longer, Json), ct) ? 1 : 0;
+        }
+        if (continued > 0 && experiment.Steps > 0)
+        {
+            var stored = await db.Experiments.SingleAsync(e => e.Id == experimentId, ct);
+            stored.Steps = Math.Max(stored.Steps, steps ?? 2 * stored.Steps);
+            await db.SaveChangesAsync(ct);
+        }
+        return continued;
     }
 
     /// <summary>Tells the experiment's owner, once per warning, that an arm looks like negative transfer while it still trains.</summary>

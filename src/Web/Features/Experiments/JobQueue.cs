@@ -187,6 +187,26 @@ public sealed class JobQueue(IDbContextFactory<AppDbContext> dbFactory, WriteGat
         await db.SaveChangesAsync(ct);
     }
 
+    /// <summary>Puts a finished run back in the queue with a new plan (a larger budget): its worker resumes from the run's last
+    /// checkpoint. False when the run is not finished or has no checkpoint to resume from.</summary>
+    public async Task<bool> ContinueAsync(Guid runId, string specJson, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        int updated;
+        using (await writes.EnterAsync(ct))
+        {
+            updated = await db.TrainingRuns.Where(r => r.Id == runId && r.Status == RunStatus.Succeeded && r.CheckpointKey != null)
+                .ExecuteUpdateAsync(s => s.SetProperty(r => r.Status, RunStatus.Pending).SetProperty(r => r.Attempt, 0).SetProperty(r => r.SpecJson, specJson)
+                    .SetProperty(r => r.ResultJson, (string?)null).SetProperty(r => r.CompletedAt, (DateTimeOffset?)null).SetProperty(r => r.Error, (string?)null), ct);
+        }
+        if (updated == 1)
+        {
+            _work.Release();
+            WorkQueued?.Invoke(this, EventArgs.Empty);
+        }
+        return updated == 1;
+    }
+
     /// <summary>Puts a failed or cancelled run back in the queue with fresh attempts.</summary>
     public async Task RetryAsync(Guid runId, CancellationToken ct)
     {

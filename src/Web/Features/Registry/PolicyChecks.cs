@@ -16,9 +16,9 @@ namespace TransferHub.Web.Features.Registry;
 /// </summary>
 public sealed class PolicyChecks(IDbContextFactory<AppDbContext> dbFactory, AgreementService agreement)
 {
-    public const string Passed = "passed";
-    public const string Failed = "failed";
-    public const string NotApplicable = "not applicable";
+    private const PolicyOutcome Passed = PolicyOutcome.Passed;
+    private const PolicyOutcome Failed = PolicyOutcome.Failed;
+    private const PolicyOutcome NotApplicable = PolicyOutcome.NotApplicable;
 
     public async Task<IReadOnlyList<PolicyCheck>> EvaluateAsync(ClaimsPrincipal caller, RegisteredModel model, ModelVersion version, CancellationToken ct)
     {

@@ -30,7 +30,7 @@ public sealed partial class StageService
         };
         db.ApprovalRequests().Add(request);
         audit.Append(db, caller, model.Id, "production requested", version.Number,
-            $"{checks.Count(c => c.Outcome == PolicyChecks.Failed)} of {checks.Count} checks failed{(comment is null ? "" : $": {comment}")}");
+            $"{checks.Count(c => c.Outcome == PolicyOutcome.Failed)} of {checks.Count} checks failed{(comment is null ? "" : $": {comment}")}");
         await SaveAsync(db, ct);
         foreach (var approver in await ApproversAsync(db, model.ProjectId, request.RequestedById, ct))
         {
@@ -80,12 +80,12 @@ public sealed partial class StageService
             // The evidence is evaluated again at decision time: an alert opened since the request must block.
             var checks = await policies.EvaluateAsync(caller, model, version, ct);
             approval.ChecksJson = JsonSerializer.Serialize(checks, RegistryRules.Json);
-            if (checks.Any(c => c.Outcome == PolicyChecks.Failed))
+            if (checks.Any(c => c.Outcome == PolicyOutcome.Failed))
             {
                 await db.Entry(approval).ReloadAsync(ct);
                 approval.ChecksJson = JsonSerializer.Serialize(checks, RegistryRules.Json);
                 await db.SaveChangesAsync(ct);
-                throw new ConflictException($"Policy checks failed: {string.Join("; ", checks.Where(c => c.Outcome == PolicyChecks.Failed).Select(c => $"{c.Name} ({c.Detail})"))}");
+                throw new ConflictException($"Policy checks failed: {string.Join("; ", checks.Where(c => c.Outcome == PolicyOutcome.Failed).Select(c => $"{c.Name} ({c.Detail})"))}");
             }
             approval.Status = ApprovalStatus.Approved;
             await using var tx = await db.Database.BeginTransactionAsync(ct);
@@ -129,7 +129,7 @@ public sealed partial class StageService
         var emails = await db.Users.Where(u => people.Contains(u.Id)).ToDictionaryAsync(u => u.Id, u => u.Email ?? u.Id, ct);
         var checks = JsonSerializer.Deserialize<List<PolicyCheck>>(a.ChecksJson, RegistryRules.Json) ?? [];
         return new ApprovalDto(a.Id, a.ModelId, model.Name, a.VersionId, number, a.Status, emails.GetValueOrDefault(a.RequestedById, a.RequestedById), a.Comment,
-            a.RequestedAt, before, checks, checks.All(c => c.Outcome != PolicyChecks.Failed),
+            a.RequestedAt, before, checks, checks.All(c => c.Outcome != PolicyOutcome.Failed),
             a.DecidedById is null ? null : emails.GetValueOrDefault(a.DecidedById, a.DecidedById), a.DecisionComment, a.DecidedAt);
     }
 }

@@ -174,6 +174,32 @@ public sealed class ExperimentTests(TransferHubFactory factory) : IClassFixture<
         (await multiLabel.Content.ReadAsStringAsync()).ShouldContain("multi-label training is not supported yet");
     }
 
+    [Fact]
+    public async Task UnconvergedRunsContinueFromTheirCheckpointsWithALargerBudget()
+    {
+        var (s, version) = await ColoursAsync(factory);
+        var created = await s.Scientist.PostAsJsonAsync($"/api/projects/{s.ProjectId}/experiments", new CreateExperimentRequest("short", version.Id, "small-cnn",
+            [new ArmRequest("", TrainingStrategy.FeatureExtraction, null)], Seeds: 2, Epochs: 3, ImageSize: 12, LearningRate: 3e-3, BatchSize: 8));
+        var first = await WaitFinishedAsync(s, (await created.Content.ReadFromJsonAsync<ExperimentDto>(Json.Options))!.Id);
+        first.Runs.ShouldAllBe(r => r.Converged == false && r.StepsDone == 9);
+        var before = await s.Scientist.GetFromJsonAsync<List<RunMetricDto>>($"/api/runs/{first.Runs[0].Id}/metrics", Json.Options);
+
+        (await s.LabelerA.PostAsJsonAsync($"/api/experiments/{first.Id}/continue", new ContinueRunsRequest())).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        (await s.Scientist.PostAsJsonAsync($"/api/experiments/{first.Id}/continue", new ContinueRunsRequest(5))).StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        var continued = await s.Scientist.PostAsJsonAsync($"/api/experiments/{first.Id}/continue", new ContinueRunsRequest(300));
+        continued.StatusCode.ShouldBe(HttpStatusCode.OK, await continued.Content.ReadAsStringAsync());
+        (await continued.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("continued").GetInt32().ShouldBe(4);
+        var done = await WaitFinishedAsync(s, first.Id);
+
+        done.Runs.ShouldAllBe(r => r.Status == RunStatus.Succeeded && r.BudgetSteps == 300 && r.StepsDone > 9 && r.Converged == true);
+        done.Results.Single(r => r.Arm == "baseline").Reason.ShouldBeNull();
+        // The history goes on from the checkpoint: the first three epochs are kept, later ones added.
+        var after = await s.Scientist.GetFromJsonAsync<List<RunMetricDto>>($"/api/runs/{first.Runs[0].Id}/metrics", Json.Options);
+        after!.Take(3).Select(m => m.Metrics.TrainLoss).ShouldBe(before!.Select(m => m.Metrics.TrainLoss));
+        after!.Max(m => m.Epoch).ShouldBeGreaterThan(3);
+        (await s.Scientist.PostAsJsonAsync($"/api/experiments/{first.Id}/continue", new ContinueRunsRequest())).StatusCode.ShouldBe(HttpStatusCode.Conflict);
+    }
+
     public static TheoryData<string, string> BadSettings => new()
     {
         { """{"learningRate": -1}""", "learningRate" },

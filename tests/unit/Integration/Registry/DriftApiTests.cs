@@ -74,7 +74,7 @@ public sealed class DriftApiTests(RegistryFixture f) : IClassFixture<RegistryFix
         // An open drift alert blocks the next promotion.
         (await f.S.Scientist.PostAsJsonAsync($"/api/models/{model.Id}/versions", new RegisterVersionRequest(f.SecondRun))).EnsureSuccessStatusCode();
         var request = await f.S.Scientist.PostAsJsonAsync($"/api/models/{model.Id}/versions/2/transitions", new TransitionRequest(ModelStage.Production, null));
-        (await request.Content.ReadFromJsonAsync<TransitionResultDto>(Json.Options))!.Approval!.Checks.Single(c => c.Name == "open drift alert").Outcome.ShouldBe("failed");
+        (await request.Content.ReadFromJsonAsync<TransitionResultDto>(Json.Options))!.Approval!.Checks.Single(c => c.Name == "open drift alert").Outcome.ShouldBe(PolicyOutcome.Failed);
     }
 
     [Fact]

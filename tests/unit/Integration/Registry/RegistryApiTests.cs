@@ -128,6 +128,25 @@ public sealed class RegistryApiTests(RegistryFixture f) : IClassFixture<Registry
     }
 
     [Fact]
+    public async Task AnUnreliableVerdictBlocksProductionLikeANegativeOne()
+    {
+        // The transfer run's baseline trained 2 epochs of 5 steps: the comparison was unfair, so the arm has no verdict.
+        var name = Unique("unfair");
+        var model = await RegisterAsync(name, f.TransferRun);
+        var version = model.Versions.Single();
+        version.Verdict.ShouldBe(TransferHub.Shared.Statistics.TransferVerdict.Unreliable);
+        version.VerdictReason!.ShouldStartWith("baseline under-trained — seed 1: not converged: only ");
+
+        var request = await RequestProductionAsync(name, 1);
+
+        var check = request.Checks.Single(c => c.Name == "transfer verdict");
+        check.Outcome.ShouldBe(PolicyOutcome.Failed);
+        check.Detail.ShouldContain("comparison was unfair");
+        check.Detail.ShouldContain("baseline under-trained");
+        request.AllChecksPassed.ShouldBeFalse();
+    }
+
+    [Fact]
     public async Task ImportedWeightsStartTheLineageByTheirHash()
     {
         var model = await RegisterAsync(Unique("imported"), f.WeightsRun);
@@ -254,7 +273,7 @@ public sealed class RegistryApiTests(RegistryFixture f) : IClassFixture<Registry
         var approve = await f.Approver.PostAsJsonAsync($"/api/approvals/{request.Id}/approve", new DecisionRequest(null));
 
         request.AllChecksPassed.ShouldBeFalse();
-        request.Checks.Single(c => c.Name == "annotator agreement").Outcome.ShouldBe("failed");
+        request.Checks.Single(c => c.Name == "annotator agreement").Outcome.ShouldBe(PolicyOutcome.Failed);
         approve.StatusCode.ShouldBe(HttpStatusCode.Conflict);
         (await approve.Content.ReadAsStringAsync()).ShouldContain("annotator agreement");
         (await f.S.Scientist.GetFromJsonAsync<ModelDto>($"/api/models/{name}", Json.Options))!.ProductionVersion.ShouldBeNull();

@@ -15,7 +15,7 @@ public sealed class ApprovalPanelTests : BunitContext, IAsyncLifetime
 
     private static ApprovalDto Pending(bool passed) => new(Guid.NewGuid(), Guid.NewGuid(), "m", Guid.NewGuid(), 3, ApprovalStatus.Pending,
         "sci@example.test", "ready", DateTimeOffset.UnixEpoch, null,
-        [new PolicyCheck("test metric", passed ? "passed" : "failed", "Test macro-F1 0.910 against a threshold of 0.800."), new PolicyCheck("annotator agreement", "not applicable", "No threshold.")],
+        [new PolicyCheck("test metric", passed ? PolicyOutcome.Passed : PolicyOutcome.Failed, "Test macro-F1 0.910 against a threshold of 0.800."), new PolicyCheck("annotator agreement", PolicyOutcome.NotApplicable, "No threshold.")],
         passed, null, null, null);
 
     [Fact]

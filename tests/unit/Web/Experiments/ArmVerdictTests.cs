@@ -99,6 +99,21 @@ public sealed class ArmVerdictTests
 
         arm.Verdict.ShouldBe(TransferVerdict.Control);
         arm.Reason!.ShouldContain("freezing costs capacity here");
+        ArmVerdicts.SanityWarnings(ArmVerdicts.Summarise([.. runs])).ShouldBeEmpty();
+    }
+
+    [Fact]
+    public void ABaselineBelowTheFrozenRandomControlIsCalledUnderTrained()
+    {
+        var runs = Baseline(0.13, 0.14, 0.13).Concat([
+            Run("frozen-random", 1, 0.63, TrainingStrategy.FeatureExtraction, hasSource: false),
+            Run("frozen-random", 2, 0.67, TrainingStrategy.FeatureExtraction, hasSource: false),
+            Run("frozen-random", 3, 0.68, TrainingStrategy.FeatureExtraction, hasSource: false)]);
+
+        var results = ArmVerdicts.Summarise([.. runs]);
+
+        results.Single(r => r.Arm == "frozen-random").Reason!.ShouldContain("the baseline is weak here");
+        ArmVerdicts.SanityWarnings(results).ShouldHaveSingleItem().ShouldStartWith("The scratch baseline scores below the 'frozen-random' control (+0.527");
     }
 
     [Fact]
