@@ -2,7 +2,8 @@
 // through the real app (in-process worker, the experiment API's defaults): a small CNN source trained on classes 0-4 and
 // one trained on the same images with shuffled labels; targets of classes 5-9 with 5/10/20 labels per class (as many for
 // validation, 200 per class as the test split); arms: the source frozen (feature extraction) and fine-tuned, the
-// frozen-random control and the shuffled-label source frozen, over 3 seeds. With --before, the same experiments again with
+// frozen-random control, the shuffled-label source frozen and an in-domain source (classes 5-9, other images) frozen, over 3
+// seeds; and a long-budget baseline (2 000 steps) as the reference the default budget should reach. With --before, the same experiments again with
 // the old default (10 epochs) for the wall-time comparison. One JSON line per experiment under bench/results, and the
 // tables for docs/benchmarks.md on stdout.
 using System.IO.Compression;
@@ -32,7 +33,10 @@ var shuffled = sourceItems.Select(i => trainY[i]).ToArray();
 new Random(7).Shuffle(shuffled);
 var source = await SourceRunAsync("source (classes 0-4)", sourceItems.Select(i => (trainX[i], trainY[i])).ToList());
 var noise = await SourceRunAsync("shuffled-label source", sourceItems.Select((i, k) => (trainX[i], shuffled[k])).ToList());
-Console.WriteLine($"| source | test macro-F1 |\n|---|---|\n| classes 0-4 | {source.F1:0.000} |\n| shuffled labels | {noise.F1:0.000} |\n");
+// In-domain: the target's own classes, from training images the targets below never use (they take images from 1 000 on).
+var inDomain = await SourceRunAsync("in-domain source (classes 5-9)",
+    Enumerable.Range(0, trainY.Length).Where(i => trainY[i] >= 5).GroupBy(i => trainY[i]).SelectMany(g => g.Take(200)).Select(i => (trainX[i], trainY[i])).ToList());
+Console.WriteLine($"| source | test macro-F1 |\n|---|---|\n| classes 0-4 | {source.F1:0.000} |\n| shuffled labels | {noise.F1:0.000} |\n| classes 5-9 (in-domain) | {inDomain.F1:0.000} |\n");
 
 foreach (var perClass in labels)
 {
@@ -53,6 +57,7 @@ foreach (var perClass in labels)
             new { name = "source · fine-tune", strategy = "FineTune", sourceRunId = source.RunId },
             new { name = "frozen-random", strategy = "FeatureExtraction" },
             new { name = "shuffled source · frozen", strategy = "FeatureExtraction", sourceRunId = noise.RunId },
+            new { name = "in-domain source · frozen", strategy = "FeatureExtraction", sourceRunId = inDomain.RunId },
         };
         var started = DateTime.UtcNow;
         var experiment = await RunAsync(new
@@ -63,6 +68,9 @@ foreach (var perClass in labels)
         var wall = (DateTime.UtcNow - started).TotalSeconds;
         Report(perClass, old, experiment, wall);
     }
+    var started2 = DateTime.UtcNow;
+    var longRun = await RunAsync(new { name = $"{perClass}/class · long baseline", datasetVersionId = version, architecture = "small-cnn", seeds, imageSize = 28, steps = 2000 });
+    Report(perClass, false, longRun, (DateTime.UtcNow - started2).TotalSeconds);
 }
 Console.WriteLine($"raw: {results}");
 

@@ -37,6 +37,18 @@ public sealed class PlatformApiTests(TransferHubFactory factory) : IClassFixture
     }
 
     [Fact]
+    public async Task TheExperimentBodyRequiresOnlyWhatHasNoDefault()
+    {
+        var doc = await factory.CreateClient().GetFromJsonAsync<JsonElement>("/openapi/v1.json");
+
+        var schema = doc.GetProperty("components").GetProperty("schemas").GetProperty("CreateExperimentRequest");
+
+        schema.GetProperty("required").EnumerateArray().Select(r => r.GetString()).Order().ShouldBe(["architecture", "datasetVersionId", "name"]);
+        schema.GetProperty("properties").TryGetProperty("steps", out _).ShouldBeTrue();
+        schema.GetProperty("properties").TryGetProperty("minimumGain", out _).ShouldBeTrue();
+    }
+
+    [Fact]
     public async Task BodyOverTheLimitIs413Problem()
     {
         var huge = JsonContent.Create(new CreateProjectRequest(new string('x', 70_000), null));
