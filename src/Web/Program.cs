@@ -29,6 +29,8 @@ builder.WebHost.UseStaticWebAssets();
 var dataRoot = DataPaths.Resolve(builder.Configuration, builder.Environment);
 
 builder.Services.AddSingleton(TimeProvider.System);
+// A background loop that fails logs and ends alone; it never stops the web server (each loop also survives its own errors).
+builder.Services.Configure<HostOptions>(o => o.BackgroundServiceExceptionBehavior = BackgroundServiceExceptionBehavior.Ignore);
 builder.Services.AddAppDatabase(builder.Configuration, dataRoot);
 builder.Services.AddDataProtection().SetApplicationName("TransferHub").PersistKeysToDbContext<AppDbContext>();
 builder.Services.AddArtifactStore(dataRoot);

@@ -62,6 +62,12 @@ public sealed class ExperimentE2ETests(SeededAppFixture app) : IClassFixture<See
         await Assertions.Expect(page.Locator("#runs-table .run-unconverged")).ToHaveCountAsync(8);
         await page.ScreenshotAsync("30-experiment-results");
 
+        // One click continues every unconverged run from its checkpoint with twice the budget; the verdicts follow.
+        await page.Locator("#continue-unconverged").ClickAsync();
+        await Assertions.Expect(page.Locator("#runs-table .run-converged")).ToHaveCountAsync(8, new() { Timeout = 180_000 });
+        await Assertions.Expect(page.Locator("#continue-unconverged")).ToHaveCountAsync(0);
+        await Assertions.Expect(results.Locator("tr", new() { HasText = "fine-tune" })).Not.ToContainTextAsync("unreliable");
+
         // Two runs side by side: metrics, per-class F1 and curves.
         await page.GetByLabel("compare baseline seed 1 100%").CheckAsync();
         await page.GetByLabel("compare fine-tune seed 1 100%").CheckAsync();

@@ -132,5 +132,9 @@ internal sealed class FeatureExtractionRunner : IEpochRunner
         std.Dispose();
     }
 
-    private Tensor Standardise(Tensor features) => (features - mean) / std;
+    private Tensor Standardise(Tensor features)
+    {
+        using var centred = features - mean; // held, not left to the GC, while the division uses it
+        return centred / std;
+    }
 }

@@ -10,7 +10,14 @@ public sealed class StateSnapshot : IDisposable
     private readonly Dictionary<string, Tensor> state;
 
     public StateSnapshot(nn.Module module) =>
-        state = module.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone());
+        state = module.state_dict().ToDictionary(kv => kv.Key, kv => Copy(kv.Value));
+
+    // The detached view is held (and disposed) past the clone: a temporary nobody references may be finalized mid-call.
+    private static Tensor Copy(Tensor tensor)
+    {
+        using var detached = tensor.detach();
+        return detached.clone();
+    }
 
     private StateSnapshot(Dictionary<string, Tensor> state) => this.state = state;
 

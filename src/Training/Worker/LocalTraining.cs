@@ -27,6 +27,10 @@ public static class LocalTraining
         ILogger<Trainer> logger, IProgress<EpochMetrics>? progress, string? checkpointDir, CancellationToken ct, double labelFraction = 1,
         IProgress<StepLoss>? steps = null)
     {
+        // Every tensor the run creates belongs to this scope until the run ends. A temporary that nothing else references
+        // (an intermediate result passed straight into the next native call) can otherwise be finalized by the GC while
+        // libtorch still uses it: a use-after-free that crashed the web process ("segfault … in libtorch_cpu.so") under load.
+        using var lifetime = NewDisposeScope();
         var text = data.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase);
         var folder = Path.GetDirectoryName(data)!;
         var recipe = RecipeFor(spec.Architecture, spec.SourceWeights ?? spec.ShapeWeights, data);
@@ -70,6 +74,7 @@ public static class LocalTraining
         var metadata = SafeTensors.ReadMetadata(sourceWeights);
         var architecture = metadata.GetValueOrDefault(ModelWeights.ArchitectureKey) ?? throw new ArgumentException("The source model names no architecture.");
         var classes = int.Parse(metadata[ModelWeights.NumClassesKey], System.Globalization.CultureInfo.InvariantCulture);
+        using var lifetime = NewDisposeScope(); // see Run
         var (splits, _) = DatasetLoader.Load(data, null, null, imageSize, 1, cacheDir, ModelRegistry.TokenizerFor(architecture, metadata));
         using var _ = splits;
         using var model = ModelRegistry.Create(architecture, classes, metadata);

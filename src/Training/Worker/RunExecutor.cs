@@ -17,17 +17,31 @@ public sealed partial class RunExecutor(IWorkerHost host, ILogger<Trainer> train
 {
     private readonly VersionCache _versions = new(Path.Combine(workRoot, "versions"), TimeProvider.System);
 
+    /// <summary>Claims and trains runs until <paramref name="stop"/>. An error in one iteration (the server refusing a report
+    /// of a run that was cancelled meanwhile, a dropped connection) is logged and the loop goes on after a pause: a worker
+    /// loop that throws would stop the process hosting it — for the in-process worker, the whole web server.</summary>
     public async Task RunLoopAsync(CancellationToken stop)
     {
+        var pause = TimeSpan.FromSeconds(1);
         while (!stop.IsCancellationRequested)
         {
-            var run = await host.ClaimAsync(stop);
-            if (run is null)
+            try
             {
-                await host.WaitForWorkAsync(TimeSpan.FromSeconds(5), stop);
-                continue;
+                var run = await host.ClaimAsync(stop);
+                if (run is null)
+                {
+                    await host.WaitForWorkAsync(TimeSpan.FromSeconds(5), stop);
+                    continue;
+                }
+                await ExecuteAsync(run, stop);
+                pause = TimeSpan.FromSeconds(1);
             }
-            await ExecuteAsync(run, stop);
+            catch (Exception e) when (!stop.IsCancellationRequested)
+            {
+                LogLoopFailed(logger, e, pause.TotalSeconds);
+                await Task.Delay(pause, stop).ContinueWith(_ => { }, TaskScheduler.Default);
+                pause = TimeSpan.FromSeconds(Math.Min(30, pause.TotalSeconds * 2));
+            }
         }
     }
 
@@ -83,7 +97,15 @@ public sealed partial class RunExecutor(IWorkerHost host, ILogger<Trainer> train
         {
             LogRunFailed(logger, e, run.RunId);
             var retry = e is not (TrainingDivergedException or RunUnavailableException or Weights.WeightMismatchException);
-            await host.FailAsync(run, e.Message, retry, CancellationToken.None);
+            try
+            {
+                await host.FailAsync(run, e.Message, retry, CancellationToken.None);
+            }
+            catch (Exception failed) when (failed is not OutOfMemoryException)
+            {
+                // The server no longer gives this worker the run (cancelled meanwhile, or its lease went to another worker).
+                LogHeartbeatFailed(logger, run.RunId, failed.Message);
+            }
         }
         finally
         {
@@ -230,6 +252,9 @@ public sealed partial class RunExecutor(IWorkerHost host, ILogger<Trainer> train
             }
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The worker loop failed; it claims again in {Seconds} s")]
+    private static partial void LogLoopFailed(ILogger logger, Exception exception, double seconds);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Run {RunId}: a batch of step losses was dropped: {Error}")]
     private static partial void LogStepsDropped(ILogger logger, Guid runId, string error);

@@ -109,6 +109,9 @@ public sealed partial class DatasetService(IDbContextFactory<AppDbContext> dbFac
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var dataset = await db.Datasets.Include(d => d.Labels).SingleAsync(d => d.Id == datasetId, ct);
         var label = AddLabel(dataset, request);
+        // Marked as new explicitly: found through the tracked dataset, a label with its id already set would be taken for an
+        // existing row to update (zero rows, a concurrency error, a 500).
+        db.LabelClasses.Add(label);
         await db.SaveChangesAsync(ct);
         return label.ToDto();
     }

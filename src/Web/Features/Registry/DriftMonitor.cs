@@ -22,8 +22,15 @@ public sealed partial class DriftMonitor(IDbContextFactory<AppDbContext> dbFacto
         using var timer = new PeriodicTimer(interval, clock);
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
-            await CheckAllAsync(stoppingToken);
-            await PruneAsync(stoppingToken);
+            try
+            {
+                await CheckAllAsync(stoppingToken);
+                await PruneAsync(stoppingToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                LogTickFailed(logger, e); // the next tick tries again; a throwing loop would stop the server
+            }
         }
     }
 
@@ -71,4 +78,7 @@ public sealed partial class DriftMonitor(IDbContextFactory<AppDbContext> dbFacto
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Drift check of model {ModelId} failed")]
     private static partial void LogFailed(ILogger logger, Exception exception, Guid modelId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "A drift monitor tick failed; the next one tries again")]
+    private static partial void LogTickFailed(ILogger logger, Exception exception);
 }

@@ -51,6 +51,20 @@ public sealed class DatasetApiTests(TransferHubFactory factory) : IClassFixture<
     }
 
     [Fact]
+    public async Task TheLabelSetGrowsThroughTheApi()
+    {
+        var s = await DatasetScenario.CreateAsync(factory);
+        var dataset = await s.CreateDatasetAsync(DatasetKind.Text, LabelTask.SingleLabel, 0, "cat");
+
+        var response = await s.Scientist.PostAsJsonAsync($"/api/datasets/{dataset.Id}/labels", new LabelRequest("dog", null, null, "a dog"));
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+        var labels = (await s.Scientist.GetFromJsonAsync<DatasetDto>($"/api/datasets/{dataset.Id}", Json.Options))!.Labels;
+        labels.Select(l => (l.Name, l.Shortcut)).ShouldBe([("cat", "1"), ("dog", "2")]);
+        (await s.LabelerA.PostAsJsonAsync($"/api/datasets/{dataset.Id}/labels", new LabelRequest("bird", null, null, null))).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+    }
+
+    [Fact]
     public async Task DuplicateLabelNameIsAConflict()
     {
         var s = await DatasetScenario.CreateAsync(factory);
