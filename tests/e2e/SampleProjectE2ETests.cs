@@ -18,9 +18,9 @@ public sealed class SampleProjectE2ETests(SeededAppFixture app) : IClassFixture<
 
         // The curves grow while the runs train: a polyline per arm appears before the experiment ends.
         var validationCurves = page.Locator(".curve-chart").First.Locator("polyline");
-        await Assertions.Expect(validationCurves).ToHaveCountAsync(4, new() { Timeout = 120_000 });
+        await Assertions.Expect(validationCurves).ToHaveCountAsync(4, new() { Timeout = 300_000 }); // 400 steps a run (fair budgets)
         await page.ScreenshotAsync("50-sample-running");
-        await Assertions.Expect(page.Locator("#experiment-status")).ToHaveTextAsync("finished", new() { Timeout = 300_000 });
+        await Assertions.Expect(page.Locator("#experiment-status")).ToHaveTextAsync("finished", new() { Timeout = 420_000 });
 
         var rows = page.Locator("#results-table tbody tr");
         await Assertions.Expect(rows.Filter(new() { HasText = "shapes source" })).ToContainTextAsync("positive transfer");
