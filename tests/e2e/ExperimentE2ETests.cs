@@ -43,6 +43,7 @@ public sealed class ExperimentE2ETests(SeededAppFixture app) : IClassFixture<See
         await page.Locator(".mud-popover-open .mud-list-item").First.ClickAsync();
         // Baseline, feature extraction, fine-tune and (on by default with a source) the frozen-random control over 2 seeds.
         await Assertions.Expect(page.Locator("#estimate")).ToContainTextAsync("8 run(s)");
+        await page.ScreenshotAsync("29-experiment-form");
         await page.GetByRole(AriaRole.Button, new() { Name = "Run" }).ClickAsync();
         await Assertions.Expect(page).ToHaveURLAsync(new Regex("/experiments/[0-9a-f-]{36}$"));
         await Assertions.Expect(page.Locator("#experiment-status")).ToHaveTextAsync("finished", new() { Timeout = 180_000 });
