@@ -82,7 +82,14 @@ public sealed record ArmCurve(string Arm, IReadOnlyList<CurvePoint> Points, IRea
 public sealed record ExperimentDto(Guid Id, Guid ProjectId, string Name, Guid DatasetVersionId, string Architecture, int Seeds, int Epochs,
     int ImageSize, DateTimeOffset CreatedAt, string Status, IReadOnlyList<RunDto> Runs, IReadOnlyList<ArmResultDto> Results, string Method,
     IReadOnlyList<ArmCurve> Curves, IReadOnlyList<string> Warnings, IReadOnlyList<EfficiencyPoint>? Efficiency = null,
-    IReadOnlyList<string>? EfficiencyNotes = null, int Steps = 0, double MinimumGain = 0.01, string? Budget = null);
+    IReadOnlyList<string>? EfficiencyNotes = null, int Steps = 0, double MinimumGain = 0.01, string? Budget = null,
+    IReadOnlyList<LabelingSavings>? Savings = null);
+
+/// <summary>Labeling a transfer arm saves: <paramref name="Labels"/> training labels (range <paramref name="LabelsLow"/>–<paramref name="LabelsHigh"/>
+/// from its interval) and, from <paramref name="TimedLabels"/> annotations timed on this dataset, the hours they take (null when
+/// none were timed: labels imported, not labeled in the app).</summary>
+public sealed record LabelingSavings(string Arm, int Labels, int LabelsLow, int LabelsHigh, double? Hours, double? HoursLow, double? HoursHigh,
+    double? MedianSecondsPerLabel, int TimedLabels);
 
 /// <summary>An arm's mean test macro-F1 (95 % t-interval over seeds) when trained on a share of the training labels.</summary>
 public sealed record EfficiencyPoint(string Arm, double Fraction, int Seeds, double Mean, double? Low, double? High);

@@ -270,6 +270,17 @@ public sealed class ExperimentService(IDbContextFactory<AppDbContext> dbFactory,
         var fullRuns = runs.Where(r => r.LabelFraction == fullShare).Select(r => r.Id).ToHashSet();
         history = [.. history.Where(h => fullRuns.Contains(h.RunId))];
         var (efficiency, efficiencyNotes) = LabelEfficiency.Summarise(dtos);
+        IReadOnlyList<LabelingSavings>? savings = null;
+        if (efficiency.Count > 0)
+        {
+            // Hours saved: the training split's size and how long this dataset's annotators took per label.
+            var datasetId = await db.DatasetVersions.Where(v => v.Id == experiment.DatasetVersionId).Select(v => v.DatasetId).SingleAsync(ct);
+            var durations = await db.Annotations.AsNoTracking().Where(a => a.DatasetId == datasetId && a.DurationMs > 0)
+                .OrderByDescending(a => a.CreatedAt).Take(10_000).Select(a => a.DurationMs!.Value / 1000.0).ToListAsync(ct);
+            var items = await db.VersionItems.CountAsync(v => v.VersionId == experiment.DatasetVersionId && v.Split == Shared.Datasets.Split.Train, ct);
+            savings = LabelEfficiency.Savings(efficiency, items, LabelSeconds.From(durations));
+            efficiencyNotes = [.. efficiencyNotes, .. savings.Select(LabelEfficiency.Describe)];
+        }
         var status = dtos.All(r => r.Status == RunStatus.Succeeded) ? "finished"
             : dtos.Any(r => r.Status is RunStatus.Running or RunStatus.Pending) ? "running" : "finished with failures";
         var byArm = runs.ToDictionary(r => r.Id, r => (r.Arm, r.Seed));
@@ -284,7 +295,7 @@ public sealed class ExperimentService(IDbContextFactory<AppDbContext> dbFactory,
             experiment.Seeds, experiment.Epochs, experiment.ImageSize, experiment.CreatedAt, status, dtos,
             results, Method, curves, [.. ArmVerdicts.SanityWarnings(results), .. warnings],
             efficiency, efficiencyNotes, experiment.Steps, experiment.MinimumGain,
-            experiment.Steps > 0 ? StepBudget.Describe(experiment.Steps, trainCount, BatchSizeOf(runs)) : null);
+            experiment.Steps > 0 ? StepBudget.Describe(experiment.Steps, trainCount, BatchSizeOf(runs)) : null, savings);
     }
 
     /// <summary>

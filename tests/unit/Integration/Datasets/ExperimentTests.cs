@@ -125,7 +125,12 @@ public sealed class ExperimentTests(TransferHubFactory factory) : IClassFixture<
         done.Runs.Select(r => r.LabelFraction).Distinct().Order().ShouldBe([0.5, 1]);
         done.Results.ShouldAllBe(r => r.Seeds == 2); // verdicts use the full-label runs only
         done.Efficiency!.Select(p => (p.Arm, p.Fraction)).ShouldBe([("baseline", 0.5), ("baseline", 1), ("frozen-random", 0.5), ("frozen-random", 1)]);
-        done.EfficiencyNotes!.Single().ShouldStartWith("'frozen-random' ");
+        done.EfficiencyNotes!.Count.ShouldBe(2);
+        done.EfficiencyNotes![0].ShouldStartWith("'frozen-random' ");
+        // The labels were imported, not labeled in the app: savings in labels, no hours.
+        var saved = done.Savings.ShouldHaveSingleItem();
+        (saved.Arm, saved.TimedLabels, saved.Hours).ShouldBe(("frozen-random", 0, (double?)null));
+        done.EfficiencyNotes![1].ShouldStartWith("'frozen-random' saves");
         done.Curves.ShouldAllBe(c => c.Points.All(p => p.Seeds == 2));
 
         // Those runs give the estimate of the next experiment its pace.

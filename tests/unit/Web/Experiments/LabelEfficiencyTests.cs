@@ -28,6 +28,34 @@ public sealed class LabelEfficiencyTests
     }
 
     [Fact]
+    public void TransferSavesTheLabelsTheBaselineNeededTimesTheSecondsPerLabel()
+    {
+        RunDto[] runs =
+        [
+            Run("baseline", 1, 0.25, 0.50), Run("baseline", 2, 0.25, 0.60), Run("baseline", 1, 1, 0.80), Run("baseline", 2, 1, 0.84),
+            Run("fine-tune", 1, 0.25, 0.78), Run("fine-tune", 2, 0.25, 0.90), Run("fine-tune", 1, 1, 0.95), Run("fine-tune", 2, 1, 0.93),
+            Run("colour", 1, 0.25, 0.20), Run("colour", 2, 0.25, 0.30), Run("colour", 1, 1, 0.40), Run("colour", 2, 1, 0.44),
+        ];
+        var (points, _) = LabelEfficiency.Summarise(runs);
+        // Annotators took 10, 12, 20, 30 and 40 s per label: median 20, quartiles 12 and 30.
+        var seconds = LabelSeconds.From([30, 10, 20, 40, 12])!;
+
+        var savings = LabelEfficiency.Savings(points, trainCount: 1200, seconds);
+
+        seconds.ShouldBe(new LabelSeconds(20, 12, 30, 5));
+        // fine-tune's mean at 25 % (0.84) reaches the baseline's 0.82: 900 of 1 200 labels saved; its interval at 25 % is
+        // wide (0.84 ± 0.76), so the optimistic count is 900 too and the pessimistic one (lower bound reached only at 100 %) 0.
+        var fineTune = savings.Single(s => s.Arm == "fine-tune");
+        (fineTune.Labels, fineTune.LabelsLow, fineTune.LabelsHigh).ShouldBe((900, 0, 900));
+        fineTune.Hours!.Value.ShouldBe(900 * 20 / 3600.0, 1e-9);
+        (fineTune.HoursLow, fineTune.HoursHigh!.Value).ShouldBe((0.0, 900 * 30 / 3600.0));
+        LabelEfficiency.Describe(fineTune).ShouldBe("'fine-tune' saves ≈ 5.0 h [0 min, 7.5 h] of labeling: 900 labels (0–900) at a median 20 s per label over 5 timed labels.");
+        LabelEfficiency.Describe(savings.Single(s => s.Arm == "colour")).ShouldBe("'colour' saves no labeling on the shares tried.");
+        LabelEfficiency.Describe(LabelEfficiency.Savings(points, 1200, null).Single(s => s.Arm == "fine-tune"))
+            .ShouldBe("'fine-tune' saves ≈ 900 labels (0–900); label in the app to turn that into hours.");
+    }
+
+    [Fact]
     public void OneShareOfLabelsGivesNoEfficiencyCurve()
     {
         var (points, notes) = LabelEfficiency.Summarise([Run("baseline", 1, 1, 0.8), Run("fe", 1, 1, 0.9)]);
