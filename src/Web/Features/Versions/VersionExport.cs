@@ -89,14 +89,15 @@ public static class VersionExport
         }
     }
 
-    /// <summary>Quotes a CSV field, and neutralises spreadsheet formulas (=, +, -, @, tab, CR) with a leading apostrophe.</summary>
+    /// <summary>Quotes a CSV field, and neutralises spreadsheet formulas (=, +, -, @, tab, CR) with a leading apostrophe — and a
+    /// leading apostrophe with another, so that the import, which removes one, gives back the value unchanged.</summary>
     public static string Csv(string? value)
     {
         if (string.IsNullOrEmpty(value))
         {
             return "";
         }
-        if (value[0] is '=' or '+' or '-' or '@' or '\t' or '\r')
+        if (value[0] is '=' or '+' or '-' or '@' or '\t' or '\r' or '\'')
         {
             value = "'" + value;
         }

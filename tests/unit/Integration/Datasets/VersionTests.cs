@@ -111,7 +111,11 @@ public sealed class VersionTests(TransferHubFactory factory) : IClassFixture<Tra
     [InlineData("jsonl")]
     public async Task TextExportImportsBackUnchanged(string format)
     {
-        var rows = new[] { ("plain", "a"), ("=HYPERLINK(\"http://evil\",\"x\")", "b"), ("comma, \"quote\"\nand newline", "a"), ("+1 -2 @3", "b") };
+        var rows = new[]
+        {
+            ("plain", "a"), ("=HYPERLINK(\"http://evil\",\"x\")", "b"), ("comma, \"quote\"\nand newline", "a"), ("+1 -2 @3", "b"),
+            ("'=already quoted", "=sum"), ("'apostrophe", "'b"),
+        };
         var (s, dataset) = await LabeledTextAsync(rows);
         var version = (await (await s.Scientist.PostAsJsonAsync($"/api/datasets/{dataset.Id}/versions", new CreateVersionRequest(null, null, null))).Content.ReadFromJsonAsync<VersionDto>(Json.Options))!;
 
@@ -125,7 +129,7 @@ public sealed class VersionTests(TransferHubFactory factory) : IClassFixture<Tra
         {
             Encoding.UTF8.GetString(bytes).ShouldContain("\"'=HYPERLINK(");
         }
-        report.Added.ShouldBe(4);
+        report.Added.ShouldBe(6);
         var original = await AllAsync(s, dataset.Id);
         var imported = await AllAsync(s, copy.Id);
         imported.ShouldBe(original);

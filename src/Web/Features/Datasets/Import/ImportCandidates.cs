@@ -221,7 +221,7 @@ public static class ImportCandidates
                 yield return Rejected(source, $"{source}: the text is empty.");
                 continue;
             }
-            var label = labelColumn is null ? null : csv.GetField(labelColumn.Value);
+            var label = labelColumn is null ? null : Unneutralise(csv.GetField(labelColumn.Value));
             yield return new Candidate(source, null, text, SplitLabels(label));
         }
     }
@@ -273,9 +273,10 @@ public static class ImportCandidates
         return new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(bytes).TrimStart('\uFEFF');
     }
 
-    /// <summary>Our CSV export puts an apostrophe before a leading =, +, -, @ (formula injection); reading it back removes it.</summary>
+    /// <summary>Our CSV export puts an apostrophe before a leading =, +, -, @, tab, CR (formula injection) or apostrophe; reading
+    /// it back removes it, so any text or label makes the round trip unchanged.</summary>
     private static string? Unneutralise(string? value) =>
-        value is { Length: > 1 } && value[0] == '\'' && value[1] is '=' or '+' or '-' or '@' or '\t' or '\r' ? value[1..] : value;
+        value is { Length: > 1 } && value[0] == '\'' && value[1] is '=' or '+' or '-' or '@' or '\t' or '\r' or '\'' ? value[1..] : value;
 
     private static int? Find(string[] header, string name)
     {
