@@ -68,10 +68,14 @@ public static class ImageFolder
         Normalise(decoded, file, size, chw);
     }
 
-    // Serving decodes uploaded bytes with exactly the preprocessing training used.
+    // Serving decodes uploaded bytes with exactly the preprocessing training used; a truncated or damaged image is refused.
     public static void Decode(byte[] encoded, int size, Span<float> chw)
     {
-        using var decoded = SKBitmap.Decode(encoded) ?? throw new InvalidDataException("The image cannot be decoded.");
+        using var data = SKData.CreateCopy(encoded);
+        using var codec = SKCodec.Create(data) ?? throw new InvalidDataException("The image cannot be decoded.");
+        using var decoded = new SKBitmap(new SKImageInfo(codec.Info.Width, codec.Info.Height, SKColorType.Rgba8888, SKAlphaType.Premul));
+        if (codec.GetPixels(decoded.Info, decoded.GetPixels()) != SKCodecResult.Success)
+            throw new InvalidDataException("The image is damaged or truncated.");
         Normalise(decoded, "input", size, chw);
     }
 

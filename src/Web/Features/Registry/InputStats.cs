@@ -6,8 +6,9 @@ namespace TransferHub.Web.Features.Registry;
 public static class InputStats
 {
     /// <summary>
-    /// Size and mean brightness (0–1, Rec. 601 luma) of an encoded image; null when it does not decode. Images over
-    /// <paramref name="maxPixels"/> are measured from their header only (brightness NaN) and never decoded.
+    /// Size and mean brightness (0–1, Rec. 601 luma) of an encoded image; null when it does not decode completely (a
+    /// truncated or damaged file is not an image to predict on). Images over <paramref name="maxPixels"/> are measured from
+    /// their header only (brightness NaN) and never decoded.
     /// </summary>
     public static (int Width, int Height, double Brightness)? Image(byte[] encoded, long maxPixels = long.MaxValue)
     {
@@ -18,10 +19,14 @@ public static class InputStats
         {
             return (codec.Info.Width, codec.Info.Height, double.NaN);
         }
-        using var bitmap = codec is null ? null : SKBitmap.Decode(codec);
-        if (bitmap is null || bitmap.Width == 0)
+        if (codec is null || codec.Info.Width <= 0 || codec.Info.Height <= 0)
         {
             return null;
+        }
+        using var bitmap = new SKBitmap(new SKImageInfo(codec.Info.Width, codec.Info.Height, SKColorType.Rgba8888, SKAlphaType.Premul));
+        if (codec.GetPixels(bitmap.Info, bitmap.GetPixels()) != SKCodecResult.Success)
+        {
+            return null; // Skia would fill the missing rows with grey and call it an image
         }
         // A sample grid keeps this O(1) in the image size.
         var stepX = Math.Max(1, bitmap.Width / 64);

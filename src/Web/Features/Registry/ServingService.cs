@@ -21,6 +21,8 @@ public sealed partial class ServingService(
 {
     public const int MaxBatch = 64;
     public const long MaxPixels = 40_000_000;
+    /// <summary>Decoded pixels one request may cost in all: eight 40-megapixel images once took 16 s of server time.</summary>
+    public const long MaxRequestPixels = 64_000_000;
 
     public async Task<PredictResponse> PredictAsync(ClaimsPrincipal caller, string model, string? version, IReadOnlyList<ServedInput> inputs, CancellationToken ct)
     {
@@ -45,6 +47,7 @@ public sealed partial class ServingService(
             throw ValidationFailedException.For("inputs", text ? "This model reads texts: send JSON {\"text\"} or {\"texts\": [...]}." : "This model reads images: send them as multipart files.");
         }
         var stats = new (int? Width, int? Height, double Stat)[inputs.Count];
+        var pixels = 0L;
         for (var i = 0; i < inputs.Count; i++)
         {
             if (text)
@@ -58,6 +61,11 @@ public sealed partial class ServingService(
             if ((long)image.Width * image.Height > MaxPixels)
             {
                 throw ValidationFailedException.For($"inputs[{i}]", "Images over 40 megapixels are refused.");
+            }
+            pixels += (long)image.Width * image.Height;
+            if (pixels > MaxRequestPixels)
+            {
+                throw ValidationFailedException.For("inputs", $"A request decodes at most {MaxRequestPixels / 1_000_000} megapixels in all: send large images in smaller batches, or downscaled.");
             }
             stats[i] = (image.Width, image.Height, image.Brightness);
         }

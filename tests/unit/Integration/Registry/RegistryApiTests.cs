@@ -304,6 +304,16 @@ public sealed class RegistryApiTests(RegistryFixture f) : IClassFixture<Registry
         var huge = await f.Viewer.PostAsync($"/api/models/{name}/predict", Images(PngHeader(8000, 8000)));
         huge.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         (await huge.Content.ReadAsStringAsync()).ShouldContain("40 megapixels");
+        // A truncated image is refused, not predicted on with its missing rows filled in grey.
+        var noise = Integration.Datasets.DatasetScenario.Noise(24, 24, SkiaSharp.SKEncodedImageFormat.Png);
+        var truncated = await f.Viewer.PostAsync($"/api/models/{name}/predict", Images(noise[..(noise.Length * 2 / 3)]));
+        truncated.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await truncated.Content.ReadAsStringAsync()).ShouldContain("corrupt");
+        // Several large images in one request: the decoding budget of a request is capped.
+        var large = Integration.Datasets.DatasetScenario.Png(5000, 5000, SkiaSharp.SKColors.Black);
+        var tooMuch = await f.Viewer.PostAsync($"/api/models/{name}/predict", Images(large, large, large));
+        tooMuch.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await tooMuch.Content.ReadAsStringAsync()).ShouldContain("at most 64 megapixels in all");
         (await f.S.Outsider.PostAsync($"/api/models/{model.Id}/predict", Images(Red()))).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
 
         (await f.S.Scientist.PostAsJsonAsync($"/api/models/{name}/versions/1/transitions", new TransitionRequest(ModelStage.Archived, "retired"))).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
