@@ -39,6 +39,7 @@ public sealed class ExperimentE2ETests(SeededAppFixture app) : IClassFixture<See
         await Assertions.Expect(page.Locator("#estimate")).ToContainTextAsync("run(s) of 3 epochs · about"); // paced by the first experiment's steps
         await page.GetByRole(AriaRole.Button, new() { Name = "Rank sources for this version (LogME / LEEP)" }).ClickAsync();
         await Assertions.Expect(page.Locator("#source-scores tbody tr")).ToHaveCountAsync(2, new() { Timeout = 60_000 }); // the 50 % and the 100 % run
+        await Assertions.Expect(page.Locator("#transferability-record")).ToContainTextAsync("No track record yet");
         await page.GetByLabel("Transfer from").ClickAsync();
         await page.Locator(".mud-popover-open .mud-list-item").First.ClickAsync();
         // Baseline, feature extraction, fine-tune and (on by default with a source) the frozen-random control over 2 seeds.

@@ -103,6 +103,11 @@ public sealed record RunMetricDto(Guid RunId, int Epoch, EpochMetrics Metrics);
 /// <summary>Body of <c>POST /api/versions/{versionId}/transferability</c>: finished runs whose models are candidate sources.</summary>
 public sealed record TransferabilityRequest(IReadOnlyList<Guid>? Sources, int? ImageSize, IReadOnlyList<Guid>? Weights = null);
 
+/// <summary>How often ranking sources before training picked the source whose arm did best afterwards, in a project:
+/// experiments judged (two or more scored sources), first-choice hits for LogME and LEEP, and their mean Kendall τ with the
+/// arms' test macro-F1; <paramref name="Summary"/> says it in words.</summary>
+public sealed record TransferabilityRecordDto(int Experiments, int LogMeTopHits, int LeepTopHits, double? LogMeTau, double? LeepTau, string Summary);
+
 /// <summary>A candidate source's scores on a version's training split, before any training. Higher is better for both;
 /// null where the statistic is not defined for this source (degenerate features).</summary>
 public sealed record SourceScoreDto(Guid SourceId, string Source, double? LogMe, double? Leep, string Kind = "run");

@@ -41,6 +41,7 @@ public abstract class AppDbContext(DbContextOptions options) : IdentityDbContext
     public DbSet<Features.Weights.PretrainedWeights> PretrainedWeights => Set<Features.Weights.PretrainedWeights>();
     public DbSet<ItemScore> ItemScores => Set<ItemScore>();
     public DbSet<RunStepBatch> RunSteps => Set<RunStepBatch>();
+    public DbSet<TransferabilityScore> TransferabilityScores => Set<TransferabilityScore>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

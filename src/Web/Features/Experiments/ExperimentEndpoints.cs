@@ -62,6 +62,9 @@ public static class ExperimentEndpoints
         api.MapPost("/versions/{versionId:guid}/transferability", (Guid versionId, TransferabilityRequest request, ClaimsPrincipal user, TransferabilityService scores, CancellationToken ct) =>
             scores.ScoreAsync(user, versionId, request, ct)).WithTags("Experiments")
             .WithSummary("LogME and LEEP of candidate sources (finished runs) on the version's training split, best first — before any training.");
+        api.MapGet("/projects/{projectId:guid}/transferability-record", (Guid projectId, ClaimsPrincipal user, TransferabilityService scores, CancellationToken ct) =>
+            scores.TrackRecordAsync(user, projectId, ct)).WithTags("Experiments")
+            .WithSummary("How often ranking sources (LogME, LEEP) before training picked the source whose arm did best afterwards, over the project's experiments.");
         api.MapGet("/versions/{versionId:guid}/experiment-estimate", (Guid versionId, string architecture, int? imageSize, int? arms, int? seeds, int? epochs,
             int? steps, int? batchSize, string? fractions, ClaimsPrincipal user, ExperimentService experiments, CancellationToken ct) =>
             experiments.EstimateAsync(user, versionId, architecture, imageSize ?? 32, arms ?? 1, seeds ?? 3, epochs, steps, batchSize ?? 32,

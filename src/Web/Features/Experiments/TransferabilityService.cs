@@ -14,9 +14,49 @@ namespace TransferHub.Web.Features.Experiments;
 /// so a scientist sees which source is worth training before any training. Scores compare sources on the
 /// same target only (LogME per sample depends on the target's size).
 /// </summary>
-public sealed class TransferabilityService(IDbContextFactory<AppDbContext> dbFactory, IArtifactStore artifacts, ProjectService projects)
+public sealed class TransferabilityService(IDbContextFactory<AppDbContext> dbFactory, IArtifactStore artifacts, ProjectService projects, TimeProvider clock)
 {
     private static double? Finite(double value) => double.IsFinite(value) ? value : null;
+
+    /// <summary>Keeps the latest scores per version and source, for the project's track record.</summary>
+    private async Task KeepAsync(AppDbContext db, Guid projectId, Guid versionId, IReadOnlyList<SourceScoreDto> scores, CancellationToken ct)
+    {
+        var ids = scores.Select(s => s.SourceId).ToList();
+        await db.TransferabilityScores.Where(s => s.ProjectId == projectId && s.VersionId == versionId && ids.Contains(s.SourceId)).ExecuteDeleteAsync(ct);
+        db.TransferabilityScores.AddRange(scores.Select(s => new TransferabilityScore
+        {
+            ProjectId = projectId, VersionId = versionId, SourceId = s.SourceId, LogMe = s.LogMe, Leep = s.Leep, ComputedAt = clock.GetUtcNow(),
+        }));
+        await db.SaveChangesAsync(ct);
+    }
+
+    /// <summary>How often the ranking before training picked the source whose arm did best, over the project's experiments
+    /// (the 50 latest) on versions whose sources were ranked.</summary>
+    public async Task<TransferabilityRecordDto> TrackRecordAsync(ClaimsPrincipal caller, Guid projectId, CancellationToken ct)
+    {
+        await projects.RequireAsync(caller, projectId, a => a.CanRead, ct);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var scores = await db.TransferabilityScores.AsNoTracking().Where(s => s.ProjectId == projectId)
+            .Select(s => new { s.VersionId, s.SourceId, s.LogMe, s.Leep }).ToListAsync(ct);
+        var versions = scores.Select(s => s.VersionId).Distinct().ToList();
+        var experiments = await db.Experiments.AsNoTracking().Where(e => e.ProjectId == projectId && versions.Contains(e.DatasetVersionId))
+            .OrderByDescending(e => e.CreatedAt).Take(50).Select(e => new { e.Id, e.DatasetVersionId }).ToListAsync(ct);
+        var experimentIds = experiments.Select(e => e.Id).ToList();
+        var runs = await db.TrainingRuns.AsNoTracking().Where(r => experimentIds.Contains(r.ExperimentId) && r.Status == RunStatus.Succeeded && r.ResultJson != null)
+            .Select(r => new { r.ExperimentId, r.SpecJson, r.ResultJson, r.LabelFraction }).ToListAsync(ct);
+        var outcomes = runs.Select(r => (r.ExperimentId, r.LabelFraction, Plan: System.Text.Json.JsonSerializer.Deserialize<RunPlan>(r.SpecJson, ExperimentService.Json)!,
+                F1: System.Text.Json.JsonSerializer.Deserialize<Shared.Training.TrainingResult>(r.ResultJson!, ExperimentService.Json)!.Test.MacroF1))
+            .Where(r => r.Plan.HasSource && !r.Plan.SourceShapeOnly && r.LabelFraction == 1)
+            .GroupBy(r => (r.ExperimentId, Source: (r.Plan.SourceRunId ?? r.Plan.SourceWeightsId)!.Value))
+            .Select(g =>
+            {
+                // LogME predicts frozen-feature accuracy: the frozen arm of a source where there is one, else its best arm.
+                var frozen = g.Where(r => r.Plan.Spec.Strategy == Shared.Training.TrainingStrategy.FeatureExtraction).ToList();
+                var outcome = frozen.Count > 0 ? frozen.Average(r => r.F1) : g.GroupBy(r => r.Plan.Spec.Strategy).Max(s => s.Average(r => r.F1));
+                return (g.Key.ExperimentId, experiments.Single(e => e.Id == g.Key.ExperimentId).DatasetVersionId, g.Key.Source, outcome);
+            }).ToList();
+        return TransferabilityRecord.Compute([.. scores.Select(s => (s.VersionId, s.SourceId, s.LogMe, s.Leep))], outcomes);
+    }
 
     public async Task<IReadOnlyList<SourceScoreDto>> ScoreAsync(ClaimsPrincipal caller, Guid versionId, TransferabilityRequest request, CancellationToken ct)
     {
@@ -60,6 +100,7 @@ public sealed class TransferabilityService(IDbContextFactory<AppDbContext> dbFac
                 var score = await Task.Run(() => LocalTraining.Score(data, weights, request.ImageSize ?? 32, Path.Combine(folder, "cache")), ct);
                 scores.Add(new SourceScoreDto(source.Id, source.Label, Finite(score.LogMe), Finite(score.Leep), source.Kind));
             }
+            await KeepAsync(db, projectId, versionId, scores, ct);
             return [.. scores.OrderByDescending(s => s.LogMe ?? double.NegativeInfinity)];
         }
         finally

@@ -180,6 +180,30 @@ public sealed class ExperimentTests(TransferHubFactory factory) : IClassFixture<
     }
 
     [Fact]
+    public async Task TheTransferabilityTrackRecordComparesTheRankingWithTheArmsThatFollowed()
+    {
+        var (s, version) = await ColoursAsync(factory);
+        var sources = await WaitFinishedAsync(s, (await (await s.Scientist.PostAsJsonAsync($"/api/projects/{s.ProjectId}/experiments",
+            new CreateExperimentRequest("sources", version.Id, "small-cnn", null, Seeds: 2, Epochs: 2, ImageSize: 12, BatchSize: 8)))
+            .Content.ReadFromJsonAsync<ExperimentDto>(Json.Options))!.Id);
+        var (first, second) = (sources.Runs[0].Id, sources.Runs[1].Id);
+        var empty = await s.Scientist.GetFromJsonAsync<TransferabilityRecordDto>($"/api/projects/{s.ProjectId}/transferability-record", Json.Options);
+        (await s.Scientist.PostAsJsonAsync($"/api/versions/{version.Id}/transferability", new TransferabilityRequest([first, second], 12))).EnsureSuccessStatusCode();
+        await WaitFinishedAsync(s, (await (await s.Scientist.PostAsJsonAsync($"/api/projects/{s.ProjectId}/experiments", new CreateExperimentRequest("ranked", version.Id, "small-cnn",
+            [new ArmRequest("from first", TrainingStrategy.FeatureExtraction, first), new ArmRequest("from second", TrainingStrategy.FeatureExtraction, second)],
+            Seeds: 1, Epochs: 2, ImageSize: 12, BatchSize: 8))).Content.ReadFromJsonAsync<ExperimentDto>(Json.Options))!.Id);
+
+        var record = await s.LabelerA.GetFromJsonAsync<TransferabilityRecordDto>($"/api/projects/{s.ProjectId}/transferability-record", Json.Options);
+
+        empty!.Experiments.ShouldBe(0);
+        record!.Experiments.ShouldBe(1);
+        record.LogMeTopHits.ShouldBeInRange(0, 1);
+        (record.LogMeTau is null or (>= -1 and <= 1)).ShouldBeTrue(); // null when both arms scored the same (τ is undefined)
+        record.Summary.ShouldStartWith("In this project LogME's first choice had the best arm in ");
+        (await s.Outsider.GetAsync($"/api/projects/{s.ProjectId}/transferability-record")).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+    }
+
+    [Fact]
     public async Task UnconvergedRunsContinueFromTheirCheckpointsWithALargerBudget()
     {
         var (s, version) = await ColoursAsync(factory);

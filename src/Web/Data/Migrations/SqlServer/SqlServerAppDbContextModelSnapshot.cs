@@ -656,6 +656,38 @@ namespace TransferHub.Web.Data.Migrations.SqlServer
                     b.ToTable("TrainingRuns");
                 });
 
+            modelBuilder.Entity("TransferHub.Web.Features.Experiments.TransferabilityScore", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uniqueidentifier");
+
+                    b.Property<DateTimeOffset>("ComputedAt")
+                        .HasColumnType("datetimeoffset");
+
+                    b.Property<double?>("Leep")
+                        .HasColumnType("float");
+
+                    b.Property<double?>("LogMe")
+                        .HasColumnType("float");
+
+                    b.Property<Guid>("ProjectId")
+                        .HasColumnType("uniqueidentifier");
+
+                    b.Property<Guid>("SourceId")
+                        .HasColumnType("uniqueidentifier");
+
+                    b.Property<Guid>("VersionId")
+                        .HasColumnType("uniqueidentifier");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ProjectId", "VersionId", "SourceId")
+                        .IsUnique();
+
+                    b.ToTable("TransferabilityScores");
+                });
+
             modelBuilder.Entity("TransferHub.Web.Features.Identity.AppUser", b =>
                 {
                     b.Property<string>("Id")
@@ -1632,6 +1664,15 @@ namespace TransferHub.Web.Data.Migrations.SqlServer
                     b.HasOne("TransferHub.Web.Features.Experiments.Experiment", null)
                         .WithMany()
                         .HasForeignKey("ExperimentId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("TransferHub.Web.Features.Experiments.TransferabilityScore", b =>
+                {
+                    b.HasOne("TransferHub.Web.Features.Projects.Project", null)
+                        .WithMany()
+                        .HasForeignKey("ProjectId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

@@ -644,6 +644,38 @@ namespace TransferHub.Web.Data.Migrations.Sqlite
                     b.ToTable("TrainingRuns");
                 });
 
+            modelBuilder.Entity("TransferHub.Web.Features.Experiments.TransferabilityScore", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("ComputedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<double?>("Leep")
+                        .HasColumnType("REAL");
+
+                    b.Property<double?>("LogMe")
+                        .HasColumnType("REAL");
+
+                    b.Property<Guid>("ProjectId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("SourceId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("VersionId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ProjectId", "VersionId", "SourceId")
+                        .IsUnique();
+
+                    b.ToTable("TransferabilityScores");
+                });
+
             modelBuilder.Entity("TransferHub.Web.Features.Identity.AppUser", b =>
                 {
                     b.Property<string>("Id")
@@ -1617,6 +1649,15 @@ namespace TransferHub.Web.Data.Migrations.Sqlite
                     b.HasOne("TransferHub.Web.Features.Experiments.Experiment", null)
                         .WithMany()
                         .HasForeignKey("ExperimentId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("TransferHub.Web.Features.Experiments.TransferabilityScore", b =>
+                {
+                    b.HasOne("TransferHub.Web.Features.Projects.Project", null)
+                        .WithMany()
+                        .HasForeignKey("ProjectId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
