@@ -28,6 +28,22 @@ public sealed class PairedBootstrapTests
     }
 
     [Fact]
+    public void SeedToSeedVariationWidensTheInterval()
+    {
+        // A placebo-like arm: far better on seed 1, a little worse on seeds 2 and 3. Resampling only the items (pooled over the
+        // three seeds) gave an interval above zero; resampling the seeds as well covers the seed that went the other way.
+        int Wrong(int i, int every) => i % every == 0 ? (Labels[i] + 1) % 3 : Labels[i];
+        ItemPredictions[] baseline = [Run(1, i => Wrong(i, 2)), Run(2, i => Wrong(i, 6)), Run(3, i => Wrong(i, 6))];
+        ItemPredictions[] arm = [Run(1, i => Labels[i]), Run(2, i => Wrong(i, 4)), Run(3, i => Wrong(i, 4))];
+
+        var result = PairedBootstrap.MacroF1Difference(baseline, arm)!.Value;
+
+        result.Difference.ShouldBeGreaterThan(0);
+        result.Low.ShouldBeLessThan(0);
+        result.High.ShouldBeGreaterThan(0);
+    }
+
+    [Fact]
     public void TheSamePredictionsGiveZeroAndMismatchedTestSetsGiveNothing()
     {
         ItemPredictions[] runs = [Run(1, i => i % 4 == 0 ? 0 : Labels[i])];
