@@ -59,12 +59,14 @@ public sealed class StepBudgetTests
     public void ARunStillImprovingAtTheEndHasNotConverged()
     {
         var rising = Enumerable.Range(1, 10).Select(i => Point(i * 40, 0.3 + 0.05 * i, 2.0 / i)).ToList();
-        var falling = Enumerable.Range(1, 10).Select(i => Point(i * 40, 0.8, 4.0 / (i * i))).ToList();
+        var falling = Enumerable.Range(1, 10).Select(i => Point(i * 40, 0.8, 3.0 * Math.Pow(0.85, i))).ToList();
+        var memorising = Enumerable.Range(1, 10).Select(i => Point(i * 40, 0.8, 0.5 * Math.Pow(0.7, i))).ToList();
         var flat = Enumerable.Range(1, 10).Select(i => Point(i * 40, i < 5 ? 0.5 + 0.1 * i : 0.9, i < 5 ? 1.0 / i : 0.2)).ToList();
 
         ConvergenceCheck.Judge(rising, 400, stoppedEarly: false).Reason.ShouldStartWith("validation macro-F1 still rising");
         ConvergenceCheck.Judge(falling, 400, stoppedEarly: false).Reason.ShouldStartWith("training loss still falling");
         ConvergenceCheck.Judge(flat, 400, stoppedEarly: false).Converged.ShouldBeTrue();
+        ConvergenceCheck.Judge(memorising, 400, stoppedEarly: false).Converged.ShouldBeTrue(); // below 0.3 a falling loss is memorisation
         ConvergenceCheck.Judge(rising, 400, stoppedEarly: true).Converged.ShouldBeTrue();
         // An early stop after a handful of steps (the old default stopped a baseline at chance after 4 steps) is a starved run.
         ConvergenceCheck.Judge(rising.Take(4).ToList(), 4, stoppedEarly: true).Reason.ShouldBe("only 4 optimizer steps, stopped early (at least 100 before a run can count as converged)");

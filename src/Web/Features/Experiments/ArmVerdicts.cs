@@ -6,10 +6,10 @@ namespace TransferHub.Web.Features.Experiments;
 
 /// <summary>
 /// Per arm: mean test macro-F1 over seeds, the seed-paired difference from the baseline, and a verdict that refuses to speak
-/// when the comparison was unfair. In order: a control arm is described, not judged; an under-trained or failed baseline
-/// seed, or an arm given more optimizer steps than its baseline, makes the verdict <see cref="TransferVerdict.Unreliable"/>;
-/// otherwise the 95 % t-interval of the paired difference decides positive or negative, two one-sided tests against the
-/// smallest gain that matters decide equivalence, and the seeds planner says how many seeds would decide the rest.
+/// when the comparison was unfair. A control arm is described, not judged. Otherwise the 95 % t-interval of the paired
+/// difference decides positive or negative, two one-sided tests against the smallest gain that matters decide equivalence,
+/// and the seeds planner says how many seeds would decide the rest; then an under-trained or failed baseline seed, or an arm
+/// given more optimizer steps than its baseline, withholds any verdict but a negative one (<see cref="TransferVerdict.Unreliable"/>).
 /// </summary>
 public static class ArmVerdicts
 {
@@ -87,32 +87,46 @@ public static class ArmVerdicts
                 : low > 0 ? $"a frozen random backbone scores {mean:+0.000;-0.000} against training it: the baseline is weak here (under-trained, or the task is nearly linear)"
                 : $"a frozen random backbone scores {mean:+0.000;-0.000} against training it: no clear cost of freezing");
         }
+        var (verdict, reason) = Judge(paired, low, high, equivalence, minimumGain);
+        // Fairness: an under-trained or failed baseline, or an arm given more steps, inflates the arm. That can only make a
+        // verdict look better than it is: a negative one stands (it would be more negative still); any other is withheld.
         var underTrained = pairs.Where(p => baselineProblems.ContainsKey(p.Base.Seed)).Select(p => (p.Base.Seed, Problem: baselineProblems[p.Base.Seed])).ToList();
-        if (underTrained.Count > 0)
-        {
-            return (TransferVerdict.Unreliable, "baseline under-trained — " + BySeeds(underTrained));
-        }
         // More steps for the arm are unfair unless its baseline stopped early, i.e. showed it did not need its whole budget.
         var moreSteps = pairs.Where(p => p.Arm.BudgetSteps > p.Base.BudgetSteps && p.Base.BudgetSteps > 0 && p.Base.StepsDone >= p.Base.BudgetSteps)
-            .Select(p => $"seed {p.Arm.Seed}: the arm had a budget of {p.Arm.BudgetSteps} optimizer steps against the baseline's {p.Base.BudgetSteps}").ToList();
-        if (moreSteps.Count > 0)
+            .Select(p => (p.Arm.Seed, Problem: $"a budget of {p.Arm.BudgetSteps} optimizer steps against the baseline's {p.Base.BudgetSteps}")).ToList();
+        var unfair = (underTrained.Count > 0 ? "baseline under-trained — " + BySeeds(underTrained) : null)
+            ?? (moreSteps.Count > 0 ? "the arm had more optimization than the baseline — " + BySeeds(moreSteps) : null);
+        if (unfair is not null)
         {
-            return (TransferVerdict.Unreliable, "the arm had more optimization than the baseline — " + string.Join("; ", moreSteps));
+            return verdict == TransferVerdict.Negative
+                ? (verdict, $"negative even against an unfair comparison ({unfair})")
+                : (TransferVerdict.Unreliable, unfair);
         }
+        // An arm that had not converged: a loss might be its schedule, not its source.
+        var armUnconverged = pairs.Where(p => p.Arm.Converged == false).Select(p => (p.Arm.Seed, Problem: $"not converged: {p.Arm.ConvergenceNote}")).ToList();
+        return (verdict, armUnconverged.Count) switch
+        {
+            (TransferVerdict.Negative, > 0) => (TransferVerdict.Unreliable, "arm under-trained — " + BySeeds(armUnconverged)),
+            (TransferVerdict.Positive, > 0) => (verdict, "even though the arm itself had not converged: " + BySeeds(armUnconverged)),
+            _ => (verdict, reason),
+        };
+    }
+
+    /// <summary>The verdict the seed-paired differences support on their own.</summary>
+    private static (TransferVerdict, string?) Judge(IReadOnlyList<double> paired, double? low, double? high, (double P, double Low, double High)? equivalence,
+        double minimumGain)
+    {
         if (paired.Count < 2)
         {
             return (TransferVerdict.Inconclusive, "needs two or more seeds");
         }
-        var armUnconverged = pairs.Where(p => p.Arm.Converged == false).Select(p => (p.Arm.Seed, Problem: $"not converged: {p.Arm.ConvergenceNote}")).ToList();
         var equivalent = equivalence is { P: < 0.05 };
         switch (Intervals.Verdict(low, high))
         {
             case TransferVerdict.Positive when high < minimumGain && equivalent:
                 return (TransferVerdict.Equivalent, $"the gain is real but below the smallest that matters ({minimumGain:0.000}); TOST p = {equivalence!.Value.P:0.000}");
             case TransferVerdict.Positive:
-                return (TransferVerdict.Positive, armUnconverged.Count == 0 ? null : "even though the arm itself had not converged: " + BySeeds(armUnconverged));
-            case TransferVerdict.Negative when armUnconverged.Count > 0:
-                return (TransferVerdict.Unreliable, "arm under-trained — " + BySeeds(armUnconverged));
+                return (TransferVerdict.Positive, null);
             case TransferVerdict.Negative:
                 return (TransferVerdict.Negative, high > -minimumGain ? $"a real loss, though smaller than the smallest gain that matters ({minimumGain:0.000})" : null);
         }

@@ -41,6 +41,19 @@ public sealed class ArmVerdictTests
     }
 
     [Fact]
+    public void ALossAgainstAnUnconvergedBaselineStaysNegative()
+    {
+        // An under-trained baseline can only flatter the arm: losing to it is still negative transfer.
+        var runs = new List<RunDto> { Run("baseline", 1, 0.70, converged: false), Run("baseline", 2, 0.72), Run("baseline", 3, 0.71) };
+        runs.AddRange([Run("source", 1, 0.50), Run("source", 2, 0.52), Run("source", 3, 0.51)]);
+
+        var arm = Arm(runs);
+
+        arm.Verdict.ShouldBe(TransferVerdict.Negative);
+        arm.Reason.ShouldBe("negative even against an unfair comparison (baseline under-trained — seed 1: not converged: only 10 optimizer steps)");
+    }
+
+    [Fact]
     public void ABaselineSeedFarBelowItsSiblingsIsAFailedRun()
     {
         var runs = Baseline(0.80, 0.05, 0.82).Concat([Run("source", 1, 0.85), Run("source", 2, 0.86), Run("source", 3, 0.87)]);
