@@ -34,6 +34,10 @@ public sealed class Trainer(ILogger<Trainer> logger, TimeProvider time)
         manual_seed(spec.Seed);
         var generator = new Generator((ulong)spec.Seed);
         model.to(device);
+        // Every tensor created from here on (by us or inside TorchSharp) is owned by this scope until the run ends, so the GC
+        // cannot finalize a temporary while libtorch still uses it — that race corrupted tensors (same seed, other metrics) and
+        // crashed the process. The model's own parameters were created (and moved to the device) before, so they outlive it.
+        using var lifetime = NewDisposeScope();
 
         using var classWeights = spec.BalanceClasses ? data.Train.ClassWeights().to(device) : null;
         using IEpochRunner runner = spec.Strategy == TrainingStrategy.FeatureExtraction

@@ -13,6 +13,7 @@ public static class TransferabilityScorer
 {
     public static TransferabilityScores Score(ClassifierModel source, LabeledTensors target, Device device)
     {
+        using var lifetime = NewDisposeScope(); // no temporary left to the GC while libtorch uses it (see Trainer.Fit)
         using var features = FeatureExtractionRunner.ExtractFeatures(source, target.Inputs, device).cpu();
         var labels = target.Labels.data<long>().ToArray();
         float[] probabilities;

@@ -12,6 +12,7 @@ public static class ModelWeights
     // Writes the full state dict (parameters and BatchNorm buffers) with the architecture in the metadata.
     public static void Export(ClassifierModel model, string architecture, string path, IReadOnlyDictionary<string, string>? extraMetadata = null)
     {
+        using var lifetime = NewDisposeScope(); // temporaries stay referenced until the file is written (see Trainer.Fit)
         var metadata = new Dictionary<string, string>
         {
             ["format"] = "pt",
@@ -32,6 +33,7 @@ public static class ModelWeights
     // Loads a file into a model: all tensors (resume/serve) or the backbone only (transfer to a new head).
     public static IReadOnlyList<string> Import(ClassifierModel model, string path, bool includeHead)
     {
+        using var lifetime = NewDisposeScope(); // the read tensors and temporaries live until copied into the model
         var weights = Read(path);
         try
         {
