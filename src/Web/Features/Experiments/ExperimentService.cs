@@ -245,8 +245,6 @@ public sealed class ExperimentService(IDbContextFactory<AppDbContext> dbFactory,
         var runIds = runs.Select(r => r.Id).ToList();
         var history = (await db.RunMetrics.AsNoTracking().Where(m => runIds.Contains(m.RunId)).ToListAsync(ct))
             .Select(m => (m.RunId, Metrics: JsonSerializer.Deserialize<EpochMetrics>(m.Json, Json)!)).ToList();
-        var trainCount = experiment.Steps > 0
-            ? await db.VersionItems.CountAsync(v => v.VersionId == experiment.DatasetVersionId && v.Split == Shared.Datasets.Split.Train, ct) : 0;
         var latest = history.GroupBy(h => h.RunId).ToDictionary(g => g.Key, g => g.MaxBy(h => h.Metrics.Epoch).Metrics);
         var predictions = new Dictionary<Guid, ItemPredictions>();
         var dtos = runs.Select(r =>
@@ -270,6 +268,9 @@ public sealed class ExperimentService(IDbContextFactory<AppDbContext> dbFactory,
         var fullRuns = runs.Where(r => r.LabelFraction == fullShare).Select(r => r.Id).ToHashSet();
         history = [.. history.Where(h => fullRuns.Contains(h.RunId))];
         var (efficiency, efficiencyNotes) = LabelEfficiency.Summarise(dtos);
+        // The training split's size: for the budget's description and the labels saved (this runs on every epoch report).
+        var trainCount = experiment.Steps > 0 || efficiency.Count > 0
+            ? await db.VersionItems.CountAsync(v => v.VersionId == experiment.DatasetVersionId && v.Split == Shared.Datasets.Split.Train, ct) : 0;
         IReadOnlyList<LabelingSavings>? savings = null;
         if (efficiency.Count > 0)
         {
@@ -277,8 +278,7 @@ public sealed class ExperimentService(IDbContextFactory<AppDbContext> dbFactory,
             var datasetId = await db.DatasetVersions.Where(v => v.Id == experiment.DatasetVersionId).Select(v => v.DatasetId).SingleAsync(ct);
             var durations = await db.Annotations.AsNoTracking().Where(a => a.DatasetId == datasetId && a.DurationMs > 0)
                 .OrderByDescending(a => a.CreatedAt).Take(10_000).Select(a => a.DurationMs!.Value / 1000.0).ToListAsync(ct);
-            var items = await db.VersionItems.CountAsync(v => v.VersionId == experiment.DatasetVersionId && v.Split == Shared.Datasets.Split.Train, ct);
-            savings = LabelEfficiency.Savings(efficiency, items, LabelSeconds.From(durations));
+            savings = LabelEfficiency.Savings(efficiency, trainCount, LabelSeconds.From(durations));
             efficiencyNotes = [.. efficiencyNotes, .. savings.Select(LabelEfficiency.Describe)];
         }
         var status = dtos.All(r => r.Status == RunStatus.Succeeded) ? "finished"

@@ -40,8 +40,8 @@ public sealed class TransferabilityService(IDbContextFactory<AppDbContext> dbFac
             .Select(s => new { s.VersionId, s.SourceId, s.LogMe, s.Leep }).ToListAsync(ct);
         var versions = scores.Select(s => s.VersionId).Distinct().ToList();
         var experiments = await db.Experiments.AsNoTracking().Where(e => e.ProjectId == projectId && versions.Contains(e.DatasetVersionId))
-            .OrderByDescending(e => e.CreatedAt).Take(50).Select(e => new { e.Id, e.DatasetVersionId }).ToListAsync(ct);
-        var experimentIds = experiments.Select(e => e.Id).ToList();
+            .OrderByDescending(e => e.CreatedAt).Take(50).ToDictionaryAsync(e => e.Id, e => e.DatasetVersionId, ct);
+        var experimentIds = experiments.Keys.ToList();
         var runs = await db.TrainingRuns.AsNoTracking().Where(r => experimentIds.Contains(r.ExperimentId) && r.Status == RunStatus.Succeeded && r.ResultJson != null)
             .Select(r => new { r.ExperimentId, r.SpecJson, r.ResultJson, r.LabelFraction }).ToListAsync(ct);
         var outcomes = runs.Select(r => (r.ExperimentId, r.LabelFraction, Plan: System.Text.Json.JsonSerializer.Deserialize<RunPlan>(r.SpecJson, ExperimentService.Json)!,
@@ -53,7 +53,7 @@ public sealed class TransferabilityService(IDbContextFactory<AppDbContext> dbFac
                 // LogME predicts frozen-feature accuracy: the frozen arm of a source where there is one, else its best arm.
                 var frozen = g.Where(r => r.Plan.Spec.Strategy == Shared.Training.TrainingStrategy.FeatureExtraction).ToList();
                 var outcome = frozen.Count > 0 ? frozen.Average(r => r.F1) : g.GroupBy(r => r.Plan.Spec.Strategy).Max(s => s.Average(r => r.F1));
-                return (g.Key.ExperimentId, experiments.Single(e => e.Id == g.Key.ExperimentId).DatasetVersionId, g.Key.Source, outcome);
+                return (g.Key.ExperimentId, experiments[g.Key.ExperimentId], g.Key.Source, outcome);
             }).ToList();
         return TransferabilityRecord.Compute([.. scores.Select(s => (s.VersionId, s.SourceId, s.LogMe, s.Leep))], outcomes);
     }
