@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using TransferHub.Training.Runtime;
 
 namespace TransferHub.Training.Models;
 
@@ -66,7 +67,7 @@ public sealed class MobileNetV2 : ClassifierModel
     internal static Sequential ConvBnReLU6(long input, long output, long kernel, long stride, long groups) =>
         nn.Sequential(
             nn.Conv2d(input, output, kernel, stride: stride, padding: (kernel - 1) / 2, groups: groups, bias: false),
-            nn.BatchNorm2d(output),
+            new BatchNorm(output),
             nn.ReLU6());
 
     private void Initialise()
@@ -80,9 +81,9 @@ public sealed class MobileNetV2 : ClassifierModel
                     nn.init.kaiming_normal_(conv.weight!, mode: nn.init.FanInOut.FanOut);
                     if (conv.bias is not null) nn.init.zeros_(conv.bias);
                     break;
-                case BatchNorm2d bn:
-                    nn.init.ones_(bn.weight!);
-                    nn.init.zeros_(bn.bias!);
+                case BatchNorm bn:
+                    nn.init.ones_(bn.Weight);
+                    nn.init.zeros_(bn.Bias);
                     break;
                 case Linear linear:
                     nn.init.normal_(linear.weight!, 0, 0.01);
@@ -106,7 +107,7 @@ public sealed class MobileNetV2 : ClassifierModel
             if (expansion != 1) layers.Add(ConvBnReLU6(input, hidden, 1, 1, 1));
             layers.Add(ConvBnReLU6(hidden, hidden, 3, stride, hidden));
             layers.Add(nn.Conv2d(hidden, output, 1, bias: false));
-            layers.Add(nn.BatchNorm2d(output));
+            layers.Add(new BatchNorm(output));
             conv = nn.Sequential(layers);
             RegisterComponents();
         }
@@ -115,7 +116,7 @@ public sealed class MobileNetV2 : ClassifierModel
         {
             var x = conv.forward(input);
             if (!residual) return x;
-            using (x) return x + input;
+            using (x) return x.Plus(input);
         }
     }
 }

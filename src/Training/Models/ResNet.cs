@@ -9,7 +9,7 @@ namespace TransferHub.Training.Models;
 public sealed class ResNet : ClassifierModel
 {
     private readonly Conv2d conv1;
-    private readonly BatchNorm2d bn1;
+    private readonly BatchNorm bn1;
     private readonly MaxPool2d maxpool;
     private readonly Sequential layer1;
     private readonly Sequential layer2;
@@ -22,7 +22,7 @@ public sealed class ResNet : ClassifierModel
         var expansion = bottleneck ? Bottleneck.Expansion : BasicBlock.Expansion;
         long inPlanes = 64;
         conv1 = nn.Conv2d(inChannels, 64, 7, stride: 2, padding: 3, bias: false);
-        bn1 = nn.BatchNorm2d(64);
+        bn1 = new BatchNorm(64);
         maxpool = nn.MaxPool2d(3, stride: 2, padding: 1);
         layer1 = MakeLayer(ref inPlanes, 64, layers[0], 1, bottleneck, expansion);
         layer2 = MakeLayer(ref inPlanes, 128, layers[1], 2, bottleneck, expansion);
@@ -61,7 +61,7 @@ public sealed class ResNet : ClassifierModel
     {
         Sequential? downsample = null;
         if (stride != 1 || inPlanes != planes * expansion)
-            downsample = nn.Sequential(nn.Conv2d(inPlanes, planes * expansion, 1, stride: stride, bias: false), nn.BatchNorm2d(planes * expansion));
+            downsample = nn.Sequential(nn.Conv2d(inPlanes, planes * expansion, 1, stride: stride, bias: false), new BatchNorm(planes * expansion));
 
         var modules = new List<nn.Module<Tensor, Tensor>>
         {
@@ -83,9 +83,9 @@ public sealed class ResNet : ClassifierModel
                 case Conv2d conv:
                     nn.init.kaiming_normal_(conv.weight!, mode: nn.init.FanInOut.FanOut, nonlinearity: nn.init.NonlinearityType.ReLU);
                     break;
-                case BatchNorm2d bn:
-                    nn.init.ones_(bn.weight!);
-                    nn.init.zeros_(bn.bias!);
+                case BatchNorm bn:
+                    nn.init.ones_(bn.Weight);
+                    nn.init.zeros_(bn.Bias);
                     break;
             }
         }

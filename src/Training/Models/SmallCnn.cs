@@ -43,7 +43,7 @@ public sealed class SmallCnn : ClassifierModel
         var layers = new List<(string, nn.Module<Tensor, Tensor>)>
         {
             ("conv", nn.Conv2d(inChannels, outChannels, 3, padding: 1, bias: false)),
-            ("bn", nn.BatchNorm2d(outChannels)),
+            ("bn", new BatchNorm(outChannels)),
             ("relu", nn.ReLU()),
         };
         if (pool) layers.Add(("pool", nn.MaxPool2d(2)));

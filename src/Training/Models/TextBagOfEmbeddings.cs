@@ -1,3 +1,4 @@
+using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -28,8 +29,10 @@ public sealed class TextBagOfEmbeddings : ClassifierModel
     public override Tensor Features(Tensor input)
     {
         using var scope = NewDisposeScope();
-        var mask = input.ne(0).unsqueeze(-1).to(ScalarType.Float32);
+        using var zero = 0.ToScalar(); // held: an implicit Scalar can be finalized during its native call (see BatchNorm)
+        using var one = 1.ToScalar();
+        var mask = input.ne(zero).unsqueeze(-1).to(ScalarType.Float32);
         var summed = (embedding.forward(input) * mask).sum([1]);
-        return (summed / mask.sum([1]).clamp_min(1)).MoveToOuterDisposeScope();
+        return (summed / mask.sum([1]).clamp_min(one)).MoveToOuterDisposeScope();
     }
 }

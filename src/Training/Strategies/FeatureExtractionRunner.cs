@@ -23,7 +23,7 @@ internal sealed class FeatureExtractionRunner : IEpochRunner
     private readonly LabeledTensors test;
     private readonly Tensor mean;
     private readonly Tensor std;
-    private readonly AdamW optimizer;
+    private readonly AdamWOptimizer optimizer;
     private readonly double headLearningRate;
     private long step;
 
@@ -46,7 +46,7 @@ internal sealed class FeatureExtractionRunner : IEpochRunner
         test = new LabeledTensors(Standardise(rawTest), data.Test.Labels.clone(), data.NumClasses);
 
         headLearningRate = spec.HeadLearningRate ?? spec.LearningRate * 10;
-        optimizer = optim.AdamW(model.Head.parameters(), lr: headLearningRate, weight_decay: spec.WeightDecay);
+        optimizer = new AdamWOptimizer([(model.Head.parameters(), headLearningRate)], spec.WeightDecay);
     }
 
     public nn.Module Checkpointed => model.Head;
@@ -85,11 +85,11 @@ internal sealed class FeatureExtractionRunner : IEpochRunner
             var length = Math.Min(spec.BatchSize, n - start);
             var idx = order.narrow(0, start, length).to(device);
             lr = headLearningRate * LearningRateSchedule.Factor(step++, spec.WarmupEpochs * stepsPerEpoch, spec.Epochs * stepsPerEpoch);
-            foreach (var g in optimizer.ParamGroups) g.LearningRate = lr;
-            optimizer.zero_grad();
+            foreach (var g in optimizer.Groups) g.LearningRate = lr;
+            optimizer.ZeroGrad();
             var loss = nn.functional.cross_entropy(model.Head.forward(train.Inputs.index_select(0, idx)), train.Labels.index_select(0, idx), weight: classWeights);
             loss.backward();
-            optimizer.step();
+            optimizer.Step();
             var batchLoss = loss.item<float>();
             lossSum += batchLoss * length;
             onStep?.Invoke(step, batchLoss);
@@ -103,12 +103,12 @@ internal sealed class FeatureExtractionRunner : IEpochRunner
         return Evaluator.Evaluate(model.Head.forward, split == SplitKind.Validation ? validation : test, device);
     }
 
-    public void SaveOptimizer(string path) => optimizer.save_state_dict(path);
+    public void SaveOptimizer(string path) => optimizer.Save(path);
 
     public void Resume(int completedEpochs, string optimizerPath)
     {
         step = completedEpochs * ((train.Count + spec.BatchSize - 1) / spec.BatchSize);
-        optimizer.load_state_dict(optimizerPath);
+        optimizer.Load(optimizerPath);
     }
 
     public void Finish()

@@ -21,7 +21,7 @@ internal sealed class FullTrainingRunner : IEpochRunner
     private readonly Tensor? classWeights;
     private readonly long stepsPerEpoch;
     private readonly double headLearningRate;
-    private AdamW? optimizer;
+    private AdamWOptimizer? optimizer;
     private List<double> baseRates = [];
     private int unfrozenBlocks = -1;
     private readonly int stageEpochs;
@@ -70,14 +70,14 @@ internal sealed class FullTrainingRunner : IEpochRunner
             var y = data.Train.Labels.index_select(0, idx).to(device);
 
             var factor = LearningRateSchedule.Factor(step++, warmupSteps, totalSteps);
-            var groups = optimizer!.ParamGroups.ToList();
+            var groups = optimizer!.Groups;
             for (var g = 0; g < groups.Count; g++) groups[g].LearningRate = baseRates[g] * factor;
             lr = baseRates.Max() * factor;
 
-            optimizer.zero_grad();
+            optimizer.ZeroGrad();
             var loss = nn.functional.cross_entropy(model.forward(x.to(device)), y, weight: classWeights);
             loss.backward();
-            optimizer.step();
+            optimizer.Step();
             var batchLoss = loss.item<float>();
             lossSum += batchLoss * length;
             onStep?.Invoke(step, batchLoss);
@@ -95,14 +95,14 @@ internal sealed class FullTrainingRunner : IEpochRunner
 
     public void Finish() { }
 
-    public void SaveOptimizer(string path) => optimizer?.save_state_dict(path);
+    public void SaveOptimizer(string path) => optimizer?.Save(path);
 
     public void Resume(int completedEpochs, string optimizerPath)
     {
         step = completedEpochs * stepsPerEpoch;
         ConfigureStage(completedEpochs);
         // Adam moments carry over unless the next epoch starts a new unfreeze stage (a straight run rebuilds then too).
-        optimizer!.load_state_dict(optimizerPath);
+        optimizer!.Load(optimizerPath);
     }
 
     public void Dispose() => optimizer?.Dispose();
@@ -136,8 +136,6 @@ internal sealed class FullTrainingRunner : IEpochRunner
         // acceptable for one stage per epoch and simpler than adding groups to a live optimizer.
         optimizer?.Dispose();
         baseRates = groups.Select(g => g.Rate).ToList();
-        optimizer = optim.AdamW(
-            groups.Select(g => new AdamW.ParamGroup(g.Parameters.ToList(), lr: g.Rate, weight_decay: spec.WeightDecay)),
-            lr: spec.LearningRate, weight_decay: spec.WeightDecay);
+        optimizer = new AdamWOptimizer(groups, spec.WeightDecay);
     }
 }

@@ -1,6 +1,7 @@
 using TorchSharp.Utils;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using TransferHub.Training.Runtime;
 
 namespace TransferHub.Training.Models.Bert;
 
@@ -42,7 +43,7 @@ internal sealed class BertEmbeddings : nn.Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         var positions = arange(ids.shape[1], dtype: ScalarType.Int64, device: ids.device).unsqueeze(0);
         var types = zeros_like(ids); // one segment: classification of a single text
-        var sum = _words.forward(ids) + _positions.forward(positions) + _tokenTypes.forward(types);
+        var sum = _words.forward(ids).Plus(_positions.forward(positions)).Plus(_tokenTypes.forward(types));
         return _dropout.forward(_norm.forward(sum)).MoveToOuterDisposeScope();
     }
 }
@@ -103,7 +104,7 @@ internal sealed class BertResidual : nn.Module<Tensor, Tensor, Tensor>
     public override Tensor forward(Tensor hidden, Tensor residual)
     {
         using var scope = NewDisposeScope();
-        return _norm.forward(_dropout.forward(_dense.forward(hidden)) + residual).MoveToOuterDisposeScope();
+        return _norm.forward(_dropout.forward(_dense.forward(hidden)).Plus(residual)).MoveToOuterDisposeScope();
     }
 }
 

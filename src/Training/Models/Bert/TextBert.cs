@@ -1,3 +1,4 @@
+using TorchSharp;
 using TorchSharp.Utils;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -50,11 +51,14 @@ public sealed class TextBert : ClassifierModel
             throw new ArgumentException($"{input.shape[1]} tokens exceed the encoder's {Config.MaxPositions} positions.", nameof(input));
         }
         using var scope = NewDisposeScope();
+        // Scalars held for the whole forward: an implicit one can be finalized during its native call (see BatchNorm).
+        using var pad = Config.PadTokenId.ToScalar();
+        using var one = 1.ToScalar();
         // Padding is trailing: drop the columns no row uses, so short texts do not pay for 128-token attention.
-        var used = input.ne(Config.PadTokenId).any(0).nonzero();
+        var used = input.ne(pad).any(0).nonzero();
         var length = used.numel() == 0 ? 1 : used.max().item<long>() + 1;
         input = input.narrow(1, 0, length);
-        var real = input.ne(Config.PadTokenId);
+        var real = input.ne(pad);
         var keep = real.unsqueeze(1).unsqueeze(1); // [N, 1, 1, L] for the attention
         var x = _embeddings.forward(input);
         foreach (var layer in _encoder.Layers)
@@ -62,7 +66,7 @@ public sealed class TextBert : ClassifierModel
             x = layer.forward(x, keep);
         }
         var weights = real.unsqueeze(-1).to(x.dtype);
-        return ((x * weights).sum(1) / weights.sum(1).clamp_min(1)).MoveToOuterDisposeScope();
+        return ((x * weights).sum(1) / weights.sum(1).clamp_min(one)).MoveToOuterDisposeScope();
     }
 
     public override Tensor forward(Tensor input)
