@@ -18,7 +18,7 @@ if (args.Contains("page-load"))
     File.WriteAllText(Path.Combine(AppContext.BaseDirectory, $"registry-page-{DateTime.UtcNow:yyyyMMddTHHmmssZ}.jsonl"), JsonSerializer.Serialize(page) + "\n");
     return;
 }
-TransferHub.Training.Runtime.FlushDenormal.Enable();
+TransferHub.Training.Runtime.LibTorchContext.SetFlushDenormal();
 var results = new List<object>();
 Console.WriteLine("| model | px | batch | p50 ms | p95 ms | images/s |");
 Console.WriteLine("|---|---|---|---|---|---|");

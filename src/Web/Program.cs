@@ -54,7 +54,7 @@ builder.Services.AddSingleton<IItemScoreProvider>(sp => sp.GetRequiredService<Mo
 builder.Services.AddSingleton<SampleProjectService>();
 builder.Services.AddModelRegistry();
 builder.Services.AddRazorComponents().AddInteractiveServerComponents();
-builder.Services.AddSignalR(o => o.AddFilter<AppExceptionHubFilter>()).AddScaleOut(builder.Services, builder.Configuration);
+builder.Services.AddSignalR(o => o.AddFilter<AppExceptionHubFilter>()).AddWorkerHubOptions().AddScaleOut(builder.Services, builder.Configuration);
 builder.Services.AddMudServices();
 
 var app = builder.Build();

@@ -49,7 +49,7 @@ public static class TorchRuntime
             // Touching the CPU backend loads libLibTorchSharp + libtorch; the CUDA package also answers here.
             torch.InitializeDeviceType(DeviceType.CPU);
             // Denormals make small-CNN training on CPU up to 17x slower after a few hundred Adam steps.
-            FlushDenormal.Enable();
+            LibTorchContext.SetFlushDenormal();
             return true;
         }
         catch (Exception ex) when (ex is NotSupportedException or DllNotFoundException or TypeInitializationException

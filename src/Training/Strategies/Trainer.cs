@@ -20,7 +20,7 @@ public sealed class Trainer(ILogger<Trainer> logger, TimeProvider time)
         IProgress<StepLoss>? steps = null)
     {
         TorchRuntime.EnsureLoaded();
-        FlushDenormal.Enable();
+        LibTorchContext.SetFlushDenormal();
         var device = TorchRuntime.ResolveDevice(spec.Device);
         var started = time.GetTimestamp();
         // The same budget rule for every arm: a step budget becomes epochs on this training split; the batch never exceeds it.

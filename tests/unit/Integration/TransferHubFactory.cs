@@ -32,6 +32,8 @@ public class TransferHubFactory : WebApplicationFactory<Program>
     {
         builder.UseEnvironment("Production");
         builder.UseSetting("Data:Root", DataRoot);
+        // An in-memory server: a child worker process could not reach it.
+        builder.UseSetting("Workers:Embedded", "InProcess");
         builder.UseSetting("Api:MaxRequestBodyBytes", "65536");
         if (SeedAdmin)
         {

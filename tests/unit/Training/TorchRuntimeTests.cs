@@ -58,7 +58,7 @@ public sealed class TorchRuntimeTests
     public void FlushDenormalIsHonoured()
     {
         TorchRuntime.EnsureLoaded();
-        FlushDenormal.Enable().ShouldBeTrue();
+        LibTorchContext.SetFlushDenormal().ShouldBeTrue();
         using var tiny = tensor(new[] { 1e-39f }); // a float32 denormal
 
         using var doubled = tiny * 2;
@@ -74,7 +74,7 @@ public sealed class TorchRuntimeTests
         // A fresh thread: its OpenMP pool is created on its first parallel op, after Enable, and inherits FTZ/DAZ.
         var thread = new Thread(() =>
         {
-            FlushDenormal.Enable();
+            LibTorchContext.SetFlushDenormal();
             using var tiny = full(1 << 20, 1e-39f);
             using var doubled = tiny * 2;
             nonZero = doubled.count_nonzero().item<long>();

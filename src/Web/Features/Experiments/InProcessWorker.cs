@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using TransferHub.Registry.Features.Artifacts;
 using TransferHub.Shared.Experiments;
 using TransferHub.Training.Strategies;
@@ -10,11 +11,12 @@ namespace TransferHub.Web.Features.Experiments;
 
 /// <summary>
 /// The embedded default's training worker: the same <see cref="RunExecutor"/> as a remote worker, talking to
-/// <see cref="WorkerControl"/> directly instead of over the worker hub. Off with <c>Workers:InProcess=false</c>.
+/// <see cref="WorkerControl"/> directly instead of over the worker hub. Only with <c>Workers:Embedded=InProcess</c> (tests on an
+/// in-memory server): by default the embedded worker is a child process (<see cref="EmbeddedWorkerProcess"/>).
 /// </summary>
 public sealed class InProcessWorker(
     WorkerControl control, JobQueue queue, IDbContextFactory<AppDbContext> dbFactory, IArtifactStore artifacts,
-    ILogger<InProcessWorker> logger, ILogger<Trainer> trainerLogger, IConfiguration configuration) : BackgroundService
+    ILogger<InProcessWorker> logger, ILogger<Trainer> trainerLogger, IOptions<EmbeddedWorkerOptions> options) : BackgroundService
 {
     private readonly string _root = Path.Combine(Path.GetTempPath(), "transferhub-worker");
 
@@ -23,7 +25,7 @@ public sealed class InProcessWorker(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (!configuration.GetValue("Workers:InProcess", true))
+        if (options.Value.Mode != EmbeddedWorkerMode.InProcess)
         {
             return;
         }

@@ -168,6 +168,28 @@ public sealed class JobQueue(IDbContextFactory<AppDbContext> dbFactory, WriteGat
         return released == 1;
     }
 
+    /// <summary>
+    /// Ends the leases of every run <paramref name="workerId"/> holds, for a worker known to be dead (its process exited):
+    /// the next claim takes them up at once, as another attempt that resumes from the checkpoint, instead of after the lease.
+    /// </summary>
+    public async Task<int> ExpireLeasesAsync(string workerId, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var expired = clock.GetUtcNow().AddTicks(-1);
+        int count;
+        using (await writes.EnterAsync(ct))
+        {
+            count = await db.TrainingRuns.Where(r => r.LeasedBy == workerId && r.Status == RunStatus.Running)
+                .ExecuteUpdateAsync(s => s.SetProperty(r => r.LeaseUntil, expired), ct);
+        }
+        if (count > 0)
+        {
+            _work.Release();
+            WorkQueued?.Invoke(this, EventArgs.Empty);
+        }
+        return count;
+    }
+
     /// <summary>Cancels a run: a waiting one at once, a running one at its worker's next heartbeat.</summary>
     public async Task CancelAsync(Guid runId, CancellationToken ct)
     {

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 using TransferHub.Shared.Tokens;
 using TransferHub.Web.Features.Identity;
+using TransferHub.Web.Features.Workers;
 
 namespace TransferHub.Web.Features.Tokens;
 
@@ -18,6 +19,7 @@ public sealed class TokenAuthenticationHandler(
     ILoggerFactory logger,
     UrlEncoder encoder,
     TokenService tokens,
+    EmbeddedWorkerSecret embeddedWorker,
     UserManager<AppUser> users,
     IProblemDetailsService problems) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
@@ -30,6 +32,13 @@ public sealed class TokenAuthenticationHandler(
         if (secret is null)
         {
             return AuthenticateResult.NoResult();
+        }
+        if (embeddedWorker.Matches(secret))
+        {
+            return Success(
+                new Claim(ClaimTypes.NameIdentifier, EmbeddedWorkerSecret.PrincipalId),
+                new Claim(ClaimTypes.Name, EmbeddedWorkerSecret.WorkerName),
+                new Claim(ClaimTypes.Role, AppPrincipalExtensions.WorkerRole));
         }
         var (check, token) = await tokens.CheckAsync(secret, Context.RequestAborted);
         if (check != TokenCheck.Valid || token is null)
@@ -63,9 +72,11 @@ public sealed class TokenAuthenticationHandler(
             claims.Add(new Claim(ClaimTypes.Name, user.Email ?? user.Id));
             claims.AddRange((await users.GetRolesAsync(user)).Select(r => new Claim(ClaimTypes.Role, r)));
         }
-        var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName));
-        return AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName));
+        return Success([.. claims]);
     }
+
+    private static AuthenticateResult Success(params Claim[] claims) =>
+        AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName)), SchemeName));
 
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {

@@ -22,6 +22,7 @@ public sealed class WorkerControl(
     ExperimentService experiments, IHubContext<ExperimentHub> watchers, TimeProvider clock)
 {
     public const string InProcessKind = "in-process";
+    public const string EmbeddedKind = "embedded";
     public const string RemoteKind = "remote";
 
     /// <summary>A worker not heard from for this long (plus its lease) is shown offline.</summary>

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.SignalR;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Mvc;
 using TransferHub.Training.Worker;
@@ -16,11 +17,23 @@ public static class WorkerEndpoints
     public static IServiceCollection AddWorkers(this IServiceCollection services)
     {
         services.AddSingleton<WorkerControl>();
-        // A finished run's result carries every test item's prediction: far above SignalR's 32 KB default.
-        services.Configure<Microsoft.AspNetCore.SignalR.HubOptions<WorkerHub>>(o => o.MaximumReceiveMessageSize = 64L * 1024 * 1024);
+        services.AddOptions<EmbeddedWorkerOptions>().BindConfiguration(EmbeddedWorkerOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<EmbeddedWorkerSecret>();
+        services.AddSingleton<EmbeddedWorkerProcess>();
+        services.AddHostedService(sp => sp.GetRequiredService<EmbeddedWorkerProcess>());
         services.AddHostedService<WorkAvailableNotifier>();
         return services;
     }
+
+    /// <summary>
+    /// A finished run's result carries every test item's prediction: far above SignalR's 32 KB default. Set through
+    /// AddHubOptions — a plain Configure of HubOptions&lt;WorkerHub&gt; did not take, and remote workers lost every run
+    /// with a few hundred test items at its very end ("maximum message size of 32768B was exceeded").
+    /// </summary>
+    public static ISignalRServerBuilder AddWorkerHubOptions(this ISignalRServerBuilder signalR) =>
+        signalR.AddHubOptions<WorkerHub>(o => o.MaximumReceiveMessageSize = MaxHubMessage);
+
+    public const long MaxHubMessage = 64L * 1024 * 1024;
 
     public static RouteGroupBuilder MapWorkerEndpoints(this RouteGroupBuilder api)
     {
@@ -29,6 +42,8 @@ public static class WorkerEndpoints
             var visible = (await projects.ListAsync(user, ct)).Select(p => p.Id).ToHashSet();
             return await control.ListAsync(visible.Contains, ct);
         }).WithTags("Workers").WithSummary("Training workers: device, current run (for projects you can read), last heartbeat, online.");
+        api.MapGet("/workers/embedded", (EmbeddedWorkerProcess embedded) => embedded.Status).WithTags("Workers")
+            .WithSummary("The server's own worker: mode (Process, InProcess, Off), state (running, restarting), process id, restarts, last exit.");
 
         var runs = api.MapGroup("/worker/runs/{runId:guid}").WithTags("Workers").RequireAuthorization(AuthorizationPolicies.Worker);
         runs.MapGet("/dataset", async (Guid runId, HttpContext http, WorkerControl control, CancellationToken ct) =>

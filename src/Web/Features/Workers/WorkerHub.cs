@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.SignalR;
 using TransferHub.Shared.Experiments;
@@ -21,7 +22,8 @@ public sealed class WorkerHub(WorkerControl control) : Hub
 
     public async Task<WorkerWelcome> Register(WorkerHello hello)
     {
-        var welcome = await control.RegisterAsync(hello, WorkerControl.RemoteKind, Context.ConnectionId, Context.ConnectionAborted);
+        var kind = Context.User?.FindFirstValue(ClaimTypes.NameIdentifier) == EmbeddedWorkerSecret.PrincipalId ? WorkerControl.EmbeddedKind : WorkerControl.RemoteKind;
+        var welcome = await control.RegisterAsync(hello, kind, Context.ConnectionId, Context.ConnectionAborted);
         Context.Items[WorkerKey] = hello.WorkerId;
         await Groups.AddToGroupAsync(Context.ConnectionId, WorkersGroup, Context.ConnectionAborted);
         return welcome;
