@@ -19,6 +19,8 @@ public sealed class AppProcess : IAsyncDisposable
     }
 
     public string BaseUrl { get; }
+
+    public int ProcessId => _process.Id;
     public string DataRoot { get; }
 
     /// <summary>False for a node started on another node's data folder: that node deletes it.</summary>

@@ -14,6 +14,9 @@ public abstract class BrowserFixture : IAsyncLifetime
     public string BaseUrl { get; private set; } = "";
     public string Log => _app?.Log ?? "";
 
+    /// <summary>The web server's process, when this fixture started it.</summary>
+    public int? AppProcessId => _app?.ProcessId;
+
     protected abstract IDictionary<string, string> Settings { get; }
 
     public async Task InitializeAsync()

@@ -190,7 +190,15 @@ public sealed partial class EmbeddedWorkerProcess(
     {
         0 => "exited normally",
         -1 => "could not start",
-        > 128 and < 160 => $"killed by signal {exitCode - 128}{(exitCode - 128 == 11 ? " (SIGSEGV, a native crash)" : exitCode - 128 == 9 ? " (SIGKILL)" : "")}",
+        // .NET reports a process ended by signal N as exit code 128 + N.
+        > 128 and < 160 => $"killed by signal {exitCode - 128}" + (exitCode - 128) switch
+        {
+            6 => " (SIGABRT, a native abort)",
+            9 => " (SIGKILL)",
+            11 => " (SIGSEGV, a native crash)",
+            15 => " (SIGTERM)",
+            _ => "",
+        },
         _ => $"exit code {exitCode}",
     };
 

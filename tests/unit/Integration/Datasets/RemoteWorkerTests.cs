@@ -10,6 +10,7 @@ using TransferHub.Shared.Training;
 using TransferHub.Training.Strategies;
 using TransferHub.Training.Worker;
 using TransferHub.Web.Features.Experiments;
+using TransferHub.Web.Features.Workers;
 
 namespace TransferHub.Tests.Unit.Integration.Datasets;
 
@@ -205,6 +206,32 @@ public sealed class RemoteWorkerTests(ManualWorkerFactory factory) : IClassFixtu
         var refused = await Should.ThrowAsync<HubException>(() => host.ConnectAsync(CancellationToken.None));
 
         refused.Message.ShouldContain("speaks worker protocol");
+    }
+
+    [Fact]
+    public async Task TheEmbeddedWorkersSecretActsAsAWorkerAndNothingElse()
+    {
+        var secret = factory.Services.GetRequiredService<EmbeddedWorkerSecret>().Value;
+        using var embedded = factory.CreateClient();
+        embedded.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", secret);
+        using var guess = factory.CreateClient();
+        guess.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", secret[..^1] + (secret[^1] == 'a' ? 'b' : 'a'));
+
+        (await embedded.GetFromJsonAsync<System.Text.Json.JsonElement>("/api/worker/me")).GetProperty("name").GetString().ShouldBe("embedded worker");
+        (await embedded.GetAsync("/api/projects")).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        (await guess.GetAsync("/api/worker/me")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        await using var host = Host(secret, "embedded@test");
+        await host.ConnectAsync(CancellationToken.None);
+        var workers = await factory.AdminClient().GetFromJsonAsync<List<WorkerDto>>("/api/workers", Json.Options);
+        workers!.Single(w => w.WorkerId == "embedded@test").Kind.ShouldBe("embedded");
+    }
+
+    [Fact]
+    public void TheWorkerHubTakesResultsFarAboveSignalRsDefaultMessageSize()
+    {
+        // A finished run carries every test item's prediction; at 32 KB remote workers lost runs at their very end.
+        var options = factory.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<HubOptions<TransferHub.Web.Features.Workers.WorkerHub>>>().Value;
+        options.MaximumReceiveMessageSize.ShouldBe(64L * 1024 * 1024);
     }
 
     [Fact]
