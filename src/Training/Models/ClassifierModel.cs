@@ -20,6 +20,9 @@ public abstract class ClassifierModel(string name) : nn.Module<Tensor, Tensor>(n
     // Backbone blocks bottom to top; the stem counts as the first block.
     public abstract IReadOnlyList<ModelBlock> Blocks { get; }
 
+    // Depthwise (grouped) convolutions: oneDNN's backward for them died with SIGFPE on CPU (see LibTorchContext.SetOneDnn).
+    public virtual bool HasDepthwiseConvolutions => false;
+
     // Backbone forward: [N, ...] → [N, FeatureDim].
     public abstract Tensor Features(Tensor input);
 

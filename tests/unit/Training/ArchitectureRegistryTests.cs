@@ -1,3 +1,5 @@
+using TransferHub.Training.Data;
+using TransferHub.Shared.Training;
 using TransferHub.Training.Models;
 using TransferHub.Training.Runtime;
 
@@ -58,6 +60,20 @@ public sealed class ArchitectureRegistryTests
         output.shape.ShouldBe([2L, 5]);
         model.Blocks.Count.ShouldBe(9);
         model.Blocks.Sum(b => b.Parameters().Sum(p => p.numel())).ShouldBe(model.BackboneParameters().Sum(p => p.numel()));
+    }
+
+    // oneDNN's depthwise backward killed the process with SIGFPE on this CPU: the trainer turns it off for such networks.
+    // Without that this test does not fail, it takes the test host down.
+    [Fact]
+    public void MobileNetV2TrainsOnTheCpu()
+    {
+        var spec = new TrainingJobSpec("mobilenet-v2", TrainingStrategy.Baseline, Epochs: 2, BatchSize: 8, Patience: 0, Device: "cpu");
+        using var data = TrainingHarness.Task(SyntheticLabel.Shape, train: 24, validation: 8, test: 8, seed: 5);
+
+        var result = TrainingHarness.Run(spec, data);
+
+        result.Epochs.Count.ShouldBe(2);
+        result.Epochs.ShouldAllBe(e => double.IsFinite(e.TrainLoss));
     }
 
     [Fact]

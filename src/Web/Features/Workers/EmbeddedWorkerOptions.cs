@@ -30,6 +30,13 @@ public sealed class EmbeddedWorkerOptions
     [RegularExpression("^(auto|cpu|cuda(:[0-9]+)?)$")]
     public string Device { get; set; } = "auto";
 
+    /// <summary>
+    /// The child's libtorch CPU threads (<c>--cpu-threads</c>); 0 = every core but one, which the web server keeps: on
+    /// 2 cores a full OpenMP pool beside the busy web process trained the sample project 50 % slower (docs/benchmarks.md).
+    /// </summary>
+    [Range(0, 1024)]
+    public int CpuThreads { get; set; }
+
     /// <summary>Longest wait before the child is started again after it exited; the wait doubles from one second.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
     public TimeSpan MaxRestartDelay { get; set; } = TimeSpan.FromSeconds(60);

@@ -125,6 +125,7 @@ public sealed partial class EmbeddedWorkerProcess(
                      "worker", "--server", ServerAddress(), "--name", WorkerId, "--device", options.Value.Device,
                      "--work-dir", Path.Combine(Path.GetTempPath(), "transferhub-worker", WorkerId),
                      "--exit-with", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                     "--cpu-threads", CpuThreads.ToString(System.Globalization.CultureInfo.InvariantCulture),
                  })
             info.ArgumentList.Add(arg);
         // In the environment, not the arguments: the process list shows arguments to every local user.
@@ -134,6 +135,8 @@ public sealed partial class EmbeddedWorkerProcess(
         info.UseShellExecute = false;
         return info;
     }
+
+    private int CpuThreads => options.Value.CpuThreads > 0 ? options.Value.CpuThreads : Math.Max(1, Environment.ProcessorCount - 1);
 
     // The muxer that runs this server, else the one in DOTNET_ROOT, else dotnet on the PATH.
     private static string DotnetHost() =>
