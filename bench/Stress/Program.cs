@@ -71,7 +71,7 @@ internal static class Child
         try
         {
             if (trial == "training") Training();
-            else if (trial.StartsWith("model:")) Model(trial["model:".Length..]);
+            else if (trial.StartsWith("model:")) foreach (var name in trial["model:".Length..].Split('+')) Model(name);
             else Optimizer(useTorch: trial == "optimizer-torch");
             Console.WriteLine("ok");
             return 0;
@@ -115,8 +115,8 @@ internal static class Child
         using ClassifierModel model = name == "text-bert"
             ? new TextBert(new BertConfig(VocabSize: 500, HiddenSize: 32, Layers: 2, Heads: 4, IntermediateSize: 64, MaxPositions: 32), 4)
             : ModelRegistry.Create(name, 4);
-        // As the trainer does; STRESS_ONEDNN=1 keeps oneDNN on for depthwise networks to show its SIGFPE.
-        LibTorchContext.SetOneDnn(Environment.GetEnvironmentVariable("STRESS_ONEDNN") == "1" || !model.HasDepthwiseConvolutions);
+        // As the trainer does; STRESS_ONEDNN=1 or 0 forces oneDNN on or off.
+        LibTorchContext.SetOneDnn(Environment.GetEnvironmentVariable("STRESS_ONEDNN") switch { "1" => true, "0" => false, _ => !model.AvoidsOneDnnTraining });
         using var optimizer = new AdamWOptimizer([(model.parameters(), 1e-3)], weightDecay: 1e-4);
         using var labels = tensor(new long[] { 0, 1, 2, 3, 0, 1, 2, 3 });
         using var inputs = ModelRegistry.IsText(name) ? randint(1, 500, [8, 24]) : randn(8, 3, 64, 64);

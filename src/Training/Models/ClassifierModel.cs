@@ -20,8 +20,9 @@ public abstract class ClassifierModel(string name) : nn.Module<Tensor, Tensor>(n
     // Backbone blocks bottom to top; the stem counts as the first block.
     public abstract IReadOnlyList<ModelBlock> Blocks { get; }
 
-    // Depthwise (grouped) convolutions: oneDNN's backward for them died with SIGFPE on CPU (see LibTorchContext.SetOneDnn).
-    public virtual bool HasDepthwiseConvolutions => false;
+    // Whether training on CPU must go without oneDNN: its strided 1×1 backward-data kernel divides by zero (SIGFPE, the
+    // process dies) for ResNet-50's bottleneck shapes on this machine's CPU (bench/Stress). Elsewhere oneDNN is faster.
+    public virtual bool AvoidsOneDnnTraining => false;
 
     // Backbone forward: [N, ...] → [N, FeatureDim].
     public abstract Tensor Features(Tensor input);

@@ -45,8 +45,6 @@ public sealed class MobileNetV2 : ClassifierModel
 
     public override string HeadName => "classifier";
 
-    public override bool HasDepthwiseConvolutions => true;
-
     public override Linear Head => classifier.children().OfType<Linear>().Single();
 
     public override int FeatureDim => 1280;

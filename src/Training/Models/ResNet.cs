@@ -17,8 +17,11 @@ public sealed class ResNet : ClassifierModel
     private readonly Sequential layer4;
     private readonly Linear fc;
 
+    private readonly bool bottleneck;
+
     private ResNet(string name, bool bottleneck, int[] layers, int numClasses, int inChannels) : base(name)
     {
+        this.bottleneck = bottleneck;
         var expansion = bottleneck ? Bottleneck.Expansion : BasicBlock.Expansion;
         long inPlanes = 64;
         conv1 = nn.Conv2d(inChannels, 64, 7, stride: 2, padding: 3, bias: false);
@@ -41,6 +44,8 @@ public sealed class ResNet : ClassifierModel
     public static ResNet ResNet50(int numClasses, int inChannels = 3) => new("resnet50", true, [3, 4, 6, 3], numClasses, inChannels);
 
     public override string HeadName => "fc";
+
+    public override bool AvoidsOneDnnTraining => bottleneck;
 
     public override Linear Head => fc;
 

@@ -15,8 +15,7 @@ public static unsafe class LibTorchContext
         Setter("_ZN2at7Context16setFlushDenormalEb") is var setter && setter != IntPtr.Zero
         && ((delegate* unmanaged<IntPtr, byte, byte>)setter)(Entry.Value.Context, on ? (byte)1 : (byte)0) != 0;
 
-    // torch.backends.mkldnn.enabled: oneDNN convolutions on CPU. Off for depthwise networks: oneDNN 3.x's depthwise
-    // backward-data primitive died with SIGFPE on this machine's CPU (MobileNetV2, bench/Stress).
+    // torch.backends.mkldnn.enabled: oneDNN convolutions on CPU (see ClassifierModel.AvoidsOneDnnTraining).
     public static bool SetOneDnn(bool on)
     {
         var setter = Setter("_ZN2at7Context20setUserEnabledMkldnnEb");

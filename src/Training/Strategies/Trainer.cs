@@ -22,9 +22,9 @@ public sealed class Trainer(ILogger<Trainer> logger, TimeProvider time)
         TorchRuntime.EnsureLoaded();
         LibTorchContext.SetFlushDenormal();
         var device = TorchRuntime.ResolveDevice(spec.Device);
-        // libtorch's native CPU kernels for depthwise networks: oneDNN's depthwise backward-data primitive kills the process
-        // with SIGFPE on some CPUs (this one: bench/Stress). A process-wide switch; a worker trains one run at a time.
-        if (device.type == DeviceType.CPU) LibTorchContext.SetOneDnn(!model.HasDepthwiseConvolutions);
+        // oneDNN's backward kills the process with SIGFPE for some networks on some CPUs (ResNet-50 here: bench/Stress); those
+        // train on libtorch's own kernels. A process-wide switch: a worker trains one run at a time.
+        if (device.type == DeviceType.CPU) LibTorchContext.SetOneDnn(!model.AvoidsOneDnnTraining);
         var started = time.GetTimestamp();
         // The same budget rule for every arm: a step budget becomes epochs on this training split; the batch never exceeds it.
         var plan = StepBudget.Plan(spec, (int)data.Train.Count);
