@@ -56,6 +56,7 @@ foreach (var trial in modes.SelectMany(m => m switch
     });
     Console.WriteLine(line);
     await results.WriteLineAsync(line);
+    await results.FlushAsync(); // a killed benchmark keeps the trials it finished
 }
 Console.WriteLine($"results: {Path.GetFullPath(resultsPath)}");
 return 0;

@@ -30,7 +30,7 @@ public sealed class InProcessWorker(
             return;
         }
         var hello = new WorkerHello(WorkerId, WorkerHubContract.ProtocolVersion, "cpu", null, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes, Environment.ProcessorCount);
-        await control.RegisterAsync(hello, WorkerControl.InProcessKind, connectionId: null, stoppingToken);
+        await control.RegisterAsync(hello, WorkerControl.InProcessKind, connectionId: null, principal: null, stoppingToken);
         // A graceful shutdown of the server hands the run back; a crash leaves it to its lease.
         await Executor(releaseOnStop: true).RunLoopAsync(stoppingToken);
     }

@@ -30,8 +30,12 @@ public sealed class WorkerControl(
 
     public TimeSpan Lease => queue.Lease;
 
-    /// <summary>Registers (or re-registers) a worker over the hub connection <paramref name="connectionId"/> (null in-process).</summary>
-    public async Task<WorkerWelcome> RegisterAsync(WorkerHello hello, string kind, string? connectionId, CancellationToken ct)
+    /// <summary>
+    /// Registers (or re-registers) a worker over the hub connection <paramref name="connectionId"/> (null in-process) for the
+    /// credential <paramref name="principal"/>. A worker id belongs to the first credential that registers it while that
+    /// credential is valid: another worker token cannot take it over, nor the runs it holds.
+    /// </summary>
+    public async Task<WorkerWelcome> RegisterAsync(WorkerHello hello, string kind, string? connectionId, string? principal, CancellationToken ct)
     {
         if (hello.ProtocolVersion != WorkerHubContract.ProtocolVersion)
         {
@@ -51,6 +55,11 @@ public sealed class WorkerControl(
                 worker = new WorkerRecord { Id = hello.WorkerId, Kind = kind, Device = hello.Device };
                 db.Workers.Add(worker);
             }
+            else if (worker.Principal is { } owner && owner != principal && await IsValidAsync(db, owner, ct))
+            {
+                throw new ForbiddenException($"Worker id {hello.WorkerId} belongs to another worker token; pick another --name.");
+            }
+            worker.Principal = principal;
             worker.Kind = kind;
             worker.Device = hello.Device.Length > 16 ? hello.Device[..16] : hello.Device;
             worker.DeviceName = hello.DeviceName is { Length: > 200 } name ? name[..200] : hello.DeviceName;
@@ -64,6 +73,27 @@ public sealed class WorkerControl(
         }
         return new WorkerWelcome(hello.WorkerId, queue.Lease);
     }
+
+    /// <summary>Whether <paramref name="principal"/> speaks for the worker <paramref name="workerId"/> (file routes name it in a header).</summary>
+    public async Task<bool> SpeaksForAsync(string workerId, string? principal, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.Workers.AnyAsync(w => w.Id == workerId && w.Principal == principal, ct);
+    }
+
+    // A worker token's principal is valid while the token is neither revoked nor expired; the embedded worker's always is.
+    private async Task<bool> IsValidAsync(AppDbContext db, string principal, CancellationToken ct)
+    {
+        if (!principal.StartsWith(TokenPrincipalPrefix, StringComparison.Ordinal) || !Guid.TryParse(principal[TokenPrincipalPrefix.Length..], out var tokenId))
+        {
+            return true;
+        }
+        var token = await db.ApiTokens.SingleOrDefaultAsync(t => t.Id == tokenId, ct);
+        return token is { RevokedAt: null } && (token.ExpiresAt is null || token.ExpiresAt > clock.GetUtcNow());
+    }
+
+    /// <summary>The name identifier of a worker token's principal: this prefix and the token's id.</summary>
+    public const string TokenPrincipalPrefix = "worker:";
 
     /// <summary>
     /// The hub connection <paramref name="connectionId"/> closed. A worker that has registered again since (a new

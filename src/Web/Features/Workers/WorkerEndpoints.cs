@@ -45,7 +45,18 @@ public static class WorkerEndpoints
         api.MapGet("/workers/embedded", (EmbeddedWorkerProcess embedded) => embedded.Status).WithTags("Workers")
             .WithSummary("The server's own worker: mode (Process, InProcess, Off), state (running, restarting), process id, restarts, last exit.");
 
-        var runs = api.MapGroup("/worker/runs/{runId:guid}").WithTags("Workers").RequireAuthorization(AuthorizationPolicies.Worker);
+        var runs = api.MapGroup("/worker/runs/{runId:guid}").WithTags("Workers").RequireAuthorization(AuthorizationPolicies.Worker)
+            .AddEndpointFilter(async (context, next) =>
+            {
+                // The header names the worker; only the credential it registered with may speak for it.
+                var http = context.HttpContext;
+                var principal = http.User.FindFirstValue(ClaimTypes.NameIdentifier);
+                var control = http.RequestServices.GetRequiredService<WorkerControl>();
+                return await control.SpeaksForAsync(WorkerId(http), principal, http.RequestAborted)
+                    ? await next(context)
+                    : Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden",
+                        detail: "This worker token does not speak for that worker: register over the worker hub first, with your own --name.");
+            });
         runs.MapGet("/dataset", async (Guid runId, HttpContext http, WorkerControl control, CancellationToken ct) =>
         {
             var zip = await control.ZipDatasetAsync(WorkerId(http), runId, ct);

@@ -22,8 +22,9 @@ public sealed class WorkerHub(WorkerControl control) : Hub
 
     public async Task<WorkerWelcome> Register(WorkerHello hello)
     {
-        var kind = Context.User?.FindFirstValue(ClaimTypes.NameIdentifier) == EmbeddedWorkerSecret.PrincipalId ? WorkerControl.EmbeddedKind : WorkerControl.RemoteKind;
-        var welcome = await control.RegisterAsync(hello, kind, Context.ConnectionId, Context.ConnectionAborted);
+        var principal = Context.User?.FindFirstValue(ClaimTypes.NameIdentifier);
+        var kind = principal == EmbeddedWorkerSecret.PrincipalId ? WorkerControl.EmbeddedKind : WorkerControl.RemoteKind;
+        var welcome = await control.RegisterAsync(hello, kind, Context.ConnectionId, principal, Context.ConnectionAborted);
         Context.Items[WorkerKey] = hello.WorkerId;
         await Groups.AddToGroupAsync(Context.ConnectionId, WorkersGroup, Context.ConnectionAborted);
         return welcome;

@@ -17,6 +17,11 @@ public sealed class WorkerRecord
     /// <summary>The hub connection of its latest registration: only that connection's close marks it offline.</summary>
     public string? ConnectionId { get; set; }
     public Guid? CurrentRunId { get; set; }
+    /// <summary>
+    /// The credential it registered with ("worker:{token id}", "worker:embedded"; null in-process): another credential
+    /// may not speak for this worker id while this one is valid.
+    /// </summary>
+    public string? Principal { get; set; }
     public DateTimeOffset ConnectedAt { get; set; }
     public DateTimeOffset LastSeenAt { get; set; }
 }
@@ -31,5 +36,6 @@ internal sealed class WorkerRecordConfiguration : IEntityTypeConfiguration<Worke
         builder.Property(w => w.Device).HasMaxLength(16);
         builder.Property(w => w.DeviceName).HasMaxLength(200);
         builder.Property(w => w.ConnectionId).HasMaxLength(64);
+        builder.Property(w => w.Principal).HasMaxLength(64);
     }
 }

@@ -188,8 +188,8 @@ public sealed class RemoteWorkerTests(ManualWorkerFactory factory) : IClassFixtu
         var hello = new WorkerHello("came-back", WorkerHubContract.ProtocolVersion, "cpu", "test cpu", 1L << 30, 2);
         async Task<bool> OnlineAsync() => (await factory.AdminClient().GetFromJsonAsync<List<WorkerDto>>("/api/workers", Json.Options))!
             .Single(w => w.WorkerId == "came-back").Online;
-        await control.RegisterAsync(hello, "remote", "old-connection", CancellationToken.None);
-        await control.RegisterAsync(hello, "remote", "new-connection", CancellationToken.None);
+        await control.RegisterAsync(hello, "remote", "old-connection", "worker:test", CancellationToken.None);
+        await control.RegisterAsync(hello, "remote", "new-connection", "worker:test", CancellationToken.None);
 
         await control.DisconnectedAsync("came-back", "old-connection", CancellationToken.None);
         (await OnlineAsync()).ShouldBeTrue("the close of a connection it no longer uses");
@@ -227,6 +227,31 @@ public sealed class RemoteWorkerTests(ManualWorkerFactory factory) : IClassFixtu
     }
 
     [Fact]
+    public async Task AWorkerIdBelongsToTheTokenThatRegisteredItWhileThatTokenIsValid()
+    {
+        var admin = factory.AdminClient();
+        var first = (await (await admin.PostAsJsonAsync("/api/admin/worker-tokens", new CreateTokenRequest("owner", 0))).Content.ReadFromJsonAsync<CreatedTokenDto>(Json.Options))!;
+        var other = await WorkerTokenAsync("other");
+        await using (var owner = Host(first.Token, "bound-1")) await owner.ConnectAsync(CancellationToken.None);
+
+        await using (var impostor = Host(other, "bound-1"))
+        {
+            var refused = await Should.ThrowAsync<HubException>(() => impostor.ConnectAsync(CancellationToken.None));
+            refused.Message.ShouldContain("belongs to another worker token");
+        }
+        using var files = factory.CreateClient();
+        files.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", other);
+        files.DefaultRequestHeaders.Add(RemoteWorkerHost.WorkerHeader, "bound-1");
+        (await files.GetAsync($"/api/worker/runs/{Guid.NewGuid()}/checkpoint")).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+
+        // Once the owner's token is revoked, the name is free for another.
+        (await admin.DeleteAsync($"/api/admin/worker-tokens/{first.Info.Id}")).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+        await using var successor = Host(other, "bound-1");
+        await successor.ConnectAsync(CancellationToken.None);
+        (await files.GetAsync($"/api/worker/runs/{Guid.NewGuid()}/checkpoint")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
     public void TheWorkerHubTakesResultsFarAboveSignalRsDefaultMessageSize()
     {
         // A finished run carries every test item's prediction; at 32 KB remote workers lost runs at their very end.
@@ -250,9 +275,14 @@ public sealed class RemoteWorkerTests(ManualWorkerFactory factory) : IClassFixtu
         var (s, version) = await ExperimentTests.ColoursAsync(factory);
         var experiment = await CreateAsync(s, new CreateExperimentRequest("files", version.Id, "small-cnn", null, 1, 1, 12, null, 8));
         var runId = experiment.Runs.Single().Id;
-        var holder = factory.ClientWithToken(await WorkerTokenAsync("holder"));
+        var (holderToken, otherToken) = (await WorkerTokenAsync("holder"), await WorkerTokenAsync("other"));
+        await using var holderHost = Host(holderToken, "holder");
+        await holderHost.ConnectAsync(CancellationToken.None);
+        await using var otherHost = Host(otherToken, "other");
+        await otherHost.ConnectAsync(CancellationToken.None);
+        var holder = factory.ClientWithToken(holderToken);
         holder.DefaultRequestHeaders.Add(RemoteWorkerHost.WorkerHeader, "holder");
-        var other = factory.ClientWithToken(await WorkerTokenAsync("other"));
+        var other = factory.ClientWithToken(otherToken);
         other.DefaultRequestHeaders.Add(RemoteWorkerHost.WorkerHeader, "other");
         var claimed = await factory.Services.GetRequiredService<JobQueue>().ClaimAsync("holder", CancellationToken.None);
         claimed!.RunId.ShouldBe(runId);

@@ -1522,6 +1522,10 @@ namespace TransferHub.Web.Data.Migrations.SqlServer
                     b.Property<long?>("MemoryBytes")
                         .HasColumnType("bigint");
 
+                    b.Property<string>("Principal")
+                        .HasMaxLength(64)
+                        .HasColumnType("nvarchar(64)");
+
                     b.HasKey("Id");
 
                     b.ToTable("Workers", (string)null);

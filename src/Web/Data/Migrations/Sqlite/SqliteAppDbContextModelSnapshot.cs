@@ -1507,6 +1507,10 @@ namespace TransferHub.Web.Data.Migrations.Sqlite
                     b.Property<long?>("MemoryBytes")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("Principal")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
                     b.HasKey("Id");
 
                     b.ToTable("Workers", (string)null);
