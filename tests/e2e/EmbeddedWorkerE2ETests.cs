@@ -60,6 +60,9 @@ public sealed class EmbeddedWorkerE2ETests(EmbeddedWorkerAppFixture app) : IClas
         restarted.GetProperty("restarts").GetInt32().ShouldBe(1);
         restarted.GetProperty("processId").GetInt32().ShouldNotBe(childId);
         restarted.GetProperty("lastExit").GetString().ShouldBe("killed by signal 9 (SIGKILL)");
+        var health = await http.GetFromJsonAsync<JsonElement>("/health");
+        health.GetProperty("checks").GetProperty("embedded-worker").GetProperty("description").GetString()
+            .ShouldBe("Process: running; restarted 1×, last: killed by signal 9 (SIGKILL).");
         IsLoaded(app.AppProcessId!.Value, "libtorch_cpu").ShouldBeFalse("training never loads libtorch into the web process");
     }
 

@@ -22,6 +22,7 @@ public sealed class PlatformApiTests(TransferHubFactory factory) : IClassFixture
         body.GetProperty("status").GetString().ShouldBe("Healthy");
         body.GetProperty("checks").GetProperty("database").GetProperty("status").GetString().ShouldBe("Healthy");
         body.GetProperty("checks").GetProperty("artifacts").GetProperty("status").GetString().ShouldBe("Healthy");
+        body.GetProperty("checks").GetProperty("embedded-worker").GetProperty("description").GetString().ShouldBe("InProcess: no worker process.");
     }
 
     [Fact]

@@ -13,7 +13,8 @@ public static class HealthEndpoints
     {
         services.AddHealthChecks()
             .AddDbContextCheck<AppDbContext>("database")
-            .AddCheck<ArtifactStoreHealthCheck>("artifacts");
+            .AddCheck<ArtifactStoreHealthCheck>("artifacts")
+            .AddCheck<Workers.EmbeddedWorkerHealthCheck>("embedded-worker");
         return services;
     }
 

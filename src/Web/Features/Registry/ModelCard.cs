@@ -4,6 +4,7 @@ using System.Text;
 using TransferHub.Shared.Datasets;
 using TransferHub.Shared.Experiments;
 using TransferHub.Shared.Registry;
+using TransferHub.Web.Infrastructure;
 
 namespace TransferHub.Web.Features.Registry;
 
@@ -17,7 +18,7 @@ public static class ModelCard
     {
         var md = new StringBuilder();
         void Line(FormattableString s) => md.AppendLine(s.ToString(CultureInfo.InvariantCulture));
-        Line($"# {model.Name} v{v.Version}");
+        Line($"# {Markdown.Text(model.Name)} v{v.Version}");
         md.AppendLine();
         if (model.Description is { } description)
         {
@@ -25,24 +26,24 @@ public static class ModelCard
         }
         Line($"## Model");
         Line($"- Architecture: `{v.Architecture}`; input: {v.Input.Kind} ({v.Input.Preprocessing})");
-        Line($"- Labels: {string.Join(", ", v.Labels)}");
+        Line($"- Labels: {string.Join(", ", v.Labels.Select(Markdown.Text))}");
         Line($"- Weights: `{v.ArtifactKey}`, {v.SizeBytes:N0} bytes, SHA-256 `{v.Sha256}`");
-        Line($"- Stage: {v.Stage}; registered by {v.RegisteredBy} on {v.RegisteredAt:yyyy-MM-dd}");
+        Line($"- Stage: {v.Stage}; registered by {Markdown.Text(v.RegisteredBy)} on {v.RegisteredAt:yyyy-MM-dd}");
         md.AppendLine();
         Line($"## Training data");
-        Line($"- Dataset **{dataset.Name}** ({dataset.Kind}), version {data.Number}, content hash `{v.DatasetVersionHash}`");
+        Line($"- Dataset **{Markdown.Text(dataset.Name)}** ({dataset.Kind}), version {data.Number}, content hash `{v.DatasetVersionHash}`");
         Line($"- {data.ItemCount} items: {data.LabelCounts.Sum(c => c.Train)} train, {data.LabelCounts.Sum(c => c.Validation)} validation, {data.LabelCounts.Sum(c => c.Test)} test (split seed {data.Seed})");
         foreach (var c in data.LabelCounts)
         {
-            Line($"  - {c.Label}: {c.Train} / {c.Validation} / {c.Test}");
+            Line($"  - {Markdown.Text(c.Label)}: {c.Train} / {c.Validation} / {c.Test}");
         }
         foreach (var warning in data.Warnings)
         {
-            Line($"- ⚠ {warning}");
+            Line($"- ⚠ {Markdown.Text(warning)}");
         }
         md.AppendLine();
         Line($"## Training");
-        Line($"- Experiment **{v.ExperimentName}**, arm `{v.Arm}` ({v.Hyperparameters.Strategy}), seed {v.Seed}");
+        Line($"- Experiment **{Markdown.Text(v.ExperimentName)}**, arm {Markdown.Code(v.Arm)} ({v.Hyperparameters.Strategy}), seed {v.Seed}");
         Line($"- Up to {v.Hyperparameters.Epochs} epochs, batch {v.Hyperparameters.BatchSize}, learning rate {v.Hyperparameters.LearningRate}, weight decay {v.Hyperparameters.WeightDecay}");
         md.AppendLine(v.SourceModelVersionId is { } source ? $"- Transferred from registered version `{source}` (see lineage)"
             : v.SourceWeightsSha256 is { } sha ? $"- Transferred from weights with SHA-256 `{sha}`" : "- Trained from random initialisation (no source)");
@@ -56,7 +57,7 @@ public static class ModelCard
             Line($"|---|---|---|---|---|");
             foreach (var c in m.PerClass)
             {
-                Line($"| {(c.Class < v.Labels.Count ? v.Labels[c.Class] : c.Class.ToString(CultureInfo.InvariantCulture))} | {c.Precision:0.000} | {c.Recall:0.000} | {c.F1:0.000} | {c.Support} |");
+                Line($"| {Markdown.Text(c.Class < v.Labels.Count ? v.Labels[c.Class] : c.Class.ToString(CultureInfo.InvariantCulture))} | {c.Precision:0.000} | {c.Recall:0.000} | {c.F1:0.000} | {c.Support} |");
             }
         }
         else
@@ -69,11 +70,11 @@ public static class ModelCard
         }
         if (arm is { Difference: { } diff })
         {
-            Line($"- Against the baseline{(baselineArm is null ? "" : $" (`{baselineArm}`)")}, paired by seed: {diff:+0.000;-0.000} (95 % CI {arm.DifferenceLow:0.000} to {arm.DifferenceHigh:0.000}) → **{arm.VerdictText}**{(arm.Reason is { Length: > 0 } why ? $" ({why})" : "")}");
+            Line($"- Against the baseline{(baselineArm is null ? "" : $" ({Markdown.Code(baselineArm)})")}, paired by seed: {diff:+0.000;-0.000} (95 % CI {arm.DifferenceLow:0.000} to {arm.DifferenceHigh:0.000}) → **{arm.VerdictText}**{(arm.Reason is { Length: > 0 } why ? $" ({Markdown.Text(why)})" : "")}");
         }
         md.AppendLine();
         Line($"## Intended use");
-        Line($"Classifying {dataset.Kind.ToString().ToLowerInvariant()} inputs into {string.Join(", ", v.Labels)}, for inputs like those of **{dataset.Name}**. Each prediction is logged and monitored for drift against this version's held-out predictions.");
+        Line($"Classifying {dataset.Kind.ToString().ToLowerInvariant()} inputs into {string.Join(", ", v.Labels.Select(Markdown.Text))}, for inputs like those of **{Markdown.Text(dataset.Name)}**. Each prediction is logged and monitored for drift against this version's held-out predictions.");
         md.AppendLine();
         Line($"## Limitations");
         Line($"- Evaluated on {data.LabelCounts.Sum(c => c.Test)} test items; intervals over few seeds are wide.");
@@ -84,7 +85,7 @@ public static class ModelCard
         }
         if (v.Verdict is TransferVerdict.Unreliable)
         {
-            Line($"- The transfer verdict is **unreliable**: the comparison with the baseline was unfair ({v.VerdictReason}).");
+            Line($"- The transfer verdict is **unreliable**: the comparison with the baseline was unfair ({Markdown.Text(v.VerdictReason)}).");
         }
         if (!v.HasReferenceProfile)
         {

@@ -45,6 +45,11 @@ public sealed class WorkerControl(
         {
             throw ValidationFailedException.For("workerId", "A worker id is 1–200 characters.");
         }
+        // The server's own workers' names are reserved for them: a worker token cannot pose as one, nor take a name first.
+        if (ReservedPrefix(hello.WorkerId) is { } reserved && reserved != kind)
+        {
+            throw new ForbiddenException($"Worker ids starting with {reserved}@ belong to the server's own worker; pick another --name.");
+        }
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var now = clock.GetUtcNow();
         using (await writes.EnterAsync(ct))
@@ -91,6 +96,9 @@ public sealed class WorkerControl(
         var token = await db.ApiTokens.SingleOrDefaultAsync(t => t.Id == tokenId, ct);
         return token is { RevokedAt: null } && (token.ExpiresAt is null || token.ExpiresAt > clock.GetUtcNow());
     }
+
+    private static string? ReservedPrefix(string workerId) =>
+        new[] { InProcessKind, EmbeddedKind }.FirstOrDefault(k => workerId.StartsWith(k + "@", StringComparison.OrdinalIgnoreCase));
 
     /// <summary>The name identifier of a worker token's principal: this prefix and the token's id.</summary>
     public const string TokenPrincipalPrefix = "worker:";

@@ -244,6 +244,12 @@ public sealed class RemoteWorkerTests(ManualWorkerFactory factory) : IClassFixtu
         files.DefaultRequestHeaders.Add(RemoteWorkerHost.WorkerHeader, "bound-1");
         (await files.GetAsync($"/api/worker/runs/{Guid.NewGuid()}/checkpoint")).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
 
+        foreach (var reserved in new[] { "in-process@vm", "embedded@vm", "Embedded@other" })
+        {
+            await using var poser = Host(other, reserved);
+            (await Should.ThrowAsync<HubException>(() => poser.ConnectAsync(CancellationToken.None))).Message.ShouldContain("belong to the server's own worker");
+        }
+
         // Once the owner's token is revoked, the name is free for another.
         (await admin.DeleteAsync($"/api/admin/worker-tokens/{first.Info.Id}")).StatusCode.ShouldBe(HttpStatusCode.NoContent);
         await using var successor = Host(other, "bound-1");
