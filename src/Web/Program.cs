@@ -62,6 +62,7 @@ var app = builder.Build();
 await app.MigrateDatabaseAsync();
 await BootstrapSeeder.SeedAsync(app.Services, app.Configuration, app.Logger, CancellationToken.None);
 
+app.UseSecurityHeaders();
 app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandlingPath = "/Error", CreateScopeForErrors = true });
 app.UseWhen(ctx => ApiPaths.IsApi(ctx.Request.Path), api => api.UseStatusCodePages());
 if (!app.Environment.IsDevelopment())

@@ -12,6 +12,20 @@ namespace TransferHub.Tests.Unit.Integration;
 
 public sealed class PlatformApiTests(TransferHubFactory factory) : IClassFixture<TransferHubFactory>
 {
+    [Theory]
+    [InlineData("/health")]
+    [InlineData("/api/projects")] // a 401
+    [InlineData("/Account/Login")]
+    public async Task EveryAnswerCarriesTheSecurityHeaders(string path)
+    {
+        var response = await factory.CreateClient().GetAsync(path);
+
+        response.Headers.GetValues("X-Content-Type-Options").ShouldBe(["nosniff"]);
+        response.Headers.GetValues("X-Frame-Options").ShouldBe(["SAMEORIGIN"]);
+        response.Headers.GetValues("Referrer-Policy").ShouldBe(["strict-origin-when-cross-origin"]);
+        response.Headers.GetValues("Permissions-Policy").Single().ShouldContain("camera=()");
+    }
+
     [Fact]
     public async Task HealthReportsDatabaseAndArtifactStoreWithoutAToken()
     {
