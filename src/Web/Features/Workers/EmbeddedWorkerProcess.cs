@@ -29,7 +29,8 @@ public sealed partial class EmbeddedWorkerProcess(
     private volatile bool _stopping;
     private EmbeddedWorkerStatus _status = new(options.Value.Mode.ToString(), "starting", null, 0, null, null);
 
-    public string WorkerId { get; } = $"embedded@{Environment.MachineName}";
+    /// <summary>embedded@{machine}-{port}: unique per server on a machine (two nodes' children must not share leases), stable across restarts.</summary>
+    public string WorkerId { get; private set; } = $"embedded@{Environment.MachineName}";
 
     public EmbeddedWorkerStatus Status
     {
@@ -46,6 +47,7 @@ public sealed partial class EmbeddedWorkerProcess(
         }
         // The child connects to this server's own address, known once Kestrel listens.
         await WhenStartedAsync(stoppingToken);
+        if (TryServerAddress() is { } address) WorkerId = $"embedded@{Environment.MachineName}-{new Uri(address).Port}";
         var delay = TimeSpan.FromSeconds(1);
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -146,11 +148,14 @@ public sealed partial class EmbeddedWorkerProcess(
 
     // The first address Kestrel listens on, plain HTTP preferred (a development certificate would not be trusted by the
     // child), with a wildcard host turned into loopback.
-    private string ServerAddress()
+    private string ServerAddress() =>
+        TryServerAddress() ?? throw new InvalidOperationException("The server listens on no address the embedded worker could reach.");
+
+    private string? TryServerAddress()
     {
         var addresses = server.Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
-        var address = addresses.FirstOrDefault(a => a.StartsWith("http://", StringComparison.OrdinalIgnoreCase)) ?? addresses.FirstOrDefault()
-            ?? throw new InvalidOperationException("The server listens on no address the embedded worker could reach.");
+        var address = addresses.FirstOrDefault(a => a.StartsWith("http://", StringComparison.OrdinalIgnoreCase)) ?? addresses.FirstOrDefault();
+        if (address is null) return null;
         var uri = new UriBuilder(address.Replace("://+", "://localhost").Replace("://*", "://localhost"));
         if (uri.Host is "0.0.0.0" or "[::]" or "::") uri.Host = "127.0.0.1";
         return uri.Uri.ToString().TrimEnd('/');
