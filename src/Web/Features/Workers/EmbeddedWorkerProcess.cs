@@ -72,7 +72,14 @@ public sealed partial class EmbeddedWorkerProcess(
             Status = Status with { State = "restarting", ProcessId = null, Restarts = Status.Restarts + 1, LastExit = exit, NextStartAt = clock.GetUtcNow() + delay };
             LogExited(logger, exit, delay.TotalSeconds);
             // Its runs are free at once: the next child (or any worker) resumes them from their checkpoints.
-            await queue.ExpireLeasesAsync(WorkerId, CancellationToken.None);
+            try
+            {
+                await queue.ExpireLeasesAsync(WorkerId, CancellationToken.None);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                LogLeasesNotFreed(logger, e); // they expire with their lease instead; the supervisor must keep going
+            }
             await Task.Delay(delay, clock, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
             delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, options.Value.MaxRestartDelay.Ticks));
         }
@@ -223,6 +230,9 @@ public sealed partial class EmbeddedWorkerProcess(
 
     [LoggerMessage(LogLevel.Error, "Embedded worker process could not start")]
     private static partial void LogStartFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(LogLevel.Warning, "The dead embedded worker's runs could not be freed at once; they wait for their lease")]
+    private static partial void LogLeasesNotFreed(ILogger logger, Exception exception);
 
     [LoggerMessage(LogLevel.Warning, "Embedded worker process {ProcessId} did not stop in time and was killed")]
     private static partial void LogKilled(ILogger logger, int processId);
