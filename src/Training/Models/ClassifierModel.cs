@@ -21,7 +21,8 @@ public abstract class ClassifierModel(string name) : nn.Module<Tensor, Tensor>(n
     public abstract IReadOnlyList<ModelBlock> Blocks { get; }
 
     // Whether training on CPU must go without oneDNN: its strided 1×1 backward-data kernel divides by zero (SIGFPE, the
-    // process dies) for ResNet-50's bottleneck shapes on this machine's CPU (bench/Stress). Elsewhere oneDNN is faster.
+    // process dies) for ResNet-50's bottleneck shapes on this machine's CPU (bench/Stress). Elsewhere oneDNN is faster, but
+    // once such a model trained, the process keeps oneDNN off (Trainer.Fit).
     public virtual bool AvoidsOneDnnTraining => false;
 
     // Backbone forward: [N, ...] → [N, FeatureDim].

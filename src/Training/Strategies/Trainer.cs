@@ -23,8 +23,9 @@ public sealed class Trainer(ILogger<Trainer> logger, TimeProvider time)
         LibTorchContext.SetFlushDenormal();
         var device = TorchRuntime.ResolveDevice(spec.Device);
         // oneDNN's backward kills the process with SIGFPE for some networks on some CPUs (ResNet-50 here: bench/Stress); those
-        // train on libtorch's own kernels. A process-wide switch: a worker trains one run at a time.
-        if (device.type == DeviceType.CPU) LibTorchContext.SetOneDnn(!model.AvoidsOneDnnTraining);
+        // train on libtorch's own kernels. The switch is process-wide and stays off once turned off: turned back on by a
+        // run starting beside one still training (in-process runs, tests), it crashed the process mid-step in CI.
+        if (device.type == DeviceType.CPU && model.AvoidsOneDnnTraining) LibTorchContext.SetOneDnn(false);
         var started = time.GetTimestamp();
         // The same budget rule for every arm: a step budget becomes epochs on this training split; the batch never exceeds it.
         var plan = StepBudget.Plan(spec, (int)data.Train.Count);
