@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;
 using TorchSharp;
 using TransferHub.Shared.Training;
+using TransferHub.Training.Cli;
 using TransferHub.Training.Data;
 using TransferHub.Training.Models;
 using TransferHub.Training.Models.Bert;
@@ -160,7 +161,7 @@ internal static class Child
                     var epochs = 0;
                     try
                     {
-                        trainer.Fit(model, data, spec, new InlineProgress<EpochMetrics>(_ => { if (++epochs == 3) cancel.Cancel(); }), cancel.Token, checkpoints);
+                        trainer.Fit(model, data, spec, new SynchronousProgress<EpochMetrics>(_ => { if (++epochs == 3) cancel.Cancel(); }), cancel.Token, checkpoints);
                     }
                     catch (OperationCanceledException)
                     {
@@ -176,10 +177,5 @@ internal static class Child
             data.Dispose();
             Directory.Delete(folder, recursive: true);
         }
-    }
-
-    private sealed class InlineProgress<T>(Action<T> report) : IProgress<T>
-    {
-        public void Report(T value) => report(value);
     }
 }
