@@ -19,7 +19,8 @@ using static TorchSharp.torch;
 //   training:  the trainer's real paths per trial — feature extraction with early stopping, fine-tune, progressive
 //              unfreezing, a resume from checkpoint, weights export and import.
 //   models:    training steps and an eval pass of each architecture in the registry, a trial per architecture.
-// Usage: TransferHub.Bench.Stress [--trials 10] [--modes optimizer,training,models]
+//   flip:      a small CNN trains while another thread switches oneDNN on and off (not in the default modes).
+// Usage: TransferHub.Bench.Stress [--trials 10] [--modes optimizer,training,models,flip]
 if (args.Length > 0 && args[0] == "--child") return Child.Run(args[1]);
 
 var trials = args.SkipWhile(a => a != "--trials").Skip(1).Select(int.Parse).FirstOrDefault(10);
@@ -73,6 +74,7 @@ internal static class Child
         try
         {
             if (trial == "training") Training();
+            else if (trial == "flip") Flip();
             else if (trial.StartsWith("model:")) foreach (var name in trial["model:".Length..].Split('+')) Model(name);
             else Optimizer(useTorch: trial == "optimizer-torch");
             Console.WriteLine("ok");
@@ -132,6 +134,41 @@ internal static class Child
             model.eval();
             using var noGrad = no_grad();
             model.forward(inputs).argmax(1).data<long>().ToArray();
+        }
+    }
+
+    // A small CNN trains while another thread switches oneDNN on and off: is changing the switch beside a running
+    // step safe?
+    private static void Flip()
+    {
+        using var done = new CancellationTokenSource();
+        var flipper = Task.Run(() =>
+        {
+            for (var on = false; !done.IsCancellationRequested; on = !on)
+            {
+                LibTorchContext.SetOneDnn(on);
+                Thread.Sleep(1);
+            }
+        });
+        try
+        {
+            random.manual_seed(1);
+            using var model = ModelRegistry.Create("small-cnn-16", 4);
+            using var optimizer = new AdamWOptimizer([(model.parameters(), 1e-3)], weightDecay: 1e-4);
+            using var labels = tensor(new long[] { 0, 1, 2, 3, 0, 1, 2, 3 });
+            using var inputs = randn(8, 3, 32, 32);
+            for (var i = 0; i < 3000; i++)
+            {
+                using var scope = NewDisposeScope();
+                optimizer.ZeroGrad();
+                nn.functional.cross_entropy(model.forward(inputs), labels).backward();
+                optimizer.Step();
+            }
+        }
+        finally
+        {
+            done.Cancel();
+            flipper.Wait();
         }
     }
 

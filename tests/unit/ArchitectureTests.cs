@@ -1,4 +1,6 @@
+using System.Reflection;
 using System.Xml.Linq;
+using NetArchTest.Rules;
 using TransferHub.Tests.Unit.Registry;
 
 namespace TransferHub.Tests.Unit;
@@ -40,4 +42,33 @@ public sealed class ArchitectureTests
 
         offenders.ShouldBeEmpty();
     }
+
+    private static readonly Assembly Web = typeof(TransferHub.Web.Hosting.PlatformSetup).Assembly;
+
+    // The web reaches the engine's code through ITrainingEngine (Shared) only; hosting the worker and wiring the
+    // engine in are the two places allowed to name its types.
+    [Fact]
+    public void OnlyWorkerHostingAndTheCompositionRootUseTheEngine() => Failures(Types.InAssembly(Web)
+        .That().DoNotResideInNamespace("TransferHub.Web.Features.Workers")
+        .And().DoNotResideInNamespace("TransferHub.Web.Hosting")
+        .Should().NotHaveDependencyOn("TransferHub.Training").GetResult()).ShouldBeEmpty();
+
+    [Fact]
+    public void PagesNeverUseTheEngine() => Failures(Types.InAssembly(Web)
+        .That().ResideInNamespace("TransferHub.Web.Components")
+        .Should().NotHaveDependencyOn("TransferHub.Training").GetResult()).ShouldBeEmpty();
+
+    [Fact]
+    public void RegistryNeverUsesWebOrTraining() => Failures(Types.InAssembly(typeof(TransferHub.Registry.Features.Artifacts.IArtifactStore).Assembly)
+        .Should().NotHaveDependencyOnAny("TransferHub.Web", "TransferHub.Training").GetResult()).ShouldBeEmpty();
+
+    [Fact]
+    public void TrainingNeverUsesWebOrRegistry() => Failures(Types.InAssembly(typeof(TransferHub.Training.Engine.TrainingEngine).Assembly)
+        .Should().NotHaveDependencyOnAny("TransferHub.Web", "TransferHub.Registry").GetResult()).ShouldBeEmpty();
+
+    [Fact]
+    public void SharedReferencesNothingOfOurs() => Failures(Types.InAssembly(typeof(TransferHub.Shared.Training.ITrainingEngine).Assembly)
+        .Should().NotHaveDependencyOnAny("TransferHub.Web", "TransferHub.Training", "TransferHub.Registry").GetResult()).ShouldBeEmpty();
+
+    private static IEnumerable<string> Failures(TestResult result) => result.FailingTypeNames ?? [];
 }

@@ -1,12 +1,10 @@
+using TransferHub.Shared.Training;
 using TransferHub.Training.Data;
 using TransferHub.Training.Models;
 using TransferHub.Training.Strategies;
 using static TorchSharp.torch;
 
 namespace TransferHub.Training.Transferability;
-
-// LogME and LEEP scores of a source model for a target training set, computed in one forward pass.
-public sealed record TransferabilityScores(double LogMe, double Leep);
 
 // Runs the source model (with its own head) over the target inputs and scores it.
 public static class TransferabilityScorer

@@ -29,7 +29,12 @@ public static class WeightLoader
         {
             foreach (var (name, tensor) in target)
                 if (weights.TryGetValue(name, out var source))
-                    tensor.copy_(source.to(tensor.dtype, tensor.device));
+                {
+                    // Held until the copy returns: a temporary only the native call still uses may be finalized
+                    // mid-call (this crashed serving under load).
+                    using var converted = source.to(tensor.dtype, tensor.device);
+                    tensor.copy_(converted);
+                }
         }
         return weights.Keys.Where(k => !target.ContainsKey(k)).ToList();
     }

@@ -69,7 +69,7 @@ public static class LocalTraining
     /// LogME on the source model's features and LEEP on its predictions, for the training split of data laid
     /// out as for <see cref="Run"/>: seconds of work, no training.
     /// </summary>
-    public static Transferability.TransferabilityScores Score(string data, string sourceWeights, int imageSize, string cacheDir)
+    public static TransferabilityScores Score(string data, string sourceWeights, int imageSize, string cacheDir)
     {
         var metadata = SafeTensors.ReadMetadata(sourceWeights);
         var architecture = metadata.GetValueOrDefault(ModelWeights.ArchitectureKey) ?? throw new ArgumentException("The source model names no architecture.");

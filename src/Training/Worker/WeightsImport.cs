@@ -1,15 +1,13 @@
 using System.IO.Compression;
 using System.Buffers.Binary;
 using System.Globalization;
+using TransferHub.Shared.Training;
 using TransferHub.Training.Models;
 using TransferHub.Training.Models.Bert;
 using TransferHub.Training.Weights;
 using static TorchSharp.torch;
 
 namespace TransferHub.Training.Worker;
-
-/// <summary>What an imported weights file holds, once checked against its architecture.</summary>
-public sealed record WeightsInfo(string Architecture, int NumClasses, int Tensors, long Parameters, IReadOnlyList<string>? Classes);
 
 /// <summary>
 /// Checks pretrained weights before anything trains on them: safetensors (ours, torchvision or Hugging Face

@@ -14,6 +14,7 @@ public static class DatabaseServiceCollectionExtensions
         var options = configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
         services.AddSingleton(Microsoft.Extensions.Options.Options.Create(options));
         var connectionString = configuration.GetConnectionString(Names.Database);
+        var writes = new WriteGate(options.Provider);
         switch (options.Provider)
         {
             case DatabaseProvider.SqlServer:
@@ -37,12 +38,12 @@ public static class DatabaseServiceCollectionExtensions
                 connectionString = string.IsNullOrWhiteSpace(connectionString)
                     ? $"Data Source={Path.Combine(dataRoot, "transferhub.db")}"
                     : connectionString;
-                services.AddDbContextFactory<SqliteAppDbContext>(o => o.UseSqlite(connectionString).AddInterceptors(new SqlitePragmas()));
+                services.AddDbContextFactory<SqliteAppDbContext>(o => o.UseSqlite(connectionString).AddInterceptors(new SqlitePragmas(), new WriteGateInterceptor(writes)));
                 services.AddSingleton<IDbContextFactory<AppDbContext>, ProviderFactory<SqliteAppDbContext>>();
                 break;
         }
         services.AddScoped<AppDbContext>(sp => sp.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContext());
-        services.AddSingleton(new WriteGate(options.Provider));
+        services.AddSingleton(writes);
         return services;
     }
 

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using NSubstitute;
 using TransferHub.Registry.Features.Artifacts;
 using TransferHub.Shared.Registry;
@@ -28,7 +28,7 @@ public sealed class ModelCacheTests
     }
 
     private ModelCache Cache(int capacity) => new(_store, _loader,
-        new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Registry:MaxLoadedModels"] = $"{capacity}" }).Build(),
+        Options.Create(new RegistryOptions { MaxLoadedModels = capacity }),
         NullLogger<ModelCache>.Instance);
 
     [Fact]

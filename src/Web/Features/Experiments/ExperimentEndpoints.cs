@@ -9,11 +9,9 @@ public static class ExperimentEndpoints
     {
         services.AddOptions<JobQueueOptions>().BindConfiguration(JobQueueOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<JobQueue>();
-        services.AddSingleton<ITrainingControlPlane>(sp => sp.GetRequiredService<JobQueue>());
         services.AddSingleton<ExperimentEvents>();
         services.AddSingleton<ExperimentService>();
         services.AddSingleton<TransferabilityService>();
-        services.AddHostedService<InProcessWorker>();
         return services;
     }
 

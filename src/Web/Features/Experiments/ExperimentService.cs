@@ -13,7 +13,7 @@ using TransferHub.Web.Infrastructure;
 namespace TransferHub.Web.Features.Experiments;
 
 /// <summary>Experiments: baseline versus transfer arms over seeds on one dataset version, queued as runs, summarised with verdicts.</summary>
-public sealed class ExperimentService(IDbContextFactory<AppDbContext> dbFactory, ProjectService projects, JobQueue queue, Notifications.NotificationService notifications, TimeProvider clock)
+public sealed class ExperimentService(IDbContextFactory<AppDbContext> dbFactory, ProjectService projects, JobQueue queue, Notifications.NotificationService notifications, ITrainingEngine engine, TimeProvider clock)
 {
     public static readonly JsonSerializerOptions Json = WireJson.Options;
     public const string Method = "Test macro-F1 per seed; mean ± 95 % t-interval over seeds (clipped to [0, 1]). The verdict uses the difference from the baseline "
@@ -36,11 +36,11 @@ public sealed class ExperimentService(IDbContextFactory<AppDbContext> dbFactory,
             throw ValidationFailedException.For("datasetVersionId", "Experiments train single-label classifiers; multi-label training is not supported yet.");
         }
         var architecture = request.Architecture?.Trim() ?? "";
-        if (!Training.Worker.LocalTraining.Architectures.Contains(architecture, StringComparer.OrdinalIgnoreCase))
+        if (!engine.Architectures.Contains(architecture, StringComparer.OrdinalIgnoreCase))
         {
-            throw ValidationFailedException.For("architecture", $"Architectures: {string.Join(", ", Training.Worker.LocalTraining.Architectures)}.");
+            throw ValidationFailedException.For("architecture", $"Architectures: {string.Join(", ", engine.Architectures)}.");
         }
-        if (Training.Worker.LocalTraining.IsTextArchitecture(architecture) != (version.Kind == Shared.Datasets.DatasetKind.Text))
+        if (engine.IsText(architecture) != (version.Kind == Shared.Datasets.DatasetKind.Text))
         {
             throw ValidationFailedException.For("architecture", $"{architecture} does not fit a {version.Kind.ToString().ToLowerInvariant()} dataset.");
         }
@@ -50,7 +50,7 @@ public sealed class ExperimentService(IDbContextFactory<AppDbContext> dbFactory,
         var batchSize = request.BatchSize ?? 32;
         var learningRate = request.LearningRate ?? 1e-3;
         var minimumGain = request.MinimumGain ?? ArmVerdicts.DefaultMinimumGain;
-        ValidateSettings(request, seeds, imageSize, batchSize, learningRate, minimumGain);
+        ExperimentRequestValidator.Validate(request, seeds, imageSize, batchSize, learningRate, minimumGain);
         // A budget in optimizer steps unless the caller asks for fixed epochs: ten epochs of 30 images are ten steps.
         var trainCount = await db.VersionItems.CountAsync(v => v.VersionId == request.DatasetVersionId && v.Split == Shared.Datasets.Split.Train, ct);
         int? steps = request.Epochs is null ? request.Steps ?? StepBudget.DefaultSteps(trainCount, batchSize) : null;
@@ -66,15 +66,6 @@ public sealed class ExperimentService(IDbContextFactory<AppDbContext> dbFactory,
         }
         var baselineOverrides = request.Arms?.FirstOrDefault(a => a.Strategy == TrainingStrategy.Baseline)?.Overrides;
         var arms = new List<ArmRequest> { new("baseline", TrainingStrategy.Baseline, null, null, baselineOverrides) };
-        foreach (var o in (request.Arms ?? []).Select(a => a.Overrides).Where(o => o is not null))
-        {
-            if (o!.LearningRate is <= 0 or > 10 || o.HeadLearningRate is <= 0 or > 10 || o.Epochs is < 1 or > MaxEpochs || o.BatchSize is < 1 or > 4096
-                || o.Steps is < MinSteps or > MaxSteps)
-            {
-                throw ValidationFailedException.For("arms",
-                    $"An arm's learning rates are in (0, 10], its epochs 1–{MaxEpochs}, its steps {MinSteps}–{MaxSteps}, its batch size 1–4096.");
-            }
-        }
         foreach (var arm in request.Arms ?? [])
         {
             if (arm.Strategy == TrainingStrategy.Baseline)
@@ -96,14 +87,10 @@ public sealed class ExperimentService(IDbContextFactory<AppDbContext> dbFactory,
         }
         // text-bert's shape (width, depth, vocabulary) comes with its weights: sourceless arms borrow the first source's
         // shape, so the baseline is the same encoder from scratch rather than BERT-tiny over the dataset's own words.
-        var shape = TransferHub.Training.Models.Bert.BertRecipe.Applies(architecture)
+        var shape = engine.ShapeComesWithWeights(architecture)
             ? arms.FirstOrDefault(a => a.SourceRunId is not null || a.SourceWeightsId is not null)
             : null;
-        var fractions = (request.LabelFractions is { Count: > 0 } given ? given : [1.0]).Distinct().Order().ToList();
-        if (fractions.Count > 8 || fractions.Any(f => f is <= 0 or > 1))
-        {
-            throw ValidationFailedException.For("labelFractions", "Up to 8 label fractions, each above 0 and at most 1 (e.g. 0.1, 0.25, 0.5, 1).");
-        }
+        var fractions = ExperimentRequestValidator.LabelFractions(request);
         var experiment = new Experiment
         {
             ProjectId = projectId, Name = string.IsNullOrWhiteSpace(request.Name) ? $"Experiment {clock.GetUtcNow():yyyy-MM-dd HH:mm}" : request.Name.Trim(),
@@ -112,7 +99,6 @@ public sealed class ExperimentService(IDbContextFactory<AppDbContext> dbFactory,
             CreatedById = caller.UserId(), CreatedAt = clock.GetUtcNow(),
         };
         db.Experiments.Add(experiment);
-        await db.SaveChangesAsync(ct);
         var runs = (from fraction in fractions
                     from arm in arms
                     from seed in Enumerable.Range(1, seeds)
@@ -127,7 +113,10 @@ public sealed class ExperimentService(IDbContextFactory<AppDbContext> dbFactory,
                             arm.SourceWeightsId ?? (arm.SourceRunId is null ? shape?.SourceWeightsId : null), fraction,
                             SourceShapeOnly: arm.SourceRunId is null && arm.SourceWeightsId is null && shape is not null), Json),
                     }).ToList();
-        await queue.EnqueueAsync(runs, ct);
+        // The experiment and its runs in one SaveChanges, so one transaction: a failure leaves neither.
+        queue.Stage(db, runs);
+        await db.SaveChangesAsync(ct);
+        queue.Signal();
         return await GetAsync(caller, experiment.Id, ct);
     }
 
@@ -135,39 +124,7 @@ public sealed class ExperimentService(IDbContextFactory<AppDbContext> dbFactory,
     private static int BatchSizeOf(IReadOnlyList<TrainingRun> runs) =>
         runs.Select(r => JsonSerializer.Deserialize<RunPlan>(r.SpecJson, Json)!.Spec.BatchSize).FirstOrDefault(32);
 
-    public const int MinSteps = 10, MaxSteps = 100_000, MaxEpochs = 2000;
-
-    private static void ValidateSettings(CreateExperimentRequest request, int seeds, int imageSize, int batchSize, double learningRate, double minimumGain)
-    {
-        if (seeds is < 1 or > 10 || request.Epochs is < 1 or > MaxEpochs || imageSize is < 8 or > 512)
-        {
-            throw ValidationFailedException.For("seeds", $"Seeds 1–10, epochs 1–{MaxEpochs}, image size 8–512.");
-        }
-        if (request.Steps is < MinSteps or > MaxSteps)
-        {
-            throw ValidationFailedException.For("steps", $"The step budget is {MinSteps}–{MaxSteps} optimizer steps.");
-        }
-        if (request.Steps is not null && request.Epochs is not null)
-        {
-            throw ValidationFailedException.For("steps", "Give a step budget or a number of epochs, not both.");
-        }
-        if (!double.IsFinite(learningRate) || learningRate is <= 0 or > 10)
-        {
-            throw ValidationFailedException.For("learningRate", "The learning rate is above 0 and at most 10 (e.g. 0.001).");
-        }
-        if (request.HeadLearningRate is { } head && (!double.IsFinite(head) || head is <= 0 or > 10))
-        {
-            throw ValidationFailedException.For("headLearningRate", "The head's learning rate is above 0 and at most 10.");
-        }
-        if (batchSize is < 1 or > 4096)
-        {
-            throw ValidationFailedException.For("batchSize", "The batch size is 1–4096 (and never more than the training split).");
-        }
-        if (!double.IsFinite(minimumGain) || minimumGain is < 0 or > 0.5)
-        {
-            throw ValidationFailedException.For("minimumGain", "The smallest gain that matters is 0–0.5 macro-F1 (e.g. 0.01).");
-        }
-    }
+    public const int MinSteps = ExperimentRequestValidator.MinSteps, MaxSteps = ExperimentRequestValidator.MaxSteps, MaxEpochs = ExperimentRequestValidator.MaxEpochs;
 
     /// <summary>One run's spec. Every arm gets the same budget rule; a new head's rate is explicit: by default the learning rate
     /// itself (a fine-tuned arm optimizes like the baseline, so an untrained source comes out even), 10× for feature

@@ -13,7 +13,6 @@ namespace TransferHub.Web.Features.Experiments;
 /// attempts it fails with the last error. Cancel reaches a running worker at its next heartbeat.
 /// </summary>
 public sealed class JobQueue(IDbContextFactory<AppDbContext> dbFactory, WriteGate writes, TimeProvider clock, IOptions<JobQueueOptions> options)
-    : ITrainingControlPlane
 {
     private readonly SemaphoreSlim _work = new(0);
 
@@ -30,6 +29,14 @@ public sealed class JobQueue(IDbContextFactory<AppDbContext> dbFactory, WriteGat
     public async Task EnqueueAsync(IEnumerable<TrainingRun> runs, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
+        Stage(db, runs);
+        await db.SaveChangesAsync(ct);
+        Signal();
+    }
+
+    /// <summary>Adds pending runs to a context the caller saves together with what the runs belong to; <see cref="Signal"/> after saving.</summary>
+    public void Stage(AppDbContext db, IEnumerable<TrainingRun> runs)
+    {
         var now = clock.GetUtcNow();
         foreach (var run in runs)
         {
@@ -37,10 +44,11 @@ public sealed class JobQueue(IDbContextFactory<AppDbContext> dbFactory, WriteGat
             run.CreatedAt = now;
             db.TrainingRuns.Add(run);
         }
-        using (await writes.EnterAsync(ct))
-        {
-            await db.SaveChangesAsync(ct);
-        }
+    }
+
+    /// <summary>Wakes waiting workers: new runs were saved.</summary>
+    public void Signal()
+    {
         _work.Release();
         WorkQueued?.Invoke(this, EventArgs.Empty);
     }

@@ -2,7 +2,7 @@ using System.Security.Claims;
 using Microsoft.EntityFrameworkCore;
 using TransferHub.Registry.Features.Artifacts;
 using TransferHub.Shared.Experiments;
-using TransferHub.Training.Worker;
+using TransferHub.Shared.Training;
 using TransferHub.Web.Data;
 using TransferHub.Web.Features.Projects;
 using TransferHub.Web.Infrastructure;
@@ -14,7 +14,7 @@ namespace TransferHub.Web.Features.Experiments;
 /// so a scientist sees which source is worth training before any training. Scores compare sources on the
 /// same target only (LogME per sample depends on the target's size).
 /// </summary>
-public sealed class TransferabilityService(IDbContextFactory<AppDbContext> dbFactory, IArtifactStore artifacts, ProjectService projects, TimeProvider clock)
+public sealed class TransferabilityService(IDbContextFactory<AppDbContext> dbFactory, IArtifactStore artifacts, ProjectService projects, ITrainingEngine engine, TimeProvider clock)
 {
     private static double? Finite(double value) => double.IsFinite(value) ? value : null;
 
@@ -97,7 +97,7 @@ public sealed class TransferabilityService(IDbContextFactory<AppDbContext> dbFac
                 {
                     await stream.CopyToAsync(file, ct);
                 }
-                var score = await Task.Run(() => LocalTraining.Score(data, weights, request.ImageSize ?? 32, Path.Combine(folder, "cache")), ct);
+                var score = await Task.Run(() => engine.Score(data, weights, request.ImageSize ?? 32, Path.Combine(folder, "cache")), ct);
                 scores.Add(new SourceScoreDto(source.Id, source.Label, Finite(score.LogMe), Finite(score.Leep), source.Kind));
             }
             await KeepAsync(db, projectId, versionId, scores, ct);
@@ -105,7 +105,7 @@ public sealed class TransferabilityService(IDbContextFactory<AppDbContext> dbFac
         }
         finally
         {
-            Training.Worker.RunExecutor.TryDelete(folder);
+            engine.DeleteFolder(folder);
         }
     }
 }

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Options;
 using TransferHub.Shared.Identity;
 using TransferHub.Web.Features.Tokens;
 using TransferHub.Web.Features.Users;
@@ -11,7 +12,7 @@ namespace TransferHub.Web.Features.Identity;
 /// </summary>
 public static partial class BootstrapSeeder
 {
-    public static async Task SeedAsync(IServiceProvider services, IConfiguration configuration, ILogger logger, CancellationToken ct)
+    public static async Task SeedAsync(IServiceProvider services, ILogger logger, CancellationToken ct)
     {
         await using var scope = services.CreateAsyncScope();
         var roles = scope.ServiceProvider.GetRequiredService<RoleManager<IdentityRole>>();
@@ -28,8 +29,8 @@ public static partial class BootstrapSeeder
         {
             return;
         }
-        var email = configuration["Bootstrap:AdminEmail"];
-        var password = configuration["Bootstrap:AdminPassword"];
+        var bootstrap = services.GetRequiredService<IOptions<BootstrapOptions>>().Value;
+        var (email, password, token) = (bootstrap.AdminEmail, bootstrap.AdminPassword, bootstrap.AdminToken);
         if (string.IsNullOrWhiteSpace(email) || string.IsNullOrWhiteSpace(password))
         {
             LogAwaitingSetup(logger, FirstRunMiddleware.SetupPath);
@@ -37,13 +38,8 @@ public static partial class BootstrapSeeder
         }
         var admin = await users.CreateAsync(new CreateUserRequest(email, password, "Administrator", AppRoles.All), ct);
         LogSeededAdmin(logger, email);
-        var token = configuration["Bootstrap:AdminToken"];
         if (!string.IsNullOrWhiteSpace(token))
         {
-            if (token.Length < 24)
-            {
-                throw new InvalidOperationException("Bootstrap:AdminToken must be at least 24 characters long.");
-            }
             await scope.ServiceProvider.GetRequiredService<TokenService>().ImportAsync("bootstrap", token, admin.Id, ct);
             LogSeededToken(logger);
         }

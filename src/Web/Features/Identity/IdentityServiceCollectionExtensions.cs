@@ -17,6 +17,7 @@ public static class IdentityServiceCollectionExtensions
     /// </summary>
     public static IServiceCollection AddAppIdentity(this IServiceCollection services, IConfiguration configuration)
     {
+        services.AddOptions<BootstrapOptions>().BindConfiguration(BootstrapOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddIdentity<AppUser, IdentityRole>(o =>
             {
                 o.User.RequireUniqueEmail = true;

@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using TransferHub.Registry.Features.Artifacts;
 using TransferHub.Shared.Registry;
 using TransferHub.Web.Data;
@@ -9,12 +10,12 @@ namespace TransferHub.Web.Features.Registry;
 /// Runs a drift check of every model in production on a schedule (<c>Registry:DriftInterval</c>, default 15 minutes; 0 turns
 /// it off), and forgets logged predictions older than <c>Registry:PredictionRetention</c> (default 90 days; 0 keeps them).
 /// </summary>
-public sealed partial class DriftMonitor(IDbContextFactory<AppDbContext> dbFactory, DriftService drift, IArtifactStore artifacts, IConfiguration configuration,
+public sealed partial class DriftMonitor(IDbContextFactory<AppDbContext> dbFactory, DriftService drift, IArtifactStore artifacts, IOptions<RegistryOptions> options,
     TimeProvider clock, ILogger<DriftMonitor> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var interval = configuration.GetValue("Registry:DriftInterval", TimeSpan.FromMinutes(15));
+        var interval = options.Value.DriftInterval;
         if (interval <= TimeSpan.Zero)
         {
             return;
@@ -37,7 +38,7 @@ public sealed partial class DriftMonitor(IDbContextFactory<AppDbContext> dbFacto
     /// <summary>Deletes predictions older than the retention, and raw inputs no remaining prediction refers to; returns how many.</summary>
     internal async Task<int> PruneAsync(CancellationToken ct)
     {
-        var retention = configuration.GetValue("Registry:PredictionRetention", TimeSpan.FromDays(90));
+        var retention = options.Value.PredictionRetention;
         if (retention <= TimeSpan.Zero)
         {
             return 0;

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
+using Microsoft.Extensions.Options;
 using TransferHub.Registry.Features.Artifacts;
 using TransferHub.Shared.Registry;
 using TransferHub.Web.Infrastructure;
@@ -19,10 +20,10 @@ public sealed class ArtifactIntegrityException(string message) : AppException(me
 /// At most <c>Registry:MaxLoadedModels</c> (4) stay loaded: another web node, which never hears of a promotion made
 /// elsewhere, lets its old version go this way once the alias (resolved per call) has moved on.
 /// </summary>
-public sealed partial class ModelCache(IArtifactStore artifacts, IModelLoader loader, IConfiguration configuration, ILogger<ModelCache> logger) : IDisposable
+public sealed partial class ModelCache(IArtifactStore artifacts, IModelLoader loader, IOptions<RegistryOptions> options, ILogger<ModelCache> logger) : IDisposable
 {
     private readonly ConcurrentDictionary<Guid, Lazy<Task<Entry>>> _entries = new();
-    private readonly int _capacity = Math.Max(1, configuration.GetValue("Registry:MaxLoadedModels", 4));
+    private readonly int _capacity = options.Value.MaxLoadedModels;
 
     /// <summary>The loaded model of a version; dispose the lease when done predicting.</summary>
     public async Task<Lease> AcquireAsync(Guid versionId, string artifactKey, string sha256, CancellationToken ct)

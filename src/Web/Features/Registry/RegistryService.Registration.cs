@@ -63,10 +63,7 @@ public sealed partial class RegistryService
             // Imported pretrained weights are identified by their hash: the start of the lineage.
             sourceSha = await db.PretrainedWeights.Where(w => w.Id == imported).Select(w => w.Sha256).SingleOrDefaultAsync(ct);
         }
-        var text = Training.Worker.LocalTraining.IsTextArchitecture(experiment.Architecture);
-        var input = text
-            ? new InputSpec("text", null, 0, $"lower-cased words hashed into {Training.Data.JsonlText.DefaultBuckets} buckets, first {Training.Serving.Predictor.MaxTokens} tokens")
-            : new InputSpec("image", plan.ImageSize, 3, $"RGB resized to {plan.ImageSize}×{plan.ImageSize}, ImageNet mean/std");
+        var input = engine.InputFor(experiment.Architecture, plan.ImageSize);
         var version = new ModelVersion
         {
             ModelId = model.Id, Number = number, Stage = ModelStage.None, ArtifactKey = key, Sha256 = stored.Sha256, SizeBytes = stored.Size,

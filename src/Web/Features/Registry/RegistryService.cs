@@ -16,7 +16,7 @@ namespace TransferHub.Web.Features.Registry;
 /// <summary>Registered models and their immutable versions: registration from finished runs, reading, settings, lineage.</summary>
 public sealed partial class RegistryService(
     IDbContextFactory<AppDbContext> dbFactory, IArtifactStore artifacts, ProjectService projects, ModelAccess access,
-    ExperimentService experiments, ReferenceProfiler profiler, ModelCache cache, AuditLog audit, TimeProvider clock, ILogger<RegistryService> logger)
+    ExperimentService experiments, ReferenceProfiler profiler, ModelCache cache, AuditLog audit, ITrainingEngine engine, TimeProvider clock, ILogger<RegistryService> logger)
 {
     public async Task<ModelDto> CreateAsync(ClaimsPrincipal caller, Guid projectId, RegisterModelRequest request, CancellationToken ct)
     {

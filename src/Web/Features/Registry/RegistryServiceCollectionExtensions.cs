@@ -1,14 +1,12 @@
-using TransferHub.Shared.Registry;
-using TransferHub.Training.Serving;
 
 namespace TransferHub.Web.Features.Registry;
 
 public static class RegistryServiceCollectionExtensions
 {
-    /// <summary>The model registry, serving and drift monitoring; the engine's predictor is wired in here (Registry never references Training).</summary>
+    /// <summary>The model registry, serving and drift monitoring; the engine's predictor (IModelLoader) comes from AddTrainingEngine.</summary>
     public static IServiceCollection AddModelRegistry(this IServiceCollection services)
     {
-        services.AddSingleton<IModelLoader, PredictorLoader>();
+        services.AddOptions<RegistryOptions>().BindConfiguration(RegistryOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<ModelCache>();
         services.AddSingleton<ModelAccess>();
         services.AddSingleton<AuditLog>();

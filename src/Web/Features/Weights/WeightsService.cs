@@ -3,7 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using TransferHub.Registry.Features.Artifacts;
 using TransferHub.Shared.Identity;
 using TransferHub.Shared.Weights;
-using TransferHub.Training.Worker;
+using TransferHub.Shared.Training;
 using TransferHub.Web.Data;
 using TransferHub.Web.Features.Identity;
 using TransferHub.Web.Infrastructure;
@@ -15,7 +15,7 @@ namespace TransferHub.Web.Features.Weights;
 /// does not fit is refused with every mismatched shape), converted to safetensors and stored by hash.
 /// Anyone signed in can list them and use them as sources; Admins and Scientists import.
 /// </summary>
-public sealed class WeightsService(IDbContextFactory<AppDbContext> dbFactory, IArtifactStore artifacts, WriteGate writes, TimeProvider clock)
+public sealed class WeightsService(IDbContextFactory<AppDbContext> dbFactory, IArtifactStore artifacts, WriteGate writes, ITrainingEngine engine, TimeProvider clock)
 {
     public async Task<PretrainedWeightsDto> ImportAsync(ClaimsPrincipal caller, Stream content, string fileName, string? name, string? architecture,
         int? numClasses, CancellationToken ct)
@@ -37,9 +37,9 @@ public sealed class WeightsService(IDbContextFactory<AppDbContext> dbFactory, IA
             WeightsInfo info;
             try
             {
-                info = await Task.Run(() => WeightsImport.Import(upload, architecture, numClasses, stored), ct);
+                info = await Task.Run(() => engine.ImportWeights(upload, architecture, numClasses, stored), ct);
             }
-            catch (Exception e) when (e is ArgumentException or InvalidDataException or Training.Weights.WeightMismatchException or FormatException)
+            catch (InvalidWeightsException e)
             {
                 throw ValidationFailedException.For("file", e.Message);
             }
@@ -66,7 +66,7 @@ public sealed class WeightsService(IDbContextFactory<AppDbContext> dbFactory, IA
         }
         finally
         {
-            Training.Worker.RunExecutor.TryDelete(folder);
+            engine.DeleteFolder(folder);
         }
     }
 

@@ -22,6 +22,7 @@ public static class WorkerEndpoints
         services.AddSingleton<EmbeddedWorkerProcess>();
         services.AddHostedService(sp => sp.GetRequiredService<EmbeddedWorkerProcess>());
         services.AddHostedService<WorkAvailableNotifier>();
+        services.AddHostedService<InProcessWorker>();
         return services;
     }
 
@@ -44,6 +45,9 @@ public static class WorkerEndpoints
         }).WithTags("Workers").WithSummary("Training workers: device, current run (for projects you can read), last heartbeat, online.");
         api.MapGet("/workers/embedded", (EmbeddedWorkerProcess embedded) => embedded.Status).WithTags("Workers")
             .WithSummary("The server's own worker: mode (Process, InProcess, Off), state (running, restarting), process id, restarts, last exit.");
+
+        api.MapGet("/worker/me", (ClaimsPrincipal worker) => new { name = worker.Identity?.Name })
+            .RequireAuthorization(AuthorizationPolicies.Worker).WithTags("Workers").WithSummary("Who a worker token speaks for (worker tokens only).");
 
         var runs = api.MapGroup("/worker/runs/{runId:guid}").WithTags("Workers").RequireAuthorization(AuthorizationPolicies.Worker)
             .AddEndpointFilter(async (context, next) =>

@@ -8,6 +8,7 @@ using TransferHub.Shared.Datasets;
 using TransferHub.Shared.Experiments;
 using TransferHub.Shared.Training;
 using TransferHub.Web.Data;
+using TransferHub.Web.Features.Workers;
 using TransferHub.Web.Features.Experiments;
 
 namespace TransferHub.Tests.Unit.Integration.Datasets;

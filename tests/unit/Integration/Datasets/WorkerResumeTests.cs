@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using TransferHub.Shared.Experiments;
 using TransferHub.Web.Data;
+using TransferHub.Web.Features.Workers;
 using TransferHub.Web.Features.Experiments;
 
 namespace TransferHub.Tests.Unit.Integration.Datasets;

@@ -5,9 +5,9 @@ using TransferHub.Shared.Experiments;
 using TransferHub.Training.Strategies;
 using TransferHub.Training.Worker;
 using TransferHub.Web.Data;
-using TransferHub.Web.Features.Workers;
+using TransferHub.Web.Features.Experiments;
 
-namespace TransferHub.Web.Features.Experiments;
+namespace TransferHub.Web.Features.Workers;
 
 /// <summary>
 /// The embedded default's training worker: the same <see cref="RunExecutor"/> as a remote worker, talking to

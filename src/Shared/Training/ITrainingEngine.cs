@@ -1,0 +1,49 @@
+namespace TransferHub.Shared.Training;
+
+/// <summary>
+/// The training engine as the web sees it: which architectures exist and what they read, checking weights, scoring a
+/// source before training, and clean-up. Training itself reaches the engine only through the worker protocol; this is
+/// the one seam the web's features use, so pages and services never depend on the engine's internals.
+/// </summary>
+public interface ITrainingEngine
+{
+    /// <summary>Architecture names the engine can build.</summary>
+    IReadOnlyCollection<string> Architectures { get; }
+
+    /// <summary>Whether the architecture reads text (token ids) rather than images.</summary>
+    bool IsText(string architecture);
+
+    /// <summary>What a model of the architecture reads, and how its input is preprocessed (shown on the model card).</summary>
+    Registry.InputSpec InputFor(string architecture, int imageSize);
+
+    /// <summary>Whether the architecture's shape (width, depth, vocabulary) comes with its weights (BERT-family encoders).</summary>
+    bool ShapeComesWithWeights(string architecture);
+
+    /// <summary>Checks an uploaded weights file against its architecture and writes it as safetensors.</summary>
+    /// <exception cref="InvalidWeightsException">The file is not weights, or does not fit the architecture (the message says which).</exception>
+    WeightsInfo ImportWeights(string path, string? architecture, int? numClasses, string safetensorsOut);
+
+    /// <summary>LogME and LEEP of a source for the training split of data laid out as for a run (seconds, no training).</summary>
+    TransferabilityScores Score(string data, string sourceWeights, int imageSize, string cacheDir);
+
+    /// <summary>Pretrains one of the sample project's sources (by shape, or by colour) in a folder; returns its weights file.</summary>
+    string PretrainSampleSource(bool byShape, string folder, CancellationToken ct);
+
+    /// <summary>The sample project's generated images: (label, PNG) pairs.</summary>
+    IReadOnlyList<(string Label, byte[] Png)> SampleImages(int count, int seed);
+
+    /// <summary>The sample project's label names and image size.</summary>
+    (IReadOnlyList<string> Labels, int ImageSize) SampleShape { get; }
+
+    /// <summary>Deletes a work folder, ignoring files another process still holds.</summary>
+    void DeleteFolder(string folder);
+}
+
+/// <summary>What an imported weights file holds, once checked against its architecture.</summary>
+public sealed record WeightsInfo(string Architecture, int NumClasses, int Tensors, long Parameters, IReadOnlyList<string>? Classes);
+
+/// <summary>LogME and LEEP scores of a source model for a target training set, computed in one forward pass.</summary>
+public sealed record TransferabilityScores(double LogMe, double Leep);
+
+/// <summary>Weights that are not weights, or do not fit their architecture.</summary>
+public sealed class InvalidWeightsException(string message, Exception? inner = null) : Exception(message, inner);

@@ -1,0 +1,21 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace TransferHub.Web.Features.Registry;
+
+/// <summary>Configuration section <c>Registry</c>: serving and drift monitoring.</summary>
+public sealed class RegistryOptions
+{
+    public const string Section = "Registry";
+
+    /// <summary>Model versions kept loaded for serving per web node; the least recently used go first.</summary>
+    [Range(1, 256)]
+    public int MaxLoadedModels { get; set; } = 4;
+
+    /// <summary>How often the drift monitor checks every model in production; zero turns the schedule off.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "365.00:00:00")]
+    public TimeSpan DriftInterval { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>Logged predictions older than this are deleted on the monitor's schedule; zero keeps them.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "3650.00:00:00")]
+    public TimeSpan PredictionRetention { get; set; } = TimeSpan.FromDays(90);
+}
