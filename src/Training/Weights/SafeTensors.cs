@@ -53,11 +53,39 @@ public static class SafeTensors
     public static Dictionary<string, string> ReadMetadata(string path)
     {
         using var stream = File.OpenRead(path);
-        using var header = JsonDocument.Parse(ReadHeader(stream));
+        using var header = ParseHeader(ReadHeader(stream));
         var metadata = new Dictionary<string, string>();
-        if (header.RootElement.TryGetProperty("__metadata__", out var entries))
-            foreach (var m in entries.EnumerateObject()) metadata[m.Name] = m.Value.GetString() ?? "";
+        if (header.RootElement.TryGetProperty("__metadata__", out var entries)) ReadMetadata(entries, metadata);
         return metadata;
+    }
+
+    // A hostile header must cost little and fail with a message: a depth limit, an object at the top, and every
+    // structural surprise (a missing field, a number where a string belongs) reported as invalid data.
+    private static JsonDocument ParseHeader(byte[] headerBytes)
+    {
+        try
+        {
+            var header = JsonDocument.Parse(headerBytes, new JsonDocumentOptions { MaxDepth = 16 });
+            if (header.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                header.Dispose();
+                throw new InvalidDataException("Not a safetensors file: the header is not a JSON object.");
+            }
+            return header;
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"Not a safetensors file: the header is not valid JSON ({e.Message}).", e);
+        }
+    }
+
+    private static void ReadMetadata(JsonElement entries, IDictionary<string, string> metadata)
+    {
+        if (entries.ValueKind != JsonValueKind.Object)
+            throw new InvalidDataException("safetensors __metadata__ must be an object of strings.");
+        foreach (var m in entries.EnumerateObject())
+            metadata[m.Name] = m.Value.ValueKind == JsonValueKind.String ? m.Value.GetString()!
+                : throw new InvalidDataException($"safetensors __metadata__ value '{m.Name}' is not a string.");
     }
 
     private static byte[] ReadHeader(Stream stream)
@@ -91,20 +119,26 @@ public static class SafeTensors
 
     private static Dictionary<string, Tensor> Parse(byte[] headerBytes, IDictionary<string, string>? metadata, TensorBytes bytesOf)
     {
-        using var header = JsonDocument.Parse(headerBytes);
+        using var header = ParseHeader(headerBytes);
+        // Every entry is checked before any tensor is allocated: a file that lies costs no memory.
+        var entries = new List<Entry>();
+        foreach (var entry in header.RootElement.EnumerateObject())
+        {
+            if (entry.Name == "__metadata__")
+            {
+                if (metadata is not null) ReadMetadata(entry.Value, metadata);
+                continue;
+            }
+            entries.Add(Describe(entry.Name, entry.Value));
+        }
+        var ordered = entries.OrderBy(e => e.Start).ToList();
+        for (var i = 1; i < ordered.Count; i++)
+            if (ordered[i].Start < ordered[i - 1].End)
+                throw new InvalidDataException($"Tensors '{ordered[i - 1].Name}' and '{ordered[i].Name}' overlap in the data area.");
         var result = new Dictionary<string, Tensor>();
         try
         {
-            foreach (var entry in header.RootElement.EnumerateObject())
-            {
-                if (entry.Name == "__metadata__")
-                {
-                    if (metadata is not null)
-                        foreach (var m in entry.Value.EnumerateObject()) metadata[m.Name] = m.Value.GetString() ?? "";
-                    continue;
-                }
-                result[entry.Name] = ReadTensor(entry.Name, entry.Value, bytesOf);
-            }
+            foreach (var entry in entries) result[entry.Name] = Load(entry, bytesOf);
         }
         catch
         {
@@ -145,12 +179,16 @@ public static class SafeTensors
         foreach (var blob in blobs) file.Write(blob);
     }
 
-    private static Tensor ReadTensor(string name, JsonElement info, TensorBytes bytesOf)
+    private sealed record Entry(string Name, string DType, long[] Shape, long Start, long End);
+
+    private static Entry Describe(string name, JsonElement info)
     {
-        var dtype = info.GetProperty("dtype").GetString();
-        var shape = info.GetProperty("shape").EnumerateArray().Select(d => d.GetInt64()).ToArray();
-        var offsets = info.GetProperty("data_offsets").EnumerateArray().Select(d => d.GetInt64()).ToArray();
-        var elements = shape.Aggregate(1L, (a, b) => a * b);
+        if (info.ValueKind != JsonValueKind.Object)
+            throw new InvalidDataException($"Tensor '{name}': its header entry is not an object.");
+        var dtype = info.TryGetProperty("dtype", out var d) && d.ValueKind == JsonValueKind.String ? d.GetString()!
+            : throw new InvalidDataException($"Tensor '{name}': no dtype.");
+        var shape = Integers(name, info, "shape");
+        var offsets = Integers(name, info, "data_offsets");
         var width = dtype switch
         {
             "F64" or "I64" => 8,
@@ -159,10 +197,34 @@ public static class SafeTensors
             "U8" or "I8" or "BOOL" => 1,
             _ => throw new InvalidDataException($"Tensor '{name}': dtype '{dtype}' is not supported."),
         };
-        if (offsets.Length != 2 || offsets[1] - offsets[0] != elements * width)
+        long bytes;
+        try
+        {
+            bytes = checked(shape.Aggregate(1L, (a, b) => a * b) * width);
+        }
+        catch (OverflowException)
+        {
+            throw new InvalidDataException($"Tensor '{name}': shape [{string.Join(", ", shape)}] has more elements than any file can hold.");
+        }
+        if (offsets.Length != 2 || offsets[0] > offsets[1] || offsets[1] - offsets[0] != bytes)
             throw new InvalidDataException(
                 $"Tensor '{name}': data_offsets [{string.Join(", ", offsets)}] do not match {dtype} shape [{string.Join(", ", shape)}].");
-        var bytes = bytesOf(name, (offsets[0], offsets[1]));
+        return new Entry(name, dtype, shape, offsets[0], offsets[1]);
+    }
+
+    /// <summary>An array of non-negative integers (a shape, or data offsets), or a clear refusal.</summary>
+    private static long[] Integers(string name, JsonElement info, string field)
+    {
+        if (!info.TryGetProperty(field, out var array) || array.ValueKind != JsonValueKind.Array || array.GetArrayLength() > 64)
+            throw new InvalidDataException($"Tensor '{name}': {field} is not a list of integers.");
+        return [.. array.EnumerateArray().Select(v => v.ValueKind == JsonValueKind.Number && v.TryGetInt64(out var n) && n >= 0 ? n
+            : throw new InvalidDataException($"Tensor '{name}': {field} holds '{v}', not a non-negative integer."))];
+    }
+
+    private static Tensor Load(Entry entry, TensorBytes bytesOf)
+    {
+        var (name, dtype, shape) = (entry.Name, entry.DType, entry.Shape);
+        var bytes = bytesOf(name, (entry.Start, entry.End));
         return dtype switch
         {
             "F32" => tensor(MemoryMarshal.Cast<byte, float>(bytes).ToArray(), shape),

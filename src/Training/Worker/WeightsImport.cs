@@ -120,9 +120,10 @@ public static class WeightsImport
                     {
                         continue;
                     }
-                    if (entry.Length > MaxZipEntryBytes)
+                    var limit = name == "model.safetensors" ? MaxZipEntryBytes : MaxZipTextBytes;
+                    if (entry.Length > limit)
                     {
-                        throw new ArgumentException($"{name} in the zip is larger than {MaxZipEntryBytes / (1 << 20)} MiB.");
+                        throw new ArgumentException($"{name} in the zip is larger than {limit / (1 << 20)} MiB.");
                     }
                     entry.ExtractToFile(Path.Combine(folder, name));
                 }
@@ -141,6 +142,13 @@ public static class WeightsImport
 
     private const long MaxZipEntryBytes = 2L << 30;
 
+    // config.json, vocab.txt and tokenizer_config.json of real models are kilobytes to a few MB; a 512 MB one
+    // in a 510 KB zip once cost 2.9 GB of memory.
+    private const long MaxZipTextBytes = 16L << 20;
+
+    /// <summary>The largest head a .dat may claim: the head is allocated before the file is read (ResNet-50 × 100 000 classes was 900 MB).</summary>
+    public const int MaxClasses = 10_000;
+
     private static bool IsZip(string path)
     {
         using var file = File.OpenRead(path);
@@ -151,9 +159,9 @@ public static class WeightsImport
     private static WeightsInfo FromDat(string path, string architecture, int numClasses, string output)
     {
         var known = Known(architecture);
-        if (numClasses is < 1 or > 100_000)
+        if (numClasses is < 1 or > MaxClasses)
         {
-            throw new ArgumentException("numClasses must be between 1 and 100000.");
+            throw new ArgumentException($"numClasses must be between 1 and {MaxClasses}.");
         }
         using var model = ModelRegistry.Create(known, numClasses);
         try
@@ -174,8 +182,17 @@ public static class WeightsImport
         ModelRegistry.Names.FirstOrDefault(n => n.Equals(architecture.Trim(), StringComparison.OrdinalIgnoreCase))
         ?? throw new ArgumentException($"Unknown architecture '{architecture}'. Architectures: {string.Join(", ", ModelRegistry.Names)}.");
 
-    private static IReadOnlyList<string>? ParseClasses(string? json) =>
-        json is null ? null : System.Text.Json.JsonSerializer.Deserialize<List<string>>(json);
+    private static IReadOnlyList<string>? ParseClasses(string? json)
+    {
+        try
+        {
+            return json is null ? null : System.Text.Json.JsonSerializer.Deserialize<List<string>>(json);
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            throw new ArgumentException("The weights' \"classes\" metadata must be a JSON list of class names.", e);
+        }
+    }
 
     /// <summary>safetensors starts with a little-endian u64 header length followed by a JSON object.</summary>
     private static bool IsSafeTensors(string path)

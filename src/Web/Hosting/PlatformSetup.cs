@@ -26,13 +26,14 @@ using TransferHub.Web.Features.Versions;
 using TransferHub.Web.Features.Weights;
 using TransferHub.Web.Features.Workers;
 using TransferHub.Web.Infrastructure;
+using TransferHub.Web.Infrastructure.Telemetry;
 
 namespace TransferHub.Web.Hosting;
 
 /// <summary>The parts of the composition root that are not one feature's: platform services, the pipeline, the portal.</summary>
 public static class PlatformSetup
 {
-    /// <summary>Clock, database, keys, artifact store, API errors and JSON, OpenAPI and health checks.</summary>
+    /// <summary>Clock, database, keys, artifact store, API errors and JSON, OpenAPI, health checks and telemetry.</summary>
     public static IServiceCollection AddPlatform(this IServiceCollection services, IConfiguration configuration, string dataRoot)
     {
         services.AddSingleton(TimeProvider.System);
@@ -48,6 +49,8 @@ public static class PlatformSetup
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
         services.AddAppOpenApi();
         services.AddAppHealthChecks();
+        services.AddTelemetry(configuration);
+        services.AddAppRateLimits();
         return services;
     }
 
@@ -74,7 +77,7 @@ public static class PlatformSetup
         return services;
     }
 
-    /// <summary>Headers, errors, first-run redirect, request limits, authentication, authorization, antiforgery.</summary>
+    /// <summary>Headers, errors, first-run redirect, request limits, authentication, rate limits, authorization, antiforgery.</summary>
     public static WebApplication UsePlatformPipeline(this WebApplication app)
     {
         app.UseSecurityHeaders();
@@ -88,6 +91,7 @@ public static class PlatformSetup
         app.UseRouting();
         app.UseMiddleware<RequestSizeLimitMiddleware>();
         app.UseAuthentication();
+        app.UseRateLimiter();
         app.UseAuthorization();
         app.UseAntiforgery();
         return app;

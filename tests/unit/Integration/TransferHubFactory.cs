@@ -35,6 +35,8 @@ public class TransferHubFactory : WebApplicationFactory<Program>
         // An in-memory server: a child worker process could not reach it.
         builder.UseSetting("Workers:Embedded", "InProcess");
         builder.UseSetting("Api:MaxRequestBodyBytes", "65536");
+        // Every test scenario signs in several users from one address; RateLimitTests sets its own limits.
+        builder.UseSetting("RateLimits:SignInPerMinute", "100000");
         if (SeedAdmin)
         {
             builder.UseSetting("Bootstrap:AdminEmail", AdminEmail);

@@ -7,6 +7,7 @@ using static TorchSharp.torch;
 namespace TransferHub.Tests.Unit.Training;
 
 [Collection(TorchCollection.Name)]
+[Trait("Category", "Slow")]
 public sealed class AdamWOptimizerTests
 {
     [Fact]

@@ -6,6 +6,7 @@ using TransferHub.Training.Runtime;
 namespace TransferHub.Tests.Unit.Training;
 
 [Collection(TorchCollection.Name)]
+[Trait("Category", "Slow")]
 public sealed class ArchitectureRegistryTests
 {
     [Theory]

@@ -6,6 +6,7 @@ using TransferHub.Training.Strategies;
 namespace TransferHub.Tests.Unit.Training;
 
 [Collection(TorchCollection.Name)]
+[Trait("Category", "Slow")]
 public sealed class CheckpointTests(SourceModels sources) : IDisposable
 {
     private readonly string folder = Directory.CreateTempSubdirectory("th-checkpoint-").FullName;

@@ -5,6 +5,7 @@ using TransferHub.Training.Weights;
 namespace TransferHub.Tests.Unit.Training;
 
 [Collection(TorchCollection.Name)]
+[Trait("Category", "Slow")]
 public sealed class CliTests : IDisposable
 {
     private readonly string folder = Directory.CreateTempSubdirectory("th-cli-").FullName;
@@ -84,10 +85,7 @@ public sealed class CliTests : IDisposable
             var dir = Directory.CreateDirectory(Path.Combine(root, name)).FullName;
             for (var i = 0; i < perClass; i++)
             {
-                using var bitmap = new SkiaSharp.SKBitmap(12, 12);
-                bitmap.Erase(colour.WithAlpha((byte)random.Next(160, 256)));
-                using var png = SkiaSharp.SKImage.FromBitmap(bitmap).Encode(SkiaSharp.SKEncodedImageFormat.Png, 100);
-                File.WriteAllBytes(Path.Combine(dir, $"{i}.png"), png.ToArray());
+                File.WriteAllBytes(Path.Combine(dir, $"{i}.png"), TestImages.Solid(12, 12, colour.WithAlpha((byte)random.Next(160, 256))));
             }
         }
     }

@@ -84,10 +84,6 @@ public sealed class DataPipelineTests : IDisposable
     private static void WritePng(string dir, string name, SKColor colour, int size, SKEncodedImageFormat format = SKEncodedImageFormat.Png)
     {
         Directory.CreateDirectory(dir);
-        using var bitmap = new SKBitmap(size, size);
-        bitmap.Erase(colour);
-        using var image = SKImage.FromBitmap(bitmap);
-        using var encoded = image.Encode(format, 100);
-        File.WriteAllBytes(Path.Combine(dir, name), encoded.ToArray());
+        File.WriteAllBytes(Path.Combine(dir, name), TestImages.Solid(size, size, colour, format, quality: 100));
     }
 }

@@ -4,6 +4,7 @@ using TransferHub.Training.Data;
 namespace TransferHub.Tests.Unit.Training;
 
 [Collection(TorchCollection.Name)]
+[Trait("Category", "Slow")]
 public sealed class DeterminismTests(SourceModels sources)
 {
     [Theory]

@@ -5,6 +5,7 @@ using TransferHub.Training.Strategies;
 namespace TransferHub.Tests.Unit.Training;
 
 [Collection(TorchCollection.Name)]
+[Trait("Category", "Slow")]
 public sealed class DivergenceTests
 {
     [Fact]

@@ -4,6 +4,7 @@ using static TorchSharp.torch;
 namespace TransferHub.Tests.Unit.Training;
 
 [Collection(TorchCollection.Name)]
+[Trait("Category", "Slow")]
 public sealed class LabelFractionTests
 {
     private static LabeledTensors Train(params int[] perClass)

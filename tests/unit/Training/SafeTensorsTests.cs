@@ -92,6 +92,35 @@ public sealed class SafeTensorsTests : IDisposable
         Should.Throw<InvalidDataException>(() => SafeTensors.Read(path)).Message.ShouldBe("Tensor 'w': data_offsets [8, 24] lie outside the 12-byte data area.");
     }
 
+    // Each hostile header is refused as invalid data, with a message, before any tensor is allocated.
+    [Theory]
+    [InlineData("not json at all", "not valid JSON")]
+    [InlineData("[1, 2, 3]", "not a JSON object")]
+    [InlineData("{\"w\":{\"shape\":[2],\"data_offsets\":[0,8]}}", "no dtype")]
+    [InlineData("{\"w\":{\"dtype\":\"F32\",\"shape\":\"[2]\",\"data_offsets\":[0,8]}}", "shape is not a list")]
+    [InlineData("{\"w\":{\"dtype\":\"F32\",\"shape\":[-2],\"data_offsets\":[0,8]}}", "not a non-negative integer")]
+    [InlineData("{\"w\":{\"dtype\":\"F32\",\"shape\":[4611686018427387904,4],\"data_offsets\":[0,8]}}", "more elements than any file")]
+    [InlineData("{\"w\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[8,0]}}", "do not match")]
+    [InlineData("{\"w\":7}", "not an object")]
+    [InlineData("{\"__metadata__\":{\"classes\":[\"a\"]}}", "is not a string")]
+    [InlineData("{\"__metadata__\":[1]}", "must be an object")]
+    [InlineData("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,12]}}", "overlap")]
+    public void RefusesAHostileHeaderClearly(string header, string message)
+    {
+        var path = WriteRaw("hostile.safetensors", header, dataBytes: 16);
+
+        Should.Throw<InvalidDataException>(() => SafeTensors.Read(path, new Dictionary<string, string>())).Message.ShouldContain(message);
+    }
+
+    [Fact]
+    public void RefusesAHeaderNestedDeeplyWithoutRecursingIntoIt()
+    {
+        var path = WriteRaw("deep.safetensors", new string('[', 100_000) + new string(']', 100_000), dataBytes: 0);
+
+        Should.Throw<InvalidDataException>(() => SafeTensors.Read(path)).Message.ShouldContain("not valid JSON");
+        Should.Throw<InvalidDataException>(() => SafeTensors.ReadMetadata(path)).Message.ShouldContain("not valid JSON");
+    }
+
     public void Dispose() => Directory.Delete(folder, recursive: true);
 
     // A safetensors file written by hand: 8-byte header length, the JSON header, then dataBytes zero bytes.

@@ -4,6 +4,7 @@ using TransferHub.Training.Data;
 namespace TransferHub.Tests.Unit.Training;
 
 [Collection(TorchCollection.Name)]
+[Trait("Category", "Slow")]
 public sealed class StrategyTests(SourceModels sources)
 {
     private const double Chance = 1.0 / SyntheticShapes.ShapeCount;

@@ -12,6 +12,7 @@ using static TorchSharp.torch;
 namespace TransferHub.Tests.Unit.Training;
 
 [Collection(TorchCollection.Name)]
+[Trait("Category", "Slow")]
 public sealed class TextBertTests : IDisposable
 {
     private static readonly BertConfig Small = new(VocabSize: 40, HiddenSize: 32, Layers: 2, Heads: 4, IntermediateSize: 64, MaxPositions: 32);

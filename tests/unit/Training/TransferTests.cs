@@ -5,6 +5,7 @@ using Xunit.Abstractions;
 namespace TransferHub.Tests.Unit.Training;
 
 [Collection(TorchCollection.Name)]
+[Trait("Category", "Slow")]
 public sealed class TransferTests(SourceModels sources, ITestOutputHelper output)
 {
     private static readonly int[] Seeds = [1, 2, 3];

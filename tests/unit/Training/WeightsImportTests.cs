@@ -5,6 +5,7 @@ using TransferHub.Training.Worker;
 namespace TransferHub.Tests.Unit.Training;
 
 [Collection(TorchCollection.Name)]
+[Trait("Category", "Slow")]
 public sealed class WeightsImportTests : IDisposable
 {
     private readonly string _folder = Directory.CreateTempSubdirectory("th-weights-").FullName;

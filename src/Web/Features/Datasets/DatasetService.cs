@@ -66,9 +66,12 @@ public sealed partial class DatasetService(IDbContextFactory<AppDbContext> dbFac
             Guideline = ValidGuideline(request.Guideline), OverlapPercent = ValidOverlap(request.OverlapPercent ?? 0),
             CreatedAt = clock.GetUtcNow(), CreatedById = caller.UserId(),
         };
+        // Labels named by one key ("0"…"9", "a") keep that key, so the others' default keys must avoid them:
+        // labels "0"…"9" once got keys 1…9 and 0, and pressing 5 on a "5" recorded "4".
+        var ownKeys = (request.Labels ?? []).Where(l => l.Shortcut is null).Select(l => OwnKey(l.Name)).OfType<string>().ToHashSet();
         foreach (var label in request.Labels ?? [])
         {
-            AddLabel(dataset, label);
+            AddLabel(dataset, label, ownKeys);
         }
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         if (await db.Datasets.AnyAsync(d => d.ProjectId == projectId && d.Name == name, ct))
@@ -176,7 +179,7 @@ public sealed partial class DatasetService(IDbContextFactory<AppDbContext> dbFac
         new(d.Id, d.ProjectId, d.Name, d.Kind, d.Task, d.Guideline, d.OverlapPercent,
             [.. d.Labels.OrderBy(l => l.Order).Select(l => l.ToDto())], counts.Items, counts.Labeled, d.CreatedAt);
 
-    private static LabelClass AddLabel(Dataset dataset, LabelRequest request)
+    private static LabelClass AddLabel(Dataset dataset, LabelRequest request, IReadOnlySet<string>? keysOfLabelsToCome = null)
     {
         if (dataset.Labels.Count >= DatasetRules.MaxLabels)
         {
@@ -187,7 +190,9 @@ public sealed partial class DatasetService(IDbContextFactory<AppDbContext> dbFac
             DatasetId = dataset.Id,
             Name = ValidLabelName(request.Name, dataset.Labels),
             Color = ValidColor(request.Color) ?? DatasetRules.Palette[dataset.Labels.Count % DatasetRules.Palette.Length],
-            Shortcut = request.Shortcut is null ? NextFreeShortcut(dataset.Labels) : ValidShortcut(request.Shortcut, dataset.Labels),
+            Shortcut = request.Shortcut is not null ? ValidShortcut(request.Shortcut, dataset.Labels)
+                : OwnKey(request.Name) is { } own && dataset.Labels.All(l => l.Shortcut != own) ? own
+                : NextFreeShortcut(dataset.Labels, keysOfLabelsToCome),
             Description = request.Description?.Trim(),
             Order = dataset.Labels.Count == 0 ? 0 : dataset.Labels.Max(l => l.Order) + 1,
         };
@@ -195,8 +200,12 @@ public sealed partial class DatasetService(IDbContextFactory<AppDbContext> dbFac
         return label;
     }
 
-    private static string? NextFreeShortcut(IReadOnlyCollection<LabelClass> labels) =>
-        "1234567890abcdefghilmnopqrtvwxyz".Select(c => c.ToString()).FirstOrDefault(k => labels.All(l => l.Shortcut != k));
+    private static string? NextFreeShortcut(IReadOnlyCollection<LabelClass> labels, IReadOnlySet<string>? avoid) =>
+        "1234567890abcdefghilmnopqrtvwxyz".Select(c => c.ToString()).FirstOrDefault(k => labels.All(l => l.Shortcut != k) && avoid?.Contains(k) != true);
+
+    /// <summary>The key a label named by a single digit or letter gets by default: its own name (unless the labeling page uses it).</summary>
+    private static string? OwnKey(string? name) =>
+        name?.Trim() is [var c] && char.IsAsciiLetterOrDigit(c) && !DatasetRules.ReservedKeys.Contains(c) ? char.ToLowerInvariant(c).ToString() : null;
 
     private static string ValidName(string? name)
     {

@@ -116,7 +116,7 @@ public sealed class ExperimentService(IDbContextFactory<AppDbContext> dbFactory,
         // The experiment and its runs in one SaveChanges, so one transaction: a failure leaves neither.
         queue.Stage(db, runs);
         await db.SaveChangesAsync(ct);
-        queue.Signal();
+        await queue.SignalAsync(db, ct);
         return await GetAsync(caller, experiment.Id, ct);
     }
 

@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using TransferHub.Web.Infrastructure.Telemetry;
 using TransferHub.Shared.Experiments;
 using TransferHub.Web.Data;
 using TransferHub.Web.Infrastructure;
@@ -12,7 +13,7 @@ namespace TransferHub.Web.Features.Experiments;
 /// run back (the next claim resumes from its checkpoint); after <see cref="JobQueueOptions.MaxAttempts"/>
 /// attempts it fails with the last error. Cancel reaches a running worker at its next heartbeat.
 /// </summary>
-public sealed class JobQueue(IDbContextFactory<AppDbContext> dbFactory, WriteGate writes, TimeProvider clock, IOptions<JobQueueOptions> options)
+public sealed class JobQueue(IDbContextFactory<AppDbContext> dbFactory, WriteGate writes, TimeProvider clock, IOptions<JobQueueOptions> options, AppMetrics metrics)
 {
     private readonly SemaphoreSlim _work = new(0);
 
@@ -31,10 +32,10 @@ public sealed class JobQueue(IDbContextFactory<AppDbContext> dbFactory, WriteGat
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         Stage(db, runs);
         await db.SaveChangesAsync(ct);
-        Signal();
+        await SignalAsync(db, ct);
     }
 
-    /// <summary>Adds pending runs to a context the caller saves together with what the runs belong to; <see cref="Signal"/> after saving.</summary>
+    /// <summary>Adds pending runs to a context the caller saves together with what the runs belong to; <see cref="SignalAsync"/> after saving.</summary>
     public void Stage(AppDbContext db, IEnumerable<TrainingRun> runs)
     {
         var now = clock.GetUtcNow();
@@ -46,9 +47,10 @@ public sealed class JobQueue(IDbContextFactory<AppDbContext> dbFactory, WriteGat
         }
     }
 
-    /// <summary>Wakes waiting workers: new runs were saved.</summary>
-    public void Signal()
+    /// <summary>Wakes waiting workers: new runs were saved (<paramref name="db"/> counts the queue for its gauge).</summary>
+    public async Task SignalAsync(AppDbContext db, CancellationToken ct)
     {
+        await CountPendingAsync(db, ct);
         _work.Release();
         WorkQueued?.Invoke(this, EventArgs.Empty);
     }
@@ -91,11 +93,23 @@ public sealed class JobQueue(IDbContextFactory<AppDbContext> dbFactory, WriteGat
                     .SetProperty(r => r.StartedAt, r => r.StartedAt ?? now), ct);
             if (claimed == 1)
             {
+                if (run.Status == RunStatus.Running)
+                {
+                    metrics.LeaseExpired();
+                }
+                else if (run.Attempt == 0)
+                {
+                    metrics.ClaimWaited(now - run.CreatedAt);
+                }
+                await CountPendingAsync(db, ct);
                 return new ClaimedRun(run.Id, run.ExperimentId, run.Attempt + 1, run.SpecJson, run.CheckpointKey, leaseUntil);
             }
         }
         return null;
     }
+
+    private async Task CountPendingAsync(AppDbContext db, CancellationToken ct) =>
+        metrics.QueueDepth(await db.TrainingRuns.CountAsync(r => r.Status == RunStatus.Pending && !r.CancelRequested, ct));
 
     public async Task<HeartbeatReply> HeartbeatAsync(Guid runId, string workerId, string? checkpointKey, CancellationToken ct)
     {

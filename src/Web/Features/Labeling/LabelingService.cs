@@ -5,6 +5,7 @@ using TransferHub.Web.Data;
 using TransferHub.Web.Features.Datasets;
 using TransferHub.Web.Features.Identity;
 using TransferHub.Web.Infrastructure;
+using TransferHub.Web.Infrastructure.Telemetry;
 
 namespace TransferHub.Web.Features.Labeling;
 
@@ -15,7 +16,7 @@ namespace TransferHub.Web.Features.Labeling;
 /// </summary>
 public sealed class LabelingService(
     IDbContextFactory<AppDbContext> dbFactory, DatasetService datasets, DatasetEvents events, TimeProvider clock, WriteGate writes,
-    IEnumerable<IItemScoreProvider> scoreProviders)
+    IEnumerable<IItemScoreProvider> scoreProviders, AppMetrics metrics)
 {
     /// <summary>Reserves and returns the caller's next item, or null when nothing is left for them.</summary>
     public async Task<LabelingItem?> NextAsync(ClaimsPrincipal caller, Guid datasetId, QueueOrder order, IReadOnlyCollection<Guid> exclude, CancellationToken ct)
@@ -218,6 +219,16 @@ public sealed class LabelingService(
         new(i.Id, i.DatasetId, i.FileName, i.Text, i.Width, i.Height, i.ContentHash, Names(dataset, i.FinalLabelIds), i.AnnotationCount, i.CreatedAt);
 
     private async Task<SubmitResult> WriteAsync(Dataset dataset, Guid itemId, string userId, IReadOnlyList<Guid> labelIds, string kind, int? durationMs, CancellationToken ct)
+    {
+        using var activity = AppMetrics.Activities.StartActivity("label.submit");
+        activity?.SetTag("transferhub.item.id", itemId);
+        var started = clock.GetTimestamp();
+        var result = await WriteCoreAsync(dataset, itemId, userId, labelIds, kind, durationMs, ct);
+        metrics.LabelSubmitted(clock.GetElapsedTime(started), kind);
+        return result;
+    }
+
+    private async Task<SubmitResult> WriteCoreAsync(Dataset dataset, Guid itemId, string userId, IReadOnlyList<Guid> labelIds, string kind, int? durationMs, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
         var formatted = LabelIds.Format(labelIds);

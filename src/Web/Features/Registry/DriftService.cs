@@ -6,6 +6,7 @@ using TransferHub.Shared.Projects;
 using TransferHub.Shared.Registry;
 using TransferHub.Web.Data;
 using TransferHub.Web.Features.Notifications;
+using TransferHub.Web.Infrastructure.Telemetry;
 
 namespace TransferHub.Web.Features.Registry;
 
@@ -14,7 +15,7 @@ namespace TransferHub.Web.Features.Registry;
 /// profile, stores the report, and tells the project's owners when the model starts drifting.
 /// </summary>
 public sealed partial class DriftService(
-    IDbContextFactory<AppDbContext> dbFactory, ModelAccess access, AuditLog audit, NotificationService notifications, TimeProvider clock, ILogger<DriftService> logger)
+    IDbContextFactory<AppDbContext> dbFactory, ModelAccess access, AuditLog audit, NotificationService notifications, TimeProvider clock, AppMetrics metrics, ILogger<DriftService> logger)
 {
     /// <summary>Embeddings decoded per window: the MMD subsamples to fewer anyway.</summary>
     private const int MaxEmbeddings = 300;
@@ -38,6 +39,16 @@ public sealed partial class DriftService(
 
     /// <summary>One drift check of a model; null when it has no production version.</summary>
     public async Task<DriftReportDto?> RunAsync(Guid modelId, CancellationToken ct)
+    {
+        using var activity = AppMetrics.Activities.StartActivity("drift.check");
+        activity?.SetTag("transferhub.model.id", modelId);
+        var started = clock.GetTimestamp();
+        var report = await RunCoreAsync(modelId, ct);
+        metrics.DriftChecked(clock.GetElapsedTime(started));
+        return report;
+    }
+
+    private async Task<DriftReportDto?> RunCoreAsync(Guid modelId, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var model = await db.RegisteredModels().AsNoTracking().SingleAsync(m => m.Id == modelId, ct);

@@ -12,7 +12,7 @@ public static class ServingEndpoints
 
     public static RouteGroupBuilder MapServingEndpoints(this RouteGroupBuilder api)
     {
-        var models = api.MapGroup("/models/{model}").WithTags("Serving");
+        var models = api.MapGroup("/models/{model}").WithTags("Serving").RequireRateLimiting(RateLimits.Predict);
         models.MapPost("/predict", (string model, HttpRequest request, ClaimsPrincipal user, ServingService serving, CancellationToken ct) =>
                 PredictAsync(model, null, request, user, serving, ct))
             .WithMetadata(new RequestSizeLimitAttribute(MaxBodyBytes), new RequestFormLimitsAttribute { MultipartBodyLengthLimit = MaxBodyBytes })

@@ -6,6 +6,7 @@ using TransferHub.Registry.Features.Artifacts;
 using TransferHub.Shared.Registry;
 using TransferHub.Web.Data;
 using TransferHub.Web.Infrastructure;
+using TransferHub.Web.Infrastructure.Telemetry;
 
 namespace TransferHub.Web.Features.Registry;
 
@@ -17,7 +18,7 @@ public sealed record ServedInput(byte[]? Image, string? Text);
 /// every prediction is logged for the drift monitor, with the raw input only where the model keeps raw inputs.
 /// </summary>
 public sealed partial class ServingService(
-    IDbContextFactory<AppDbContext> dbFactory, ModelAccess access, ModelCache cache, IArtifactStore artifacts, TimeProvider clock, ILogger<ServingService> logger)
+    IDbContextFactory<AppDbContext> dbFactory, ModelAccess access, ModelCache cache, IArtifactStore artifacts, TimeProvider clock, AppMetrics metrics, ILogger<ServingService> logger)
 {
     public const int MaxBatch = 64;
     public const long MaxPixels = 40_000_000;
@@ -25,6 +26,24 @@ public sealed partial class ServingService(
     public const long MaxRequestPixels = 64_000_000;
 
     public async Task<PredictResponse> PredictAsync(ClaimsPrincipal caller, string model, string? version, IReadOnlyList<ServedInput> inputs, CancellationToken ct)
+    {
+        using var activity = AppMetrics.Activities.StartActivity("model.predict");
+        activity?.SetTag("transferhub.model", model);
+        var started = clock.GetTimestamp();
+        var succeeded = false;
+        try
+        {
+            var response = await PredictCoreAsync(caller, model, version, inputs, ct);
+            succeeded = true;
+            return response;
+        }
+        finally
+        {
+            metrics.Predicted(clock.GetElapsedTime(started), succeeded);
+        }
+    }
+
+    private async Task<PredictResponse> PredictCoreAsync(ClaimsPrincipal caller, string model, string? version, IReadOnlyList<ServedInput> inputs, CancellationToken ct)
     {
         var (found, _) = await access.RequireAsync(caller, model, a => a.CanRead, ct);
         if (inputs.Count is 0 or > MaxBatch)

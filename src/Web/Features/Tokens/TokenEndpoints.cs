@@ -16,6 +16,7 @@ public static class TokenEndpoints
             var user = await users.FindByEmailAsync(request.Email ?? "");
             if (user is null)
             {
+                EqualTimeSignIn.SpendAPasswordCheck(users.PasswordHasher, request.Password);
                 throw new UnauthorizedException("Wrong e-mail or password.");
             }
             var result = await signIn.CheckPasswordSignInAsync(user, request.Password ?? "", lockoutOnFailure: true);
@@ -31,7 +32,7 @@ public static class TokenEndpoints
                 new CreateTokenRequest(request.Name ?? "api", request.ExpiresInDays), user.Id, user.Id, ct);
             return Results.Created($"/api/tokens/{created.Info.Id}", created);
         }).AllowAnonymous().WithTags("Tokens")
-            .WithSummary("Exchanges an e-mail and password for a personal access token (for scripts). Counts towards lockout.");
+            .WithSummary("Exchanges an e-mail and password for a personal access token (for scripts). Counts towards lockout; rate-limited per address.");
 
         var mine = api.MapGroup("/tokens").WithTags("Tokens");
         mine.MapGet("/", (ClaimsPrincipal user, TokenService tokens, CancellationToken ct) => tokens.ListPersonalAsync(user.UserId(), ct))

@@ -8,6 +8,7 @@ using TransferHub.Shared.Training;
 using TransferHub.Web.Data;
 using TransferHub.Web.Features.Experiments;
 using TransferHub.Web.Infrastructure;
+using TransferHub.Web.Infrastructure.Telemetry;
 
 namespace TransferHub.Web.Features.Workers;
 
@@ -19,7 +20,7 @@ namespace TransferHub.Web.Features.Workers;
 /// </summary>
 public sealed class WorkerControl(
     JobQueue queue, IDbContextFactory<AppDbContext> dbFactory, WriteGate writes, IArtifactStore artifacts, ExperimentEvents events,
-    ExperimentService experiments, IHubContext<ExperimentHub> watchers, TimeProvider clock)
+    ExperimentService experiments, IHubContext<ExperimentHub> watchers, TimeProvider clock, AppMetrics telemetry)
 {
     public const string InProcessKind = "in-process";
     public const string EmbeddedKind = "embedded";
@@ -148,6 +149,7 @@ public sealed class WorkerControl(
             db.RunMetrics.Add(new RunMetric { RunId = runId, Epoch = metrics.Epoch, Json = JsonSerializer.Serialize(metrics, WireJson.Options) });
             await db.SaveChangesAsync(ct);
         }
+        telemetry.EpochReported(metrics.EpochSeconds);
         await experiments.NotifyWarningsAsync(run.ExperimentId, ct);
         await events.PublishAsync(run.ExperimentId);
         await watchers.Clients.Group(ExperimentHub.Group(run.ExperimentId))

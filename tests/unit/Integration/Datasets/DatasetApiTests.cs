@@ -20,6 +20,22 @@ public sealed class DatasetApiTests(TransferHubFactory factory) : IClassFixture<
     }
 
     [Fact]
+    public async Task LabelsNamedByOneKeyGetThatKeyAndTheOthersAvoidIt()
+    {
+        var s = await DatasetScenario.CreateAsync(factory);
+        string[] digits = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
+
+        var handwriting = await s.CreateDatasetAsync(DatasetKind.Image, LabelTask.SingleLabel, 0, [.. digits, "other"]);
+        var mixed = await s.CreateDatasetAsync(DatasetKind.Image, LabelTask.SingleLabel, 0, "cat", "1", "J", "b");
+        var added = await s.Scientist.PostAsJsonAsync($"/api/datasets/{mixed.Id}/labels", new LabelRequest("7", null, null, null));
+
+        handwriting.Labels.Select(l => (l.Name, l.Shortcut)).ShouldBe([.. digits.Select(d => (d, d)), ("other", "a")]);
+        // "J" is the labeling page's own key (next item), so it gets a free one.
+        mixed.Labels.Select(l => (l.Name, l.Shortcut)).ShouldBe([("cat", "2"), ("1", "1"), ("J", "3"), ("b", "b")]);
+        (await added.Content.ReadFromJsonAsync<LabelDto>(Json.Options))!.Shortcut.ShouldBe("7");
+    }
+
+    [Fact]
     public async Task LabelerCannotCreateDatasetsAndOutsiderCannotSeeThem()
     {
         var s = await DatasetScenario.CreateAsync(factory);

@@ -84,13 +84,8 @@ public sealed class DatasetScenario
         return report;
     }
 
-    public static byte[] Png(int width, int height, SKColor color, SKEncodedImageFormat format = SKEncodedImageFormat.Png)
-    {
-        using var bitmap = new SKBitmap(width, height);
-        bitmap.Erase(color);
-        using var image = SKImage.FromBitmap(bitmap);
-        return image.Encode(format, 90).ToArray();
-    }
+    public static byte[] Png(int width, int height, SKColor color, SKEncodedImageFormat format = SKEncodedImageFormat.Png) =>
+        TestImages.Solid(width, height, color, format);
 
     /// <summary>An image of random pixels: it does not compress, so cutting the file loses pixel data, not just padding.</summary>
     public static byte[] Noise(int width, int height, SKEncodedImageFormat format)

@@ -144,6 +144,21 @@ public sealed class LabelingTests(TransferHubFactory factory) : IClassFixture<Tr
     }
 
     [Fact]
+    public async Task EachStoredLabelIsMeasured()
+    {
+        using var recorder = new TransferHub.Tests.Unit.Web.MetricsRecorder(factory.Services);
+        var (s, dataset) = await TextDatasetAsync(2);
+        var items = (await s.LabelerA.GetFromJsonAsync<ItemPage>($"/api/datasets/{dataset.Id}/items", Json.Options))!.Items;
+
+        foreach (var item in items)
+        {
+            (await s.LabelerA.PutAsJsonAsync($"/api/items/{item.Id}/annotation", new AnnotationRequest(["yes"]))).EnsureSuccessStatusCode();
+        }
+
+        recorder.Tags("transferhub.labeling.submit_duration").Select(t => t.Single(x => x.Key == "kind").Value).ShouldBe(["annotation", "annotation"]);
+    }
+
+    [Fact]
     public async Task OutsiderCannotLabelAndLabelerCannotResolve()
     {
         var (s, dataset) = await TextDatasetAsync(1);

@@ -9,9 +9,11 @@ using SkiaSharp;
 using TransferHub.Shared.Datasets;
 using TransferHub.Shared.Experiments;
 using TransferHub.Web.Data;
+using TransferHub.Tests.Unit.Integration.Experiments;
 
 namespace TransferHub.Tests.Unit.Integration.Datasets;
 
+[Trait("Category", "Slow")]
 public sealed class ModelScoringTests(TransferHubFactory factory) : IClassFixture<TransferHubFactory>
 {
     [Fact]

@@ -10,6 +10,7 @@ using TransferHub.Web.Data;
 
 namespace TransferHub.Tests.Unit.Integration.Registry;
 
+[Trait("Category", "Slow")]
 public sealed class DriftApiTests(RegistryFixture f) : IClassFixture<RegistryFixture>
 {
     private async Task<ModelDto> ProductionModelAsync(bool keepRaw)
@@ -21,6 +22,22 @@ public sealed class DriftApiTests(RegistryFixture f) : IClassFixture<RegistryFix
         var approval = (await transition.Content.ReadFromJsonAsync<TransitionResultDto>(Json.Options))!.Approval!;
         (await f.Approver.PostAsJsonAsync($"/api/approvals/{approval.Id}/approve", new DecisionRequest(null))).EnsureSuccessStatusCode();
         return (await created.Content.ReadFromJsonAsync<ModelDto>(Json.Options))!;
+    }
+
+    [Fact]
+    public async Task PredictionsAndDriftChecksAreMeasuredForOperators()
+    {
+        using var recorder = new TransferHub.Tests.Unit.Web.MetricsRecorder(f.Services);
+        var model = await ProductionModelAsync(keepRaw: false);
+        var random = new Random(5);
+
+        await PredictAsync(model, Enumerable.Range(0, 3).Select(i => RegistryFixture.Square(i % 2 == 0, random)));
+        (await f.Viewer.PostAsync($"/api/models/{model.Id}/predict", new MultipartFormDataContent { { new ByteArrayContent([1, 2, 3]), "files", "x.png" } }))
+            .StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        await RunAsync(model);
+
+        recorder.Tags("transferhub.serving.predict_duration").Select(t => t.Single(x => x.Key == "outcome").Value).ShouldBe(["ok", "error"]);
+        recorder.Values("transferhub.drift.check_duration").Count.ShouldBe(1);
     }
 
     private async Task PredictAsync(ModelDto model, IEnumerable<byte[]> images)

@@ -5,9 +5,11 @@ using Microsoft.Extensions.DependencyInjection;
 using TransferHub.Registry.Features.Artifacts;
 using TransferHub.Shared.Notifications;
 using TransferHub.Shared.Registry;
+using TransferHub.Tests.Unit.Integration.Datasets;
 
 namespace TransferHub.Tests.Unit.Integration.Registry;
 
+[Trait("Category", "Slow")]
 public sealed class RegistryApiTests(RegistryFixture f) : IClassFixture<RegistryFixture>
 {
     private static string Unique(string name) => $"{name}-{Guid.NewGuid():N}"[..(name.Length + 9)];

@@ -1,18 +1,11 @@
 using Bunit;
-using MudBlazor.Services;
 using TransferHub.Shared.Registry;
 using TransferHub.Web.Components.Pages.Registry;
 
 namespace TransferHub.Tests.Unit.Web.Components;
 
-public sealed class ApprovalPanelTests : BunitContext, IAsyncLifetime
+public sealed class ApprovalPanelTests : MudComponentTest
 {
-    public ApprovalPanelTests()
-    {
-        Services.AddMudServices();
-        JSInterop.Mode = JSRuntimeMode.Loose;
-    }
-
     private static ApprovalDto Pending(bool passed) => new(Guid.NewGuid(), Guid.NewGuid(), "m", Guid.NewGuid(), 3, ApprovalStatus.Pending,
         "sci@example.test", "ready", DateTimeOffset.UnixEpoch, null,
         [new PolicyCheck("test metric", passed ? PolicyOutcome.Passed : PolicyOutcome.Failed, "Test macro-F1 0.910 against a threshold of 0.800."), new PolicyCheck("annotator agreement", PolicyOutcome.NotApplicable, "No threshold.")],
@@ -45,8 +38,4 @@ public sealed class ApprovalPanelTests : BunitContext, IAsyncLifetime
         own.Markup.ShouldContain("Waiting for an Approver other than the requester.");
         viewer.FindAll("button").ShouldBeEmpty();
     }
-
-    Task IAsyncLifetime.InitializeAsync() => Task.CompletedTask;
-
-    async Task IAsyncLifetime.DisposeAsync() => await base.DisposeAsync();
 }

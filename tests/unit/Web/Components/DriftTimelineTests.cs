@@ -1,18 +1,11 @@
 using Bunit;
-using MudBlazor.Services;
 using TransferHub.Shared.Registry;
 using TransferHub.Web.Components.Pages.Registry;
 
 namespace TransferHub.Tests.Unit.Web.Components;
 
-public sealed class DriftTimelineTests : BunitContext, IAsyncLifetime
+public sealed class DriftTimelineTests : MudComponentTest
 {
-    public DriftTimelineTests()
-    {
-        Services.AddMudServices();
-        JSInterop.Mode = JSRuntimeMode.Loose;
-    }
-
     private static DriftReportDto Run(int minute, string status, params DriftTestDto[] tests) =>
         new(Guid.NewGuid(), Guid.Empty, 1, DateTimeOffset.UnixEpoch.AddMinutes(minute), status, 100, 60, tests);
 
@@ -35,8 +28,4 @@ public sealed class DriftTimelineTests : BunitContext, IAsyncLifetime
     [Fact]
     public void SaysSoWhenNothingWasChecked() =>
         Render<DriftTimeline>(p => p.Add(t => t.History, [])).Markup.ShouldContain("No drift check yet");
-
-    Task IAsyncLifetime.InitializeAsync() => Task.CompletedTask;
-
-    async Task IAsyncLifetime.DisposeAsync() => await base.DisposeAsync();
 }

@@ -1,18 +1,11 @@
 using Bunit;
 using Microsoft.AspNetCore.Components;
-using MudBlazor.Services;
 using TransferHub.Web.Components.Common;
 
 namespace TransferHub.Tests.Unit.Web.Components;
 
-public sealed class EmptyStateTests : BunitContext, IAsyncLifetime
+public sealed class EmptyStateTests : MudComponentTest
 {
-    public EmptyStateTests()
-    {
-        Services.AddMudServices();
-        JSInterop.Mode = JSRuntimeMode.Loose;
-    }
-
     [Fact]
     public void SaysWhatIsEmptyAndOffersTheNextStep()
     {
@@ -25,8 +18,4 @@ public sealed class EmptyStateTests : BunitContext, IAsyncLifetime
         cut.Markup.ShouldContain("Create one.");
         cut.Find("#next").GetAttribute("href").ShouldBe("/projects");
     }
-
-    Task IAsyncLifetime.InitializeAsync() => Task.CompletedTask;
-
-    async Task IAsyncLifetime.DisposeAsync() => await base.DisposeAsync();
 }

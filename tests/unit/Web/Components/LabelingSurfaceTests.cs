@@ -1,25 +1,18 @@
 using Bunit;
 using Microsoft.AspNetCore.Components;
-using MudBlazor.Services;
 using TransferHub.Shared.Datasets;
 using TransferHub.Web.Components.Pages.Labeling;
 using TransferHub.Web.Features.Labeling;
 
 namespace TransferHub.Tests.Unit.Web.Components;
 
-public sealed class LabelingSurfaceTests : BunitContext, IAsyncLifetime
+public sealed class LabelingSurfaceTests : MudComponentTest
 {
     private static readonly LabelDto Cat = new(Guid.NewGuid(), "cat", "#ff0000", "1", null, 0);
     private static readonly LabelDto Dog = new(Guid.NewGuid(), "dog", "#00ff00", "2", "any dog", 1);
     private static readonly LabelDto Bird = new(Guid.NewGuid(), "bird", "#0000ff", "b", null, 2);
     private readonly List<IReadOnlyList<Guid>> _submitted = [];
     private readonly List<string> _commands = [];
-
-    public LabelingSurfaceTests()
-    {
-        Services.AddMudServices();
-        JSInterop.Mode = JSRuntimeMode.Loose;
-    }
 
     private static DatasetDto Dataset(LabelTask task) =>
         new(Guid.NewGuid(), Guid.NewGuid(), "pets", DatasetKind.Text, task, null, 0, [Cat, Dog, Bird], 10, 0, DateTimeOffset.UtcNow);
@@ -162,8 +155,4 @@ public sealed class LabelingSurfaceTests : BunitContext, IAsyncLifetime
 
         _submitted.ShouldHaveSingleItem().ShouldBe([Cat.Id]);
     }
-
-    Task IAsyncLifetime.InitializeAsync() => Task.CompletedTask;
-
-    async Task IAsyncLifetime.DisposeAsync() => await base.DisposeAsync();
 }

@@ -1,19 +1,12 @@
 using System.Globalization;
 using Bunit;
-using MudBlazor.Services;
 using TransferHub.Shared.Registry;
 using TransferHub.Web.Components.Pages.Registry;
 
 namespace TransferHub.Tests.Unit.Web.Components;
 
-public sealed class LineageGraphTests : BunitContext, IAsyncLifetime
+public sealed class LineageGraphTests : MudComponentTest
 {
-    public LineageGraphTests()
-    {
-        Services.AddMudServices();
-        JSInterop.Mode = JSRuntimeMode.Loose;
-    }
-
     [Fact]
     public void SourcesStandLeftOfWhatTheyProduced()
     {
@@ -37,8 +30,4 @@ public sealed class LineageGraphTests : BunitContext, IAsyncLifetime
         X("frozen seed 1").ShouldBeLessThan(X("target v1"));
         cut.FindAll("line").Count.ShouldBe(5);
     }
-
-    Task IAsyncLifetime.InitializeAsync() => Task.CompletedTask;
-
-    async Task IAsyncLifetime.DisposeAsync() => await base.DisposeAsync();
 }

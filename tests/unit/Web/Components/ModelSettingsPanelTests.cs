@@ -1,18 +1,11 @@
 using Bunit;
-using MudBlazor.Services;
 using TransferHub.Shared.Registry;
 using TransferHub.Web.Components.Pages.Registry;
 
 namespace TransferHub.Tests.Unit.Web.Components;
 
-public sealed class ModelSettingsPanelTests : BunitContext, IAsyncLifetime
+public sealed class ModelSettingsPanelTests : MudComponentTest
 {
-    public ModelSettingsPanelTests()
-    {
-        Services.AddMudServices();
-        JSInterop.Mode = JSRuntimeMode.Loose;
-    }
-
     [Fact]
     public void SavingKeepsTheDescriptionTagsAndDriftThresholds()
     {
@@ -29,8 +22,4 @@ public sealed class ModelSettingsPanelTests : BunitContext, IAsyncLifetime
         saved.Tags.ShouldBe(["vision"]);
         saved.Drift.ShouldBe(new DriftSettings(Window: 300, PsiDrift: 0.3));
     }
-
-    Task IAsyncLifetime.InitializeAsync() => Task.CompletedTask;
-
-    async Task IAsyncLifetime.DisposeAsync() => await base.DisposeAsync();
 }

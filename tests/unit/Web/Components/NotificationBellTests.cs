@@ -2,13 +2,12 @@ using System.Security.Claims;
 using Bunit;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
-using MudBlazor.Services;
 using TransferHub.Web.Components.Layout;
 using TransferHub.Web.Features.Notifications;
 
 namespace TransferHub.Tests.Unit.Web.Components;
 
-public sealed class NotificationBellTests : BunitContext, IAsyncLifetime
+public sealed class NotificationBellTests : MudComponentTest
 {
     private readonly TestDatabase _db = new();
     private readonly NotificationService _notifications;
@@ -16,9 +15,7 @@ public sealed class NotificationBellTests : BunitContext, IAsyncLifetime
     public NotificationBellTests()
     {
         _notifications = new NotificationService(_db, TimeProvider.System, NullLogger<NotificationService>.Instance);
-        Services.AddMudServices();
         Services.AddSingleton(_notifications);
-        JSInterop.Mode = JSRuntimeMode.Loose;
         var auth = AddAuthorization();
         auth.SetAuthorized("alice@example.test");
         auth.SetClaims(new Claim(ClaimTypes.NameIdentifier, "alice"));
@@ -60,11 +57,5 @@ public sealed class NotificationBellTests : BunitContext, IAsyncLifetime
         bell.FindAll(".mud-badge.mud-badge-visible").ShouldBeEmpty();
     }
 
-    Task IAsyncLifetime.InitializeAsync() => Task.CompletedTask;
-
-    async Task IAsyncLifetime.DisposeAsync()
-    {
-        await base.DisposeAsync();
-        _db.Dispose();
-    }
+    protected override void OnDisposed() => _db.Dispose();
 }

@@ -13,6 +13,7 @@ public sealed class JobQueueTests : IDisposable
 {
     private readonly TestDatabase _db = new();
     private readonly FakeTimeProvider _clock = new(DateTimeOffset.Parse("2026-11-22T12:00:00Z"));
+    private readonly MetricsRecorder _metrics = new();
     private readonly JobQueue _queue;
     private readonly Guid _project;
     private readonly Dictionary<Guid, Guid> _experiments = [];
@@ -20,7 +21,7 @@ public sealed class JobQueueTests : IDisposable
     public JobQueueTests()
     {
         _queue = new JobQueue(_db, new WriteGate(DatabaseProvider.Sqlite), _clock,
-            Options.Create(new JobQueueOptions { Lease = TimeSpan.FromSeconds(30), MaxAttempts = 3, MaxConcurrentPerProject = 100 }));
+            Options.Create(new JobQueueOptions { Lease = TimeSpan.FromSeconds(30), MaxAttempts = 3, MaxConcurrentPerProject = 100 }), _metrics.Metrics);
         _project = NewProject();
     }
 
@@ -100,6 +101,21 @@ public sealed class JobQueueTests : IDisposable
         await Should.ThrowAsync<ConflictException>(() => _queue.CompleteAsync(run.Id, "dies", "{}", CancellationToken.None));
         await _queue.CompleteAsync(run.Id, "other", "{\"f1\":0.9}", CancellationToken.None);
         Load(run.Id).Status.ShouldBe(RunStatus.Succeeded);
+        _metrics.Values("transferhub.queue.lease_expiries").ShouldBe([1]);
+    }
+
+    [Fact]
+    public async Task TheQueueReportsItsDepthAndHowLongAFirstClaimWaited()
+    {
+        await EnqueueAsync(3);
+        _metrics.Values("transferhub.queue.depth").ShouldBe([3]);
+
+        _clock.Advance(TimeSpan.FromSeconds(42));
+        (await _queue.ClaimAsync("w", CancellationToken.None)).ShouldNotBeNull();
+
+        _metrics.Values("transferhub.queue.claim_wait").ShouldBe([42]);
+        _metrics.Values("transferhub.queue.depth")[^1].ShouldBe(2);
+        _metrics.Values("transferhub.queue.lease_expiries").ShouldBeEmpty();
     }
 
     [Fact]
@@ -159,7 +175,7 @@ public sealed class JobQueueTests : IDisposable
     public async Task AProjectRunsNoMoreThanItsLimitAtOnce()
     {
         var limited = new JobQueue(_db, new WriteGate(DatabaseProvider.Sqlite), _clock,
-            Options.Create(new JobQueueOptions { MaxConcurrentPerProject = 2 }));
+            Options.Create(new JobQueueOptions { MaxConcurrentPerProject = 2 }), _metrics.Metrics);
         var other = NewProject();
         await EnqueueAsync(3);
         var otherRun = (await EnqueueAsync(1, other))[0];
@@ -174,5 +190,9 @@ public sealed class JobQueueTests : IDisposable
         d.ShouldBeNull();
     }
 
-    public void Dispose() => _db.Dispose();
+    public void Dispose()
+    {
+        _metrics.Dispose();
+        _db.Dispose();
+    }
 }

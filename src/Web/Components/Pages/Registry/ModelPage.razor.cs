@@ -48,7 +48,7 @@ public partial class ModelPage
             await LoadAsync();
             // A global Approver may review a project they are not a member of: no role there, but approvals still.
             var role = _user.IsInRole(AppRoles.Admin) ? null
-                : (await Projects.ListAsync(_user, CancellationToken.None)).FirstOrDefault(p => p.Id == _model!.ProjectId)?.MyRole;
+                : (await Projects.ListAsync(_user, Aborted)).FirstOrDefault(p => p.Id == _model!.ProjectId)?.MyRole;
             var admin = _user.IsInRole(AppRoles.Admin);
             _canEdit = admin || ProjectRules.CanEditData(role);
             _canApprove = admin || role is ProjectRole.Owner or ProjectRole.Approver || _user.IsInRole(AppRoles.Approver);
@@ -61,10 +61,10 @@ public partial class ModelPage
 
     private async Task LoadAsync()
     {
-        _model = await Registry.GetAsync(_user, Key, CancellationToken.None);
-        _approvals = await Stages.ListApprovalsAsync(_user, Key, CancellationToken.None);
-        _audit = await Registry.AuditAsync(_user, Key, CancellationToken.None);
-        _drift = await Drift.OverviewAsync(_user, Key, CancellationToken.None);
+        _model = await Registry.GetAsync(_user, Key, Aborted);
+        _approvals = await Stages.ListApprovalsAsync(_user, Key, Aborted);
+        _audit = await Registry.AuditAsync(_user, Key, Aborted);
+        _drift = await Drift.OverviewAsync(_user, Key, Aborted);
     }
 
     private string Source(ModelVersionDto v)

@@ -7,9 +7,12 @@ using TransferHub.Shared.Training;
 using TransferHub.Shared.Weights;
 using TransferHub.Training.Models;
 using TransferHub.Training.Weights;
+using TransferHub.Tests.Unit.Integration.Datasets;
+using TransferHub.Tests.Unit.Integration.Experiments;
 
-namespace TransferHub.Tests.Unit.Integration.Datasets;
+namespace TransferHub.Tests.Unit.Integration.Weights;
 
+[Trait("Category", "Slow")]
 public sealed class WeightsApiTests(TransferHubFactory factory) : IClassFixture<TransferHubFactory>
 {
     private static MultipartFormDataContent Form(byte[] file, string fileName, params (string Key, string Value)[] fields)
@@ -85,6 +88,24 @@ public sealed class WeightsApiTests(TransferHubFactory factory) : IClassFixture<
         json.StatusCode.ShouldBe(HttpStatusCode.UnsupportedMediaType);
         worker.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
         (await s.Scientist.GetFromJsonAsync<List<PretrainedWeightsDto>>("/api/weights", Json.Options))!.ShouldNotContain(w => w.Name == "w");
+    }
+
+    [Theory]
+    [InlineData("{\"w\":{\"dtype\":\"F32\",\"shape\":\"[2]\",\"data_offsets\":[0,8]}}", "shape is not a list")]
+    [InlineData("{\"__metadata__\":{\"architecture\":\"small-cnn\",\"num_classes\":2,\"x\":\"y\"}}", "is not a string")]
+    [InlineData("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,12]}}", "overlap")]
+    public async Task HostileWeightFilesAreBadRequestsThatStoreNothing(string header, string message)
+    {
+        var s = await DatasetScenario.CreateAsync(factory);
+        var json = System.Text.Encoding.UTF8.GetBytes(header);
+        byte[] file = [.. BitConverter.GetBytes((ulong)json.Length), .. json, .. new byte[16]];
+
+        var response = await s.Scientist.PostAsync("/api/weights", Form(file, "hostile.safetensors", ("architecture", "small-cnn"), ("numClasses", "2")));
+
+        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await response.Content.ReadAsStringAsync()).ShouldContain(message);
+        (await s.Scientist.GetFromJsonAsync<List<PretrainedWeightsDto>>("/api/weights", Json.Options))!.ShouldNotContain(w => w.Name == "hostile");
+        (await factory.CreateClient().GetAsync("/health")).IsSuccessStatusCode.ShouldBeTrue();
     }
 
     [Fact]

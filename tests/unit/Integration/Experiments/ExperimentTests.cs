@@ -7,9 +7,11 @@ using TransferHub.Shared.Experiments;
 using TransferHub.Shared.Statistics;
 using TransferHub.Shared.Training;
 using TransferHub.Web.Features.Experiments;
+using TransferHub.Tests.Unit.Integration.Datasets;
 
-namespace TransferHub.Tests.Unit.Integration.Datasets;
+namespace TransferHub.Tests.Unit.Integration.Experiments;
 
+[Trait("Category", "Slow")]
 public sealed class ExperimentTests(TransferHubFactory factory) : IClassFixture<TransferHubFactory>
 {
     /// <summary>A labeled version of red versus blue squares, made through the API.</summary>

@@ -10,10 +10,13 @@ using TransferHub.Shared.Training;
 using TransferHub.Web.Data;
 using TransferHub.Web.Features.Workers;
 using TransferHub.Web.Features.Experiments;
+using TransferHub.Tests.Unit.Integration.Datasets;
+using TransferHub.Tests.Unit.Integration.Workers;
 
-namespace TransferHub.Tests.Unit.Integration.Datasets;
+namespace TransferHub.Tests.Unit.Integration.Experiments;
 
 /// <summary>Runs that cannot succeed fail once, with the reason, instead of burning their attempts.</summary>
+[Trait("Category", "Slow")]
 public sealed class RunFaultTests(ManualWorkerFactory factory) : IClassFixture<ManualWorkerFactory>
 {
     private InProcessWorker Worker => factory.Services.GetServices<IHostedService>().OfType<InProcessWorker>().Single();

@@ -5,9 +5,11 @@ using TransferHub.Shared.Experiments;
 using TransferHub.Shared.Statistics;
 using TransferHub.Shared.Projects;
 using Xunit.Abstractions;
+using TransferHub.Tests.Unit.Integration.Datasets;
 
-namespace TransferHub.Tests.Unit.Integration.Datasets;
+namespace TransferHub.Tests.Unit.Integration.Experiments;
 
+[Trait("Category", "Slow")]
 public sealed class SampleProjectTests(TransferHubFactory factory, ITestOutputHelper output) : IClassFixture<TransferHubFactory>
 {
     [Fact]

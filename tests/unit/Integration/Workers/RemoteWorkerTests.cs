@@ -11,13 +11,16 @@ using TransferHub.Training.Strategies;
 using TransferHub.Training.Worker;
 using TransferHub.Web.Features.Experiments;
 using TransferHub.Web.Features.Workers;
+using TransferHub.Tests.Unit.Integration.Datasets;
+using TransferHub.Tests.Unit.Integration.Experiments;
 
-namespace TransferHub.Tests.Unit.Integration.Datasets;
+namespace TransferHub.Tests.Unit.Integration.Workers;
 
 /// <summary>
 /// The remote worker's code path — worker hub for the protocol, HTTP for files — against the real server
 /// (test server transport). The e2e suite runs it as a separate process on loopback.
 /// </summary>
+[Trait("Category", "Slow")]
 public sealed class RemoteWorkerTests(ManualWorkerFactory factory) : IClassFixture<ManualWorkerFactory>
 {
     private async Task<string> WorkerTokenAsync(string name)

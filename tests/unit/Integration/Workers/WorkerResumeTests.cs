@@ -7,8 +7,9 @@ using TransferHub.Shared.Experiments;
 using TransferHub.Web.Data;
 using TransferHub.Web.Features.Workers;
 using TransferHub.Web.Features.Experiments;
+using TransferHub.Tests.Unit.Integration.Datasets;
 
-namespace TransferHub.Tests.Unit.Integration.Datasets;
+namespace TransferHub.Tests.Unit.Integration.Workers;
 
 /// <summary>A factory whose in-process worker does not poll: the test drives the worker by hand.</summary>
 public sealed class ManualWorkerFactory : TransferHubFactory
@@ -20,6 +21,7 @@ public sealed class ManualWorkerFactory : TransferHubFactory
     }
 }
 
+[Trait("Category", "Slow")]
 public sealed class WorkerResumeTests(ManualWorkerFactory factory) : IClassFixture<ManualWorkerFactory>
 {
     [Fact]

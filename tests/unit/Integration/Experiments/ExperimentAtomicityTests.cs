@@ -9,7 +9,7 @@ using TransferHub.Shared.Experiments;
 using TransferHub.Web.Data;
 using TransferHub.Web.Features.Experiments;
 
-namespace TransferHub.Tests.Unit.Integration.Datasets;
+namespace TransferHub.Tests.Unit.Integration.Experiments;
 
 /// <summary>A server whose database refuses to store training runs: what an experiment's creation leaves behind.</summary>
 public sealed class RunRefusingFactory : TransferHubFactory
