@@ -3,6 +3,7 @@ using TransferHub.Web.Features.Datasets;
 using TransferHub.Web.Features.Experiments;
 using TransferHub.Web.Features.Identity;
 using TransferHub.Web.Features.Registry;
+using TransferHub.Web.Features.Security;
 using TransferHub.Web.Features.Workers;
 using TransferHub.Web.Hosting;
 using TransferHub.Web.Infrastructure;
@@ -16,6 +17,7 @@ builder.Services
     .AddPlatform(builder.Configuration, dataRoot)
     .AddTrainingEngine()
     .AddAppIdentity(builder.Configuration)
+    .AddSecurityLog()
     .AddProjects()
     .AddDatasets(dataRoot)
     .AddExperiments()

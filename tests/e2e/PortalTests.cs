@@ -40,6 +40,27 @@ public sealed class PortalTests(SeededAppFixture app) : IClassFixture<SeededAppF
     }
 
     [Fact]
+    public async Task AFailedSignInShowsInTheAdminsSecurityLog()
+    {
+        var email = Email("guessed");
+        await Pages.CreateUserAsync(app.BaseUrl, email, UserPassword, "Labeler");
+        var guesser = await app.NewPageAsync();
+        await guesser.SignInAsync(email, "not-the-password");
+        await Assertions.Expect(guesser.Locator("#login-error")).ToHaveTextAsync("Wrong e-mail or password.");
+
+        var admin = await app.NewPageAsync();
+        await admin.SignInAsync(BrowserFixture.AdminEmail, BrowserFixture.AdminPassword);
+        await Assertions.Expect(admin).ToHaveURLAsync(new Regex("/$"));
+        await admin.GotoInteractiveAsync("/admin/security");
+
+        var row = admin.Locator("tr", new() { HasText = email }).Filter(new() { HasText = "Sign-in failed" });
+        await Assertions.Expect(row).ToHaveCountAsync(1);
+        await Assertions.Expect(row).ToContainTextAsync("sign-in form: wrong password");
+        await Assertions.Expect(admin.Locator("tr", new() { HasText = email }).Filter(new() { HasText = "Account created" })).ToHaveCountAsync(1);
+        await admin.ScreenshotAsync("19-admin-security-log");
+    }
+
+    [Fact]
     public async Task LabelerIsDeniedAnAdminPage()
     {
         var email = Email("labeler");

@@ -20,6 +20,7 @@ using TransferHub.Web.Features.Notifications;
 using TransferHub.Web.Features.Projects;
 using TransferHub.Web.Features.Registry;
 using TransferHub.Web.Features.Sample;
+using TransferHub.Web.Features.Security;
 using TransferHub.Web.Features.Tokens;
 using TransferHub.Web.Features.Users;
 using TransferHub.Web.Features.Versions;
@@ -103,7 +104,7 @@ public static class PlatformSetup
         app.MapGroup("/api").DisableAntiforgery()
             .MapProjectEndpoints().MapUserEndpoints().MapTokenEndpoints().MapNotificationEndpoints()
             .MapDatasetEndpoints().MapVersionEndpoints().MapExperimentEndpoints().MapWorkerEndpoints()
-            .MapWeightsEndpoints().MapSampleProjectEndpoints().MapRegistryEndpoints();
+            .MapWeightsEndpoints().MapSampleProjectEndpoints().MapRegistryEndpoints().MapSecurityEndpoints();
         return app;
     }
 

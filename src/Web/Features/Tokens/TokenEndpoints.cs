@@ -3,6 +3,8 @@ using Microsoft.AspNetCore.Identity;
 using TransferHub.Shared.Tokens;
 using TransferHub.Web.Features.Identity;
 using TransferHub.Web.Infrastructure;
+using TransferHub.Shared.Identity;
+using TransferHub.Web.Features.Security;
 
 namespace TransferHub.Web.Features.Tokens;
 
@@ -11,23 +13,29 @@ public static class TokenEndpoints
     public static RouteGroupBuilder MapTokenEndpoints(this RouteGroupBuilder api)
     {
         api.MapPost("/auth/token", async (PasswordTokenRequest request, UserManager<AppUser> users,
-            SignInManager<AppUser> signIn, TokenService tokens, CancellationToken ct) =>
+            SignInManager<AppUser> signIn, TokenService tokens, SecurityLog security, HttpContext http, CancellationToken ct) =>
         {
-            var user = await users.FindByEmailAsync(request.Email ?? "");
+            var email = request.Email ?? "";
+            var address = http.Connection.RemoteIpAddress?.ToString();
+            var user = await users.FindByEmailAsync(email);
             if (user is null)
             {
                 EqualTimeSignIn.SpendAPasswordCheck(users.PasswordHasher, request.Password);
+                await security.RecordAsync(SecurityEventKind.SignInFailed, null, null, email, address, "token exchange: no such account", ct);
                 throw new UnauthorizedException("Wrong e-mail or password.");
             }
             var result = await signIn.CheckPasswordSignInAsync(user, request.Password ?? "", lockoutOnFailure: true);
             if (result.IsLockedOut)
             {
+                await security.RecordAsync(SecurityEventKind.LockedOut, null, user.Id, email, address, "token exchange refused: account locked", ct);
                 throw new UnauthorizedException("This account is locked after repeated failed sign-ins; try again later or ask an admin.");
             }
             if (!result.Succeeded)
             {
+                await security.RecordAsync(SecurityEventKind.SignInFailed, null, user.Id, email, address, "token exchange: wrong password", ct);
                 throw new UnauthorizedException("Wrong e-mail or password.");
             }
+            await security.RecordAsync(SecurityEventKind.SignedIn, user.Id, user.Id, email, address, "token exchange (password)", ct);
             var created = await tokens.CreateAsync(TokenKind.Personal,
                 new CreateTokenRequest(request.Name ?? "api", request.ExpiresInDays), user.Id, user.Id, ct);
             return Results.Created($"/api/tokens/{created.Info.Id}", created);

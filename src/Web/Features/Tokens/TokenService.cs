@@ -5,6 +5,8 @@ using TransferHub.Shared.Common;
 using TransferHub.Shared.Tokens;
 using TransferHub.Web.Data;
 using TransferHub.Web.Infrastructure;
+using TransferHub.Shared.Identity;
+using TransferHub.Web.Features.Security;
 
 namespace TransferHub.Web.Features.Tokens;
 
@@ -17,7 +19,7 @@ public enum TokenCheck
 }
 
 /// <summary>Creates, checks and revokes personal and worker tokens. Secrets are random, shown once and kept only as SHA-256.</summary>
-public sealed class TokenService(IDbContextFactory<AppDbContext> dbFactory, TimeProvider clock, IOptions<ApiOptions> options)
+public sealed class TokenService(IDbContextFactory<AppDbContext> dbFactory, TimeProvider clock, IOptions<ApiOptions> options, SecurityLog security)
 {
     // A token's last use is written at most this often, so authentication does not write on every call.
     private static readonly TimeSpan LastUsedResolution = TimeSpan.FromMinutes(1);
@@ -32,6 +34,8 @@ public sealed class TokenService(IDbContextFactory<AppDbContext> dbFactory, Time
         var secret = (kind == TokenKind.Worker ? Names.WorkerTokenPrefix : Names.PersonalTokenPrefix)
             + Base64Url(RandomNumberGenerator.GetBytes(32));
         var token = await StoreAsync(kind, name, secret, userId, createdById, ExpiryFor(kind, request.ExpiresInDays), ct);
+        await security.RecordAsync(SecurityEventKind.TokenCreated, createdById, userId, name, null,
+            $"{kind} token {token.Prefix}…, expires {token.ExpiresAt?.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture) ?? "never"}", ct);
         return new CreatedTokenDto(token.ToDto(), secret);
     }
 
@@ -90,6 +94,7 @@ public sealed class TokenService(IDbContextFactory<AppDbContext> dbFactory, Time
         }
         token.RevokedAt ??= clock.GetUtcNow();
         await db.SaveChangesAsync(ct);
+        await security.RecordAsync(SecurityEventKind.TokenRevoked, actorId, token.UserId, token.Name, null, $"{token.Kind} token {token.Prefix}…", ct);
     }
 
     private async Task<ApiToken> StoreAsync(TokenKind kind, string name, string secret, string? userId, string createdById, DateTimeOffset? expiresAt, CancellationToken ct)

@@ -17,15 +17,15 @@ public static class UserEndpoints
 
         var admin = api.MapGroup("/users").WithTags("Users").RequireAuthorization(AuthorizationPolicies.Admin);
         admin.MapGet("/", (UserService users, CancellationToken ct) => users.ListAsync(ct)).WithSummary("Every account (Admin).");
-        admin.MapPost("/", async (CreateUserRequest request, UserService users, CancellationToken ct) =>
+        admin.MapPost("/", async (CreateUserRequest request, ClaimsPrincipal actor, UserService users, CancellationToken ct) =>
         {
-            var created = await users.CreateAsync(request, ct);
+            var created = await users.CreateAsync(request, ct, actor.UserId());
             return Results.Created($"/api/users/{created.Id}", created);
         }).WithSummary("Creates an account (Admin).");
         admin.MapPut("/{userId}/roles", (string userId, SetRolesRequest request, ClaimsPrincipal actor, UserService users, CancellationToken ct) =>
             users.SetRolesAsync(userId, request.Roles ?? [], actor.UserId(), ct)).WithSummary("Replaces an account's roles (Admin).");
-        admin.MapPost("/{userId}/unlock", (string userId, UserService users, CancellationToken ct) =>
-            users.UnlockAsync(userId, ct)).WithSummary("Lifts a lockout after repeated failed sign-ins (Admin).");
+        admin.MapPost("/{userId}/unlock", (string userId, ClaimsPrincipal actor, UserService users, CancellationToken ct) =>
+            users.UnlockAsync(userId, ct, actor.UserId())).WithSummary("Lifts a lockout after repeated failed sign-ins (Admin).");
         return api;
     }
 }

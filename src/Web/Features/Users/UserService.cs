@@ -4,13 +4,15 @@ using TransferHub.Shared.Identity;
 using TransferHub.Web.Data;
 using TransferHub.Web.Features.Identity;
 using TransferHub.Web.Infrastructure;
+using TransferHub.Web.Features.Security;
 
 namespace TransferHub.Web.Features.Users;
 
 /// <summary>Account administration. Singleton: each call gets its own scope, so a Blazor circuit never holds a DbContext.</summary>
-public sealed class UserService(IServiceScopeFactory scopes, IDbContextFactory<AppDbContext> dbFactory, TimeProvider clock)
+public sealed class UserService(IServiceScopeFactory scopes, IDbContextFactory<AppDbContext> dbFactory, TimeProvider clock, SecurityLog security)
 {
-    public async Task<UserDto> CreateAsync(CreateUserRequest request, CancellationToken ct)
+    /// <param name="actorId">The admin who creates it; null for the first admin (setup page or Bootstrap settings).</param>
+    public async Task<UserDto> CreateAsync(CreateUserRequest request, CancellationToken ct, string? actorId = null)
     {
         var roles = NormalizeRoles(request.Roles ?? []);
         ct.ThrowIfCancellationRequested();
@@ -23,8 +25,11 @@ public sealed class UserService(IServiceScopeFactory scopes, IDbContextFactory<A
         {
             ThrowIfFailed(await users.AddToRolesAsync(user, roles));
         }
+        await security.RecordAsync(SecurityEventKind.AccountCreated, actorId, user.Id, email, null, $"roles: {Describe(roles)}", ct);
         return await ToDtoAsync(users, user);
     }
+
+    private static string Describe(IEnumerable<string> roles) => roles.Any() ? string.Join(", ", roles.Order()) : "none";
 
     public async Task<IReadOnlyList<UserDto>> ListAsync(CancellationToken ct)
     {
@@ -52,11 +57,13 @@ public sealed class UserService(IServiceScopeFactory scopes, IDbContextFactory<A
         var current = await users.GetRolesAsync(user);
         ThrowIfFailed(await users.RemoveFromRolesAsync(user, current.Except(roles)));
         ThrowIfFailed(await users.AddToRolesAsync(user, roles.Except(current)));
+        await security.RecordAsync(SecurityEventKind.RolesChanged, actorId, user.Id, user.Email ?? user.Id, null,
+            $"{Describe(current)} → {Describe(roles)}", ct);
         return await ToDtoAsync(users, user);
     }
 
     /// <summary>Lifts a lockout and forgets the failed attempts.</summary>
-    public async Task<UserDto> UnlockAsync(string userId, CancellationToken ct)
+    public async Task<UserDto> UnlockAsync(string userId, CancellationToken ct, string? actorId = null)
     {
         ct.ThrowIfCancellationRequested();
         await using var scope = scopes.CreateAsyncScope();
@@ -64,6 +71,7 @@ public sealed class UserService(IServiceScopeFactory scopes, IDbContextFactory<A
         var user = await users.FindByIdAsync(userId) ?? throw new NotFoundException($"User {userId} does not exist.");
         ThrowIfFailed(await users.SetLockoutEndDateAsync(user, null));
         ThrowIfFailed(await users.ResetAccessFailedCountAsync(user));
+        await security.RecordAsync(SecurityEventKind.AccountUnlocked, actorId, user.Id, user.Email ?? user.Id, null, "lockout lifted", ct);
         return await ToDtoAsync(users, user);
     }
 
