@@ -23,6 +23,18 @@ public sealed class AuthApiTests(TransferHubFactory factory) : IClassFixture<Tra
     }
 
     [Fact]
+    public async Task SignOutWithoutTheFormsAntiforgeryTokenIsRefused()
+    {
+        // A signed-in caller (here by token, which passes authorization the way a cookie would) posting what a form on
+        // another site would send: no antiforgery token. Before, this signed the person out (a 302 to the sign-in page).
+        var client = factory.ClientWithToken(TransferHubFactory.AdminToken);
+
+        var response = await client.PostAsync("/Account/Logout", new FormUrlEncodedContent([]));
+
+        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+    }
+
+    [Fact]
     public async Task UnknownTokenIs401WithReason()
     {
         var response = await factory.ClientWithToken("thp_not-a-real-token").GetAsync("/api/projects");
