@@ -57,7 +57,16 @@ public static class DatasetEndpoints
             {
                 return Results.Problem(statusCode: 415, title: "Unsupported media type", detail: "Send multipart/form-data with one or more 'files'.");
             }
-            var form = await request.ReadFormAsync(ct);
+            IFormCollection form;
+            try
+            {
+                form = await request.ReadFormAsync(ct);
+            }
+            catch (Exception e) when (e is InvalidDataException or IOException && !ct.IsCancellationRequested)
+            {
+                // A body cut short or not multipart after all: the client's mistake, said as such (was a 500).
+                return Results.Problem(statusCode: 400, title: "Unreadable upload", detail: $"The multipart body could not be read: {e.Message}");
+            }
             var files = form.Files.Select(f => new UploadFile(f.FileName, _ => Task.FromResult(f.OpenReadStream()))).ToList();
             var import = await imports.StartAsync(user, datasetId, files, new TextColumns(form["textColumn"].FirstOrDefault(), form["labelColumn"].FirstOrDefault()), ct);
             return Results.Accepted($"/api/imports/{import.Id}", import);

@@ -55,6 +55,36 @@ public sealed class ImportApiTests(TransferHubFactory factory) : IClassFixture<T
     }
 
     [Fact]
+    public async Task AFileWithAThreeHundredCharacterNameImportsUnderAShortenedName()
+    {
+        var s = await DatasetScenario.CreateAsync(factory);
+        var dataset = await s.CreateDatasetAsync(DatasetKind.Image);
+        var name = new string('x', 296) + ".png";
+
+        var report = await s.ImportAsync(dataset.Id, [(name, DatasetScenario.Png(8, 8, SkiaSharp.SKColors.Red))]);
+
+        (report.Added, report.Rejected).ShouldBe((1, 0));
+        var item = (await s.Scientist.GetFromJsonAsync<ItemPage>($"/api/datasets/{dataset.Id}/items", Json.Options))!.Items.Single();
+        item.FileName!.Length.ShouldBeLessThanOrEqualTo(120);
+        item.FileName.ShouldEndWith(".png");
+    }
+
+    [Fact]
+    public async Task AMultipartBodyCutShortIsABadRequestNotAServerError()
+    {
+        var s = await DatasetScenario.CreateAsync(factory);
+        var dataset = await s.CreateDatasetAsync(DatasetKind.Text);
+        var cut = new ByteArrayContent(Encoding.UTF8.GetBytes("--b\r\nContent-Disposition: form-data; name=\"files\"; filename=\"a.txt\"\r\n\r\nhello wor"));
+        cut.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse("multipart/form-data; boundary=b");
+
+        var response = await s.Scientist.PostAsync($"/api/datasets/{dataset.Id}/imports", cut);
+
+        response.StatusCode.ShouldBe(System.Net.HttpStatusCode.BadRequest);
+        (await response.Content.ReadAsStringAsync()).ShouldContain("could not be read");
+        (await s.Scientist.GetFromJsonAsync<List<ImportDto>>($"/api/datasets/{dataset.Id}/imports", Json.Options))!.ShouldBeEmpty();
+    }
+
+    [Fact]
     public async Task CsvInAWrongEncodingIsRefusedWithAClearMessage()
     {
         var s = await DatasetScenario.CreateAsync(factory);

@@ -46,7 +46,7 @@ public sealed partial class ImportService(
         {
             foreach (var (file, index) in files.Select((f, i) => (f, i)))
             {
-                var staged = Path.Combine(folder, $"{index:D5}-{Path.GetFileName(file.FileName.Replace('\\', '/'))}");
+                var staged = Path.Combine(folder, $"{index:D5}-{StagedName(file.FileName)}");
                 await using (var source = await file.OpenAsync(ct))
                 await using (var target = File.Create(staged))
                 {
@@ -192,10 +192,31 @@ public sealed partial class ImportService(
         {
             Note(messages, image.Warning);
         }
-        var item = NewItem(dataset, hash, job, now, i => i.FileName = Path.GetFileName(candidate.Source.Split(':')[^1]));
+        var item = NewItem(dataset, hash, job, now, i => i.FileName = Clip(Path.GetFileName(candidate.Source.Split(':')[^1]), MaxFileName));
         await ImageItems.StoreAsync(artifacts, item, hash, bytes, image, ct);
         return item;
     }
+
+    private const int MaxFileName = 260, MaxStagedName = 120;
+
+    /// <summary>
+    /// The upload's own name, made safe to stage: no folders, no NUL, and short enough for any file system (a
+    /// 300-character name once failed the import with a 500); the extension, which decides the format, is kept.
+    /// </summary>
+    internal static string StagedName(string fileName)
+    {
+        var name = Path.GetFileName(fileName.Replace('\\', '/')).Replace('\0', '_');
+        if (name.Length == 0)
+        {
+            return "upload";
+        }
+        var extension = Path.GetExtension(name);
+        return name.Length <= MaxStagedName ? name
+            : extension.Length is > 0 and <= 16 ? name[..(MaxStagedName - extension.Length)] + extension
+            : name[..MaxStagedName];
+    }
+
+    private static string Clip(string value, int length) => value.Length <= length ? value : value[..length];
 
     private static Item NewItem(Dataset dataset, string hash, ImportJob job, DateTimeOffset now, Action<Item> fill)
     {
