@@ -25,7 +25,7 @@ public sealed class FirstRunTests(EmptyAppFixture app) : IClassFixture<EmptyAppF
 
         await Assertions.Expect(page).ToHaveURLAsync(new Regex("/$"));
         await page.WaitInteractiveAsync();
-        await Assertions.Expect(page.GetByText("Welcome, ada@e2e.test")).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByText("Welcome, Ada Admin")).ToBeVisibleAsync();
         await Assertions.Expect(page.GetByText("No projects yet")).ToBeVisibleAsync();
         await page.ScreenshotAsync("02-home-empty");
         // Setup is closed now: a second visitor is sent to sign in.

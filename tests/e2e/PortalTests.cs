@@ -17,7 +17,7 @@ public sealed class PortalTests(SeededAppFixture app) : IClassFixture<SeededAppF
 
         await Assertions.Expect(page).ToHaveURLAsync(new Regex("/$"));
         await page.WaitInteractiveAsync();
-        await Assertions.Expect(page.GetByText($"Welcome, {BrowserFixture.AdminEmail}")).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByText("Welcome, Administrator")).ToBeVisibleAsync(); // the display name, not the e-mail
         await page.Locator("#user-menu").ClickAsync();
         await Assertions.Expect(page.Locator("#signed-in-as")).ToHaveTextAsync(BrowserFixture.AdminEmail);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();

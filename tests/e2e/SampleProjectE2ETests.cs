@@ -1,4 +1,6 @@
+using System.Net.Http.Json;
 using System.Text.RegularExpressions;
+using TransferHub.Shared.Projects;
 
 namespace TransferHub.Tests.E2E;
 
@@ -28,6 +30,22 @@ public sealed class SampleProjectE2ETests(SeededAppFixture app) : IClassFixture<
         await Assertions.Expect(page.Locator("#runs-table tbody tr")).ToHaveCountAsync(20);
         await Assertions.Expect(page.Locator("#per-class-table tbody tr")).ToHaveCountAsync(8); // F1 of every glyph class, arm by arm
         await page.ScreenshotAsync("51-sample-verdicts");
+
+        // A Labeler of the project sees the verdicts but is not offered what only Owners and Scientists may do.
+        var experimentUrl = page.Url;
+        var labelerEmail = $"lab-{Guid.NewGuid():N}"[..12] + "@e2e.test";
+        await Pages.CreateUserAsync(app.BaseUrl, labelerEmail, "Labeler-Passw0rd!", "Labeler");
+        using (var admin = E2EData.AdminClient(app.BaseUrl))
+        {
+            var experiment = await admin.GetFromJsonAsync<System.Text.Json.JsonElement>($"/api/experiments/{experimentUrl.Split('/')[^1]}");
+            (await admin.PostAsJsonAsync($"/api/projects/{experiment.GetProperty("projectId").GetString()}/members",
+                new AddMemberRequest(null, labelerEmail, ProjectRole.Labeler))).EnsureSuccessStatusCode();
+        }
+        var labeler = await app.NewPageAsync();
+        await labeler.SignInAsync(labelerEmail, "Labeler-Passw0rd!");
+        await labeler.GotoInteractiveAsync(new Uri(experimentUrl).AbsolutePath);
+        await Assertions.Expect(labeler.Locator("#results-table")).ToBeVisibleAsync();
+        await Assertions.Expect(labeler.Locator("#score-unlabeled")).ToHaveCountAsync(0);
 
         // The best model pre-labels the 120 unlabeled glyphs; the annotator confirms the least sure one with Enter.
         await page.Locator("#score-unlabeled").ClickAsync();

@@ -18,6 +18,8 @@ public static class AppTheme
         PaletteDark = new PaletteDark
         {
             Primary = "#7d9bff",
+            // MudBlazor's dark default is a hot pink, and secondary text is everywhere (captions, hints).
+            Secondary = "#9aa6b8",
             Tertiary = "#3fd0b9",
             AppbarBackground = "#161b2e",
         },

@@ -75,6 +75,13 @@ public sealed class UserService(IServiceScopeFactory scopes, IDbContextFactory<A
         return await ToDtoAsync(users, user);
     }
 
+    /// <summary>The name a person gave (at setup or when their account was made), or null when they gave none.</summary>
+    public async Task<string?> DisplayNameAsync(string userId, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.Users.AsNoTracking().Where(u => u.Id == userId).Select(u => u.DisplayName).SingleOrDefaultAsync(ct);
+    }
+
     public async Task<bool> AnyAsync(CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
