@@ -86,6 +86,9 @@ public sealed class LabelingE2ETests(SeededAppFixture app) : IClassFixture<Seede
         // Each sees the other arrive, live.
         await Assertions.Expect(a.Locator($"#presence [title='{emailB}']")).ToBeVisibleAsync();
         await Assertions.Expect(b.Locator($"#presence [title='{emailA}']")).ToBeVisibleAsync();
+        // Two labelers whose e-mails start alike are told apart (both were a grey "A").
+        await Assertions.Expect(a.Locator($"#presence [title='{emailB}']")).ToHaveTextAsync("AB");
+        await Assertions.Expect(b.Locator($"#presence [title='{emailA}']")).ToHaveTextAsync("AA");
         await a.ScreenshotAsync("21-labeling-page");
 
         var seenByA = new List<string>();
