@@ -9,6 +9,7 @@ using TransferHub.Web.Features.Datasets;
 using TransferHub.Web.Features.Identity;
 using TransferHub.Web.Features.Projects;
 using TransferHub.Web.Infrastructure;
+using static TransferHub.Web.Features.Experiments.ExperimentRequestValidator;
 
 namespace TransferHub.Web.Features.Experiments;
 
@@ -123,8 +124,6 @@ public sealed class ExperimentService(IDbContextFactory<AppDbContext> dbFactory,
     /// <summary>The batch size the baseline's runs ask for (what the budget's description uses).</summary>
     private static int BatchSizeOf(IReadOnlyList<TrainingRun> runs) =>
         runs.Select(r => JsonSerializer.Deserialize<RunPlan>(r.SpecJson, Json)!.Spec.BatchSize).FirstOrDefault(32);
-
-    public const int MinSteps = ExperimentRequestValidator.MinSteps, MaxSteps = ExperimentRequestValidator.MaxSteps, MaxEpochs = ExperimentRequestValidator.MaxEpochs;
 
     /// <summary>One run's spec. Every arm gets the same budget rule; a new head's rate is explicit: by default the learning rate
     /// itself (a fine-tuned arm optimizes like the baseline, so an untrained source comes out even), 10× for feature
@@ -267,9 +266,9 @@ public sealed class ExperimentService(IDbContextFactory<AppDbContext> dbFactory,
         var projectId = await db.DatasetVersions.Where(v => v.Id == versionId).Join(db.Datasets, v => v.DatasetId, d => d.Id, (v, d) => (Guid?)d.ProjectId)
             .SingleOrDefaultAsync(ct) ?? throw new NotFoundException($"Version {versionId} does not exist.");
         await projects.RequireAsync(caller, projectId, a => a.CanRead, ct);
-        if (fractions.Any(f => !(f > 0 && f <= 1)) || batchSize is < 1 or > 4096 || epochs is < 1 or > MaxEpochs || steps is < MinSteps or > MaxSteps)
+        if (fractions.Any(f => !(f > 0 && f <= 1)) || batchSize is < 1 or > MaxBatchSize || epochs is < 1 or > MaxEpochs || steps is < MinSteps or > MaxSteps)
         {
-            throw ValidationFailedException.For("fractions", $"Label shares in (0, 1], batch size 1–4096, epochs 1–{MaxEpochs}, steps {MinSteps}–{MaxSteps}.");
+            throw ValidationFailedException.For("fractions", $"Label shares in (0, 1], batch size 1–{MaxBatchSize}, epochs 1–{MaxEpochs}, steps {MinSteps}–{MaxSteps}.");
         }
         var shares = fractions.Count == 0 ? [1.0] : fractions;
         var runs = arms * seeds * shares.Count;

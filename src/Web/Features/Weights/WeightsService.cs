@@ -15,7 +15,7 @@ namespace TransferHub.Web.Features.Weights;
 /// does not fit is refused with every mismatched shape), converted to safetensors and stored by hash.
 /// Anyone signed in can list them and use them as sources; Admins and Scientists import.
 /// </summary>
-public sealed class WeightsService(IDbContextFactory<AppDbContext> dbFactory, IArtifactStore artifacts, WriteGate writes, ITrainingEngine engine, TimeProvider clock)
+public sealed class WeightsService(IDbContextFactory<AppDbContext> dbFactory, IArtifactStore artifacts, ITrainingEngine engine, TimeProvider clock)
 {
     public async Task<PretrainedWeightsDto> ImportAsync(ClaimsPrincipal caller, Stream content, string fileName, string? name, string? architecture,
         int? numClasses, CancellationToken ct)
@@ -57,11 +57,8 @@ public sealed class WeightsService(IDbContextFactory<AppDbContext> dbFactory, IA
                 weights.SizeBytes = put.Size;
             }
             await using var db = await dbFactory.CreateDbContextAsync(ct);
-            using (await writes.EnterAsync(ct))
-            {
-                db.PretrainedWeights.Add(weights);
-                await db.SaveChangesAsync(ct);
-            }
+            db.PretrainedWeights.Add(weights);
+            await db.SaveChangesAsync(ct);
             return ToDto(weights, caller.Identity?.Name ?? "");
         }
         finally
