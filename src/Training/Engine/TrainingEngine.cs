@@ -22,7 +22,7 @@ public sealed class TrainingEngine(ILogger<Trainer> trainerLogger) : ITrainingEn
         ? new InputSpec("text", null, 0, $"lower-cased words hashed into {JsonlText.DefaultBuckets} buckets, first {Predictor.MaxTokens} tokens")
         : new InputSpec("image", imageSize, 3, $"RGB resized to {imageSize}×{imageSize}, ImageNet mean/std");
 
-    public bool ShapeComesWithWeights(string architecture) => BertRecipe.Applies(architecture);
+    public bool ShapeComesWithWeights(string architecture) => BertRecipe.Applies(architecture) || Models.Onnx.OnnxGraphSpec.Applies(architecture);
 
     public WeightsInfo ImportWeights(string path, string? architecture, int? numClasses, string safetensorsOut)
     {

@@ -1,5 +1,6 @@
 using TransferHub.Training.Data;
 using TransferHub.Training.Models.Bert;
+using TransferHub.Training.Models.Onnx;
 
 namespace TransferHub.Training.Models;
 
@@ -22,7 +23,7 @@ public static class ModelRegistry
             [BertRecipe.Architecture] = (classes, _) => new TextBert(new BertConfig(BertRecipe.ScratchVocabularySize), classes),
         };
 
-    public static IReadOnlyCollection<string> Names => Factories.Keys;
+    public static IReadOnlyCollection<string> Names { get; } = [.. Factories.Keys, OnnxGraphSpec.Architecture];
 
     public static bool IsText(string name) => name.StartsWith("text-", StringComparison.OrdinalIgnoreCase);
 
@@ -33,7 +34,9 @@ public static class ModelRegistry
     public static ClassifierModel Create(string name, int numClasses, IReadOnlyDictionary<string, string>? metadata, int inChannels = 3) =>
         BertRecipe.Applies(name) && metadata is not null && BertRecipe.FromMetadata(metadata) is { } recipe
             ? new TextBert(recipe.Config, numClasses)
-            : Create(name, numClasses, inChannels);
+            : OnnxGraphSpec.Applies(name) && metadata is not null && OnnxGraphSpec.FromMetadata(metadata) is { } graph
+                ? new OnnxGraphModel(graph, numClasses)
+                : Create(name, numClasses, inChannels);
 
     /// <summary>How a text architecture tokenizes, given its file's metadata (text-bert: the vocabulary in it).</summary>
     /// <exception cref="InvalidDataException">A text-bert file without a vocabulary.</exception>
@@ -44,6 +47,7 @@ public static class ModelRegistry
     public static ClassifierModel Create(string name, int numClasses, int inChannels = 3) =>
         Factories.TryGetValue(name, out var factory)
             ? factory(numClasses, inChannels)
-            : throw new ArgumentException(
-                $"Unknown architecture '{name}'. Known: {string.Join(", ", Factories.Keys)}.", nameof(name));
+            : OnnxGraphSpec.Applies(name)
+                ? throw new ArgumentException("An onnx-graph model is shaped by its imported graph: pick an imported ONNX source.", nameof(name))
+                : throw new ArgumentException($"Unknown architecture '{name}'. Known: {string.Join(", ", Names)}.", nameof(name));
 }

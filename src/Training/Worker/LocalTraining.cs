@@ -88,10 +88,22 @@ public static class LocalTraining
     /// The metadata that shapes a run's model and tokenizer: for text-bert its source's config and vocabulary, or
     /// ones built from the training texts; nothing for other architectures. Written into the run's model file.
     /// </summary>
-    internal static Dictionary<string, string> RecipeFor(string architecture, string? sourceWeights, string data) =>
-        BertRecipe.Applies(architecture) && data.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase)
-            ? BertRecipe.ForRun(sourceWeights, data).ToMetadata()
-            : [];
+    internal static Dictionary<string, string> RecipeFor(string architecture, string? sourceWeights, string data)
+    {
+        if (BertRecipe.Applies(architecture) && data.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase))
+        {
+            return BertRecipe.ForRun(sourceWeights, data).ToMetadata();
+        }
+        if (Models.Onnx.OnnxGraphSpec.Applies(architecture))
+        {
+            // An imported graph's shape is its source's: the baseline is that graph from scratch.
+            var metadata = sourceWeights is null ? null : SafeTensors.ReadMetadata(sourceWeights);
+            return metadata?.GetValueOrDefault(Models.Onnx.OnnxGraphSpec.MetadataKey) is { } graph
+                ? new Dictionary<string, string> { [Models.Onnx.OnnxGraphSpec.MetadataKey] = graph }
+                : throw new ArgumentException("An onnx-graph run needs its imported source (the graph comes with it).");
+        }
+        return [];
+    }
 
     /// <summary>Names of the architectures a run may use.</summary>
     public static IReadOnlyCollection<string> Architectures => ModelRegistry.Names;
