@@ -22,13 +22,15 @@ public sealed class TrainingEngine(ILogger<Trainer> trainerLogger) : ITrainingEn
         ? new InputSpec("text", null, 0, $"lower-cased words hashed into {JsonlText.DefaultBuckets} buckets, first {Predictor.MaxTokens} tokens")
         : new InputSpec("image", imageSize, 3, $"RGB resized to {imageSize}×{imageSize}, ImageNet mean/std");
 
-    public bool ShapeComesWithWeights(string architecture) => BertRecipe.Applies(architecture) || Models.Onnx.OnnxGraphSpec.Applies(architecture);
+    public bool ShapeComesWithWeights(string architecture) => BertRecipe.Applies(architecture) || NeedsSource(architecture);
 
-    public WeightsInfo ImportWeights(string path, string? architecture, int? numClasses, string safetensorsOut)
+    public bool NeedsSource(string architecture) => Models.Onnx.OnnxGraphSpec.Applies(architecture);
+
+    public WeightsInfo ImportWeights(string path, string? architecture, int? numClasses, string safetensorsOut, OnnxImportOptions? onnx = null)
     {
         try
         {
-            return WeightsImport.Import(path, architecture, numClasses, safetensorsOut);
+            return WeightsImport.Import(path, architecture, numClasses, safetensorsOut, onnx);
         }
         catch (Exception e) when (e is ArgumentException or InvalidDataException or WeightMismatchException or FormatException)
         {

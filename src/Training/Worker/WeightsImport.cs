@@ -22,7 +22,7 @@ public static class WeightsImport
     /// <param name="numClasses">Required for .dat (its head size); read from the file otherwise.</param>
     /// <exception cref="ArgumentException">Not a weights file, an unknown architecture, or weights that do not fit (the message says which).</exception>
     /// <param name="onnx">How to read an .onnx file's input and where its backbone ends (torchvision's convention by default).</param>
-    public static WeightsInfo Import(string path, string? architecture, int? numClasses, string safetensorsOut, Models.Onnx.OnnxImportOptions? onnx = null)
+    public static WeightsInfo Import(string path, string? architecture, int? numClasses, string safetensorsOut, OnnxImportOptions? onnx = null)
     {
         Runtime.TorchRuntime.EnsureLoaded();
         if (IsZip(path))
@@ -31,7 +31,7 @@ public static class WeightsImport
         }
         if (!IsSafeTensors(path) && Models.Onnx.OnnxImport.LooksLikeOnnx(path) && architecture is null or Models.Onnx.OnnxGraphSpec.Architecture)
         {
-            return Models.Onnx.OnnxWeightsImport.Import(path, onnx ?? new Models.Onnx.OnnxImportOptions(), safetensorsOut);
+            return Models.Onnx.OnnxWeightsImport.Import(path, onnx ?? new OnnxImportOptions(), safetensorsOut);
         }
         return IsSafeTensors(path)
             ? FromSafeTensors(path, architecture, safetensorsOut)

@@ -51,6 +51,11 @@ public sealed class OnnxGraphModel : ClassifierModel
 
     public override int FeatureDim { get; }
 
+    // libtorch 2.10's oneDNN convolution backward returned NaN input gradients, at random, for 8-channel convolutions here
+    // (1 to 19 of 20 passes; 16 and 64 channels: none of 100). A graph with such narrow convolutions trains without oneDNN.
+    public override bool AvoidsOneDnnTraining =>
+        spec.Learned.Any(l => l.Kind == OnnxLearnedKind.ConvWeight && l.Dims.Length == 4 && l.Dims[0] < 16);
+
     public override IReadOnlyList<ModelBlock> Blocks => blocks.Select((b, i) => new ModelBlock(i == 0 ? "stem" : $"block{i}", b)).ToArray();
 
     public override Tensor Features(Tensor input)

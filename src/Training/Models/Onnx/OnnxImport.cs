@@ -3,14 +3,11 @@ using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
 using Google.Protobuf;
 using Onnx;
+using TransferHub.Shared.Training;
 using TransferHub.Training.Weights;
 using static TorchSharp.torch;
 
 namespace TransferHub.Training.Models.Onnx;
-
-/// <summary>How to read an imported graph: where its backbone ends and what input it expects (torchvision's by default).</summary>
-/// <param name="FeatureOutput">The value the new head sits on; by default the input of the last Gemm/MatMul, else the graph's output.</param>
-public sealed record OnnxImportOptions(string? FeatureOutput = null, bool Bgr = false, double PixelScale = 1, double[]? Mean = null, double[]? Std = null);
 
 /// <summary>What an import found: the graph description, the tensors keyed as the model's state dict, the source head's classes.</summary>
 public sealed record OnnxImported(OnnxGraphSpec Spec, IReadOnlyDictionary<string, float[]> Learned, float[]? HeadWeight, float[]? HeadBias, int HeadClasses);

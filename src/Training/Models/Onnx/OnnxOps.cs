@@ -77,7 +77,8 @@ internal static class OnnxOps
         var symmetric = pads[0] == pads[2] && pads[1] == pads[3] && pads[0] * 2 <= kernel[0] && pads[1] * 2 <= kernel[1];
         if (!symmetric)
         {
-            x = F.pad(x, [pads[1], pads[3], pads[0], pads[2]], value: double.NegativeInfinity);
+            // The lowest float rather than −∞: a window never picks it, and −∞ in the input makes the pool's gradient NaN.
+            x = F.pad(x, [pads[1], pads[3], pads[0], pads[2]], value: float.MinValue);
         }
         return F.max_pool2d(x, kernel, strides, symmetric ? [pads[0], pads[1]] : [0, 0], dilations, node.Int("ceil_mode", 0) == 1);
     }

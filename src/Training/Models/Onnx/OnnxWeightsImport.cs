@@ -62,7 +62,7 @@ public static class OnnxWeightsImport
         using var model = new OnnxGraphModel(spec, Math.Max(cut.HeadClasses, 1));
         OnnxImport.LoadValues(model, cut);
         ModelWeights.Export(model, OnnxGraphSpec.Architecture, safetensorsOut, new Dictionary<string, string> { [OnnxGraphSpec.MetadataKey] = spec.ToJson() });
-        return new WeightsInfo(OnnxGraphSpec.Architecture, cut.HeadClasses, cut.Learned.Count, model.parameters().Sum(p => p.numel()), null);
+        return new WeightsInfo(OnnxGraphSpec.Architecture, cut.HeadClasses, cut.Learned.Count, model.parameters().Sum(p => p.numel()), null, spec.Parity);
     }
 
     private static T Run<T>(Func<T> evaluate)

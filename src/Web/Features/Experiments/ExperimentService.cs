@@ -91,6 +91,10 @@ public sealed class ExperimentService(IDbContextFactory<AppDbContext> dbFactory,
         var shape = engine.ShapeComesWithWeights(architecture)
             ? arms.FirstOrDefault(a => a.SourceRunId is not null || a.SourceWeightsId is not null)
             : null;
+        if (shape is null && engine.NeedsSource(architecture))
+        {
+            throw ValidationFailedException.For("arms", $"A {architecture} model is built from its imported source: add an arm that transfers from an imported ONNX model.");
+        }
         var fractions = ExperimentRequestValidator.LabelFractions(request);
         var experiment = new Experiment
         {

@@ -15,8 +15,10 @@ public sealed class PretrainedWeights
     /// <summary>Of the stored safetensors file, which every run downloads.</summary>
     public required string Sha256 { get; set; }
     public long SizeBytes { get; set; }
-    /// <summary>"safetensors" or "dat" (converted at import).</summary>
+    /// <summary>"safetensors", "dat", "hf-zip" or "onnx" (converted at import).</summary>
     public required string OriginalFormat { get; set; }
+    /// <summary>What the import verified beyond shapes (an ONNX graph: max difference from ONNX Runtime).</summary>
+    public string? Check { get; set; }
     public required string ImportedById { get; set; }
     public DateTimeOffset ImportedAt { get; set; }
 
@@ -31,6 +33,7 @@ internal sealed class PretrainedWeightsConfiguration : IEntityTypeConfiguration<
         builder.Property(w => w.Architecture).HasMaxLength(64);
         builder.Property(w => w.Sha256).HasMaxLength(64);
         builder.Property(w => w.OriginalFormat).HasMaxLength(16);
+        builder.Property(w => w.Check).HasMaxLength(300);
         builder.Property(w => w.ImportedById).HasMaxLength(450);
         builder.HasIndex(w => w.Sha256);
     }

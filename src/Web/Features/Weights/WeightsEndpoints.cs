@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Mvc;
+using TransferHub.Shared.Training;
 
 namespace TransferHub.Web.Features.Weights;
 
@@ -18,7 +19,7 @@ public static class WeightsEndpoints
         {
             if (!request.HasFormContentType)
             {
-                return Results.Problem(statusCode: 415, title: "Unsupported media type", detail: "Send multipart/form-data with a 'file' (.safetensors, TorchSharp .dat, or a Hugging Face BERT folder as .zip).");
+                return Results.Problem(statusCode: 415, title: "Unsupported media type", detail: "Send multipart/form-data with a 'file' (.safetensors, TorchSharp .dat, .onnx, or a Hugging Face BERT folder as .zip).");
             }
             var form = await request.ReadFormAsync(ct);
             var file = form.Files.GetFile("file") ?? form.Files.FirstOrDefault();
@@ -28,10 +29,42 @@ public static class WeightsEndpoints
             }
             int? classes = int.TryParse(form["numClasses"].FirstOrDefault(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : null;
             await using var content = file.OpenReadStream();
-            var created = await service.ImportAsync(user, content, file.FileName, form["name"].FirstOrDefault(), form["architecture"].FirstOrDefault(), classes, ct);
+            var created = await service.ImportAsync(user, content, file.FileName, form["name"].FirstOrDefault(), form["architecture"].FirstOrDefault(), classes, ct,
+                OnnxOptions(form));
             return Results.Created($"/api/weights/{created.Id}", created);
         }).WithMetadata(new RequestSizeLimitAttribute(MaxUpload), new RequestFormLimitsAttribute { MultipartBodyLengthLimit = MaxUpload })
-            .WithSummary("Imports pretrained weights (multipart: file, and name, architecture, numClasses where the file does not say). Refused with every mismatched shape when they do not fit the architecture.");
+            .WithSummary("Imports pretrained weights (multipart: file, and name, architecture, numClasses where the file does not say; for .onnx: channelOrder, pixelScale, mean, std, featureOutput). Refused with every mismatched shape when they do not fit the architecture; an .onnx graph is refused when it does not reproduce ONNX Runtime.");
         return api;
+    }
+
+    /// <summary>An .onnx file's input convention and feature cut from the form: channelOrder (rgb|bgr), pixelScale, mean and std
+    /// (three numbers, comma-separated), featureOutput.</summary>
+    private static OnnxImportOptions OnnxOptions(IFormCollection form)
+    {
+        var order = form["channelOrder"].FirstOrDefault()?.Trim().ToLowerInvariant();
+        if (order is not (null or "" or "rgb" or "bgr"))
+        {
+            throw Infrastructure.ValidationFailedException.For("channelOrder", "channelOrder is rgb or bgr.");
+        }
+        double? scale = form["pixelScale"].FirstOrDefault() is { Length: > 0 } s
+            ? double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v > 0 && double.IsFinite(v) ? v
+                : throw Infrastructure.ValidationFailedException.For("pixelScale", "pixelScale is a positive number (1, or 255 for Caffe/CNTK-style models).")
+            : null;
+        var feature = form["featureOutput"].FirstOrDefault();
+        return new OnnxImportOptions(string.IsNullOrWhiteSpace(feature) ? null : feature.Trim(), order == "bgr", scale ?? 1,
+            Triple(form, "mean", positive: false), Triple(form, "std", positive: true));
+    }
+
+    private static double[]? Triple(IFormCollection form, string field, bool positive)
+    {
+        if (form[field].FirstOrDefault() is not { Length: > 0 } text)
+        {
+            return null;
+        }
+        var parts = text.Split(',', StringSplitOptions.TrimEntries);
+        var values = parts.Select(p => double.TryParse(p, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && double.IsFinite(v) ? v : double.NaN).ToArray();
+        return values.Length == 3 && values.All(v => !double.IsNaN(v) && (!positive || v > 0))
+            ? values
+            : throw Infrastructure.ValidationFailedException.For(field, $"{field} is three {(positive ? "positive " : "")}numbers, comma-separated (R, G, B or the graph's order).");
     }
 }

@@ -18,7 +18,7 @@ namespace TransferHub.Web.Features.Weights;
 public sealed class WeightsService(IDbContextFactory<AppDbContext> dbFactory, IArtifactStore artifacts, ITrainingEngine engine, TimeProvider clock)
 {
     public async Task<PretrainedWeightsDto> ImportAsync(ClaimsPrincipal caller, Stream content, string fileName, string? name, string? architecture,
-        int? numClasses, CancellationToken ct)
+        int? numClasses, CancellationToken ct, OnnxImportOptions? onnx = null)
     {
         if (!caller.IsInRole(AppRoles.Admin) && !caller.IsInRole(AppRoles.Scientist))
         {
@@ -37,7 +37,7 @@ public sealed class WeightsService(IDbContextFactory<AppDbContext> dbFactory, IA
             WeightsInfo info;
             try
             {
-                info = await Task.Run(() => engine.ImportWeights(upload, architecture, numClasses, stored), ct);
+                info = await Task.Run(() => engine.ImportWeights(upload, architecture, numClasses, stored, onnx), ct);
             }
             catch (InvalidWeightsException e)
             {
@@ -47,7 +47,8 @@ public sealed class WeightsService(IDbContextFactory<AppDbContext> dbFactory, IA
             {
                 Name = string.IsNullOrWhiteSpace(name) ? Path.GetFileNameWithoutExtension(fileName) : name.Trim()[..Math.Min(200, name.Trim().Length)],
                 Architecture = info.Architecture, NumClasses = info.NumClasses, Tensors = info.Tensors, Parameters = info.Parameters,
-                Sha256 = "", OriginalFormat = Path.GetExtension(fileName).ToLowerInvariant() switch { ".dat" => "dat", ".zip" => "hf-zip", _ => "safetensors" },
+                Sha256 = "", OriginalFormat = Path.GetExtension(fileName).ToLowerInvariant() switch { ".dat" => "dat", ".zip" => "hf-zip", ".onnx" => "onnx", _ => "safetensors" },
+                Check = info.Check,
                 ImportedById = caller.UserId(), ImportedAt = clock.GetUtcNow(),
             };
             await using (var file = File.OpenRead(stored))
@@ -84,5 +85,5 @@ public sealed class WeightsService(IDbContextFactory<AppDbContext> dbFactory, IA
     }
 
     private static PretrainedWeightsDto ToDto(PretrainedWeights w, string by) =>
-        new(w.Id, w.Name, w.Architecture, w.NumClasses, w.Tensors, w.Parameters, w.Sha256, w.SizeBytes, w.OriginalFormat, by, w.ImportedAt);
+        new(w.Id, w.Name, w.Architecture, w.NumClasses, w.Tensors, w.Parameters, w.Sha256, w.SizeBytes, w.OriginalFormat, by, w.ImportedAt, w.Check);
 }

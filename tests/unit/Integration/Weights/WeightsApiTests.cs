@@ -146,6 +146,50 @@ public sealed class WeightsApiTests(TransferHubFactory factory) : IClassFixture<
         baseline["vocab"].ShouldContain("awful");
     }
 
+    [Fact]
+    public async Task AnOnnxModelImportsWithItsParityCheckAndEveryArmTrainsOnIt()
+    {
+        var (s, version) = await ExperimentTests.ColoursAsync(factory);
+        var onnx = new MemoryStream();
+        Google.Protobuf.MessageExtensions.WriteTo(TransferHub.Tests.Unit.Training.Onnx.OnnxModels.ResidualCnn(size: 12), onnx);
+
+        var byLabeler = await s.LabelerA.PostAsync("/api/weights", Form(onnx.ToArray(), "cnn.onnx"));
+        var badOrder = await s.Scientist.PostAsync("/api/weights", Form(onnx.ToArray(), "cnn.onnx", ("channelOrder", "grb")));
+        var badMean = await s.Scientist.PostAsync("/api/weights", Form(onnx.ToArray(), "cnn.onnx", ("mean", "1,2")));
+        var truncated = await s.Scientist.PostAsync("/api/weights", Form(onnx.ToArray()[..(int)(onnx.Length / 2)], "cut.onnx"));
+        var imported = await s.Scientist.PostAsync("/api/weights", Form(onnx.ToArray(), "cnn.onnx", ("channelOrder", "bgr"), ("pixelScale", "255"), ("mean", "100, 110, 120"), ("std", "50,50,50")));
+
+        byLabeler.StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        badOrder.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        badMean.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await badMean.Content.ReadAsStringAsync()).ShouldContain("three");
+        truncated.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await truncated.Content.ReadAsStringAsync()).ShouldContain("ONNX");
+        imported.StatusCode.ShouldBe(HttpStatusCode.Created, await imported.Content.ReadAsStringAsync());
+        var weights = (await imported.Content.ReadFromJsonAsync<PretrainedWeightsDto>(Json.Options))!;
+        (weights.Architecture, weights.OriginalFormat, weights.NumClasses).ShouldBe(("onnx-graph", "onnx", 3));
+        weights.Check.ShouldNotBeNull().ShouldContain("ONNX Runtime");
+        (await s.LabelerA.GetFromJsonAsync<List<PretrainedWeightsDto>>("/api/weights", Json.Options))!.Single(w => w.Id == weights.Id).Check.ShouldBe(weights.Check);
+
+        var created = await s.Scientist.PostAsJsonAsync($"/api/projects/{s.ProjectId}/experiments", new CreateExperimentRequest("onnx", version.Id, "onnx-graph",
+            [new ArmRequest("frozen", TrainingStrategy.FeatureExtraction, null, weights.Id), new ArmRequest("fine-tune", TrainingStrategy.FineTune, null, weights.Id),
+             new ArmRequest("unfreeze", TrainingStrategy.ProgressiveUnfreeze, null, weights.Id)], 1, 2, 12, 3e-3, 8));
+        var noSource = await s.Scientist.PostAsJsonAsync($"/api/projects/{s.ProjectId}/experiments", new CreateExperimentRequest("no source", version.Id, "onnx-graph", null, 1, 2, 12, 3e-3, 8));
+
+        created.StatusCode.ShouldBe(HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
+        var done = await ExperimentTests.WaitFinishedAsync(factory, s.Scientist, (await created.Content.ReadFromJsonAsync<ExperimentDto>(Json.Options))!.Id);
+        done.Runs.ShouldAllBe(r => r.Status == RunStatus.Succeeded);
+        done.Results.Select(r => r.Arm).ShouldBe(["baseline", "frozen", "fine-tune", "unfreeze"], ignoreOrder: true);
+        // The baseline is the imported graph from scratch: same description, its own values.
+        var baseline = await MetadataOfModelAsync(done.Runs.Single(r => r.Arm == "baseline").Id);
+        var frozen = await MetadataOfModelAsync(done.Runs.Single(r => r.Arm == "frozen").Id);
+        baseline["architecture"].ShouldBe("onnx-graph");
+        baseline["onnx_graph"].ShouldBe(frozen["onnx_graph"]);
+        // Without a source there is no graph to build: refused up front, not a run that fails later.
+        noSource.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await noSource.Content.ReadAsStringAsync()).ShouldContain("imported ONNX model");
+    }
+
     private async Task<Dictionary<string, string>> MetadataOfModelAsync(Guid runId)
     {
         var artifacts = factory.Services.GetRequiredService<TransferHub.Registry.Features.Artifacts.IArtifactStore>();

@@ -1,5 +1,6 @@
 using System.Reflection;
 using Onnx;
+using TransferHub.Shared.Training;
 using TransferHub.Training.Models;
 using TransferHub.Training.Models.Onnx;
 using TransferHub.Training.Weights;
@@ -67,6 +68,28 @@ public sealed class OnnxImportTests : IDisposable
         model.forward(x).shape.ShouldBe([4L, 4]);
         model.Blocks[1].Parameters().First().allclose(before).ShouldBeFalse();
         model.Blocks[0].Parameters().First().allclose(stemBefore).ShouldBeTrue(); // frozen
+    }
+
+    [Theory]
+    [InlineData(TrainingStrategy.FineTune)]
+    [InlineData(TrainingStrategy.ProgressiveUnfreeze)]
+    [InlineData(TrainingStrategy.FeatureExtraction)]
+    public void EveryTransferStrategyTrainsTheImportedGraphWithoutDiverging(TrainingStrategy strategy)
+    {
+        WeightsImport.Import(Saved(OnnxModels.ResidualCnn()), null, null, Path("out.safetensors"),
+            new OnnxImportOptions(Bgr: true, PixelScale: 255, Mean: [100, 110, 120], Std: [50, 50, 50]));
+        var metadata = SafeTensors.ReadMetadata(Path("out.safetensors"));
+        using var data = TrainingHarness.Task(TransferHub.Training.Data.SyntheticLabel.Shape, 48, 16, 16, seed: 3);
+        manual_seed(1);
+        using var model = ModelRegistry.Create("onnx-graph", data.NumClasses, metadata);
+        ModelWeights.Import(model, Path("out.safetensors"), includeHead: false);
+        var spec = new TrainingJobSpec("onnx-graph", strategy, Epochs: 3, BatchSize: 8, LearningRate: 3e-3, Patience: 0);
+
+        var result = new TransferHub.Training.Strategies.Trainer(Microsoft.Extensions.Logging.Abstractions.NullLogger<TransferHub.Training.Strategies.Trainer>.Instance,
+            TimeProvider.System).Fit(model, data, spec);
+
+        result.Epochs.Count.ShouldBe(3);
+        result.Epochs.ShouldAllBe(e => double.IsFinite(e.TrainLoss));
     }
 
     [Fact]

@@ -1466,6 +1466,10 @@ namespace TransferHub.Web.Data.Migrations.Sqlite
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("Check")
+                        .HasMaxLength(300)
+                        .HasColumnType("TEXT");
+
                     b.Property<long>("ImportedAt")
                         .HasColumnType("INTEGER");
 
