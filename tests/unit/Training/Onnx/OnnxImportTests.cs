@@ -115,7 +115,7 @@ public sealed class OnnxImportTests : IDisposable
 
         // CNTK's convention: BGR, 0-255, minus the mean image (per-channel means of ResNetPreprocess.onnx's MeanImage).
         var info = WeightsImport.Import(file, null, null, Path("rn18.safetensors"),
-            new OnnxImportOptions(Bgr: true, PixelScale: 255, Mean: [103.94, 116.78, 123.68], Std: [1, 1, 1]));
+            new OnnxImportOptions(Bgr: true, PixelScale: 255, Mean: [103.06, 115.90, 123.15], Std: [1, 1, 1]));
 
         info.Parameters.ShouldBe(15_897_665); // CNTK's ResNet-18: 22 convolutions (torchvision's has 20), with our 512→1 head
         var spec = OnnxGraphSpec.FromMetadata(SafeTensors.ReadMetadata(Path("rn18.safetensors")))!;
