@@ -25,6 +25,7 @@ using TransferHub.Web.Features.Tokens;
 using TransferHub.Web.Features.Users;
 using TransferHub.Web.Features.Versions;
 using TransferHub.Web.Features.Weights;
+using TransferHub.Web.Features.Weights.Hub;
 using TransferHub.Web.Features.Workers;
 using TransferHub.Web.Infrastructure;
 using TransferHub.Web.Infrastructure.Telemetry;
@@ -63,8 +64,9 @@ public static class PlatformSetup
     public static IServiceCollection AddProjects(this IServiceCollection services) => services
         .AddSingleton<UserService>().AddSingleton<ProjectService>().AddSingleton<NotificationService>();
 
-    /// <summary>Pretrained weights, the models that score items for labeling, and the sample project.</summary>
+    /// <summary>Pretrained weights (uploads and the Hub), the models that score items for labeling, and the sample project.</summary>
     public static IServiceCollection AddWeights(this IServiceCollection services) => services
+        .AddHubClient()
         .AddSingleton<WeightsService>().AddSingleton<ModelScoringService>()
         .AddSingleton<IItemScoreProvider>(sp => sp.GetRequiredService<ModelScoringService>())
         .AddSingleton<SampleProjectService>();

@@ -41,3 +41,10 @@ public sealed class ValidationFailedException(IDictionary<string, string[]> erro
 
     public static ValidationFailedException For(string field, string message) => new(new Dictionary<string, string[]> { [field] = [message] });
 }
+
+/// <summary>A service this one depends on (the model Hub) failed or did not answer: not the caller's fault, worth retrying.</summary>
+public sealed class UpstreamFailedException(string message) : AppException(message)
+{
+    public override int StatusCode => StatusCodes.Status502BadGateway;
+    public override string Title => "Upstream service failed";
+}

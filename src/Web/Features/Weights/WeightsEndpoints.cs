@@ -10,6 +10,8 @@ public static class WeightsEndpoints
     /// <summary>ResNet-50 is about 100 MB in float32; leave room for larger backbones.</summary>
     private const long MaxUpload = 1024L * 1024 * 1024;
 
+    private const string ImportSummary = "Imports pretrained weights (multipart: file, and name, architecture, numClasses where the file does not say; for .onnx: channelOrder, pixelScale, mean, std, featureOutput). Refused with every mismatched shape when they do not fit the architecture; an .onnx graph is refused when it does not reproduce ONNX Runtime.";
+
     public static RouteGroupBuilder MapWeightsEndpoints(this RouteGroupBuilder api)
     {
         var weights = api.MapGroup("/weights").WithTags("Weights");
@@ -33,9 +35,17 @@ public static class WeightsEndpoints
                 OnnxOptions(form));
             return Results.Created($"/api/weights/{created.Id}", created);
         }).WithMetadata(new RequestSizeLimitAttribute(MaxUpload), new RequestFormLimitsAttribute { MultipartBodyLengthLimit = MaxUpload })
-            .WithSummary("Imports pretrained weights (multipart: file, and name, architecture, numClasses where the file does not say; for .onnx: channelOrder, pixelScale, mean, std, featureOutput). Refused with every mismatched shape when they do not fit the architecture; an .onnx graph is refused when it does not reproduce ONNX Runtime.");
+            .WithSummary(ImportSummary);
+        weights.MapGet("/hub/catalog", () => Hub.HubCatalog.Entries)
+            .WithSummary("Hub models known to load one to one into an architecture here, with the input each expects.");
+        weights.MapPost("/hub", async (TransferHub.Shared.Weights.HubImportRequest body, ClaimsPrincipal user, WeightsService service, CancellationToken ct) =>
+        {
+            var created = await service.ImportFromHubAsync(user, body, null, ct);
+            return Results.Created($"/api/weights/{created.Id}", created);
+        }).WithSummary("Downloads a Hub repository's weights ({repo, revision?, file?, name?, architecture?}) through the configured Hub endpoint (Hub:Endpoint, Hub:Token), verifies each file's SHA-256, and imports them as an upload would be.");
         return api;
     }
+
 
     /// <summary>An .onnx file's input convention and feature cut from the form: channelOrder (rgb|bgr), pixelScale, mean and std
     /// (three numbers, comma-separated), featureOutput.</summary>

@@ -151,7 +151,7 @@ public sealed class WeightsApiTests(TransferHubFactory factory) : IClassFixture<
     {
         var (s, version) = await ExperimentTests.ColoursAsync(factory);
         var onnx = new MemoryStream();
-        Google.Protobuf.MessageExtensions.WriteTo(TransferHub.Tests.Unit.Training.Onnx.OnnxModels.ResidualCnn(size: 12), onnx);
+        Google.Protobuf.MessageExtensions.WriteTo(TransferHub.Tests.Support.OnnxModels.ResidualCnn(size: 12), onnx);
 
         var byLabeler = await s.LabelerA.PostAsync("/api/weights", Form(onnx.ToArray(), "cnn.onnx"));
         var badOrder = await s.Scientist.PostAsync("/api/weights", Form(onnx.ToArray(), "cnn.onnx", ("channelOrder", "grb")));

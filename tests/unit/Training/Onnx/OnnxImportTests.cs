@@ -1,6 +1,7 @@
 using System.Reflection;
 using Onnx;
 using TransferHub.Shared.Training;
+using TransferHub.Tests.Support;
 using TransferHub.Training.Models;
 using TransferHub.Training.Models.Onnx;
 using TransferHub.Training.Weights;

@@ -1,10 +1,10 @@
 using Google.Protobuf;
 using Onnx;
 
-namespace TransferHub.Tests.Unit.Training.Onnx;
+namespace TransferHub.Tests.Support;
 
-/// <summary>Small ONNX models written by the tests through the ONNX schema (OnnxSharp), the way an exporter writes them.</summary>
-internal static class OnnxModels
+/// <summary>Small ONNX models written by the tests through the ONNX schema (OnnxSharp), the way an exporter writes them. Linked into the unit and e2e test projects.</summary>
+public static class OnnxModels
 {
     /// <summary>
     /// A residual CNN with an ImageNet-style head: Conv (asymmetric pads) → BatchNormalization → Relu → MaxPool

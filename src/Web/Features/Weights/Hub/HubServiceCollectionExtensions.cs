@@ -1,0 +1,15 @@
+using Microsoft.Extensions.Options;
+
+namespace TransferHub.Web.Features.Weights.Hub;
+
+public static class HubServiceCollectionExtensions
+{
+    /// <summary>The Hub client with its own connection pool; redirects to the Hub's file CDN are followed without the token.</summary>
+    public static IServiceCollection AddHubClient(this IServiceCollection services)
+    {
+        services.AddOptions<HubOptions>().BindConfiguration(HubOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        return services.AddSingleton(sp => new HubClient(
+            new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }) { Timeout = Timeout.InfiniteTimeSpan },
+            sp.GetRequiredService<IOptions<HubOptions>>(), sp.GetRequiredService<ILogger<HubClient>>()));
+    }
+}
