@@ -4,17 +4,19 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
+sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+install() { DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@"; }
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v node >/dev/null 2>&1 || missing+=(nodejs)
-command -v npm >/dev/null 2>&1 || missing+=(npm)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 command -v faketime >/dev/null 2>&1 || missing+=(faketime)
 if ((${#missing[@]})); then
-  sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
   $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" fonts-dejavu-core
+  install "${missing[@]}" fonts-dejavu-core
 fi
+# Only after nodejs: where nodejs comes from NodeSource it brings npm, and Debian's npm package would conflict with it.
+command -v npm >/dev/null 2>&1 || install npm
 npm ci --prefix tests/unit/azurite --no-audit --no-fund --loglevel=error
 dotnet tool restore
 dotnet build TransferHub.sln -c Release -nodeReuse:false

@@ -22,7 +22,7 @@ builder.Services
     .AddDatasets(dataRoot)
     .AddExperiments()
     .AddWorkers()
-    .AddWeights()
+    .AddWeights(dataRoot)
     .AddModelRegistry()
     .AddPortal(builder.Configuration);
 

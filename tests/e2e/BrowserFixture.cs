@@ -19,8 +19,12 @@ public abstract class BrowserFixture : IAsyncLifetime
 
     protected abstract IDictionary<string, string> Settings { get; }
 
+    /// <summary>Runs before the app starts (a fixture starts what the app's settings point at).</summary>
+    protected virtual Task BeforeAppStartsAsync() => Task.CompletedTask;
+
     public async Task InitializeAsync()
     {
+        await BeforeAppStartsAsync();
         var external = Environment.GetEnvironmentVariable("E2E_BASE_URL");
         if (string.IsNullOrEmpty(external))
         {
@@ -52,7 +56,7 @@ public abstract class BrowserFixture : IAsyncLifetime
         return await context.NewPageAsync();
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         if (Browser is not null)
         {

@@ -25,7 +25,7 @@ public sealed class OnnxWeightsE2ETests(SeededAppFixture app) : IClassFixture<Se
 
         // A Caffe-style model: BGR, 0-255, its own means.
         await page.GetByText("ONNX input (only for .onnx files)").ClickAsync();
-        await page.Locator("#onnx-order").ClickAsync();
+        await page.GetByLabel("Channel order").ClickAsync();
         await page.Locator(".mud-popover-open .mud-list-item", new() { HasText = "BGR" }).ClickAsync();
         await page.Locator("#onnx-scale").FillAsync("255");
         await page.Locator("#onnx-mean").FillAsync("103.06, 115.90, 123.15");
@@ -39,5 +39,60 @@ public sealed class OnnxWeightsE2ETests(SeededAppFixture app) : IClassFixture<Se
         await Assertions.Expect(row).ToContainTextAsync("onnx");
         await Assertions.Expect(row).ToContainTextAsync("ONNX Runtime ±");
         await page.ScreenshotAsync("46-onnx-weights");
+    }
+}
+
+/// <summary>A seeded app whose Hub is a loopback one serving a catalog model (BERT-tiny's repository, with tiny tensors).</summary>
+public sealed class HubAppFixture : BrowserFixture
+{
+    public TransferHub.Tests.Support.LoopbackHub Hub { get; private set; } = null!;
+
+    protected override async Task BeforeAppStartsAsync()
+    {
+        Hub = await TransferHub.Tests.Support.LoopbackHub.StartAsync();
+        Hub.Repos["google/bert_uncased_L-2_H-128_A-2"] = WeightsE2ETests.TinyBertFiles();
+    }
+
+    protected override IDictionary<string, string> Settings => new Dictionary<string, string>
+    {
+        ["Bootstrap:AdminEmail"] = AdminEmail,
+        ["Bootstrap:AdminPassword"] = AdminPassword,
+        ["Bootstrap:AdminToken"] = AdminToken,
+        ["Hub:Endpoint"] = Hub.Url,
+        ["Hub:Token"] = TransferHub.Tests.Support.LoopbackHub.Token,
+    };
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await Hub.DisposeAsync();
+    }
+}
+
+public sealed class HubE2ETests(HubAppFixture app) : IClassFixture<HubAppFixture>
+{
+    [Fact]
+    public async Task AScientistPicksACatalogModelSeesItDownloadAndAMissingRepositoryIsExplained()
+    {
+        var page = await app.NewPageAsync();
+        await page.SignInAsync(BrowserFixture.AdminEmail, BrowserFixture.AdminPassword);
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/$"));
+        await page.GotoInteractiveAsync("/weights");
+
+        await page.Locator("#hub-repo").FillAsync("acme/does-not-exist");
+        await page.Locator("#hub-import-button").ClickAsync();
+        await Assertions.Expect(page.Locator("#hub-error")).ToContainTextAsync("does not exist on the Hub", new() { Timeout = 30_000 });
+
+        await page.GetByLabel("Catalog").ClickAsync();
+        await page.Locator(".mud-popover-open .mud-list-item", new() { HasText = "BERT-tiny" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#hub-repo")).ToHaveValueAsync("google/bert_uncased_L-2_H-128_A-2");
+        await page.Locator("#hub-import-button").ClickAsync();
+
+        var row = page.Locator("#weights tbody tr", new() { HasText = "google/bert_uncased_L-2_H-128_A-2@main" });
+        await Assertions.Expect(row).ToHaveCountAsync(1, new() { Timeout = 60_000 });
+        await Assertions.Expect(row).ToContainTextAsync("text-bert");
+        await Assertions.Expect(row).ToContainTextAsync("hub:hf-zip");
+        app.Hub.Downloads.Select(d => d.File).ShouldContain("google/bert_uncased_L-2_H-128_A-2/vocab.txt");
+        await page.ScreenshotAsync("47-hub-import");
     }
 }

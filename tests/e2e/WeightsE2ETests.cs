@@ -54,8 +54,23 @@ public sealed class WeightsE2ETests(SeededAppFixture app) : IClassFixture<Seeded
         await Assertions.Expect(page.Locator("#choose-weights")).ToHaveCountAsync(0);
     }
 
-    /// <summary>A one-layer BERT (width 8) in Hugging Face's layout, zeros for weights: what matters here is names and shapes.</summary>
+    /// <summary>A one-layer BERT (width 8) in Hugging Face's layout, zipped under a folder as people zip a download.</summary>
     private static byte[] TinyBertZip()
+    {
+        using var buffer = new MemoryStream();
+        using (var zip = new ZipArchive(buffer, ZipArchiveMode.Create, leaveOpen: true))
+        {
+            foreach (var (name, content) in TinyBertFiles())
+            {
+                using var entry = zip.CreateEntry("tiny-bert/" + name).Open();
+                entry.Write(content);
+            }
+        }
+        return buffer.ToArray();
+    }
+
+    /// <summary>A one-layer BERT (width 8) in Hugging Face's layout, zeros for weights: what matters here is names and shapes.</summary>
+    internal static Dictionary<string, byte[]> TinyBertFiles()
     {
         const int vocab = 12, hidden = 8, intermediate = 16, positions = 160;
         var shapes = new Dictionary<string, int[]>
@@ -94,18 +109,11 @@ public sealed class WeightsE2ETests(SeededAppFixture app) : IClassFixture<Seeded
         BitConverter.TryWriteBytes(model.AsSpan(0, 8), (ulong)json.Length);
         json.CopyTo(model, 8);
 
-        using var buffer = new MemoryStream();
-        using (var zip = new ZipArchive(buffer, ZipArchiveMode.Create, leaveOpen: true))
+        return new()
         {
-            void Add(string name, byte[] content)
-            {
-                using var entry = zip.CreateEntry("tiny-bert/" + name).Open();
-                entry.Write(content);
-            }
-            Add("model.safetensors", model);
-            Add("vocab.txt", Encoding.UTF8.GetBytes("[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\nthe\ngood\nbad\nfilm\n##s\nplot\nwas\n"));
-            Add("config.json", Encoding.UTF8.GetBytes("""{"model_type":"bert","vocab_size":12,"hidden_size":8,"num_hidden_layers":1,"num_attention_heads":2,"intermediate_size":16,"max_position_embeddings":160}"""));
-        }
-        return buffer.ToArray();
+            ["model.safetensors"] = model,
+            ["vocab.txt"] = Encoding.UTF8.GetBytes("[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\nthe\ngood\nbad\nfilm\n##s\nplot\nwas\n"),
+            ["config.json"] = Encoding.UTF8.GetBytes("""{"model_type":"bert","vocab_size":12,"hidden_size":8,"num_hidden_layers":1,"num_attention_heads":2,"intermediate_size":16,"max_position_embeddings":160}"""),
+        };
     }
 }

@@ -65,8 +65,8 @@ public static class PlatformSetup
         .AddSingleton<UserService>().AddSingleton<ProjectService>().AddSingleton<NotificationService>();
 
     /// <summary>Pretrained weights (uploads and the Hub), the models that score items for labeling, and the sample project.</summary>
-    public static IServiceCollection AddWeights(this IServiceCollection services) => services
-        .AddHubClient()
+    public static IServiceCollection AddWeights(this IServiceCollection services, string dataRoot) => services
+        .AddHubClient(dataRoot)
         .AddSingleton<WeightsService>().AddSingleton<ModelScoringService>()
         .AddSingleton<IItemScoreProvider>(sp => sp.GetRequiredService<ModelScoringService>())
         .AddSingleton<SampleProjectService>();

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using Microsoft.AspNetCore.Hosting;
 using TransferHub.Shared.Weights;
+using TransferHub.Tests.Support;
 using TransferHub.Tests.Unit.Integration.Datasets;
 using TransferHub.Training.Models;
 using TransferHub.Training.Weights;

@@ -27,7 +27,7 @@ public sealed partial class HubClient(HttpClient http, IOptions<HubOptions> opti
     private static readonly ConcurrentDictionary<string, SemaphoreSlim> Downloads = new(StringComparer.Ordinal);
     private readonly HubOptions _options = options.Value;
 
-    public string CacheFolder => _options.CacheFolder ?? Path.Combine(Path.GetTempPath(), "transferhub-hub-cache");
+    public string CacheFolder => _options.CacheFolder ?? throw new InvalidOperationException("Hub:CacheFolder is set at start.");
 
     /// <summary>The repository's files at <paramref name="revision"/>.</summary>
     public async Task<IReadOnlyList<HubFile>> ListAsync(string repo, string revision, CancellationToken ct)

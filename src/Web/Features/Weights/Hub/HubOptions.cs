@@ -14,7 +14,7 @@ public sealed class HubOptions
     /// <summary>An access token for gated or private repositories (a secret: environment or secret store, never the repo).</summary>
     public string? Token { get; set; }
 
-    /// <summary>Where downloaded files are kept by SHA-256, shared by every import on this node; default under the temp folder.</summary>
+    /// <summary>Where downloaded files are kept by SHA-256, shared by every import on this node; default <c>{Data:Root}/hub-cache</c>.</summary>
     public string? CacheFolder { get; set; }
 
     /// <summary>How long one request may take without progress before the download is given up.</summary>

@@ -8,12 +8,13 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace TransferHub.Tests.Unit.Integration.Weights;
+namespace TransferHub.Tests.Support;
 
 /// <summary>
 /// A Hugging Face Hub on a loopback port, speaking its protocol: <c>GET /api/models/{owner}/{name}/tree/{revision}</c>
 /// (files with sizes; LFS files with their SHA-256) and <c>GET /{owner}/{name}/resolve/{revision}/{file}</c> with Range.
-/// Repositories are what the tests put in <see cref="Repos"/>; faults are switched on per repository or file.
+/// Repositories are what the tests put in <see cref="Repos"/>; faults are switched on per repository or file. Linked into
+/// the unit and e2e test projects.
 /// </summary>
 public sealed class LoopbackHub : IAsyncDisposable
 {
