@@ -37,6 +37,11 @@ public interface IModelLoader
     /// <summary>Builds the architecture named in the file's metadata and loads every tensor, head included.</summary>
     ILoadedModel Load(byte[] safetensors);
 
+    /// <summary>The model as ONNX (opset 17, dynamic batch) and what ONNX Runtime's check of it measured: run next to the
+    /// model on the same random <paramref name="imageSize"/> batch, refused (<see cref="InvalidDataException"/>) beyond 1e-4 relative.
+    /// Image models only (<see cref="NotSupportedException"/> otherwise).</summary>
+    (byte[] Model, string Check) ToOnnx(byte[] safetensors, int imageSize);
+
     /// <summary>The same weights in TorchSharp's own format (<c>Module.load</c> on the same architecture reads them).</summary>
     byte[] ToTorchSharp(byte[] safetensors);
 }

@@ -114,6 +114,15 @@ public sealed class Predictor : ILoadedModel
         }
     }
 
+    /// <summary>The loaded model as ONNX, checked against ONNX Runtime (see <see cref="Models.Onnx.OnnxExport"/>).</summary>
+    public Models.Onnx.OnnxExported ExportOnnx(int imageSize)
+    {
+        lock (_gate)
+        {
+            return Models.Onnx.OnnxExport.Export(_model, Architecture, imageSize);
+        }
+    }
+
     /// <summary>Writes the loaded model in TorchSharp's format, for .NET users who load with <c>Module.load</c>.</summary>
     public byte[] SaveTorchSharp()
     {
@@ -132,6 +141,18 @@ public sealed class Predictor : ILoadedModel
 public sealed class PredictorLoader : IModelLoader
 {
     public ILoadedModel Load(byte[] safetensors) => Predictor.Load(safetensors);
+
+    public (byte[] Model, string Check) ToOnnx(byte[] safetensors, int imageSize)
+    {
+        using var predictor = Predictor.Load(safetensors);
+        if (!Models.Onnx.OnnxExport.Supports(predictor.Architecture))
+        {
+            throw new NotSupportedException($"ONNX export is not available for {predictor.Architecture} yet (image models: small-cnn, ResNet-18/34/50, imported ONNX graphs).");
+        }
+        var exported = predictor.ExportOnnx(imageSize);
+        return (exported.Model, string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"ONNX Runtime vs TorchSharp on a 2×3×{imageSize}×{imageSize} batch: max |Δ| {exported.MaxAbsDifference:G3}, relative {exported.RelativeDifference:G3}"));
+    }
 
     public byte[] ToTorchSharp(byte[] safetensors)
     {

@@ -45,6 +45,9 @@ public sealed class OnnxGraphModel : ClassifierModel
 
     public OnnxGraphSpec Spec => spec;
 
+    /// <summary>The per-channel scale and shift from the loaders' input to the graph's (null: torchvision's convention, none needed).</summary>
+    internal (Tensor? Scale, Tensor? Shift) InputAffine => (inputScale, inputShift);
+
     public override string HeadName => "fc";
 
     public override Linear Head => fc;

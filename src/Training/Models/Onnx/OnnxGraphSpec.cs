@@ -8,6 +8,7 @@ namespace TransferHub.Training.Models.Onnx;
 /// initializers are learned (and so live in the weights file) and which are constants (kept here, they are small),
 /// where the backbone ends (<see cref="FeatureOutput"/>) and what input the graph expects. Stored as JSON in the
 /// metadata of every onnx-graph weights file, so the file alone rebuilds the model, with or without its values.
+/// <see cref="FeatureRank"/> is the rank of the feature value at the declared input (4: a feature map, pooled; 2: flat).
 /// </summary>
 public sealed record OnnxGraphSpec(
     OnnxInputSpec Input,
@@ -17,7 +18,8 @@ public sealed record OnnxGraphSpec(
     string FeatureOutput,
     int FeatureDim,
     string GraphOutput,
-    string? Parity = null)
+    string? Parity = null,
+    int FeatureRank = 4)
 {
     public const string Architecture = "onnx-graph";
     public const string MetadataKey = "onnx_graph";

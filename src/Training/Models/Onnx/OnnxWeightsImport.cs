@@ -57,7 +57,7 @@ public static class OnnxWeightsImport
         var cut = OnnxImport.Read(path, options);
         var feature = shapes[cut.Spec.FeatureOutput];
         var featureDim = feature.Length == 4 ? feature[1] : feature.Skip(1).Aggregate(1L, (a, b) => a * b);
-        var spec = WithGlobalPools(cut.Spec, shapes) with { FeatureDim = (int)featureDim, Parity = OnnxImport.Describe(maxAbs, relative, input) };
+        var spec = WithGlobalPools(cut.Spec, shapes) with { FeatureDim = (int)featureDim, FeatureRank = feature.Length, Parity = OnnxImport.Describe(maxAbs, relative, input) };
         cut = cut with { Spec = spec };
         using var model = new OnnxGraphModel(spec, Math.Max(cut.HeadClasses, 1));
         OnnxImport.LoadValues(model, cut);

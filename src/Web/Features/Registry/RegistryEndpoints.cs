@@ -38,7 +38,7 @@ public static class RegistryEndpoints
             Versions.VersionService versions, CancellationToken ct) => Results.Text(await registry.CardAsync(user, model, version, versions, ct), "text/markdown; charset=utf-8"))
             .WithSummary("The version's generated model card (markdown): data, metrics with intervals, verdict, lineage, intended use, limitations.");
         models.MapGet("/{model}/versions/{version}/download", DownloadAsync)
-            .WithSummary("The version's weights, verified against the registered SHA-256: safetensors with torchvision names (default; PyTorch's safetensors.torch.load_file reads them) or format=torchsharp (Module.load).");
+            .WithSummary("The version's weights, verified against the registered SHA-256: safetensors with torchvision names (default; PyTorch's safetensors.torch.load_file reads them), format=torchsharp (Module.load), or format=onnx (opset 17, dynamic batch; image models; checked against ONNX Runtime, the X-Onnx-Check header says by how much).");
         models.MapPost("/{model}/versions/{version}/transitions", (string model, string version, TransitionRequest request, ClaimsPrincipal user, StageService stages, CancellationToken ct) =>
             stages.TransitionAsync(user, model, version, request, ct))
             .WithSummary("Moves a version to None, Staging or Archived; Production opens an approval request with its policy checks.");
@@ -60,7 +60,7 @@ public static class RegistryEndpoints
     }
 
     private static async Task<IResult> DownloadAsync(string model, string version, string? format, ClaimsPrincipal user, ModelAccess access,
-        IDbContextFactory<AppDbContext> dbFactory, IArtifactStore artifacts, IModelLoader loader, CancellationToken ct)
+        IDbContextFactory<AppDbContext> dbFactory, IArtifactStore artifacts, IModelLoader loader, HttpContext httpContext, CancellationToken ct)
     {
         var (found, _) = await access.RequireAsync(user, model, a => a.CanRead, ct);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
@@ -79,7 +79,23 @@ public static class RegistryEndpoints
         {
             null or "" or "safetensors" => Results.File(bytes, "application/octet-stream", $"{found.Name}-v{row.Number}.safetensors"),
             "torchsharp" => Results.File(await Task.Run(() => loader.ToTorchSharp(bytes), ct), "application/octet-stream", $"{found.Name}-v{row.Number}.dat"),
-            _ => throw Infrastructure.ValidationFailedException.For("format", "Formats: safetensors, torchsharp."),
+            "onnx" => await OnnxAsync(),
+            _ => throw Infrastructure.ValidationFailedException.For("format", "Formats: safetensors, torchsharp, onnx."),
         };
+
+        async Task<IResult> OnnxAsync()
+        {
+            var spec = System.Text.Json.JsonSerializer.Deserialize<TransferHub.Shared.Registry.InputSpec>(row.InputJson, RegistryRules.Json)!;
+            try
+            {
+                var (onnx, check) = await Task.Run(() => loader.ToOnnx(bytes, spec.ImageSize ?? 32), ct);
+                httpContext.Response.Headers["X-Onnx-Check"] = check;
+                return Results.File(onnx, "application/octet-stream", $"{found.Name}-v{row.Number}.onnx");
+            }
+            catch (NotSupportedException e)
+            {
+                throw Infrastructure.ValidationFailedException.For("format", e.Message);
+            }
+        }
     }
 }

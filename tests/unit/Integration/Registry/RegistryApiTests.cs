@@ -53,7 +53,26 @@ public sealed class RegistryApiTests(RegistryFixture f) : IClassFixture<Registry
             // TorchSharp's own loader reads it back into the same architecture.
             reloaded.load(new MemoryStream(await dat.Content.ReadAsByteArrayAsync()));
         }
-        (await f.Viewer.GetAsync($"/api/models/{model.Id}/versions/1/download?format=onnx")).StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        // As ONNX: ONNX Runtime gives the served model's answer for the same image, and the export says how it was checked.
+        var onnx = await f.Viewer.GetAsync($"/api/models/{model.Id}/versions/1/download?format=onnx");
+        onnx.StatusCode.ShouldBe(HttpStatusCode.OK, await onnx.Content.ReadAsStringAsync());
+        onnx.Headers.GetValues("X-Onnx-Check").Single().ShouldContain("relative");
+        var pixels = new float[3 * 12 * 12];
+        TransferHub.Training.Data.ImageFolder.Decode(Red(), 12, pixels);
+        using (var session = new Microsoft.ML.OnnxRuntime.InferenceSession(await onnx.Content.ReadAsByteArrayAsync()))
+        using (var results = session.Run([Microsoft.ML.OnnxRuntime.NamedOnnxValue.CreateFromTensor("image",
+            new Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<float>(pixels, [1, 3, 12, 12]))]))
+        {
+            var logits = results.First().AsEnumerable<float>().Select(v => (double)v).ToArray();
+            var softmax = logits.Select(v => Math.Exp(v - logits.Max())).ToArray();
+            var answer = await f.Viewer.PostAsync($"/api/models/{model.Id}/versions/1/predict", Images(Red()));
+            var served = (await answer.Content.ReadFromJsonAsync<PredictResponse>(Json.Options))!.Predictions.Single().Probabilities;
+            for (var c = 0; c < v1.Labels.Count; c++)
+            {
+                (softmax[c] / softmax.Sum()).ShouldBe(served[v1.Labels[c]], 1e-4);
+            }
+        }
+        (await f.Viewer.GetAsync($"/api/models/{model.Id}/versions/1/download?format=pickle")).StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         var card = await f.Viewer.GetStringAsync($"/api/models/{name}/versions/1/card");
         card.ShouldStartWith($"# {name} v1");
         card.ShouldContain(v1.Sha256);
@@ -331,6 +350,9 @@ public sealed class RegistryApiTests(RegistryFixture f) : IClassFixture<Registry
         var model = await RegisterAsync(name, f.TextRun, threshold: null);
         model.Versions.Single().Input.Kind.ShouldBe("text");
         model.Versions.Single().HasReferenceProfile.ShouldBeTrue();
+        var onnx = await f.Viewer.GetAsync($"/api/models/{name}/versions/1/download?format=onnx");
+        onnx.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await onnx.Content.ReadAsStringAsync()).ShouldContain("not available for text-");
 
         var batch = await f.Viewer.PostAsJsonAsync($"/api/models/{name}/versions/1/predict", new PredictTextRequest(null, ["a great lovely film", "terrible and boring"]));
         var one = await f.Viewer.PostAsJsonAsync($"/api/models/{name}/versions/latest/predict", new PredictTextRequest("excellent", null));

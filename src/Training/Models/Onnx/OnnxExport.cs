@@ -1,0 +1,260 @@
+using System.Runtime.InteropServices;
+using Google.Protobuf;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+using Onnx;
+using static TorchSharp.torch;
+using Tensor = TorchSharp.torch.Tensor;
+
+namespace TransferHub.Training.Models.Onnx;
+
+/// <summary>An exported model and how closely ONNX Runtime reproduces the TorchSharp model on the same input.</summary>
+public sealed record OnnxExported(byte[] Model, double MaxAbsDifference, double RelativeDifference);
+
+/// <summary>
+/// Writes our image classifiers as ONNX (opset 17, dynamic batch): the graph is written from the architecture's
+/// structure and state-dict names (small-cnn, ResNet-18/34/50, and imported onnx-graph models), its input is the
+/// ImageNet-normalised RGB image the model trained on, its output the logits. Each export is run next to the TorchSharp
+/// model by ONNX Runtime on the same random batch; a difference above <see cref="Tolerance"/> refuses the export.
+/// TorchSharp itself cannot export ONNX.
+/// </summary>
+public static class OnnxExport
+{
+    public const double Tolerance = 1e-4;
+    public const int Opset = 17;
+
+    public static bool Supports(string architecture) =>
+        architecture is "small-cnn" or "small-cnn-16" or "resnet18" or "resnet34" or "resnet50" || OnnxGraphSpec.Applies(architecture);
+
+    /// <exception cref="NotSupportedException">An architecture this writer does not know (text models, MobileNetV2).</exception>
+    /// <exception cref="InvalidDataException">ONNX Runtime does not reproduce the model.</exception>
+    public static OnnxExported Export(ClassifierModel model, string architecture, int imageSize)
+    {
+        var state = model.state_dict();
+        var graph = new GraphWriter(state);
+        var features = architecture switch
+        {
+            "small-cnn" or "small-cnn-16" => graph.SmallCnn(),
+            "resnet18" or "resnet34" => graph.ResNet(bottleneck: false),
+            "resnet50" => graph.ResNet(bottleneck: true),
+            _ when model is OnnxGraphModel imported => graph.Imported(imported),
+            _ => throw new NotSupportedException($"ONNX export is not available for {architecture} yet (image models: small-cnn, ResNet-18/34/50, imported ONNX graphs)."),
+        };
+        graph.Head(features, model.HeadName);
+        var proto = graph.Model(architecture, model.NumClasses);
+        var bytes = proto.ToByteArray();
+        var (maxAbs, relative) = Compare(model, bytes, imageSize);
+        if (!(relative <= Tolerance))
+        {
+            throw new InvalidDataException($"ONNX Runtime does not reproduce the exported {architecture}: max |Δ| {maxAbs:G3}, relative {relative:G3}.");
+        }
+        return new OnnxExported(bytes, maxAbs, relative);
+    }
+
+    private static (double MaxAbs, double Relative) Compare(ClassifierModel model, byte[] onnx, int imageSize)
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(0);
+        var input = randn(2, 3, imageSize, imageSize); // two: the batch dimension is dynamic
+        model.eval();
+        float[] ours;
+        using (no_grad())
+        {
+            ours = model.forward(input).data<float>().ToArray();
+        }
+        using var options = new SessionOptions { LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR };
+        using var session = new InferenceSession(onnx, options);
+        var tensor = new DenseTensor<float>(input.data<float>().ToArray(), [2, 3, imageSize, imageSize]);
+        using var results = session.Run([NamedOnnxValue.CreateFromTensor("image", tensor)]);
+        var reference = results.First().AsEnumerable<float>().ToArray();
+        var maxAbs = ours.Zip(reference, (a, b) => (double)Math.Abs(a - b)).Max();
+        return (maxAbs, maxAbs / Math.Max(reference.Max(v => Math.Abs((double)v)), 1e-12));
+    }
+
+    /// <summary>Builds the graph node by node; tensors come from the state dict by name.</summary>
+    private sealed class GraphWriter(Dictionary<string, Tensor> state)
+    {
+        private readonly GraphProto _graph = new() { Name = "transferhub" };
+        private int _next;
+
+        private string Fresh(string hint) => $"{hint}_{_next++}";
+
+        private string Initializer(string key)
+        {
+            if (_graph.Initializer.Any(t => t.Name == key)) return key;
+            var value = state[key].detach().cpu().to_type(ScalarType.Float32).contiguous();
+            var proto = new TensorProto { Name = key, DataType = (int)TensorProto.Types.DataType.Float };
+            proto.Dims.AddRange(value.shape);
+            proto.RawData = ByteString.CopyFrom(MemoryMarshal.AsBytes(value.data<float>().ToArray().AsSpan()));
+            _graph.Initializer.Add(proto);
+            return key;
+        }
+
+        private string Node(string op, IEnumerable<string> inputs, params AttributeProto[] attributes)
+        {
+            var output = Fresh(op.ToLowerInvariant());
+            var node = new NodeProto { OpType = op, Name = output };
+            node.Input.AddRange(inputs);
+            node.Output.Add(output);
+            node.Attribute.AddRange(attributes);
+            _graph.Node.Add(node);
+            return output;
+        }
+
+        private string Conv(string x, string prefix, long stride, long padding, long groups = 1)
+        {
+            var weight = state[$"{prefix}.weight"];
+            List<string> inputs = [x, Initializer($"{prefix}.weight")];
+            if (state.ContainsKey($"{prefix}.bias")) inputs.Add(Initializer($"{prefix}.bias"));
+            return Node("Conv", inputs, Ints("kernel_shape", weight.shape[2], weight.shape[3]), Ints("strides", stride, stride),
+                Ints("pads", padding, padding, padding, padding), Int("group", groups));
+        }
+
+        private string Norm(string x, string prefix) =>
+            Node("BatchNormalization", [x, Initializer($"{prefix}.weight"), Initializer($"{prefix}.bias"), Initializer($"{prefix}.running_mean"), Initializer($"{prefix}.running_var")],
+                Float("epsilon", 1e-5f));
+
+        private string Relu(string x) => Node("Relu", [x]);
+
+        private string Input => "image";
+
+        public string SmallCnn()
+        {
+            var x = Input;
+            foreach (var (block, pool) in new[] { ("block1", true), ("block2", true), ("block3", false) })
+            {
+                x = Relu(Norm(Conv(x, $"{block}.conv", 1, 1), $"{block}.bn"));
+                if (pool) x = Node("MaxPool", [x], Ints("kernel_shape", 2, 2), Ints("strides", 2, 2));
+            }
+            return Node("Flatten", [Node("GlobalAveragePool", [x])], Int("axis", 1));
+        }
+
+        public string ResNet(bool bottleneck)
+        {
+            var x = Relu(Norm(Conv(Input, "conv1", 2, 3), "bn1"));
+            x = Node("MaxPool", [x], Ints("kernel_shape", 3, 3), Ints("strides", 2, 2), Ints("pads", 1, 1, 1, 1));
+            for (var layer = 1; layer <= 4; layer++)
+            {
+                for (var block = 0; state.ContainsKey($"layer{layer}.{block}.conv1.weight"); block++)
+                {
+                    var p = $"layer{layer}.{block}";
+                    var stride = layer > 1 && block == 0 ? 2 : 1;
+                    var identity = state.ContainsKey($"{p}.downsample.0.weight") ? Norm(Conv(x, $"{p}.downsample.0", stride, 0), $"{p}.downsample.1") : x;
+                    var y = bottleneck
+                        ? Norm(Conv(Relu(Norm(Conv(Relu(Norm(Conv(x, $"{p}.conv1", 1, 0), $"{p}.bn1")), $"{p}.conv2", stride, 1), $"{p}.bn2")), $"{p}.conv3", 1, 0), $"{p}.bn3")
+                        : Norm(Conv(Relu(Norm(Conv(x, $"{p}.conv1", stride, 1), $"{p}.bn1")), $"{p}.conv2", 1, 1), $"{p}.bn2");
+                    x = Relu(Node("Add", [y, identity]));
+                }
+            }
+            return Node("Flatten", [Node("GlobalAveragePool", [x])], Int("axis", 1));
+        }
+
+        /// <summary>An imported graph: its input conversion, its nodes up to the feature cut, pooled and flattened as the model does.</summary>
+        public string Imported(OnnxGraphModel model)
+        {
+            var spec = model.Spec;
+            var x = Input;
+            if (model.InputAffine is ({ } scale, { } shift))
+            {
+                // The model's own conversion (OnnxGraphModel.ToGraphInput): BGR reorder, then a per-channel scale and shift.
+                if (spec.Input.Bgr)
+                {
+                    var order = new TensorProto { Name = "input.order", DataType = (int)TensorProto.Types.DataType.Int64 };
+                    order.Dims.Add(3);
+                    order.Int64Data.AddRange([2, 1, 0]);
+                    _graph.Initializer.Add(order);
+                    x = Node("Gather", [x, "input.order"], Int("axis", 1));
+                }
+                state["input.scale"] = scale;
+                state["input.shift"] = shift;
+                x = Node("Add", [Node("Mul", [x, Initializer("input.scale")]), Initializer("input.shift")]);
+            }
+            var renamed = new Dictionary<string, string>(StringComparer.Ordinal) { [spec.Input.Name] = x };
+            var learned = spec.Learned.ToDictionary(l => l.Name, l => $"b{l.Block}.{l.Key}", StringComparer.Ordinal);
+            foreach (var c in spec.Constants)
+            {
+                var proto = new TensorProto { Name = c.Name, DataType = (int)(c.Longs is null ? TensorProto.Types.DataType.Float : TensorProto.Types.DataType.Int64) };
+                proto.Dims.AddRange(c.Dims);
+                if (c.Longs is null) proto.FloatData.AddRange(c.Floats!.Select(v => (float)v));
+                else proto.Int64Data.AddRange(c.Longs);
+                _graph.Initializer.Add(proto);
+            }
+            foreach (var n in spec.Nodes)
+            {
+                var node = new NodeProto { OpType = n.Op, Name = n.Name };
+                node.Input.AddRange(n.Inputs.Select(i => renamed.TryGetValue(i, out var r) ? r : learned.TryGetValue(i, out var key) ? Initializer(key) : i));
+                node.Output.AddRange(n.Outputs);
+                var global = n.Int("th_global", 0) == 1;
+                if (global) node.OpType = "GlobalAveragePool";
+                foreach (var (name, values) in n.Ints ?? new Dictionary<string, long[]>())
+                    if (!global && name != "th_global") node.Attribute.Add(values.Length == 1 && !IsList(name) ? Int(name, values[0]) : Ints(name, values));
+                if (!global)
+                {
+                    foreach (var (name, values) in n.Floats ?? new Dictionary<string, double[]>())
+                        node.Attribute.Add(values.Length == 1 ? Float(name, (float)values[0]) : Floats(name, values));
+                    foreach (var (name, value) in n.Strings ?? new Dictionary<string, string>())
+                        node.Attribute.Add(new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.String, S = ByteString.CopyFromUtf8(value) });
+                }
+                _graph.Node.Add(node);
+            }
+            // As OnnxGraphModel.Features: a 4-D cut is pooled (a no-op on 1×1), then flattened.
+            return spec.FeatureRank == 4
+                ? Node("Flatten", [Node("GlobalAveragePool", [spec.FeatureOutput])], Int("axis", 1))
+                : Node("Flatten", [spec.FeatureOutput], Int("axis", 1));
+        }
+
+        // Attributes ONNX defines as lists even when they hold one value.
+        private static bool IsList(string name) => name is "kernel_shape" or "strides" or "pads" or "dilations" or "split" or "perm" or "axes";
+
+        public void Head(string features, string head) =>
+            _graph.Node.Add(GemmNode(features, Initializer($"{head}.weight"), Initializer($"{head}.bias")));
+
+        private static NodeProto GemmNode(string x, string weight, string bias)
+        {
+            var node = new NodeProto { OpType = "Gemm", Name = "head" };
+            node.Input.AddRange([x, weight, bias]);
+            node.Output.Add("logits");
+            node.Attribute.Add(Int("transB", 1));
+            return node;
+        }
+
+        public ModelProto Model(string architecture, int classes)
+        {
+            _graph.Input.Add(new ValueInfoProto { Name = "image", Type = TensorType("batch", 3, "height", "width") });
+            _graph.Output.Add(new ValueInfoProto { Name = "logits", Type = TensorType("batch", classes) });
+            var model = new ModelProto
+            {
+                IrVersion = 8, ProducerName = "TransferHub", ProducerVersion = "1", Graph = _graph,
+                DocString = $"{architecture}: input RGB scaled to [0, 1] then normalised with ImageNet's mean (0.485, 0.456, 0.406) and std (0.229, 0.224, 0.225); output logits.",
+            };
+            model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = Opset });
+            return model;
+        }
+
+        private static TypeProto TensorType(params object[] dims)
+        {
+            var shape = new TensorShapeProto();
+            foreach (var d in dims)
+                shape.Dim.Add(d is string name ? new TensorShapeProto.Types.Dimension { DimParam = name } : new TensorShapeProto.Types.Dimension { DimValue = Convert.ToInt64(d) });
+            return new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float, Shape = shape } };
+        }
+    }
+
+    private static AttributeProto Ints(string name, params long[] values)
+    {
+        var a = new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Ints };
+        a.Ints.AddRange(values);
+        return a;
+    }
+
+    private static AttributeProto Floats(string name, double[] values)
+    {
+        var a = new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Floats };
+        a.Floats.AddRange(values.Select(v => (float)v));
+        return a;
+    }
+
+    private static AttributeProto Int(string name, long value) => new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value };
+
+    private static AttributeProto Float(string name, float value) => new() { Name = name, Type = AttributeProto.Types.AttributeType.Float, F = value };
+}

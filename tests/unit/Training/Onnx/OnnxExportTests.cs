@@ -1,0 +1,70 @@
+using TransferHub.Shared.Training;
+using TransferHub.Tests.Support;
+using TransferHub.Training.Models;
+using TransferHub.Training.Models.Onnx;
+using TransferHub.Training.Weights;
+using TransferHub.Training.Worker;
+using static TorchSharp.torch;
+
+namespace TransferHub.Tests.Unit.Training.Onnx;
+
+[Collection(TorchCollection.Name)]
+public sealed class OnnxExportTests
+{
+    [Theory]
+    [InlineData("small-cnn", 24)]
+    [InlineData("small-cnn-16", 17)]
+    [InlineData("resnet18", 32)]
+    [InlineData("resnet50", 32)]
+    public void EachImageArchitectureExportsAndOnnxRuntimeReproducesIt(string architecture, int size)
+    {
+        manual_seed(3);
+        using var model = ModelRegistry.Create(architecture, 5);
+        // Non-trivial statistics, so BatchNormalization's export is exercised rather than its identity.
+        using (no_grad())
+        {
+            foreach (var (name, buffer) in model.named_buffers().Where(b => b.name.EndsWith("running_var", StringComparison.Ordinal)))
+                buffer.uniform_(0.5, 2);
+        }
+
+        var exported = OnnxExport.Export(model, architecture, size);
+
+        exported.RelativeDifference.ShouldBeLessThanOrEqualTo(OnnxExport.Tolerance);
+        var proto = global::Onnx.ModelProto.Parser.ParseFrom(exported.Model);
+        proto.OpsetImport.Single().Version.ShouldBe(OnnxExport.Opset);
+        proto.Graph.Input.Single().Type.TensorType.Shape.Dim[0].DimParam.ShouldBe("batch");
+    }
+
+    [Fact]
+    public void AnImportedGraphExportsWithItsInputConversion()
+    {
+        var folder = Directory.CreateTempSubdirectory("th-onnx-export-").FullName;
+        try
+        {
+            OnnxModels.Save(OnnxModels.ResidualCnn(), Path.Combine(folder, "in.onnx"));
+            WeightsImport.Import(Path.Combine(folder, "in.onnx"), null, null, Path.Combine(folder, "w.safetensors"),
+                new OnnxImportOptions(Bgr: true, PixelScale: 255, Mean: [100, 110, 120], Std: [50, 60, 70]));
+            using var model = ModelRegistry.Create("onnx-graph", 4, SafeTensors.ReadMetadata(Path.Combine(folder, "w.safetensors")));
+            ModelWeights.Import(model, Path.Combine(folder, "w.safetensors"), includeHead: false);
+
+            var exported = OnnxExport.Export(model, "onnx-graph", 20); // not the declared 16: the graph's pools are global
+
+            exported.RelativeDifference.ShouldBeLessThanOrEqualTo(OnnxExport.Tolerance);
+            global::Onnx.ModelProto.Parser.ParseFrom(exported.Model).Graph.Node.Select(n => n.OpType).ShouldContain("Gather"); // BGR
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Theory]
+    [InlineData("mobilenet-v2")]
+    [InlineData("text-cnn")]
+    public void ArchitecturesWithoutAWriterAreRefusedByName(string architecture)
+    {
+        using var model = ModelRegistry.Create(architecture, 3);
+
+        Should.Throw<NotSupportedException>(() => OnnxExport.Export(model, architecture, 16)).Message.ShouldContain(architecture);
+    }
+}
