@@ -95,6 +95,7 @@ public sealed class RegistryE2ETests(SeededAppFixture app) : IClassFixture<Seede
         await approver.GetByRole(AriaRole.Button, new() { Name = "Approve" }).ClickAsync();
         await Assertions.Expect(approver.Locator("#production-version")).ToHaveTextAsync("Production: v1");
 
+
         // First traffic like the training data, checked; then traffic that looks nothing like it: green squares.
         // Shades between the imported ones (imported reds have even shades, blues odd): new images, same distribution.
         await PredictAsync(http, modelId, Enumerable.Range(0, 40).Select(j => (Red: j % 2 == 0, I: 5 * (j / 2) + (j % 2 == 0 ? 1 : 2) + 5 * (j / 2) % 2))
@@ -130,6 +131,32 @@ public sealed class RegistryE2ETests(SeededAppFixture app) : IClassFixture<Seede
         await page.GotoInteractiveAsync("/monitoring");
         await Assertions.Expect(page.GetByRole(AriaRole.Row).Filter(new() { HasText = "squares" })).ToContainTextAsync("drift");
         await page.ScreenshotAsync("43-monitoring");
+
+        // Downloaded as ONNX from the model page (last: its check adds a served prediction), the model answers in ONNX Runtime as it does when served.
+        await page.GotoInteractiveAsync($"/models/{modelId}");
+        var download = await page.RunAndWaitForDownloadAsync(() => page.Locator("#onnx-v1").ClickAsync());
+        (await download.FailureAsync()).ShouldBeNull();
+        download.SuggestedFilename.ShouldBe("squares-v1.onnx");
+        var onnxPath = await download.PathAsync();
+        var red = Png.Solid(12, 12, 200, 10, 20);
+        using var form = new MultipartFormDataContent { { new ByteArrayContent(red), "files", "red.png" } };
+        var served = await (await http.PostAsync($"/api/models/{modelId}/predict", form)).Content.ReadFromJsonAsync<JsonElement>();
+        using (var session = new Microsoft.ML.OnnxRuntime.InferenceSession(onnxPath))
+        {
+            // A solid image preprocesses to one value per channel: (v / 255 − ImageNet mean) / std.
+            float[] mean = [0.485f, 0.456f, 0.406f], std = [0.229f, 0.224f, 0.225f];
+            byte[] rgb = [200, 10, 20];
+            var pixels = Enumerable.Range(0, 3).SelectMany(c => Enumerable.Repeat((rgb[c] / 255f - mean[c]) / std[c], 144)).ToArray();
+            using var results = session.Run([Microsoft.ML.OnnxRuntime.NamedOnnxValue.CreateFromTensor("image", new Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<float>(pixels, [1, 3, 12, 12]))]);
+            var logits = results.First().AsEnumerable<float>().Select(v => (double)v).ToArray();
+            var exp = logits.Select(v => Math.Exp(v - logits.Max())).ToArray();
+            var labels = served.GetProperty("predictions")[0].GetProperty("probabilities");
+            var classes = (await http.GetFromJsonAsync<JsonElement>($"/api/models/{modelId}")).GetProperty("versions")[0].GetProperty("labels").EnumerateArray().Select(l => l.GetString()!).ToList();
+            for (var c = 0; c < classes.Count; c++)
+            {
+                (exp[c] / exp.Sum()).ShouldBe(labels.GetProperty(classes[c]).GetDouble(), 1e-4);
+            }
+        }
         await page.GotoInteractiveAsync("/models");
         await Assertions.Expect(page.Locator("#models-table")).ToContainTextAsync("v1");
         await page.ScreenshotAsync("44-models");

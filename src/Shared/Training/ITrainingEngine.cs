@@ -19,6 +19,9 @@ public interface ITrainingEngine
     /// <summary>Whether the architecture's shape (width, depth, vocabulary) comes with its weights (BERT-family encoders).</summary>
     bool ShapeComesWithWeights(string architecture);
 
+    /// <summary>Whether a trained model of the architecture can be downloaded as ONNX.</summary>
+    bool ExportsOnnx(string architecture);
+
     /// <summary>Whether the architecture exists only through an imported source (an ONNX graph): no arm can build it without one.</summary>
     bool NeedsSource(string architecture);
 

@@ -24,6 +24,8 @@ public sealed class TrainingEngine(ILogger<Trainer> trainerLogger) : ITrainingEn
 
     public bool ShapeComesWithWeights(string architecture) => BertRecipe.Applies(architecture) || NeedsSource(architecture);
 
+    public bool ExportsOnnx(string architecture) => Models.Onnx.OnnxExport.Supports(architecture);
+
     public bool NeedsSource(string architecture) => Models.Onnx.OnnxGraphSpec.Applies(architecture);
 
     public WeightsInfo ImportWeights(string path, string? architecture, int? numClasses, string safetensorsOut, OnnxImportOptions? onnx = null)

@@ -142,6 +142,7 @@ public sealed class PredictorLoader : IModelLoader
 {
     public ILoadedModel Load(byte[] safetensors) => Predictor.Load(safetensors);
 
+    // The check travels as an HTTP header: ASCII only.
     public (byte[] Model, string Check) ToOnnx(byte[] safetensors, int imageSize)
     {
         using var predictor = Predictor.Load(safetensors);
@@ -151,7 +152,7 @@ public sealed class PredictorLoader : IModelLoader
         }
         var exported = predictor.ExportOnnx(imageSize);
         return (exported.Model, string.Create(System.Globalization.CultureInfo.InvariantCulture,
-            $"ONNX Runtime vs TorchSharp on a 2×3×{imageSize}×{imageSize} batch: max |Δ| {exported.MaxAbsDifference:G3}, relative {exported.RelativeDifference:G3}"));
+            $"ONNX Runtime vs TorchSharp on a 2x3x{imageSize}x{imageSize} batch: max abs difference {exported.MaxAbsDifference:G3}, relative {exported.RelativeDifference:G3}"));
     }
 
     public byte[] ToTorchSharp(byte[] safetensors)

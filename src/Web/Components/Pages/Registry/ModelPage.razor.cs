@@ -24,6 +24,7 @@ public partial class ModelPage
     [Inject] private ProjectService Projects { get; set; } = default!;
     [Inject] private Features.Versions.VersionService Versions { get; set; } = default!;
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
+    [Inject] private TransferHub.Shared.Training.ITrainingEngine Engine { get; set; } = default!;
 
     private ClaimsPrincipal _user = new();
     private ModelDto? _model;
