@@ -8,7 +8,8 @@ using TransferHub.Training.Models;
 using TransferHub.Training.Serving;
 using TransferHub.Training.Weights;
 
-// Predict latency of the serving path's engine part (decode + preprocess + forward + softmax, no HTTP or database)
+// Predict latency of the serving path's engine part (decode + preprocess + forward + softmax, no HTTP or database), TorchSharp
+// vs ONNX Runtime on the same weights,
 // and the drift report's statistics over a large logged window; with "page-load", the model page with 1 000 versions.
 // Usage: dotnet run -c Release --project bench/Registry -- [iterations] [page-load]
 var iterations = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 30;
@@ -20,30 +21,39 @@ if (args.Contains("page-load"))
 }
 TransferHub.Training.Runtime.LibTorchContext.SetFlushDenormal();
 var results = new List<object>();
-Console.WriteLine("| model | px | batch | p50 ms | p95 ms | images/s |");
-Console.WriteLine("|---|---|---|---|---|---|");
+// TorchSharp and ONNX Runtime on the same model, measured in alternating rounds so both see the same machine state.
+Console.WriteLine("| model | px | batch | runtime | p50 ms | p95 ms | images/s |");
+Console.WriteLine("|---|---|---|---|---|---|---|");
 foreach (var (architecture, size) in new[] { ("small-cnn", 64), ("resnet18", 64), ("resnet18", 224) })
 {
-    using var predictor = Load(architecture);
+    var weights = Weights(architecture);
+    using var torch = Predictor.Load(weights);
+    using var onnx = OnnxRuntimePredictor.Load(weights);
     foreach (var batch in new[] { 1, 8, 32 })
     {
         var images = Enumerable.Range(0, batch).Select(i => Noise(size, i)).ToList();
-        for (var w = 0; w < 3; w++)
+        var times = new Dictionary<string, List<double>> { ["TorchSharp"] = [], ["ONNX Runtime"] = [] };
+        foreach (var (_, runtime) in new (string, ILoadedModel)[] { ("TorchSharp", torch), ("ONNX Runtime", onnx) })
         {
-            predictor.PredictImages(images, size);
+            for (var w = 0; w < 3; w++) runtime.PredictImages(images, size);
         }
-        var times = new List<double>();
         for (var i = 0; i < iterations; i++)
         {
-            var watch = Stopwatch.StartNew();
-            predictor.PredictImages(images, size);
-            times.Add(watch.Elapsed.TotalMilliseconds);
+            foreach (var (name, runtime) in new (string, ILoadedModel)[] { ("TorchSharp", torch), ("ONNX Runtime", onnx) })
+            {
+                var watch = Stopwatch.StartNew();
+                runtime.PredictImages(images, size);
+                times[name].Add(watch.Elapsed.TotalMilliseconds);
+            }
         }
-        times.Sort();
-        var (p50, p95) = (times[times.Count / 2], times[(int)Math.Ceiling(times.Count * 0.95) - 1]);
-        var throughput = batch * 1000 / times.Average();
-        Console.WriteLine(FormattableString.Invariant($"| {architecture} | {size} | {batch} | {p50:0.0} | {p95:0.0} | {throughput:0} |"));
-        results.Add(new { kind = "predict", architecture, size, batch, iterations, p50, p95, throughput });
+        foreach (var (runtime, list) in times)
+        {
+            list.Sort();
+            var (p50, p95) = (list[list.Count / 2], list[(int)Math.Ceiling(list.Count * 0.95) - 1]);
+            var throughput = batch * 1000 / list.Average();
+            Console.WriteLine(FormattableString.Invariant($"| {architecture} | {size} | {batch} | {runtime} | {p50:0.0} | {p95:0.0} | {throughput:0} |"));
+            results.Add(new { kind = "predict", architecture, size, batch, runtime, iterations, p50, p95, throughput });
+        }
     }
 }
 
@@ -76,15 +86,15 @@ PredictionSample Sample(int n, double shift)
     return new PredictionSample(counts, confidences, stats, embeddings);
 }
 
-static Predictor Load(string architecture)
+static byte[] Weights(string architecture)
 {
     TorchSharp.torch.manual_seed(1);
     using var model = ModelRegistry.Create(architecture, 10);
     var path = Path.Combine(Path.GetTempPath(), $"bench-{architecture}.safetensors");
     ModelWeights.Export(model, architecture, path, new Dictionary<string, string> { ["classes"] = JsonSerializer.Serialize(Enumerable.Range(0, 10).Select(i => $"c{i}")) });
-    var predictor = Predictor.Load(File.ReadAllBytes(path));
+    var bytes = File.ReadAllBytes(path);
     File.Delete(path);
-    return predictor;
+    return bytes;
 }
 
 static byte[] Noise(int size, int seed)

@@ -138,9 +138,10 @@ public sealed class Predictor : ILoadedModel
 }
 
 /// <summary>The engine's <see cref="IModelLoader"/>, for the web to wire into serving.</summary>
-public sealed class PredictorLoader : IModelLoader
+/// <param name="onnxRuntime">Serve image models with ONNX Runtime (exported at load) instead of TorchSharp.</param>
+public sealed class PredictorLoader(bool onnxRuntime = false) : IModelLoader
 {
-    public ILoadedModel Load(byte[] safetensors) => Predictor.Load(safetensors);
+    public ILoadedModel Load(byte[] safetensors) => onnxRuntime ? OnnxRuntimePredictor.Load(safetensors) : Predictor.Load(safetensors);
 
     // The check travels as an HTTP header: ASCII only.
     public (byte[] Model, string Check) ToOnnx(byte[] safetensors, int imageSize)

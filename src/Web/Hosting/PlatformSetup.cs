@@ -58,7 +58,9 @@ public static class PlatformSetup
 
     /// <summary>The training engine's façade and the predictor serving loads: the only two ways the web reaches the engine's code.</summary>
     public static IServiceCollection AddTrainingEngine(this IServiceCollection services) => services
-        .AddSingleton<ITrainingEngine, TrainingEngine>().AddSingleton<IModelLoader, PredictorLoader>();
+        .AddSingleton<ITrainingEngine, TrainingEngine>()
+        .AddSingleton<IModelLoader>(sp => new PredictorLoader(
+            sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<RegistryOptions>>().Value.ServingRuntime == ServingRuntime.OnnxRuntime));
 
     /// <summary>People, projects and their notifications.</summary>
     public static IServiceCollection AddProjects(this IServiceCollection services) => services

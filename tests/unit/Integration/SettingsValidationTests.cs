@@ -19,6 +19,8 @@ public sealed class SettingsValidationTests
     [InlineData("Registry:MaxLoadedModels", "0", "MaxLoadedModels")]
     [InlineData("Registry:DriftInterval", "-00:05:00", "DriftInterval")]
     [InlineData("Registry:PredictionRetention", "-1.00:00:00", "PredictionRetention")]
+    [InlineData("Hub:Endpoint", "not a url", "Endpoint")]
+    [InlineData("Hub:Timeout", "00:00:00", "Timeout")]
     [InlineData("Bootstrap:AdminToken", "too-short", "Bootstrap:AdminToken must be at least 24 characters long.")]
     [InlineData("Bootstrap:AdminEmail", "not an address", "AdminEmail")]
     public void AnInvalidSettingStopsTheStartNamingIt(string key, string value, string named)

@@ -66,7 +66,7 @@ public static class OnnxExport
         using var session = new InferenceSession(onnx, options);
         var tensor = new DenseTensor<float>(input.data<float>().ToArray(), [2, 3, imageSize, imageSize]);
         using var results = session.Run([NamedOnnxValue.CreateFromTensor("image", tensor)]);
-        var reference = results.First().AsEnumerable<float>().ToArray();
+        var reference = results.First(r => r.Name == "logits").AsEnumerable<float>().ToArray();
         var maxAbs = ours.Zip(reference, (a, b) => (double)Math.Abs(a - b)).Max();
         return (maxAbs, maxAbs / Math.Max(reference.Max(v => Math.Abs((double)v)), 1e-12));
     }
@@ -206,8 +206,12 @@ public static class OnnxExport
         // Attributes ONNX defines as lists even when they hold one value.
         private static bool IsList(string name) => name is "kernel_shape" or "strides" or "pads" or "dilations" or "split" or "perm" or "axes";
 
-        public void Head(string features, string head) =>
-            _graph.Node.Add(GemmNode(features, Initializer($"{head}.weight"), Initializer($"{head}.bias")));
+        // The features get their own output (serving logs them for drift), then the head's logits.
+        public void Head(string features, string head)
+        {
+            _graph.Node.Add(new NodeProto { OpType = "Identity", Name = "features", Input = { features }, Output = { "features" } });
+            _graph.Node.Add(GemmNode("features", Initializer($"{head}.weight"), Initializer($"{head}.bias")));
+        }
 
         private static NodeProto GemmNode(string x, string weight, string bias)
         {
@@ -222,10 +226,11 @@ public static class OnnxExport
         {
             _graph.Input.Add(new ValueInfoProto { Name = "image", Type = TensorType("batch", 3, "height", "width") });
             _graph.Output.Add(new ValueInfoProto { Name = "logits", Type = TensorType("batch", classes) });
+            _graph.Output.Add(new ValueInfoProto { Name = "features", Type = TensorType("batch", "features") });
             var model = new ModelProto
             {
                 IrVersion = 8, ProducerName = "TransferHub", ProducerVersion = "1", Graph = _graph,
-                DocString = $"{architecture}: input RGB scaled to [0, 1] then normalised with ImageNet's mean (0.485, 0.456, 0.406) and std (0.229, 0.224, 0.225); output logits.",
+                DocString = $"{architecture}: input RGB scaled to [0, 1] then normalised with ImageNet's mean (0.485, 0.456, 0.406) and std (0.229, 0.224, 0.225); outputs logits and the penultimate features.",
             };
             model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = Opset });
             return model;

@@ -15,7 +15,18 @@ public sealed class RegistryOptions
     [Range(typeof(TimeSpan), "00:00:00", "365.00:00:00")]
     public TimeSpan DriftInterval { get; set; } = TimeSpan.FromMinutes(15);
 
+    /// <summary>What runs predictions for image models: <c>TorchSharp</c> (libtorch) or <c>OnnxRuntime</c> (the model exported to
+    /// ONNX when it is loaded, checked against TorchSharp). Text models, and architectures without an ONNX writer, stay on TorchSharp.</summary>
+    public ServingRuntime ServingRuntime { get; set; } = ServingRuntime.TorchSharp;
+
     /// <summary>Logged predictions older than this are deleted on the monitor's schedule; zero keeps them.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "3650.00:00:00")]
     public TimeSpan PredictionRetention { get; set; } = TimeSpan.FromDays(90);
+}
+
+/// <summary>The inference runtime serving uses.</summary>
+public enum ServingRuntime
+{
+    TorchSharp,
+    OnnxRuntime,
 }
