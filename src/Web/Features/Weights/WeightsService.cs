@@ -62,6 +62,16 @@ public sealed class WeightsService(IDbContextFactory<AppDbContext> dbFactory, IA
             {
                 files = await hub.ListAsync(repo, revision, ct);
                 var wanted = HubNames.Pick(files, request.File);
+                var architecture = string.IsNullOrWhiteSpace(request.Architecture) ? HubCatalog.ArchitectureOf(repo) : request.Architecture;
+                if (architecture is null && wanted.Count == 1 && files.FirstOrDefault(f => f.Path == "config.json") is { } config)
+                {
+                    // A Transformers config names the model family: one we have no architecture for is refused before the big download.
+                    var type = HubNames.ModelType(await File.ReadAllTextAsync(await hub.DownloadAsync(repo, revision, config, null, ct), ct));
+                    if (type is not null && !HubNames.KnownModelTypes.Contains(type))
+                    {
+                        throw new HubException($"config.json declares model_type '{type}', which no architecture here implements (Transformers families: {string.Join(", ", HubNames.KnownModelTypes)}; images: safetensors with torchvision/timm ResNet names, or ONNX).", System.Net.HttpStatusCode.BadRequest);
+                    }
+                }
                 string path, format;
                 if (wanted.Count == 1)
                 {
@@ -84,7 +94,6 @@ public sealed class WeightsService(IDbContextFactory<AppDbContext> dbFactory, IA
                     }
                     format = "hf-zip";
                 }
-                var architecture = string.IsNullOrWhiteSpace(request.Architecture) ? HubCatalog.ArchitectureOf(repo) : request.Architecture;
                 return await StoreAsync(caller, path, $"hub:{format}", string.IsNullOrWhiteSpace(request.Name) ? $"{repo}@{revision}" : request.Name,
                     architecture, null, null, folder, ct);
             }

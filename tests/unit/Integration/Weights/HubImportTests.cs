@@ -125,6 +125,7 @@ public sealed class HubImportTests(HubFactory factory) : IClassFixture<HubFactor
     [InlineData("pickle-only", HttpStatusCode.BadRequest, "pickle")]
     [InlineData("../../etc", HttpStatusCode.BadRequest, "owner/name")]
     [InlineData("not-weights", HttpStatusCode.BadRequest, "neither safetensors")]
+    [InlineData("vit", HttpStatusCode.BadRequest, "model_type 'vit'")]
     public async Task HubFailuresAreExplainedAndStoreNothing(string repo, HttpStatusCode status, string message)
     {
         var s = await DatasetScenario.CreateAsync(factory);
@@ -133,6 +134,7 @@ public sealed class HubImportTests(HubFactory factory) : IClassFixture<HubFactor
         {
             "pickle-only" => new() { ["pytorch_model.bin"] = [1, 2, 3], ["config.json"] = "{}"u8.ToArray() },
             "not-weights" => new() { ["model.safetensors"] = "plain text, not weights"u8.ToArray() },
+            "vit" => new() { ["model.safetensors"] = SmallCnn(withMetadata: false), ["config.json"] = """{"model_type":"vit","image_size":224}"""u8.ToArray() },
             _ => new() { ["model.safetensors"] = SmallCnn(withMetadata: true) },
         };
         if (repo == "missing") factory.Hub.Repos.TryRemove(name, out _);
@@ -147,6 +149,10 @@ public sealed class HubImportTests(HubFactory factory) : IClassFixture<HubFactor
         response.StatusCode.ShouldBe(status);
         (await response.Content.ReadAsStringAsync()).ShouldContain(message);
         (await s.Scientist.GetFromJsonAsync<List<PretrainedWeightsDto>>("/api/weights", Json.Options))!.ShouldNotContain(w => w.Name == $"hub {repo}");
+        if (repo == "vit")
+        {
+            factory.Hub.Downloads.ShouldNotContain(d => d.File == $"{name}/model.safetensors"); // refused before the large file
+        }
         if (repo == "wrong-sha")
         {
             BlobsInCache().Length.ShouldBe(blobsBefore); // a file that fails its checksum is not kept

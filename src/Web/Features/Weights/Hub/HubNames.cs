@@ -7,6 +7,24 @@ public static partial class HubNames
 {
     private static readonly string[] BertFiles = ["model.safetensors", "vocab.txt", "config.json"];
 
+    /// <summary>Transformers model types whose checkpoints load as text-bert.</summary>
+    public static readonly IReadOnlySet<string> KnownModelTypes = new SortedSet<string>(StringComparer.Ordinal) { "bert" };
+
+    /// <summary>config.json's <c>model_type</c>, or null when it has none or is not JSON.</summary>
+    public static string? ModelType(string configJson)
+    {
+        try
+        {
+            using var json = System.Text.Json.JsonDocument.Parse(configJson);
+            return json.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object && json.RootElement.TryGetProperty("model_type", out var type)
+                && type.ValueKind == System.Text.Json.JsonValueKind.String ? type.GetString() : null;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null;
+        }
+    }
+
     public static bool IsRepo(string repo) => repo.Length <= 96 && Repo().IsMatch(repo) && !repo.Contains("..", StringComparison.Ordinal);
 
     public static bool IsRevision(string revision) => revision.Length <= 96 && Revision().IsMatch(revision) && !revision.Contains("..", StringComparison.Ordinal);
