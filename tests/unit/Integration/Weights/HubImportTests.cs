@@ -113,7 +113,8 @@ public sealed class HubImportTests(HubFactory factory) : IClassFixture<HubFactor
         var starts = factory.Hub.Downloads.Where(d => d.File == "acme/cut/model.safetensors").Select(d => d.From).ToList();
         starts.Count.ShouldBe(2);
         starts[0].ShouldBe(0);
-        starts[1].ShouldBe(weights.Length / 2); // only the missing half was asked for
+        // The second request starts where the first stopped (what arrived before the connection dropped, at most half).
+        starts[1].ShouldBeInRange(1, weights.Length / 2);
     }
 
     [Theory]
