@@ -53,8 +53,11 @@ public static class WeightsImport
                 ? BertRecipe.FromMetadata(metadata) ?? throw new ArgumentException(
                     "A text-bert file needs its vocabulary and config: upload the Hugging Face folder (model.safetensors, vocab.txt, config.json) as a .zip.")
                 : null;
+            // An onnx-graph file (one of our runs', say) carries its graph: the model is built from it.
+            var graph = Models.Onnx.OnnxGraphSpec.Applies(known) && metadata.TryGetValue(Models.Onnx.OnnxGraphSpec.MetadataKey, out var g)
+                ? new Dictionary<string, string> { [Models.Onnx.OnnxGraphSpec.MetadataKey] = g } : null;
             return Checked(known, tensors, output, recipe, metadata.TryGetValue(ModelWeights.NumClassesKey, out var n) ? int.Parse(n, CultureInfo.InvariantCulture) : null,
-                metadata.GetValueOrDefault("classes"));
+                metadata.GetValueOrDefault("classes"), graph);
         }
         finally
         {
@@ -63,9 +66,10 @@ public static class WeightsImport
     }
 
     // Loads the tensors into the architecture (every shape checked) and writes what loaded, with the recipe if any.
-    private static WeightsInfo Checked(string architecture, Dictionary<string, Tensor> tensors, string output, BertRecipe? recipe, int? numClasses, string? classNames)
+    private static WeightsInfo Checked(string architecture, Dictionary<string, Tensor> tensors, string output, BertRecipe? recipe, int? numClasses, string? classNames,
+        Dictionary<string, string>? shape = null)
     {
-        var metadata = recipe?.ToMetadata() ?? [];
+        var metadata = recipe?.ToMetadata() ?? shape ?? [];
         using var probe = ModelRegistry.Create(architecture, 2, metadata);
         var headWeight = $"{probe.HeadName}.weight";
         var classes = numClasses ?? (tensors.TryGetValue(headWeight, out var head) ? (int)head.shape[0] : 0);

@@ -37,6 +37,8 @@ public sealed class OnnxImportTests : IDisposable
         spec.FeatureDim.ShouldBe(8);
         spec.Parity.ShouldNotBeNull().ShouldContain("vs ONNX Runtime");
         spec.Nodes.ShouldNotContain(n => n.Op == "Gemm");
+        // Our own onnx-graph file imports again as it is (a run's model taken as a new source).
+        WeightsImport.Import(Path("out.safetensors"), null, null, Path("again.safetensors")).Architecture.ShouldBe("onnx-graph");
         // The source's head came along as fc, so LEEP can use the source's own predictions.
         using var model = ModelRegistry.Create("onnx-graph", 3, metadata);
         ModelWeights.Import(model, Path("out.safetensors"), includeHead: true);
