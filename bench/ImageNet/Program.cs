@@ -17,7 +17,7 @@ var labels = Option("--labels", "5,10,20").Split(',').Select(int.Parse).ToList()
 var seeds = int.Parse(Option("--seeds", "5"));
 var imageSize = int.Parse(Option("--size", "64"));
 var folder = Option("--fmnist", "/usr/share/datasets/fashion-mnist");
-var onnx = Option("--onnx", typeof(Program).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "ResNet18Onnx").Value!);
+var onnx = Option("--onnx", Assembly.GetExecutingAssembly().GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "ResNet18Onnx").Value!);
 var (trainX, trainY) = Read(folder, "train");
 var (testX, testY) = Read(folder, "t10k");
 var results = Path.Combine(Root(), "bench", "results", $"{DateTime.UtcNow:yyyyMMdd'T'HHmm'Z'}-imagenet.jsonl");
