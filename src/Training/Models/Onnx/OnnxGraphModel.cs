@@ -84,7 +84,7 @@ public sealed class OnnxGraphModel : ClassifierModel
             {
                 break;
             }
-            var inputs = node.Inputs.Select(name => name.Length == 0 ? null : Value(values, name)).ToArray();
+            var inputs = node.Inputs.Select(name => name.Length == 0 ? null : Value(values, name, graphInput.device)).ToArray();
             var block = node.Inputs.Select(n => learned.TryGetValue(n, out var owner) ? owner.Block : null).FirstOrDefault(b => b is not null);
             var results = OnnxOps.Run(node, inputs, block?.training ?? training);
             for (var i = 0; i < results.Length && i < node.Outputs.Count; i++) values[node.Outputs[i]] = results[i];
@@ -100,7 +100,7 @@ public sealed class OnnxGraphModel : ClassifierModel
         var values = new Dictionary<string, Tensor>(StringComparer.Ordinal) { [spec.Input.Name] = graphInput };
         foreach (var node in spec.Nodes)
         {
-            var results = OnnxOps.Run(node, node.Inputs.Select(name => name.Length == 0 ? null : Value(values, name)).ToArray(), training: false);
+            var results = OnnxOps.Run(node, node.Inputs.Select(name => name.Length == 0 ? null : Value(values, name, graphInput.device)).ToArray(), training: false);
             for (var i = 0; i < results.Length && i < node.Outputs.Count; i++) values[node.Outputs[i]] = results[i];
         }
         return values.ToDictionary(kv => kv.Key, kv => kv.Value.shape, StringComparer.Ordinal);
@@ -118,11 +118,16 @@ public sealed class OnnxGraphModel : ClassifierModel
         return x.mul(inputScale.to(input.device)).add_(inputShift!.to(input.device)).MoveToOuterDisposeScope();
     }
 
-    private Tensor Value(Dictionary<string, Tensor> values, string name)
+    // Constants are not module state (module.to(cuda) leaves them): a float one follows the input to its device for the
+    // arithmetic; an integer one (a shape, pads) is read on the host and stays there.
+    private Tensor Value(Dictionary<string, Tensor> values, string name, Device device)
     {
         if (values.TryGetValue(name, out var value)) return value;
         if (learned.TryGetValue(name, out var owner)) return owner.Block.Get(owner.Key);
-        if (constants.TryGetValue(name, out var constant)) return constant;
+        if (constants.TryGetValue(name, out var constant))
+        {
+            return constant.dtype == ScalarType.Int64 || constant.device == device ? constant : constant.to(device);
+        }
         throw new InvalidDataException($"The graph uses '{name}' before anything computes it.");
     }
 
