@@ -9,17 +9,18 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Reflection;
 using System.Text.Json;
+using TransferHub.Bench;
 using TransferHub.Bench.Labeling;
+using static TransferHub.Bench.ExperimentBench;
 
 const string Token = "thp_bench-bootstrap-token-0123456789abcdef";
-string[] names = ["t-shirt", "trouser", "pullover", "dress", "coat", "sandal", "shirt", "sneaker", "bag", "ankle-boot"];
 var labels = Option("--labels", "5,10,20").Split(',').Select(int.Parse).ToList();
 var seeds = int.Parse(Option("--seeds", "5"));
 var imageSize = int.Parse(Option("--size", "64"));
 var folder = Option("--fmnist", "/usr/share/datasets/fashion-mnist");
 var onnx = Option("--onnx", Assembly.GetExecutingAssembly().GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "ResNet18Onnx").Value!);
-var (trainX, trainY) = Read(folder, "train");
-var (testX, testY) = Read(folder, "t10k");
+var (trainX, trainY) = ReadFashionMnist(folder, "train");
+var (testX, testY) = ReadFashionMnist(folder, "t10k");
 var results = Path.Combine(Root(), "bench", "results", $"{DateTime.UtcNow:yyyyMMdd'T'HHmm'Z'}-imagenet.jsonl");
 
 await using var app = await BenchApp.StartAsync(Token);
@@ -87,69 +88,10 @@ void Report(int perClass, JsonElement experiment, double wall)
     File.AppendAllText(results, JsonSerializer.Serialize(new { perClass, imageSize, wallSeconds = wall, importSeconds, experiment }) + "\n");
 }
 
-async Task<string> VersionAsync(string name, List<(byte[] Pixels, int Label)> items, double validation, double test)
-{
-    var dataset = (await BenchApp.PostAsync(api, $"/api/projects/{project}/datasets", new { name, kind = "Image", task = "SingleLabel" })).GetProperty("id").GetString()!;
-    using var zip = new MemoryStream();
-    using (var archive = new ZipArchive(zip, ZipArchiveMode.Create, leaveOpen: true))
-    {
-        for (var i = 0; i < items.Count; i++)
-        {
-            using var entry = archive.CreateEntry($"{names[items[i].Label]}/{i}.png").Open();
-            entry.Write(TransferHub.Tests.E2E.Png.Gray(28, 28, items[i].Pixels));
-        }
-    }
-    using var upload = new MultipartFormDataContent { { new ByteArrayContent(zip.ToArray()), "files", "images.zip" } };
-    var import = await (await api.PostAsync($"/api/datasets/{dataset}/imports", upload)).Content.ReadFromJsonAsync<JsonElement>();
-    while ((await api.GetFromJsonAsync<JsonElement>($"/api/imports/{import.GetProperty("id").GetString()}")).GetProperty("status").GetString() == "Running")
-    {
-        await Task.Delay(500);
-    }
-    var split = new { train = 1 - validation - test, validation, test };
-    return (await BenchApp.PostAsync(api, $"/api/datasets/{dataset}/versions", new { split, seed = 1 })).GetProperty("id").GetString()!;
-}
+Task<string> VersionAsync(string name, List<(byte[] Pixels, int Label)> items, double validation, double test) =>
+    ExperimentBench.VersionAsync(api, project, name, items, validation, test);
 
-async Task<JsonElement> RunAsync(object body)
-{
-    var id = (await BenchApp.PostAsync(api, $"/api/projects/{project}/experiments", body)).GetProperty("id").GetString()!;
-    while (true)
-    {
-        var experiment = await api.GetFromJsonAsync<JsonElement>($"/api/experiments/{id}");
-        if (experiment.GetProperty("status").GetString() is "finished" or "finished with failures")
-        {
-            return experiment;
-        }
-        await Task.Delay(5000); // a benchmark's progress poll, not a test's synchronisation
-    }
-}
+Task<JsonElement> RunAsync(object body) => ExperimentBench.RunAsync(api, project, body, TimeSpan.FromSeconds(5));
 
-static (byte[][] Images, int[] Labels) Read(string folder, string kind)
-{
-    using var images = new GZipStream(File.OpenRead(Path.Combine(folder, $"{kind}-images-idx3-ubyte.gz")), CompressionMode.Decompress);
-    using var labels = new GZipStream(File.OpenRead(Path.Combine(folder, $"{kind}-labels-idx1-ubyte.gz")), CompressionMode.Decompress);
-    using var imageBytes = new MemoryStream();
-    images.CopyTo(imageBytes);
-    using var labelBytes = new MemoryStream();
-    labels.CopyTo(labelBytes);
-    var pixels = imageBytes.ToArray();
-    var y = labelBytes.ToArray()[8..].Select(b => (int)b).ToArray();
-    return ([.. Enumerable.Range(0, y.Length).Select(i => pixels.AsSpan(16 + i * 784, 784).ToArray())], y);
-}
+string Option(string name, string fallback) => ExperimentBench.Option(args, name, fallback);
 
-static string Num(JsonElement e, string name, string format = "0.000") =>
-    e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble().ToString(format, System.Globalization.CultureInfo.InvariantCulture) : "—";
-
-static string Text(JsonElement e, string name) =>
-    e.TryGetProperty(name, out var v) && v.ValueKind is not (JsonValueKind.Null or JsonValueKind.Undefined) ? v.ToString().Replace("|", "/") : "—";
-
-string Option(string name, string fallback) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault() ?? fallback;
-
-static string Root()
-{
-    var dir = new DirectoryInfo(AppContext.BaseDirectory);
-    while (!File.Exists(Path.Combine(dir.FullName, "TransferHub.sln")))
-    {
-        dir = dir.Parent ?? throw new InvalidOperationException("Run from inside the repository.");
-    }
-    return dir.FullName;
-}

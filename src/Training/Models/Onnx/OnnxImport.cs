@@ -36,9 +36,11 @@ public static partial class OnnxImport
     }
 
     /// <exception cref="ArgumentException">The file cannot be imported; the message says why.</exception>
-    public static OnnxImported Read(string path, OnnxImportOptions options)
+    public static OnnxImported Read(string path, OnnxImportOptions options) => Read(Parse(path), options);
+
+    /// <summary>As <see cref="Read(string, OnnxImportOptions)"/> for a model already parsed (an import reads it twice: whole, then cut).</summary>
+    public static OnnxImported Read(ModelProto model, OnnxImportOptions options)
     {
-        var model = Parse(path);
         var graph = model.Graph;
         RefuseForeign(graph);
         var initializers = graph.Initializer.ToDictionary(t => t.Name, StringComparer.Ordinal);
@@ -91,13 +93,11 @@ public static partial class OnnxImport
     }
 
     /// <summary>The whole graph (every node up to the graph's output), for the parity check against ONNX Runtime.</summary>
-    public static OnnxImported ReadWhole(string path, OnnxImportOptions options)
-    {
-        var model = Parse(path);
-        return Read(path, options with { FeatureOutput = model.Graph.Output[0].Name });
-    }
+    public static OnnxImported ReadWhole(ModelProto model, OnnxImportOptions options) =>
+        Read(model, options with { FeatureOutput = model.Graph.Output[0].Name });
 
-    private static ModelProto Parse(string path)
+    /// <exception cref="ArgumentException">Not an ONNX model.</exception>
+    public static ModelProto Parse(string path)
     {
         ModelProto model;
         try

@@ -23,7 +23,8 @@ public static class OnnxWeightsImport
     {
         Runtime.TorchRuntime.EnsureLoaded();
         using var lifetime = NewDisposeScope();
-        var whole = OnnxImport.ReadWhole(path, options);
+        var parsed = OnnxImport.Parse(path);
+        var whole = OnnxImport.ReadWhole(parsed, options);
         var input = whole.Spec.Input;
         manual_seed(0);
         var probe = randn(1, input.Channels, input.Height, input.Width);
@@ -54,7 +55,7 @@ public static class OnnxWeightsImport
             throw new ArgumentException($"The imported graph does not reproduce ONNX Runtime: {OnnxImport.Describe(maxAbs, relative, input)} (tolerance {ParityTolerance:G2}).");
         }
 
-        var cut = OnnxImport.Read(path, options);
+        var cut = OnnxImport.Read(parsed, options);
         var feature = shapes[cut.Spec.FeatureOutput];
         var featureDim = feature.Length == 4 ? feature[1] : feature.Skip(1).Aggregate(1L, (a, b) => a * b);
         var spec = WithGlobalPools(cut.Spec, shapes) with { FeatureDim = (int)featureDim, FeatureRank = feature.Length, Parity = OnnxImport.Describe(maxAbs, relative, input) };
