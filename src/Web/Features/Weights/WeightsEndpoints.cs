@@ -65,14 +65,18 @@ public static class WeightsEndpoints
             Triple(form, "mean", positive: false), Triple(form, "std", positive: true));
     }
 
-    private static double[]? Triple(IFormCollection form, string field, bool positive)
+    private static double[]? Triple(IFormCollection form, string field, bool positive) => Triple(form[field].FirstOrDefault(), field, positive);
+
+    /// <summary>Three numbers, comma-separated (a mean or std per channel), or null when blank; the form and the page parse alike.</summary>
+    /// <exception cref="Infrastructure.ValidationFailedException">Not three (positive, where asked) numbers.</exception>
+    public static double[]? Triple(string? text, string field, bool positive)
     {
-        if (form[field].FirstOrDefault() is not { Length: > 0 } text)
+        if (string.IsNullOrWhiteSpace(text))
         {
             return null;
         }
-        var parts = text.Split(',', StringSplitOptions.TrimEntries);
-        var values = parts.Select(p => double.TryParse(p, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && double.IsFinite(v) ? v : double.NaN).ToArray();
+        var values = text.Split(',', StringSplitOptions.TrimEntries)
+            .Select(p => double.TryParse(p, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && double.IsFinite(v) ? v : double.NaN).ToArray();
         return values.Length == 3 && values.All(v => !double.IsNaN(v) && (!positive || v > 0))
             ? values
             : throw Infrastructure.ValidationFailedException.For(field, $"{field} is three {(positive ? "positive " : "")}numbers, comma-separated (R, G, B or the graph's order).");
