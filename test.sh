@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test. First installs what the tests need on a fresh Debian machine:
-# Chromium (e2e), Redis (the two-node e2e test), libfaketime (a worker with a skewed clock), Node.js + Azurite (blob-store contract tests) and the dotnet-ef tool.
+# Chromium (e2e), Redis (the two-node e2e test), PostgreSQL (the server the API suite and the two-node e2e test run on a
+# second time; the tests start their own throwaway server), libfaketime (a worker with a skewed clock), Node.js + Azurite
+# (blob-store contract tests) and the dotnet-ef tool.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -11,6 +13,7 @@ command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 command -v faketime >/dev/null 2>&1 || missing+=(faketime)
+compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
 if ((${#missing[@]})); then
   $sudo apt-get update -qq
   install "${missing[@]}" fonts-dejavu-core
@@ -27,7 +30,12 @@ log=$(mktemp)
 status=0
 # --blame-crash: should a test host die, the log names the tests it was running (and keeps a dump under TestResults).
 dotnet test tests/unit -c Release --no-build --blame-crash --blame-crash-dump-type mini 2>&1 | tee -a "$log" || status=$?
+# The API/integration suite and the queue's concurrency tests once more, on a real database server.
+TH_TEST_DATABASE=PostgreSql dotnet test tests/unit -c Release --no-build --blame-crash --blame-crash-dump-type mini \
+  --filter "FullyQualifiedName~.Integration.|FullyQualifiedName~JobQueueTests" 2>&1 | tee -a "$log" || status=$?
 dotnet test tests/e2e -c Release --no-build --blame-crash --blame-crash-dump-type mini 2>&1 | tee -a "$log" || status=$?
+# A test process killed before its exit handler leaves its server's folder behind.
+rm -rf "${TMPDIR:-/tmp}"/th-pg-*
 
 # One plain summary line over both test assemblies.
 sum() { grep -oE "$1: +[0-9]+" "$log" | awk '{ s += $NF } END { print s + 0 }'; }

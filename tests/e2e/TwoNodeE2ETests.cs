@@ -6,7 +6,7 @@ using TransferHub.Tests.Support;
 namespace TransferHub.Tests.E2E;
 
 /// <summary>
-/// Two web nodes on one database and one Azurite blob container, joined by Redis (SignalR backplane, experiment and
+/// Two web nodes, each with its own data folder, on one PostgreSQL server and one Azurite blob container, joined by Redis (SignalR backplane, experiment and
 /// dataset events, notifications): a worker reports to node A, the experiment page open on node B follows it live; a
 /// label submitted and a notification posted on node A show on node B; node A killed loses no acknowledged label or epoch.
 /// </summary>
@@ -14,6 +14,7 @@ public sealed class TwoNodeE2ETests : IAsyncLifetime
 {
     private RedisProcess _redis = null!;
     private AzuriteProcess _azurite = null!;
+    private PostgresServer _postgres = null!;
     private AppProcess _nodeA = null!;
     private AppProcess _nodeB = null!;
     private IPlaywright _playwright = null!;
@@ -23,6 +24,7 @@ public sealed class TwoNodeE2ETests : IAsyncLifetime
     {
         _redis = await RedisProcess.StartAsync();
         _azurite = await AzuriteProcess.StartAsync(AppProcess.RepoRoot);
+        _postgres = await PostgresServer.StartAsync();
         var settings = new Dictionary<string, string>
         {
             ["Bootstrap:AdminEmail"] = BrowserFixture.AdminEmail,
@@ -33,9 +35,11 @@ public sealed class TwoNodeE2ETests : IAsyncLifetime
             ["Jobs:Lease"] = "00:00:06",
             ["Artifacts:Provider"] = "AzureBlob",
             ["Artifacts:BlobConnectionString"] = _azurite.ConnectionString,
+            ["Database:Provider"] = "PostgreSql",
+            ["ConnectionStrings:TransferHub"] = await _postgres.CreateDatabaseAsync(),
         };
         _nodeA = await AppProcess.StartAsync(settings);
-        _nodeB = await AppProcess.StartAsync(settings, _nodeA.DataRoot); // same database and artifacts
+        _nodeB = await AppProcess.StartAsync(settings); // the same database and artifacts, nothing shared on disk
         _playwright = await Playwright.CreateAsync();
         _browser = await _playwright.Chromium.LaunchAsync(new()
         {
@@ -200,6 +204,7 @@ public sealed class TwoNodeE2ETests : IAsyncLifetime
         await _nodeA.DisposeAsync();
         await _redis.DisposeAsync();
         await _azurite.DisposeAsync();
+        await _postgres.DisposeAsync();
     }
 
     /// <summary>A signed-out page in a fresh browser context on one node.</summary>

@@ -17,6 +17,7 @@ namespace TransferHub.Web.Data;
 /// <code>
 /// dotnet ef migrations add NAME --project src/Web --context SqliteAppDbContext --output-dir Data/Migrations/Sqlite
 /// dotnet ef migrations add NAME --project src/Web --context SqlServerAppDbContext --output-dir Data/Migrations/SqlServer
+/// dotnet ef migrations add NAME --project src/Web --context PostgresAppDbContext --output-dir Data/Migrations/Postgres
 /// </code>
 /// </summary>
 public abstract class AppDbContext(DbContextOptions options) : IdentityDbContext<AppUser>(options), IDataProtectionKeyContext
@@ -61,3 +62,16 @@ public sealed class SqliteAppDbContext(DbContextOptions<SqliteAppDbContext> opti
 }
 
 public sealed class SqlServerAppDbContext(DbContextOptions<SqlServerAppDbContext> options) : AppDbContext(options);
+
+public sealed class PostgresAppDbContext(DbContextOptions<PostgresAppDbContext> options) : AppDbContext(options)
+{
+    protected override void ConfigureConventions(ModelConfigurationBuilder builder)
+    {
+        // timestamptz stores an instant and Npgsql refuses a non-zero offset: a caller's "+02:00" becomes UTC, not an error.
+        builder.Properties<DateTimeOffset>().HaveConversion<UtcDateTimeOffsetConverter>();
+        builder.Properties<DateTimeOffset?>().HaveConversion<UtcDateTimeOffsetConverter>();
+    }
+
+    private sealed class UtcDateTimeOffsetConverter() : Microsoft.EntityFrameworkCore.Storage.ValueConversion.ValueConverter<DateTimeOffset, DateTimeOffset>(
+        v => v.ToUniversalTime(), v => v);
+}

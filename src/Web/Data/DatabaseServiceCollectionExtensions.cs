@@ -34,6 +34,13 @@ public static class DatabaseServiceCollectionExtensions
                 services.AddDbContextFactory<SqlServerAppDbContext>(o => o.UseSqlServer(connectionString, sql => sql.EnableRetryOnFailure()));
                 services.AddSingleton<IDbContextFactory<AppDbContext>, ProviderFactory<SqlServerAppDbContext>>();
                 break;
+            case DatabaseProvider.PostgreSql:
+                connectionString = RequirePostgres(connectionString);
+                // No retrying execution strategy: it refuses the explicit transactions promotions and snapshots use.
+                // A dropped connection fails the one request; the pool opens a fresh one for the next.
+                services.AddDbContextFactory<PostgresAppDbContext>(o => o.UseNpgsql(connectionString));
+                services.AddSingleton<IDbContextFactory<AppDbContext>, ProviderFactory<PostgresAppDbContext>>();
+                break;
             default:
                 connectionString = string.IsNullOrWhiteSpace(connectionString)
                     ? $"Data Source={Path.Combine(dataRoot, "transferhub.db")}"
@@ -45,6 +52,27 @@ public static class DatabaseServiceCollectionExtensions
         services.AddScoped<AppDbContext>(sp => sp.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContext());
         services.AddSingleton(writes);
         return services;
+    }
+
+    private static string RequirePostgres(string? connectionString)
+    {
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            throw new InvalidOperationException($"ConnectionStrings:{Names.Database} is required when Database:Provider is PostgreSql.");
+        }
+        try
+        {
+            var builder = new Npgsql.NpgsqlConnectionStringBuilder(connectionString);
+            if (string.IsNullOrWhiteSpace(builder.Host))
+            {
+                throw new ArgumentException("Host is missing.");
+            }
+            return connectionString;
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException or KeyNotFoundException)
+        {
+            throw new InvalidOperationException($"ConnectionStrings:{Names.Database} is not a PostgreSQL connection string: {e.Message}", e);
+        }
     }
 
     /// <summary>Applies pending migrations when <c>Database:ApplyMigrationsOnStartup</c> is on.</summary>

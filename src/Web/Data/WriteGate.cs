@@ -3,7 +3,7 @@ namespace TransferHub.Web.Data;
 /// <summary>
 /// Serialises short write transactions on SQLite, which allows one writer at a time: waiting here is
 /// a queue in memory, while waiting inside SQLite is a busy-retry loop with sleeps that turns
-/// milliseconds into hundreds under concurrent annotators. On SQL Server the gate is open.
+/// milliseconds into hundreds under concurrent annotators. On SQL Server and PostgreSQL the gate is open.
 /// Every <c>SaveChanges</c> outside an explicit transaction passes it on its own (<see cref="WriteGateInterceptor"/>);
 /// callers enter it themselves around bulk updates and transactions. Re-entrant along one async flow: a save inside
 /// a section that already holds the gate does not wait for itself.

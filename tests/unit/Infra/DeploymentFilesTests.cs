@@ -25,7 +25,13 @@ public sealed class DeploymentFilesTests
     public void ComposeRunsTwoWebNodesBehindAStickyProxyWithAGpuWorker()
     {
         var services = (YamlMappingNode)Load("docker-compose.yml")[0]["services"];
-        services.Children.Keys.Select(k => k.ToString()).ShouldBe(["sqlserver", "azurite", "redis", "web", "web2", "proxy", "worker"], ignoreOrder: true);
+        services.Children.Keys.Select(k => k.ToString()).ShouldBe(["postgres", "azurite", "redis", "web", "web2", "proxy", "worker"], ignoreOrder: true);
+        EnvironmentOf(services["web"]).ShouldContain("Database__Provider=PostgreSql");
+        // The SQL Server override swaps the provider and its connection string, nothing else.
+        var sqlServer = (YamlMappingNode)Load("docker-compose.sqlserver.yml")[0]["services"];
+        sqlServer.Children.Keys.Select(k => k.ToString()).ShouldBe(["sqlserver", "web"], ignoreOrder: true);
+        EnvironmentOf(sqlServer["web"]).Select(e => e.Split('=')[0]).ShouldBe(["Database__Provider", "ConnectionStrings__TransferHub"]);
+        EnvironmentOf(sqlServer["web"]).ShouldContain("Database__Provider=SqlServer");
         services["web2"]["extends"]["service"].ToString().ShouldBe("web");
         var device = (YamlMappingNode)((YamlSequenceNode)services["worker"]["deploy"]["resources"]["reservations"]["devices"])[0];
         ((YamlSequenceNode)device["capabilities"]).Select(c => c.ToString()).ShouldContain("gpu");
@@ -66,7 +72,7 @@ public sealed class DeploymentFilesTests
         var known = OptionsKeys(typeof(ApiOptions).Assembly).Concat(OptionsKeys(typeof(ArtifactStoreOptions).Assembly)).Concat(PlainKeys)
             .ToHashSet(StringComparer.OrdinalIgnoreCase);
         var services = (YamlMappingNode)Load("docker-compose.yml")[0]["services"];
-        var composeKeys = ((YamlSequenceNode)services["web"]["environment"]).Select(e => e.ToString().Split('=')[0]);
+        var composeKeys = EnvironmentOf(services["web"]).Select(e => e.Split('=')[0]);
         var configMap = (YamlMappingNode)Load("infra/k8s/transferhub.yaml").Single(d => d["kind"].ToString() == "ConfigMap")["data"];
         var secretKeys = Regex.Matches(File.ReadAllText(Path.Combine(RepoPaths.Root, "infra", "k8s", "transferhub.yaml")), @"--from-literal=(\w+)=")
             .Select(m => m.Groups[1].Value);
@@ -103,6 +109,8 @@ public sealed class DeploymentFilesTests
         Directory.EnumerateFiles(Path.Combine(RepoPaths.Root, "src"), "*.csproj", SearchOption.AllDirectories)
             .ShouldContain(p => Path.GetFileNameWithoutExtension(p) + ".dll" == entry, $"no project builds {entry}");
     }
+
+    private static List<string> EnvironmentOf(YamlNode service) => [.. ((YamlSequenceNode)service["environment"]).Select(e => e.ToString())];
 
     private static List<YamlMappingNode> Load(string relativePath)
     {

@@ -8,12 +8,14 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Time.Testing;
 using TransferHub.Shared.Identity;
 using TransferHub.Shared.Tokens;
+using TransferHub.Tests.Support;
 
 namespace TransferHub.Tests.Unit.Integration;
 
 /// <summary>
 /// The real app on an in-memory server with its own SQLite file and data folder, seeded through the
-/// Bootstrap settings exactly as an automated deployment would be.
+/// Bootstrap settings exactly as an automated deployment would be. With <c>TH_TEST_DATABASE=PostgreSql</c> (test.sh's
+/// second pass over this suite) each factory gets its own database on a throwaway PostgreSQL server instead.
 /// </summary>
 public class TransferHubFactory : WebApplicationFactory<Program>
 {
@@ -32,6 +34,12 @@ public class TransferHubFactory : WebApplicationFactory<Program>
     {
         builder.UseEnvironment("Production");
         builder.UseSetting("Data:Root", DataRoot);
+        if (PostgresServer.Requested)
+        {
+            var server = PostgresServer.Shared.GetAwaiter().GetResult();
+            builder.UseSetting("Database:Provider", "PostgreSql");
+            builder.UseSetting($"ConnectionStrings:{TransferHub.Shared.Common.Names.Database}", server.CreateDatabaseAsync().GetAwaiter().GetResult());
+        }
         // An in-memory server: a child worker process could not reach it.
         builder.UseSetting("Workers:Embedded", "InProcess");
         builder.UseSetting("Api:MaxRequestBodyBytes", "65536");

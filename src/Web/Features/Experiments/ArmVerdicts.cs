@@ -202,10 +202,14 @@ public static class ArmVerdicts
     /// far minus the baseline's at the latest validation point both reached; the warning fires when two or more seeds give a
     /// 95 % t-interval entirely below zero and a mean below −<see cref="WarningMargin"/>. Controls are not judged.
     /// </summary>
-    public static IReadOnlyList<string> EarlyWarnings(IReadOnlyList<(string Arm, int Seed, EpochMetrics Metrics)> history, IReadOnlySet<string>? controls = null)
+    public static IReadOnlyList<string> EarlyWarnings(IReadOnlyList<(string Arm, int Seed, EpochMetrics Metrics)> history, IReadOnlySet<string>? controls = null) =>
+        [.. EarlyWarningsByArm(history, controls).Select(w => w.Message)];
+
+    /// <summary>The early warnings with the arm each is about: its numbers change every epoch, the arm does not.</summary>
+    public static IReadOnlyList<(string Arm, string Message)> EarlyWarningsByArm(IReadOnlyList<(string Arm, int Seed, EpochMetrics Metrics)> history, IReadOnlySet<string>? controls = null)
     {
         var baseline = history.Where(h => h.Arm == "baseline").GroupBy(h => h.Seed).ToDictionary(g => g.Key, g => BestSoFar(g));
-        var warnings = new List<string>();
+        var warnings = new List<(string Arm, string Message)>();
         foreach (var arm in history.Where(h => h.Arm != "baseline" && controls?.Contains(h.Arm) != true).GroupBy(h => h.Arm).OrderBy(g => g.Key))
         {
             var differences = arm.GroupBy(h => h.Seed).Where(s => baseline.ContainsKey(s.Key)).Select(s =>
@@ -222,7 +226,7 @@ public static class ArmVerdicts
             var (mean, _, high) = Intervals.MeanT95(differences);
             if (high < 0 && mean < -WarningMargin)
             {
-                warnings.Add($"Possible negative transfer: '{arm.Key}' trails the baseline's best validation macro-F1 so far by {-mean:0.000} on average over {differences.Count} seeds (95 % interval below zero).");
+                warnings.Add((arm.Key, $"Possible negative transfer: '{arm.Key}' trails the baseline's best validation macro-F1 so far by {-mean:0.000} on average over {differences.Count} seeds (95 % interval below zero)."));
             }
         }
         return warnings;

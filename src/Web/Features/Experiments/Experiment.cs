@@ -21,7 +21,9 @@ public sealed class Experiment
     public double MinimumGain { get; set; } = 0.01;
     public required string CreatedById { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
-    /// <summary>Early warnings already sent to the owner (newline-separated), so each is sent once.</summary>
+    public const int MaxNotifiedWarnings = 4000;
+
+    /// <summary>The arms whose early warning was already sent to the owner (newline-separated), so each arm warns once.</summary>
     public string NotifiedWarnings { get; set; } = "";
 }
 
@@ -40,7 +42,7 @@ internal sealed class ExperimentConfiguration : IEntityTypeConfiguration<Experim
         builder.Property(e => e.Name).HasMaxLength(100);
         builder.Property(e => e.Architecture).HasMaxLength(64);
         builder.Property(e => e.CreatedById).HasMaxLength(450);
-        builder.Property(e => e.NotifiedWarnings).HasMaxLength(4000);
+        builder.Property(e => e.NotifiedWarnings).HasMaxLength(Experiment.MaxNotifiedWarnings);
         builder.HasIndex(e => e.ProjectId);
         builder.HasOne<Project>().WithMany().HasForeignKey(e => e.ProjectId).OnDelete(DeleteBehavior.Cascade);
     }

@@ -407,7 +407,7 @@ public sealed class ExperimentService(IDbContextFactory<AppDbContext> dbFactory,
         return continued;
     }
 
-    /// <summary>Tells the experiment's owner, once per warning, that an arm looks like negative transfer while it still trains.</summary>
+    /// <summary>Tells the experiment's owner, once per arm, that the arm looks like negative transfer while it still trains.</summary>
     public async Task NotifyWarningsAsync(Guid experimentId, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
@@ -423,13 +423,20 @@ public sealed class ExperimentService(IDbContextFactory<AppDbContext> dbFactory,
         var ids = runs.Keys.ToList();
         var history = (await db.RunMetrics.AsNoTracking().Where(m => ids.Contains(m.RunId)).ToListAsync(ct))
             .Select(m => { var run = runs[m.RunId]; return (run.Arm, run.Seed, JsonSerializer.Deserialize<EpochMetrics>(m.Json, Json)!); }).ToList();
+        // The arms already warned about, one per line: the warning's numbers move every epoch, so the text is no key.
         var sent = experiment.NotifiedWarnings.Split('\n', StringSplitOptions.RemoveEmptyEntries).ToHashSet();
-        foreach (var warning in ArmVerdicts.EarlyWarnings(history, controls).Where(w => !sent.Contains(w)))
+        var fresh = ArmVerdicts.EarlyWarningsByArm(history, controls).Where(w => !sent.Contains(w.Arm)).ToList();
+        if (fresh.Count == 0)
         {
-            await notifications.PostAsync(experiment.CreatedById, $"{experiment.Name}: possible negative transfer", warning, $"/experiments/{experimentId}", ct);
-            sent.Add(warning);
+            return;
         }
-        experiment.NotifiedWarnings = string.Join('\n', sent);
+        foreach (var (arm, message) in fresh)
+        {
+            await notifications.PostAsync(experiment.CreatedById, $"{experiment.Name}: possible negative transfer", message, $"/experiments/{experimentId}", ct);
+            sent.Add(arm);
+        }
+        var joined = string.Join('\n', sent);
+        experiment.NotifiedWarnings = joined.Length <= Experiment.MaxNotifiedWarnings ? joined : joined[^Experiment.MaxNotifiedWarnings..];
         await db.SaveChangesAsync(ct);
     }
 

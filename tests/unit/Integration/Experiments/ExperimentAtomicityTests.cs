@@ -18,7 +18,11 @@ public sealed class RunRefusingFactory : TransferHubFactory
     {
         base.ConfigureWebHost(builder);
         builder.UseSetting("Workers:InProcess", "false");
-        builder.ConfigureTestServices(services => services.ConfigureDbContext<SqliteAppDbContext>(o => o.AddInterceptors(new RefuseRuns())));
+        builder.ConfigureTestServices(services =>
+        {
+            services.ConfigureDbContext<SqliteAppDbContext>(o => o.AddInterceptors(new RefuseRuns()));
+            services.ConfigureDbContext<PostgresAppDbContext>(o => o.AddInterceptors(new RefuseRuns()));
+        });
     }
 
     private sealed class RefuseRuns : SaveChangesInterceptor

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using TransferHub.Shared.Datasets;
 using TransferHub.Shared.Experiments;
+using TransferHub.Shared.Notifications;
 using TransferHub.Shared.Statistics;
 using TransferHub.Shared.Projects;
 using Xunit.Abstractions;
@@ -33,5 +34,10 @@ public sealed class SampleProjectTests(TransferHubFactory factory, ITestOutputHe
         done.Runs.ShouldAllBe(r => r.Status == RunStatus.Succeeded);
         done.Results.Single(r => r.Arm.StartsWith("shapes")).Verdict.ShouldBe(TransferVerdict.Positive);
         done.Results.Single(r => r.Arm.StartsWith("colours")).Verdict.ShouldBe(TransferVerdict.Negative);
+        // The colour arm trailed the baseline for many epochs: its owner hears it once, not once per changed number.
+        var warned = (await s.Admin.GetFromJsonAsync<List<NotificationDto>>("/api/notifications", Json.Options))!
+            .Where(n => n.Title.EndsWith(": possible negative transfer", StringComparison.Ordinal)).ToList();
+        warned.ShouldContain(n => n.Body!.Contains("'colours source"));
+        warned.GroupBy(n => n.Body![..n.Body!.IndexOf("' trails", StringComparison.Ordinal)]).ShouldAllBe(arm => arm.Count() == 1);
     }
 }

@@ -50,4 +50,41 @@ public sealed class DatabaseSettingsTests
         error.Message.ShouldStartWith("Starting the SqlServer database of ConnectionStrings:TransferHub failed");
         error.Message.ShouldContain("establishing a connection to SQL Server");
     }
+
+    [Fact]
+    public void PostgresWithoutAConnectionStringNamesTheMissingSetting()
+    {
+        var error = StartWith(("Database:Provider", "PostgreSql"));
+
+        error.Message.ShouldBe("ConnectionStrings:TransferHub is required when Database:Provider is PostgreSql.");
+    }
+
+    [Theory]
+    [InlineData("Hots=db;Database=transferhub", "hots")]
+    [InlineData("Database=transferhub", "Host is missing")]
+    public void AMalformedPostgresConnectionStringNamesTheSettingAndTheBadPart(string connectionString, string named)
+    {
+        var error = StartWith(("Database:Provider", "PostgreSql"), ("ConnectionStrings:TransferHub", connectionString));
+
+        error.Message.ShouldStartWith("ConnectionStrings:TransferHub is not a PostgreSQL connection string:");
+        error.Message.ShouldContain(named, Case.Insensitive);
+    }
+
+    [Fact]
+    public async Task AnUnreachablePostgresStopsTheStartNamingTheSettingAndTheDriversReason()
+    {
+        var builder = Microsoft.AspNetCore.Builder.WebApplication.CreateBuilder();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Database:Provider"] = "PostgreSql",
+            ["ConnectionStrings:TransferHub"] = "Host=127.0.0.1;Port=1;Database=x;Username=x;Password=x;Timeout=2",
+        });
+        builder.Services.AddAppDatabase(builder.Configuration, Path.GetTempPath());
+        await using var app = builder.Build();
+
+        var error = await Should.ThrowAsync<InvalidOperationException>(() => app.MigrateDatabaseAsync());
+
+        error.Message.ShouldStartWith("Starting the PostgreSql database of ConnectionStrings:TransferHub failed");
+        error.Message.ShouldContain("127.0.0.1:1");
+    }
 }

@@ -20,7 +20,7 @@ public sealed class JobQueueTests : IDisposable
 
     public JobQueueTests()
     {
-        _queue = new JobQueue(_db, new WriteGate(DatabaseProvider.Sqlite), _clock,
+        _queue = new JobQueue(_db, new WriteGate(_db.Provider), _clock,
             Options.Create(new JobQueueOptions { Lease = TimeSpan.FromSeconds(30), MaxAttempts = 3, MaxConcurrentPerProject = 100 }), _metrics.Metrics);
         _project = NewProject();
     }
