@@ -1,4 +1,5 @@
-// Labeling benchmark: starts the real app on loopback with a fresh SQLite database, then measures
+// Labeling benchmark: starts the real app on loopback with a fresh SQLite database (or, with --database postgres, a
+// fresh database on a throwaway PostgreSQL server with fsync on), then measures
 // (1) import rate of 100 000 text lines and of 10 000 small PNG images, (2) label submissions through
 // the labeling hub by 20 concurrent annotators on a 100 000-item dataset (p50/p95, and a check that no
 // label was lost or duplicated), (3) the time from a key press to the next item in Chromium (p50/p95).
@@ -23,14 +24,25 @@ var browserSteps = Arg("--browser-steps", 60);
 var thinkMs = Arg("--think-ms", 0); // pause between an annotator's labels; 0 = as fast as the server answers
 var nodes = Arg("--nodes", 1); // 2: two web nodes on one database joined by Redis, annotators split between them
 var watchDataset = Arg("--watch-dataset", 0) == 1; // 1: the dataset's page open in Chromium (live counts) during the submissions
+var database = args.SkipWhile(a => a != "--database").Skip(1).FirstOrDefault() ?? "sqlite"; // sqlite | postgres
 const string Token = "thp_bench-bootstrap-token-0123456789abcdef";
 
 await using var redis = nodes > 1 ? await TransferHub.Tests.E2E.RedisProcess.StartAsync() : null;
-var shared = redis is null ? null : new Dictionary<string, string>
+await using var postgres = database == "postgres" ? await TransferHub.Tests.Support.PostgresServer.StartAsync(durable: true) : null;
+var shared = new Dictionary<string, string>
 {
-    ["Redis:ConnectionString"] = redis.ConnectionString,
+    // One artifact folder for every node (and, on SQLite, one database file in it).
     ["Data:Root"] = Path.Combine(Path.GetTempPath(), "transferhub-bench", Guid.NewGuid().ToString("N")),
 };
+if (redis is not null)
+{
+    shared["Redis:ConnectionString"] = redis.ConnectionString;
+}
+if (postgres is not null)
+{
+    shared["Database:Provider"] = "PostgreSql";
+    shared["ConnectionStrings:TransferHub"] = await postgres.CreateDatabaseAsync();
+}
 var apps = new List<BenchApp>();
 for (var n = 0; n < nodes; n++)
 {
@@ -127,7 +139,7 @@ latencies.Sort();
 var after = await api.GetFromJsonAsync<JsonElement>($"/api/datasets/{textId}");
 var labeled = after.GetProperty("labeledCount").GetInt32();
 var distinct = labeledItems.Distinct().Count();
-Console.WriteLine($"submit over the hub, {annotators} annotators on {nodes} node(s) (think {thinkMs} ms){(watchDataset ? ", dataset page open" : "")}, {items:N0} items: n={latencies.Count:N0} p50={Percentile(latencies, 0.5):0.0} ms p95={Percentile(latencies, 0.95):0.0} ms max={latencies[^1]:0.0} ms, {latencies.Count / wall.Elapsed.TotalSeconds:N0} labels/s");
+Console.WriteLine($"submit over the hub, {database}, {annotators} annotators on {nodes} node(s) (think {thinkMs} ms){(watchDataset ? ", dataset page open" : "")}, {items:N0} items: n={latencies.Count:N0} p50={Percentile(latencies, 0.5):0.0} ms p95={Percentile(latencies, 0.95):0.0} ms max={latencies[^1]:0.0} ms, {latencies.Count / wall.Elapsed.TotalSeconds:N0} labels/s");
 Console.WriteLine($"integrity: {latencies.Count} submitted, {distinct} distinct items, {labeled} labeled in the database → lost {latencies.Count - labeled}, duplicated {latencies.Count - distinct}");
 foreach (var (_, hub) in clients)
 {

@@ -23,13 +23,16 @@ public sealed partial class RemoteWorkerHost : IWorkerHost, IAsyncDisposable
     private readonly WorkerHello _hello;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _work = new(0);
+    private readonly Polly.ResiliencePipeline _transfers;
     private TimeSpan _lease = TimeSpan.FromMinutes(2);
 
     /// <param name="handler">For tests: the transport to the server (a test server's handler); null for real sockets.</param>
-    public RemoteWorkerHost(Uri server, string token, WorkerHello hello, ILogger logger, HttpMessageHandler? handler = null)
+    /// <param name="transferRetryDelay">The first backoff of a file transfer's retries (tests shorten it).</param>
+    public RemoteWorkerHost(Uri server, string token, WorkerHello hello, ILogger logger, HttpMessageHandler? handler = null, TimeSpan? transferRetryDelay = null)
     {
         _hello = hello;
         _logger = logger;
+        _transfers = TransferRetry.Create(firstDelay: transferRetryDelay, onRetry: (e, attempt) => LogTransferRetry(_logger, attempt, e.Message));
         _http = handler is null ? new HttpClient() : new HttpClient(handler, disposeHandler: false);
         _http.BaseAddress = server;
         _http.Timeout = TimeSpan.FromMinutes(30);
@@ -133,29 +136,46 @@ public sealed partial class RemoteWorkerHost : IWorkerHost, IAsyncDisposable
         }
     }
 
-    private async Task DownloadAsync(string path, string target, CancellationToken ct)
-    {
-        using var response = await _http.GetAsync(path, HttpCompletionOption.ResponseHeadersRead, ct);
-        await EnsureSuccessAsync(response, ct);
-        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-        await using var file = File.Create(target);
-        await response.Content.CopyToAsync(file, ct);
-    }
+    // Each try starts over: the download into a fresh partial file moved into place only when complete, the upload
+    // with a new body read from the start of the file (a consumed stream cannot be sent twice).
+    private Task DownloadAsync(string path, string target, CancellationToken ct) =>
+        _transfers.ExecuteAsync(async token =>
+        {
+            using var response = await _http.GetAsync(path, HttpCompletionOption.ResponseHeadersRead, token);
+            await EnsureSuccessAsync(response, token);
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            var partial = target + ".partial";
+            await using (var file = File.Create(partial))
+            {
+                await response.Content.CopyToAsync(file, token);
+            }
+            File.Move(partial, target, overwrite: true);
+        }, ct).AsTask();
 
-    private async Task UploadAsync(string path, string source, CancellationToken ct)
-    {
-        await using var file = File.OpenRead(source);
-        using var content = new StreamContent(file);
-        content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
-        using var response = await _http.PutAsync(path, content, ct);
-        await EnsureSuccessAsync(response, ct);
-    }
+    private Task UploadAsync(string path, string source, CancellationToken ct) =>
+        _transfers.ExecuteAsync(async token =>
+        {
+            await using var file = File.OpenRead(source);
+            using var content = new StreamContent(file);
+            content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+            using var response = await _http.PutAsync(path, content, token);
+            await EnsureSuccessAsync(response, token);
+        }, ct).AsTask();
 
     private static async Task EnsureSuccessAsync(HttpResponseMessage response, CancellationToken ct)
     {
         if (!response.IsSuccessStatusCode)
         {
-            var problem = await response.Content.ReadFromJsonAsync<Problem>(ct).ConfigureAwait(false);
+            // A proxy's error page is HTML, not a problem document: its status is what counts.
+            Problem? problem = null;
+            try
+            {
+                problem = await response.Content.ReadFromJsonAsync<Problem>(ct).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is System.Text.Json.JsonException or NotSupportedException)
+            {
+                problem = new Problem(response.ReasonPhrase, null);
+            }
             var message = $"{(int)response.StatusCode} {problem?.Title}: {problem?.Detail}".Trim();
             throw response.StatusCode == System.Net.HttpStatusCode.NotFound
                 ? new RunUnavailableException(problem?.Detail ?? message)
@@ -187,6 +207,9 @@ public sealed partial class RemoteWorkerHost : IWorkerHost, IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Registered as worker {WorkerId} (connection {ConnectionId})")]
     private static partial void LogRegistered(ILogger logger, string workerId, string? connectionId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A file transfer failed and is retried (retry {Attempt}): {Error}")]
+    private static partial void LogTransferRetry(ILogger logger, int attempt, string error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Method} waits for the connection to the server: {Error}")]
     private static partial void LogWaitingForConnection(ILogger logger, string method, string error);

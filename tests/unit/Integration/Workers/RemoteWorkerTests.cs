@@ -160,6 +160,91 @@ public sealed class RemoteWorkerTests(ManualWorkerFactory factory) : IClassFixtu
     }
 
     [Fact]
+    public async Task AWorkerWhoseProxyFailsEveryThirdFileTransferFinishesOnItsFirstAttemptWithEachEpochStoredOnce()
+    {
+        var (s, version) = await ExperimentTests.ColoursAsync(factory);
+        var token = await WorkerTokenAsync("behind-a-bad-proxy");
+        var experiment = await CreateAsync(s, new CreateExperimentRequest("bad proxy", version.Id, "small-cnn", null, 1, 6, 12, 3e-3, 8, Patience: 0));
+        var runId = experiment.Runs.Single().Id;
+        var proxy = new FailingProxy(factory.Server.CreateHandler());
+        await using var host = new RemoteWorkerHost(factory.Server.BaseAddress, token,
+            new WorkerHello("behind-a-bad-proxy", WorkerHubContract.ProtocolVersion, "cpu", "test cpu", 1L << 30, 2), NullLogger.Instance, proxy,
+            transferRetryDelay: TimeSpan.FromMilliseconds(10));
+        await host.ConnectAsync(CancellationToken.None);
+        using var stop = new CancellationTokenSource();
+        var loop = new RunExecutor(host, NullLogger<Trainer>.Instance, NullLogger.Instance, Path.Combine(Path.GetTempPath(), "th-bad-proxy")).RunLoopAsync(stop.Token);
+        var done = await WaitFinishedAsync(s, experiment.Id);
+        await StopAsync(stop, loop);
+
+        (done.Runs.Single().Status, done.Runs.Single().Attempt).ShouldBe((RunStatus.Succeeded, 1), done.Runs.Single().Error);
+        proxy.Failed.ShouldBeGreaterThanOrEqualTo(2, "the dataset download and the model upload at least met a failure");
+        proxy.Failed.ShouldBe(proxy.Transfers / 3);
+        var epochs = await s.Scientist.GetFromJsonAsync<List<RunMetricDto>>($"/api/runs/{runId}/metrics", Json.Options);
+        epochs!.Select(m => m.Epoch).ShouldBe([1, 2, 3, 4, 5, 6]);
+    }
+
+    [Fact]
+    public async Task ARefusedTransferIsNotRetried()
+    {
+        var retries = 0;
+        var pipeline = TransferRetry.Create(firstDelay: TimeSpan.FromMilliseconds(1), onRetry: (_, _) => retries++);
+        var tries = 0;
+
+        await Should.ThrowAsync<HttpRequestException>(async () => await pipeline.ExecuteAsync(_ =>
+        {
+            tries++;
+            throw new HttpRequestException("403 Forbidden", null, HttpStatusCode.Forbidden);
+        }, CancellationToken.None));
+        await Should.ThrowAsync<HttpRequestException>(async () => await pipeline.ExecuteAsync(_ =>
+        {
+            tries++;
+            throw new HttpRequestException("502 Bad Gateway", null, HttpStatusCode.BadGateway);
+        }, CancellationToken.None));
+
+        (tries, retries).ShouldBe((1 + 7, 6)); // the refusal once; the proxy error the first try and six retries
+    }
+
+    /// <summary>
+    /// Between the worker and the server, for file transfers only (the hub has its own reconnects): every third request
+    /// fails — in turn a proxy's 502 page, a connection dropped before the server saw it, and one dropped after the server
+    /// had stored the upload (the answer lost).
+    /// </summary>
+    private sealed class FailingProxy(HttpMessageHandler server) : DelegatingHandler(server)
+    {
+        private int _transfers;
+        private int _failed;
+
+        public int Transfers => Volatile.Read(ref _transfers);
+        public int Failed => Volatile.Read(ref _failed);
+
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct)
+        {
+            if (request.RequestUri?.AbsolutePath.StartsWith("/api/worker/runs/", StringComparison.Ordinal) != true)
+            {
+                return await base.SendAsync(request, ct);
+            }
+            var n = Interlocked.Increment(ref _transfers) - 1;
+            if (n % 3 != 0)
+            {
+                return await base.SendAsync(request, ct);
+            }
+            Interlocked.Increment(ref _failed);
+            switch (n / 3 % 3)
+            {
+                case 0:
+                    return new HttpResponseMessage(HttpStatusCode.BadGateway) { Content = new StringContent("<html>502 Bad Gateway</html>", System.Text.Encoding.UTF8, "text/html") };
+                case 1:
+                    throw new HttpRequestException("Connection reset by peer", new IOException("reset"));
+                default:
+                    using (await base.SendAsync(request, ct))
+                    {
+                        throw new HttpRequestException("The response ended prematurely.", new IOException("ended"));
+                    }
+            }
+        }
+    }
+
+    [Fact]
     public async Task AWorkerThatLosesItsConnectionAndComesBackKeepsItsRunWithinTheLease()
     {
         var (s, version) = await ExperimentTests.ColoursAsync(factory);
