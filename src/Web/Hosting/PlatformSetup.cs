@@ -26,6 +26,7 @@ using TransferHub.Web.Features.Users;
 using TransferHub.Web.Features.Versions;
 using TransferHub.Web.Features.Weights;
 using TransferHub.Web.Features.Weights.Hub;
+using TransferHub.Web.Features.Webhooks;
 using TransferHub.Web.Features.Workers;
 using TransferHub.Web.Infrastructure;
 using TransferHub.Web.Infrastructure.Telemetry;
@@ -62,9 +63,9 @@ public static class PlatformSetup
         .AddSingleton<IModelLoader>(sp => new PredictorLoader(
             sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<RegistryOptions>>().Value.ServingRuntime == ServingRuntime.OnnxRuntime));
 
-    /// <summary>People, projects and their notifications.</summary>
+    /// <summary>People, projects, their notifications and webhooks.</summary>
     public static IServiceCollection AddProjects(this IServiceCollection services) => services
-        .AddSingleton<UserService>().AddSingleton<ProjectService>().AddSingleton<NotificationService>();
+        .AddSingleton<UserService>().AddSingleton<ProjectService>().AddSingleton<NotificationService>().AddWebhooks();
 
     /// <summary>Pretrained weights (uploads and the Hub), the models that score items for labeling, and the sample project.</summary>
     public static IServiceCollection AddWeights(this IServiceCollection services, string dataRoot) => services
@@ -108,7 +109,7 @@ public static class PlatformSetup
         app.MapGroup("/api").DisableAntiforgery()
             .MapProjectEndpoints().MapUserEndpoints().MapTokenEndpoints().MapNotificationEndpoints()
             .MapDatasetEndpoints().MapVersionEndpoints().MapExperimentEndpoints().MapWorkerEndpoints()
-            .MapWeightsEndpoints().MapSampleProjectEndpoints().MapRegistryEndpoints().MapSecurityEndpoints();
+            .MapWeightsEndpoints().MapSampleProjectEndpoints().MapRegistryEndpoints().MapSecurityEndpoints().MapWebhookEndpoints();
         return app;
     }
 

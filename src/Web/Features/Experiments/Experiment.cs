@@ -23,6 +23,9 @@ public sealed class Experiment
     public DateTimeOffset CreatedAt { get; set; }
     public const int MaxNotifiedWarnings = 4000;
 
+    /// <summary>When webhooks were told that every run is over (set once, by whichever node's update won).</summary>
+    public DateTimeOffset? FinishedAnnouncedAt { get; set; }
+
     /// <summary>The arms whose early warning was already sent to the owner (newline-separated), so each arm warns once.</summary>
     public string NotifiedWarnings { get; set; } = "";
 }

@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using TransferHub.Shared.Experiments;
 using TransferHub.Shared.Statistics;
 using TransferHub.Shared.Training;
+using TransferHub.Shared.Webhooks;
 using TransferHub.Web.Data;
 using TransferHub.Web.Features.Datasets;
 using TransferHub.Web.Features.Identity;
@@ -14,7 +15,8 @@ using static TransferHub.Web.Features.Experiments.ExperimentRequestValidator;
 namespace TransferHub.Web.Features.Experiments;
 
 /// <summary>Experiments: baseline versus transfer arms over seeds on one dataset version, queued as runs, summarised with verdicts.</summary>
-public sealed class ExperimentService(IDbContextFactory<AppDbContext> dbFactory, ProjectService projects, JobQueue queue, Notifications.NotificationService notifications, ITrainingEngine engine, TimeProvider clock)
+public sealed class ExperimentService(IDbContextFactory<AppDbContext> dbFactory, ProjectService projects, JobQueue queue, Notifications.NotificationService notifications,
+    Webhooks.WebhookOutbox webhooks, WriteGate writes, ITrainingEngine engine, TimeProvider clock)
 {
     public static readonly JsonSerializerOptions Json = WireJson.Options;
     public const string Method = "Test macro-F1 per seed; mean ± 95 % t-interval over seeds (clipped to [0, 1]). The verdict uses the difference from the baseline "
@@ -201,6 +203,12 @@ public sealed class ExperimentService(IDbContextFactory<AppDbContext> dbFactory,
         var experiment = await db.Experiments.AsNoTracking().SingleOrDefaultAsync(e => e.Id == experimentId, ct)
             ?? throw new NotFoundException($"Experiment {experimentId} does not exist.");
         await projects.RequireAsync(caller, experiment.ProjectId, a => a.CanRead, ct);
+        return await BuildAsync(db, experiment, ct);
+    }
+
+    private async Task<ExperimentDto> BuildAsync(AppDbContext db, Experiment experiment, CancellationToken ct)
+    {
+        var experimentId = experiment.Id;
         var runs = await db.TrainingRuns.AsNoTracking().Where(r => r.ExperimentId == experimentId).OrderBy(r => r.Arm).ThenBy(r => r.Seed).ToListAsync(ct);
         var runIds = runs.Select(r => r.Id).ToList();
         var history = (await db.RunMetrics.AsNoTracking().Where(m => runIds.Contains(m.RunId)).ToListAsync(ct))
@@ -407,6 +415,52 @@ public sealed class ExperimentService(IDbContextFactory<AppDbContext> dbFactory,
         return continued;
     }
 
+    /// <summary>Announces a run that is over to webhooks, and the experiment with its verdicts when it was the last run.</summary>
+    public async Task AnnounceRunEndedAsync(Guid runId, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var run = await db.TrainingRuns.AsNoTracking().SingleOrDefaultAsync(r => r.Id == runId, ct);
+        if (run is null || run.Status is not (RunStatus.Succeeded or RunStatus.Failed))
+        {
+            return; // waiting for another attempt: not over
+        }
+        var experiment = await db.Experiments.AsNoTracking().SingleAsync(e => e.Id == run.ExperimentId, ct);
+        var link = $"/experiments/{experiment.Id}";
+        var succeeded = run.Status == RunStatus.Succeeded;
+        await webhooks.PublishAsync(run.ProjectId, succeeded ? WebhookEvents.RunSucceeded : WebhookEvents.RunFailed,
+            $"{experiment.Name}: {run.Arm} · seed {run.Seed} {(succeeded ? "succeeded" : $"failed: {run.Error}")}", link,
+            new Dictionary<string, object?>
+            {
+                ["experimentId"] = experiment.Id, ["experiment"] = experiment.Name, ["runId"] = run.Id, ["arm"] = run.Arm, ["seed"] = run.Seed,
+                ["labelFraction"] = run.LabelFraction, ["status"] = run.Status.ToString(), ["attempt"] = run.Attempt, ["error"] = run.Error,
+            }, ct);
+        if (await db.TrainingRuns.AnyAsync(r => r.ExperimentId == experiment.Id && (r.Status == RunStatus.Pending || r.Status == RunStatus.Running), ct))
+        {
+            return;
+        }
+        int won;
+        using (await writes.EnterAsync(ct))
+        {
+            // Two last runs ending at once on two nodes: the one whose update wins announces the experiment.
+            won = await db.Experiments.Where(e => e.Id == experiment.Id && e.FinishedAnnouncedAt == null)
+                .ExecuteUpdateAsync(x => x.SetProperty(e => e.FinishedAnnouncedAt, clock.GetUtcNow()), ct);
+        }
+        if (won == 0)
+        {
+            return;
+        }
+        var dto = await BuildAsync(db, experiment, ct);
+        var verdicts = dto.Results.Where(r => r.Arm != "baseline").Select(r => $"{r.Arm}: {r.VerdictText}").ToList();
+        await webhooks.PublishAsync(experiment.ProjectId, WebhookEvents.ExperimentFinished,
+            $"{experiment.Name} finished ({dto.Status}). {(verdicts.Count == 0 ? "No transfer arm." : string.Join(" ", verdicts))}", link,
+            new Dictionary<string, object?>
+            {
+                ["experimentId"] = experiment.Id, ["experiment"] = experiment.Name, ["status"] = dto.Status,
+                ["runs"] = dto.Runs.Count, ["failedRuns"] = dto.Runs.Count(r => r.Status == RunStatus.Failed),
+                ["results"] = dto.Results.Select(r => new { r.Arm, verdict = r.Verdict.ToString(), r.Mean, r.Difference, r.DifferenceLow, r.DifferenceHigh }).ToList(),
+            }, ct);
+    }
+
     /// <summary>Tells the experiment's owner, once per arm, that the arm looks like negative transfer while it still trains.</summary>
     public async Task NotifyWarningsAsync(Guid experimentId, CancellationToken ct)
     {
@@ -433,6 +487,8 @@ public sealed class ExperimentService(IDbContextFactory<AppDbContext> dbFactory,
         foreach (var (arm, message) in fresh)
         {
             await notifications.PostAsync(experiment.CreatedById, $"{experiment.Name}: possible negative transfer", message, $"/experiments/{experimentId}", ct);
+            await webhooks.PublishAsync(experiment.ProjectId, WebhookEvents.NegativeTransferWarning, $"{experiment.Name}: {message}", $"/experiments/{experimentId}",
+                new Dictionary<string, object?> { ["experimentId"] = experimentId, ["experiment"] = experiment.Name, ["arm"] = arm }, ct);
             sent.Add(arm);
         }
         var joined = string.Join('\n', sent);

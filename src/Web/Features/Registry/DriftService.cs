@@ -15,7 +15,8 @@ namespace TransferHub.Web.Features.Registry;
 /// profile, stores the report, and tells the project's owners when the model starts drifting.
 /// </summary>
 public sealed partial class DriftService(
-    IDbContextFactory<AppDbContext> dbFactory, ModelAccess access, AuditLog audit, NotificationService notifications, TimeProvider clock, AppMetrics metrics, ILogger<DriftService> logger)
+    IDbContextFactory<AppDbContext> dbFactory, ModelAccess access, AuditLog audit, NotificationService notifications, Webhooks.WebhookOutbox webhooks,
+    TimeProvider clock, AppMetrics metrics, ILogger<DriftService> logger)
 {
     /// <summary>Embeddings decoded per window: the MMD subsamples to fewer anyway.</summary>
     private const int MaxEmbeddings = 300;
@@ -109,6 +110,17 @@ public sealed partial class DriftService(
                     $"Version {version.Number}: {string.Join(", ", tests.Where(t => t.Status == DriftStatus.Drift).Select(t => $"{t.Name} on {t.Feature}"))}. Send the inputs to labeling from the model page.",
                     $"/models/{model.Id}", ct);
             }
+        }
+        if (status is DriftStatus.Warning or DriftStatus.Drift && status != previous)
+        {
+            // A warning or drift newly seen: integrations hear each change of level once, as people do of drift.
+            await webhooks.PublishAsync(model.ProjectId, Shared.Webhooks.WebhookEvents.Drift,
+                $"{model.Name} v{version.Number}: {status} ({string.Join(", ", tests.Where(t => t.Status is DriftStatus.Warning or DriftStatus.Drift).Select(t => $"{t.Name} on {t.Feature}"))}).",
+                $"/models/{model.Id}", new Dictionary<string, object?>
+                {
+                    ["modelId"] = model.Id, ["model"] = model.Name, ["version"] = version.Number, ["status"] = status, ["window"] = window.Count,
+                    ["tests"] = tests.Select(t => new { t.Name, t.Feature, t.Status, t.PValue }).ToList(),
+                }, ct);
         }
         return ToDto(run, version.Number);
     }

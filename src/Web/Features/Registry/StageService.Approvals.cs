@@ -37,6 +37,9 @@ public sealed partial class StageService
             await notifications.PostAsync(approver, $"{model.Name} v{version.Number}: production requested",
                 $"{caller.Identity?.Name} asks to put version {version.Number} in production.", $"/models/{model.Id}", ct);
         }
+        await webhooks.PublishAsync(model.ProjectId, Shared.Webhooks.WebhookEvents.ApprovalRequested,
+            $"{model.Name} v{version.Number}: {caller.Identity?.Name} asks to put it in production ({checks.Count(c => c.Outcome == PolicyOutcome.Failed)} of {checks.Count} checks failed).",
+            $"/models/{model.Id}", new Dictionary<string, object?>(ModelEventData(model, version.Number, caller, comment)) { ["approvalId"] = request.Id }, ct);
         return await ApprovalDtoAsync(db, request.Id, ct);
     }
 
@@ -102,6 +105,14 @@ public sealed partial class StageService
         if (retired is { } old)
         {
             cache.Evict(old);
+        }
+        await webhooks.PublishAsync(modelRow.ProjectId, Shared.Webhooks.WebhookEvents.ApprovalDecided,
+            $"{modelRow.Name} v{version.Number}: {(approve ? "approved for production" : "rejected")} by {caller.Identity?.Name}.", $"/models/{modelRow.Id}",
+            new Dictionary<string, object?>(ModelEventData(modelRow, version.Number, caller, comment)) { ["approvalId"] = approval.Id, ["approved"] = approve }, ct);
+        if (approve)
+        {
+            await webhooks.PublishAsync(modelRow.ProjectId, Shared.Webhooks.WebhookEvents.ModelPromoted,
+                $"{modelRow.Name} v{version.Number} is in production.", $"/models/{modelRow.Id}", ModelEventData(modelRow, version.Number, caller, comment), ct);
         }
         await notifications.PostAsync(approval.RequestedById, $"{model.Name} v{version.Number}: {(approve ? "approved for production" : "rejected")}",
             $"{caller.Identity?.Name}{(comment is null ? "" : $": {comment}")}", $"/models/{model.Id}", ct);

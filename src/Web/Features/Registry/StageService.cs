@@ -16,7 +16,7 @@ namespace TransferHub.Web.Features.Registry;
 /// </summary>
 public sealed partial class StageService(
     IDbContextFactory<AppDbContext> dbFactory, ModelAccess access, PolicyChecks policies, AuditLog audit, NotificationService notifications,
-    ModelCache cache, TimeProvider clock)
+    ModelCache cache, Webhooks.WebhookOutbox webhooks, TimeProvider clock)
 {
     // Promotions of one model queue here on this node, so the loser re-reads the winner's state and gets a clear 409;
     // across nodes the concurrency stamp and the one-Production index decide.
@@ -103,6 +103,9 @@ public sealed partial class StageService(
                 cache.Evict(old);
             }
         }
+        await webhooks.PublishAsync(modelRow.ProjectId, Shared.Webhooks.WebhookEvents.ModelRolledBack,
+            $"{modelRow.Name}: production rolled back to v{previous.Number} by {caller.Identity?.Name}.", $"/models/{modelRow.Id}",
+            ModelEventData(modelRow, previous.Number, caller, request.Comment), ct);
         return await VersionDtoAsync(db, previous.Id, ct);
     }
 
@@ -146,6 +149,11 @@ public sealed partial class StageService(
         var modelId = await db.ModelVersions().Where(v => v.Id == versionId).Select(v => v.ModelId).SingleAsync(ct);
         return (await RegistryService.VersionsAsync(db, modelId, ct)).Single(v => v.Id == versionId);
     }
+
+    private static Dictionary<string, object?> ModelEventData(RegisteredModel model, int version, ClaimsPrincipal caller, string? comment) => new()
+    {
+        ["modelId"] = model.Id, ["model"] = model.Name, ["version"] = version, ["by"] = caller.Identity?.Name, ["comment"] = ValidComment(comment),
+    };
 
     private static string? ValidComment(string? comment) =>
         string.IsNullOrWhiteSpace(comment) ? null

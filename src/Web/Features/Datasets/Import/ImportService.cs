@@ -21,7 +21,7 @@ public sealed record UploadFile(string FileName, Func<CancellationToken, Task<St
 /// </summary>
 public sealed partial class ImportService(
     IDbContextFactory<AppDbContext> dbFactory, DatasetService datasets, IArtifactStore artifacts, DatasetEvents events,
-    TimeProvider clock, StagingArea staging, ILogger<ImportService> logger)
+    Webhooks.WebhookOutbox webhooks, TimeProvider clock, StagingArea staging, ILogger<ImportService> logger)
 {
     private const int MaxMessages = 200;
     private const int BatchSize = 100;
@@ -162,6 +162,13 @@ public sealed partial class ImportService(
         await SaveProgressAsync(db, job, messages, ct);
         staging.Delete(importId);
         await events.PublishAsync(new LabelsChanged(dataset.Id, job.CreatedById));
+        await webhooks.PublishAsync(dataset.ProjectId, Shared.Webhooks.WebhookEvents.ImportFinished,
+            $"{dataset.Name}: import {job.Status.ToString().ToLowerInvariant()}, {job.Added} added, {job.Duplicates} duplicates, {job.Rejected} rejected.",
+            $"/datasets/{dataset.Id}", new Dictionary<string, object?>
+            {
+                ["datasetId"] = dataset.Id, ["dataset"] = dataset.Name, ["importId"] = job.Id, ["status"] = job.Status.ToString(),
+                ["added"] = job.Added, ["duplicates"] = job.Duplicates, ["rejected"] = job.Rejected,
+            }, ct);
     }
 
     private async Task<Item?> ToItemAsync(Dataset dataset, Candidate candidate, ImportJob job, HashSet<string> known, List<string> messages, CancellationToken ct)

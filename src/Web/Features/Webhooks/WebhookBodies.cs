@@ -1,0 +1,78 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using TransferHub.Shared.Webhooks;
+
+namespace TransferHub.Web.Features.Webhooks;
+
+/// <summary>Secrets, signatures and the three body formats.</summary>
+public static class WebhookBodies
+{
+    public const string SignatureHeader = "X-TransferHub-Signature";
+    public const string EventHeader = "X-TransferHub-Event";
+    public const string DeliveryHeader = "X-TransferHub-Delivery";
+
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    /// <summary>A fresh signing secret: 32 random bytes.</summary>
+    public static string NewSecret() => "whsec_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+
+    /// <summary><c>t={unix seconds},v1={hex HMAC-SHA256 over "{t}.{body}"}</c>: the timestamp is signed too, so a replayed old body shows its age.</summary>
+    public static string Sign(string secret, long unixSeconds, string body)
+    {
+        var mac = HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes($"{unixSeconds}.{body}"));
+        return $"t={unixSeconds},v1={Convert.ToHexStringLower(mac)}";
+    }
+
+    /// <summary>What the receiver does: true when the signature matches and is no older than <paramref name="tolerance"/>.</summary>
+    public static bool Verify(string secret, string header, string body, DateTimeOffset now, TimeSpan tolerance)
+    {
+        var parts = header.Split(',').Select(p => p.Split('=', 2)).Where(p => p.Length == 2).ToDictionary(p => p[0].Trim(), p => p[1].Trim());
+        if (!parts.TryGetValue("t", out var t) || !long.TryParse(t, out var seconds) || !parts.TryGetValue("v1", out var given))
+        {
+            return false;
+        }
+        if ((now - DateTimeOffset.FromUnixTimeSeconds(seconds)).Duration() > tolerance)
+        {
+            return false;
+        }
+        var expected = Sign(secret, seconds, body);
+        return CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(expected), Encoding.ASCII.GetBytes($"t={t},v1={given}"));
+    }
+
+    /// <summary>The body sent to a webhook of <paramref name="format"/> for a stored JSON payload.</summary>
+    public static string Render(WebhookFormat format, string payloadJson)
+    {
+        if (format == WebhookFormat.Json)
+        {
+            return payloadJson;
+        }
+        var payload = JsonSerializer.Deserialize<WebhookPayload>(payloadJson, Json)!;
+        var absolute = payload.Link is { } l && Uri.TryCreate(l, UriKind.Absolute, out _) ? l : null;
+        return format switch
+        {
+            // Slack's mrkdwn: <url|label>; &, < and > escaped in the text.
+            WebhookFormat.Slack => JsonSerializer.Serialize(new
+            {
+                text = $"*TransferHub* · `{payload.Event}` · {SlackEscape(payload.Summary)}{(absolute is null ? "" : $" <{absolute}|Open>")}",
+            }, Json),
+            _ => JsonSerializer.Serialize(new Dictionary<string, object?>
+            {
+                ["@type"] = "MessageCard",
+                ["@context"] = "https://schema.org/extensions",
+                ["summary"] = payload.Summary,
+                ["themeColor"] = payload.Event.Contains("fail", StringComparison.Ordinal) || payload.Event.Contains("negative", StringComparison.Ordinal)
+                    || payload.Event.Contains("drift", StringComparison.Ordinal) ? "D13438" : "0F6CBD",
+                ["title"] = $"TransferHub · {payload.Event}",
+                ["text"] = payload.Summary,
+                ["potentialAction"] = absolute is null ? null : new object[]
+                {
+                    new Dictionary<string, object> { ["@type"] = "OpenUri", ["name"] = "Open", ["targets"] = new[] { new { os = "default", uri = absolute } } },
+                },
+            }, Json),
+        };
+    }
+
+    private static string SlackEscape(string text) => text.Replace("&", "&amp;", StringComparison.Ordinal)
+        .Replace("<", "&lt;", StringComparison.Ordinal).Replace(">", "&gt;", StringComparison.Ordinal);
+}
