@@ -40,6 +40,7 @@ public sealed class BenchApp : IAsyncDisposable
         start.Environment["Bootstrap__AdminToken"] = adminToken;
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         start.Environment["RateLimits__SignInPerMinute"] = "100000"; // every annotator signs in from one address
+        start.Environment["Webhooks__AllowPrivateTargets"] = "true"; // the webhook benchmark's receiver is on loopback
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
         {
             start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;

@@ -28,7 +28,9 @@ var database = args.SkipWhile(a => a != "--database").Skip(1).FirstOrDefault() ?
 const string Token = "thp_bench-bootstrap-token-0123456789abcdef";
 
 await using var redis = nodes > 1 ? await TransferHub.Tests.E2E.RedisProcess.StartAsync() : null;
-await using var postgres = database == "postgres" ? await TransferHub.Tests.Support.PostgresServer.StartAsync(durable: true) : null;
+var slowMs = Arg("--pg-slow-ms", 0); // > 0: PostgreSQL logs statements slower than this; the log is copied next to the benchmark
+await using var postgres = database == "postgres"
+    ? await TransferHub.Tests.Support.PostgresServer.StartAsync(durable: true, slowMs > 0 ? $"-c log_min_duration_statement={slowMs}" : "") : null;
 var shared = new Dictionary<string, string>
 {
     // One artifact folder for every node (and, on SQLite, one database file in it).
@@ -49,6 +51,11 @@ for (var n = 0; n < nodes; n++)
     apps.Add(await BenchApp.StartAsync(Token, shared));
 }
 await using var app = apps[0];
+if (Arg("--webhooks", 0) is var webhookEvents and > 0)
+{
+    await WebhookBench.RunAsync(app, Token, database, webhookEvents);
+    return;
+}
 using var api = new HttpClient { BaseAddress = new Uri(app.BaseUrl), Timeout = TimeSpan.FromMinutes(10) };
 api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token);
 var project = await PostAsync(api, "/api/projects", new { name = "bench" });
@@ -140,6 +147,11 @@ var after = await api.GetFromJsonAsync<JsonElement>($"/api/datasets/{textId}");
 var labeled = after.GetProperty("labeledCount").GetInt32();
 var distinct = labeledItems.Distinct().Count();
 Console.WriteLine($"submit over the hub, {database}, {annotators} annotators on {nodes} node(s) (think {thinkMs} ms){(watchDataset ? ", dataset page open" : "")}, {items:N0} items: n={latencies.Count:N0} p50={Percentile(latencies, 0.5):0.0} ms p95={Percentile(latencies, 0.95):0.0} ms max={latencies[^1]:0.0} ms, {latencies.Count / wall.Elapsed.TotalSeconds:N0} labels/s");
+if (postgres is not null && slowMs > 0)
+{
+    File.Copy(postgres.LogFile, Path.Combine(Path.GetTempPath(), "bench-postgres.log"), overwrite: true);
+    Console.WriteLine($"slow statements: {Path.Combine(Path.GetTempPath(), "bench-postgres.log")}");
+}
 Console.WriteLine($"integrity: {latencies.Count} submitted, {distinct} distinct items, {labeled} labeled in the database → lost {latencies.Count - labeled}, duplicated {latencies.Count - distinct}");
 foreach (var (_, hub) in clients)
 {
@@ -151,6 +163,10 @@ foreach (var other in apps.Skip(1))
 }
 
 // 3. Time to the next item in the browser.
+if (browserSteps == 0)
+{
+    return;
+}
 var page = await SignedInPageAsync("annotator0@bench.test");
 await page.GotoAsync($"/datasets/{textId}/label");
 await page.Locator("#app-interactive").WaitForAsync(new() { State = WaitForSelectorState.Attached });

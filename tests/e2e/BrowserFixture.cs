@@ -84,5 +84,6 @@ public sealed class SeededAppFixture : BrowserFixture
         ["Bootstrap:AdminEmail"] = AdminEmail,
         ["Bootstrap:AdminPassword"] = AdminPassword,
         ["Bootstrap:AdminToken"] = AdminToken,
+        ["Webhooks:AllowPrivateTargets"] = "true", // the tests' receivers listen on loopback
     };
 }

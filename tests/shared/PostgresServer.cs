@@ -17,6 +17,7 @@ public sealed class PostgresServer : IAsyncDisposable
     private readonly string _folder;
     private readonly string _password = Convert.ToHexString(Guid.NewGuid().ToByteArray());
     private readonly bool _durable;
+    private readonly string _extra;
     private static readonly Lazy<Task<PostgresServer>> SharedServer = new(async () =>
     {
         var server = await StartAsync(durable: false);
@@ -24,7 +25,8 @@ public sealed class PostgresServer : IAsyncDisposable
         return server;
     });
 
-    private PostgresServer(string bin, string folder, int port, bool durable) => (_bin, _folder, Port, _durable) = (bin, folder, port, durable);
+    private PostgresServer(string bin, string folder, int port, bool durable, string extra) =>
+        (_bin, _folder, Port, _durable, _extra) = (bin, folder, port, durable, extra);
 
     public int Port { get; }
 
@@ -39,12 +41,13 @@ public sealed class PostgresServer : IAsyncDisposable
         $"Host=127.0.0.1;Port={Port};Database={database};Username={User};Password={_password};Pooling=true;Maximum Pool Size=50";
 
     /// <param name="durable">Off for tests (no fsync: a test database need not survive a power cut); on for benchmarks.</param>
-    public static async Task<PostgresServer> StartAsync(bool durable = false)
+    /// <param name="settings">More server settings (<c>-c log_min_duration_statement=100</c>: a benchmark's slow statements in <see cref="LogFile"/>).</param>
+    public static async Task<PostgresServer> StartAsync(bool durable = false, string settings = "")
     {
         var bin = FindBinaries();
         var folder = Path.Combine(Path.GetTempPath(), $"th-pg-{Guid.NewGuid():N}");
         Directory.CreateDirectory(folder);
-        var server = new PostgresServer(bin, folder, FreePort(), durable);
+        var server = new PostgresServer(bin, folder, FreePort(), durable, settings);
         try
         {
             await File.WriteAllTextAsync(Path.Combine(folder, "password"), server._password);
@@ -66,13 +69,16 @@ public sealed class PostgresServer : IAsyncDisposable
 
     private string DataFolder => Path.Combine(_folder, "data");
 
+    /// <summary>The server's log (errors, and slow statements when asked for); gone after dispose.</summary>
+    public string LogFile => Path.Combine(_folder, "server.log");
+
     /// <summary>Starts the server (again, after <see cref="StopAsync"/>) on the same port and data.</summary>
     public Task StartServerAsync()
     {
         var settings = $"-c listen_addresses=127.0.0.1 -p {Port} -c unix_socket_directories={_folder} -c max_connections=400"
             // Without fsync a commit still reaches the OS before it returns: a killed server loses nothing, a power cut would.
-            + (_durable ? "" : " -c fsync=off -c full_page_writes=off");
-        return PgAsync("pg_ctl", ["-D", DataFolder, "-l", Path.Combine(_folder, "server.log"), "-o", settings, "-w", "-t", "60", "start"]);
+            + (_durable ? "" : " -c fsync=off -c full_page_writes=off") + (_extra.Length == 0 ? "" : " " + _extra);
+        return PgAsync("pg_ctl", ["-D", DataFolder, "-l", LogFile, "-o", settings, "-w", "-t", "60", "start"]);
     }
 
     /// <summary>Stops the server at once (connections dropped), as a crash or a failover would look to the app.</summary>

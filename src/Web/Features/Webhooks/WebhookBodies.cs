@@ -48,7 +48,8 @@ public static class WebhookBodies
             return payloadJson;
         }
         var payload = JsonSerializer.Deserialize<WebhookPayload>(payloadJson, Json)!;
-        var absolute = payload.Link is { } l && Uri.TryCreate(l, UriKind.Absolute, out _) ? l : null;
+        // On Unix "/experiments/1" parses as an absolute file URI: only a web address counts.
+        var absolute = payload.Link is { } l && Uri.TryCreate(l, UriKind.Absolute, out var u) && (u.Scheme == Uri.UriSchemeHttps || u.Scheme == Uri.UriSchemeHttp) ? l : null;
         return format switch
         {
             // Slack's mrkdwn: <url|label>; &, < and > escaped in the text.
@@ -56,21 +57,30 @@ public static class WebhookBodies
             {
                 text = $"*TransferHub* · `{payload.Event}` · {SlackEscape(payload.Summary)}{(absolute is null ? "" : $" <{absolute}|Open>")}",
             }, Json),
-            _ => JsonSerializer.Serialize(new Dictionary<string, object?>
-            {
-                ["@type"] = "MessageCard",
-                ["@context"] = "https://schema.org/extensions",
-                ["summary"] = payload.Summary,
-                ["themeColor"] = payload.Event.Contains("fail", StringComparison.Ordinal) || payload.Event.Contains("negative", StringComparison.Ordinal)
-                    || payload.Event.Contains("drift", StringComparison.Ordinal) ? "D13438" : "0F6CBD",
-                ["title"] = $"TransferHub · {payload.Event}",
-                ["text"] = payload.Summary,
-                ["potentialAction"] = absolute is null ? null : new object[]
-                {
-                    new Dictionary<string, object> { ["@type"] = "OpenUri", ["name"] = "Open", ["targets"] = new[] { new { os = "default", uri = absolute } } },
-                },
-            }, Json),
+            _ => JsonSerializer.Serialize(TeamsCard(payload, absolute), Json),
         };
+    }
+
+    private static Dictionary<string, object> TeamsCard(WebhookPayload payload, string? link)
+    {
+        var alarming = payload.Event is WebhookEvents.RunFailed or WebhookEvents.NegativeTransferWarning or WebhookEvents.Drift;
+        var card = new Dictionary<string, object>
+        {
+            ["@type"] = "MessageCard",
+            ["@context"] = "https://schema.org/extensions",
+            ["summary"] = payload.Summary,
+            ["themeColor"] = alarming ? "D13438" : "0F6CBD",
+            ["title"] = $"TransferHub · {payload.Event}",
+            ["text"] = payload.Summary,
+        };
+        if (link is not null)
+        {
+            card["potentialAction"] = new object[]
+            {
+                new Dictionary<string, object> { ["@type"] = "OpenUri", ["name"] = "Open", ["targets"] = new[] { new { os = "default", uri = link } } },
+            };
+        }
+        return card;
     }
 
     private static string SlackEscape(string text) => text.Replace("&", "&amp;", StringComparison.Ordinal)
