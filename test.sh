@@ -34,8 +34,8 @@ dotnet test tests/unit -c Release --no-build --blame-crash --blame-crash-dump-ty
 TH_TEST_DATABASE=PostgreSql dotnet test tests/unit -c Release --no-build --blame-crash --blame-crash-dump-type mini \
   --filter "FullyQualifiedName~.Integration.|FullyQualifiedName~JobQueueTests" 2>&1 | tee -a "$log" || status=$?
 dotnet test tests/e2e -c Release --no-build --blame-crash --blame-crash-dump-type mini 2>&1 | tee -a "$log" || status=$?
-# A test process killed before its exit handler leaves its server's folder behind.
-rm -rf "${TMPDIR:-/tmp}"/th-pg-*
+# A test process killed before its exit handler leaves its server's folder behind (a live server keeps postmaster.pid).
+for d in "${TMPDIR:-/tmp}"/th-pg-*; do [ -e "$d/data/postmaster.pid" ] || rm -rf "$d"; done
 
 # One plain summary line over both test assemblies.
 sum() { grep -oE "$1: +[0-9]+" "$log" | awk '{ s += $NF } END { print s + 0 }'; }

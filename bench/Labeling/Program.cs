@@ -30,7 +30,7 @@ const string Token = "thp_bench-bootstrap-token-0123456789abcdef";
 await using var redis = nodes > 1 ? await TransferHub.Tests.E2E.RedisProcess.StartAsync() : null;
 var slowMs = Arg("--pg-slow-ms", 0); // > 0: PostgreSQL logs statements slower than this; the log is copied next to the benchmark
 await using var postgres = database == "postgres"
-    ? await TransferHub.Tests.Support.PostgresServer.StartAsync(durable: true, slowMs > 0 ? $"-c log_min_duration_statement={slowMs}" : "") : null;
+    ? await TransferHub.Tests.Support.PostgresServer.StartAsync(durable: true, slowMs > 0 ? $"-c log_min_duration_statement={slowMs} -c shared_preload_libraries=auto_explain -c auto_explain.log_min_duration={slowMs}" : "") : null;
 var shared = new Dictionary<string, string>
 {
     // One artifact folder for every node (and, on SQLite, one database file in it).

@@ -37,7 +37,7 @@ public sealed class WebhooksE2ETests(SeededAppFixture app) : IClassFixture<Seede
     }
 
     [Fact]
-    public async Task ADeliveryWaitingWhenTheServerIsKilledIsSentAfterItRestarts()
+    public async Task ADeliveryStillPendingWhenTheServerIsKilledIsSentAfterItRestarts()
     {
         var port = AppProcess.FreePort(); // the receiver is down at first
         var settings = new Dictionary<string, string>

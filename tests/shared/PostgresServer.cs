@@ -46,7 +46,11 @@ public sealed class PostgresServer : IAsyncDisposable
     {
         var bin = FindBinaries();
         var folder = Path.Combine(Path.GetTempPath(), $"th-pg-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(folder);
+        if (OperatingSystem.IsWindows())
+        {
+            throw new PlatformNotSupportedException("The test PostgreSQL server runs on Linux (Debian's postgresql).");
+        }
+        Directory.CreateDirectory(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute); // the password file is in it
         var server = new PostgresServer(bin, folder, FreePort(), durable, settings);
         try
         {
@@ -141,7 +145,15 @@ public sealed class PostgresServer : IAsyncDisposable
         // pg_ctl -l sends the server's output to its log file, so these pipes close when the tool exits.
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(2));
+        try
+        {
+            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(2));
+        }
+        catch (TimeoutException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw;
+        }
         await Task.WhenAll(output, error).WaitAsync(TimeSpan.FromSeconds(10));
         if (process.ExitCode != 0)
         {

@@ -15,8 +15,8 @@ using static TransferHub.Web.Features.Experiments.ExperimentRequestValidator;
 namespace TransferHub.Web.Features.Experiments;
 
 /// <summary>Experiments: baseline versus transfer arms over seeds on one dataset version, queued as runs, summarised with verdicts.</summary>
-public sealed class ExperimentService(IDbContextFactory<AppDbContext> dbFactory, ProjectService projects, JobQueue queue, Notifications.NotificationService notifications,
-    Webhooks.WebhookOutbox webhooks, WriteGate writes, ITrainingEngine engine, TimeProvider clock)
+public sealed partial class ExperimentService(IDbContextFactory<AppDbContext> dbFactory, ProjectService projects, JobQueue queue, Notifications.NotificationService notifications,
+    Webhooks.WebhookOutbox webhooks, WriteGate writes, ITrainingEngine engine, TimeProvider clock, ILogger<ExperimentService> logger)
 {
     public static readonly JsonSerializerOptions Json = WireJson.Options;
     public const string Method = "Test macro-F1 per seed; mean ± 95 % t-interval over seeds (clipped to [0, 1]). The verdict uses the difference from the baseline "
@@ -406,17 +406,36 @@ public sealed class ExperimentService(IDbContextFactory<AppDbContext> dbFactory,
             var longer = plan with { Spec = plan.Spec with { Steps = budget, PatienceSteps = null, EvaluateEverySteps = null } };
             continued += await queue.ContinueAsync(run.Id, JsonSerializer.Serialize(longer, Json), ct) ? 1 : 0;
         }
-        if (continued > 0 && experiment.Steps > 0)
+        if (continued > 0)
         {
             var stored = await db.Experiments.SingleAsync(e => e.Id == experimentId, ct);
-            stored.Steps = Math.Max(stored.Steps, steps ?? 2 * stored.Steps);
+            stored.Steps = experiment.Steps > 0 ? Math.Max(stored.Steps, steps ?? 2 * stored.Steps) : stored.Steps;
+            stored.FinishedAnnouncedAt = null; // it will finish again, with new verdicts
             await db.SaveChangesAsync(ct);
         }
         return continued;
     }
 
-    /// <summary>Announces a run that is over to webhooks, and the experiment with its verdicts when it was the last run.</summary>
+    /// <summary>
+    /// Announces a run that is over to webhooks, and the experiment with its verdicts when it was the last run. Never
+    /// throws: the run's result is already stored, and a worker must not hear "failed" for an announcement.
+    /// </summary>
     public async Task AnnounceRunEndedAsync(Guid runId, CancellationToken ct)
+    {
+        try
+        {
+            await AnnounceAsync(runId, ct);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            LogAnnounceFailed(logger, e, runId);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The end of run {RunId} could not be announced to webhooks")]
+    private static partial void LogAnnounceFailed(ILogger logger, Exception e, Guid runId);
+
+    private async Task AnnounceAsync(Guid runId, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var run = await db.TrainingRuns.AsNoTracking().SingleOrDefaultAsync(r => r.Id == runId, ct);

@@ -12,7 +12,12 @@ public static class WebhookBodies
     public const string EventHeader = "X-TransferHub-Event";
     public const string DeliveryHeader = "X-TransferHub-Delivery";
 
-    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    // NaN can come out of statistics (a p-value, a mean over no seed); enums are written as names, as the API does.
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() },
+    };
 
     /// <summary>A fresh signing secret: 32 random bytes.</summary>
     public static string NewSecret() => "whsec_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
@@ -27,17 +32,33 @@ public static class WebhookBodies
     /// <summary>What the receiver does: true when the signature matches and is no older than <paramref name="tolerance"/>.</summary>
     public static bool Verify(string secret, string header, string body, DateTimeOffset now, TimeSpan tolerance)
     {
-        var parts = header.Split(',').Select(p => p.Split('=', 2)).Where(p => p.Length == 2).ToDictionary(p => p[0].Trim(), p => p[1].Trim());
-        if (!parts.TryGetValue("t", out var t) || !long.TryParse(t, out var seconds) || !parts.TryGetValue("v1", out var given))
+        long? seconds = null;
+        var given = new List<string>();
+        foreach (var part in header.Split(','))
+        {
+            var pair = part.Split('=', 2);
+            if (pair.Length != 2)
+            {
+                return false;
+            }
+            switch (pair[0].Trim())
+            {
+                case "t" when seconds is null && long.TryParse(pair[1].Trim(), out var t):
+                    seconds = t;
+                    break;
+                case "t":
+                    return false; // two timestamps, or not a number
+                case "v1":
+                    given.Add(pair[1].Trim()); // several while a secret is rotated
+                    break;
+            }
+        }
+        if (seconds is not { } at || given.Count == 0 || (now - DateTimeOffset.FromUnixTimeSeconds(Math.Clamp(at, -62135596800L, 253402300799L))).Duration() > tolerance)
         {
             return false;
         }
-        if ((now - DateTimeOffset.FromUnixTimeSeconds(seconds)).Duration() > tolerance)
-        {
-            return false;
-        }
-        var expected = Sign(secret, seconds, body);
-        return CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(expected), Encoding.ASCII.GetBytes($"t={t},v1={given}"));
+        var expected = Encoding.ASCII.GetBytes(Sign(secret, at, body).Split("v1=")[1]);
+        return given.Any(g => CryptographicOperations.FixedTimeEquals(expected, Encoding.ASCII.GetBytes(g)));
     }
 
     /// <summary>The body sent to a webhook of <paramref name="format"/> for a stored JSON payload.</summary>

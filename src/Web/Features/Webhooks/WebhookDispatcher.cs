@@ -19,7 +19,8 @@ public sealed partial class WebhookDispatcher(
 {
     public const string ClientName = "webhooks";
     public const string SecretPurpose = "TransferHub.Webhooks.Secret.v1";
-    private const int Batch = 16;
+    // Only as many as are sent at once: a claimed delivery starts at once, well inside its lease.
+    private const int Batch = 4;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -49,19 +50,21 @@ public sealed partial class WebhookDispatcher(
     public async Task<int> SendDueAsync(CancellationToken ct)
     {
         var claimed = await ClaimAsync(ct);
-        await Parallel.ForEachAsync(claimed, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = ct }, async (d, token) => await SendAsync(d, token));
+        await Task.WhenAll(claimed.Select(d => SendAsync(d, ct)));
         return claimed.Count;
     }
 
-    private async Task<List<(WebhookDelivery Delivery, Webhook Hook)>> ClaimAsync(CancellationToken ct)
+    private async Task<List<(WebhookDelivery Delivery, Webhook Hook, DateTimeOffset Lease)>> ClaimAsync(CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var now = clock.GetUtcNow();
         var due = await db.WebhookDeliveries().AsNoTracking()
             .Where(d => d.Status == WebhookDeliveryStatus.Pending && d.NextAttemptAt <= now && (d.LeaseUntil == null || d.LeaseUntil < now))
             .OrderBy(d => d.NextAttemptAt).Take(Batch).ToListAsync(ct);
-        var claimed = new List<(WebhookDelivery, Webhook)>();
-        var leaseUntil = now + options.Value.Timeout * 3;
+        var claimed = new List<(WebhookDelivery, Webhook, DateTimeOffset)>();
+        // Whole milliseconds: the lease doubles as this node's token, compared when the outcome is written, and
+        // PostgreSQL keeps microseconds only.
+        var leaseUntil = DateTimeOffset.FromUnixTimeMilliseconds((now + options.Value.Timeout * 3).ToUnixTimeMilliseconds() + Random.Shared.Next(1000));
         foreach (var d in due)
         {
             int won;
@@ -73,28 +76,28 @@ public sealed partial class WebhookDispatcher(
             }
             if (won == 1 && await db.Webhooks().AsNoTracking().SingleOrDefaultAsync(w => w.Id == d.WebhookId, ct) is { } hook)
             {
-                claimed.Add((d, hook));
+                claimed.Add((d, hook, leaseUntil));
             }
         }
         return claimed;
     }
 
-    private async Task SendAsync((WebhookDelivery Delivery, Webhook Hook) item, CancellationToken ct)
+    private async Task SendAsync((WebhookDelivery Delivery, Webhook Hook, DateTimeOffset Lease) item, CancellationToken ct)
     {
-        var (delivery, hook) = item;
-        var body = WebhookBodies.Render(hook.Format, delivery.Payload);
-        var secret = protection.CreateProtector(SecretPurpose).Unprotect(hook.ProtectedSecret);
-        using var request = new HttpRequestMessage(HttpMethod.Post, hook.Url) { Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json") };
-        request.Headers.Add(WebhookBodies.EventHeader, delivery.Event);
-        request.Headers.Add(WebhookBodies.DeliveryHeader, delivery.EventId.ToString());
-        request.Headers.Add(WebhookBodies.SignatureHeader, WebhookBodies.Sign(secret, clock.GetUtcNow().ToUnixTimeSeconds(), body));
-        request.Headers.UserAgent.ParseAdd("TransferHub-Webhooks/1");
+        var (delivery, hook, lease) = item;
         var watch = Stopwatch.StartNew();
         int? status = null;
         string? error = null;
         var final = false;
         try
         {
+            var body = WebhookBodies.Render(hook.Format, delivery.Payload);
+            var secret = protection.CreateProtector(SecretPurpose).Unprotect(hook.ProtectedSecret);
+            using var request = new HttpRequestMessage(HttpMethod.Post, hook.Url) { Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json") };
+            request.Headers.Add(WebhookBodies.EventHeader, delivery.Event);
+            request.Headers.Add(WebhookBodies.DeliveryHeader, delivery.EventId.ToString());
+            request.Headers.Add(WebhookBodies.SignatureHeader, WebhookBodies.Sign(secret, clock.GetUtcNow().ToUnixTimeSeconds(), body));
+            request.Headers.UserAgent.ParseAdd("TransferHub-Webhooks/1");
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
             timeout.CancelAfter(options.Value.Timeout);
             using var response = await http.CreateClient(ClientName).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
@@ -122,14 +125,25 @@ public sealed partial class WebhookDispatcher(
         {
             error = e.InnerException?.Message ?? e.Message;
         }
-        await RecordAsync(delivery, status, error, final, watch.Elapsed.TotalMilliseconds, ct);
+        catch (System.Security.Cryptography.CryptographicException)
+        {
+            // The key ring that encrypted the secret is gone (a restore elsewhere): no try can ever be signed.
+            error = "The webhook's secret cannot be read with this installation's keys; delete the webhook and add it again.";
+            final = true;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            error = $"{e.GetType().Name}: {e.Message}";
+        }
+        await RecordAsync(delivery, lease, status, error, final, watch.Elapsed.TotalMilliseconds, ct);
         if (error is not null)
         {
             LogDeliveryFailed(logger, delivery.Event, hook.Id, delivery.Attempts + 1, error);
         }
     }
 
-    private async Task RecordAsync(WebhookDelivery sent, int? status, string? error, bool final, double ms, CancellationToken ct)
+    /// <summary>Writes a try's outcome, only while this node's lease holds: a node that lost it must not overwrite the winner's.</summary>
+    private async Task RecordAsync(WebhookDelivery sent, DateTimeOffset lease, int? status, string? error, bool final, double ms, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var now = clock.GetUtcNow();
@@ -140,7 +154,7 @@ public sealed partial class WebhookDispatcher(
         var trimmed = error is { Length: > 1000 } ? error[..1000] : error;
         using (await writes.EnterAsync(ct))
         {
-            await db.WebhookDeliveries().Where(d => d.Id == sent.Id).ExecuteUpdateAsync(s => s
+            await db.WebhookDeliveries().Where(d => d.Id == sent.Id && d.LeaseUntil == lease).ExecuteUpdateAsync(s => s
                 .SetProperty(d => d.Attempts, attempts).SetProperty(d => d.Status, outcome).SetProperty(d => d.NextAttemptAt, next)
                 .SetProperty(d => d.LeaseUntil, (DateTimeOffset?)null).SetProperty(d => d.LastStatusCode, status)
                 .SetProperty(d => d.LastError, trimmed).SetProperty(d => d.LastDurationMs, Math.Round(ms, 1))

@@ -13,7 +13,7 @@ public static class WebhookEndpoints
         project.MapPost("/", async (Guid projectId, CreateWebhookRequest request, ClaimsPrincipal user, WebhookService service, CancellationToken ct) =>
         {
             var created = await service.CreateAsync(user, projectId, request, ct);
-            return Results.Created($"/api/webhooks/{created.Webhook.Id}", created);
+            return Results.Created($"/api/webhooks/{created.Webhook.Id}/deliveries", created);
         }).WithSummary("Subscribes a URL to the project's events (Owner). The signing secret is in this answer only.");
 
         var global = api.MapGroup("/webhooks").WithTags("Webhooks");
@@ -22,7 +22,7 @@ public static class WebhookEndpoints
         global.MapPost("/", async (CreateWebhookRequest request, ClaimsPrincipal user, WebhookService service, CancellationToken ct) =>
         {
             var created = await service.CreateAsync(user, null, request, ct);
-            return Results.Created($"/api/webhooks/{created.Webhook.Id}", created);
+            return Results.Created($"/api/webhooks/{created.Webhook.Id}/deliveries", created);
         }).WithSummary("Subscribes a URL to every project's events (Admin). The signing secret is in this answer only.");
         global.MapGet("/events", () => WebhookEvents.All).WithSummary("The event names a webhook can subscribe to.");
         global.MapDelete("/{webhookId:guid}", async (Guid webhookId, ClaimsPrincipal user, WebhookService service, CancellationToken ct) =>

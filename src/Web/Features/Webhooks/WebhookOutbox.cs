@@ -12,7 +12,7 @@ namespace TransferHub.Web.Features.Webhooks;
 /// </summary>
 public sealed partial class WebhookOutbox(IDbContextFactory<AppDbContext> dbFactory, TimeProvider clock, IOptions<WebhookOptions> options, ILogger<WebhookOutbox> logger)
 {
-    private readonly SemaphoreSlim _due = new(0);
+    private readonly SemaphoreSlim _due = new(0, 1);
 
     /// <summary>Released when deliveries were written on this node; the dispatcher waits on it between polls.</summary>
     internal SemaphoreSlim Due => _due;
@@ -34,7 +34,7 @@ public sealed partial class WebhookOutbox(IDbContextFactory<AppDbContext> dbFact
                 db.WebhookDeliveries().Add(NewDelivery(hook.Id, @event, payload));
             }
             await db.SaveChangesAsync(ct);
-            _due.Release();
+            Wake();
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -49,7 +49,7 @@ public sealed partial class WebhookOutbox(IDbContextFactory<AppDbContext> dbFact
             Payload(hook.ProjectId, WebhookEvents.Ping, $"Test ping from TransferHub, sent by {by}.", null, new Dictionary<string, object?> { ["webhookId"] = hook.Id }));
         db.WebhookDeliveries().Add(delivery);
         await db.SaveChangesAsync(ct);
-        _due.Release();
+        Wake();
         return delivery;
     }
 
@@ -59,8 +59,21 @@ public sealed partial class WebhookOutbox(IDbContextFactory<AppDbContext> dbFact
         var again = NewDelivery(original.WebhookId, original.Event, (original.EventId, original.Payload));
         db.WebhookDeliveries().Add(again);
         await db.SaveChangesAsync(ct);
-        _due.Release();
+        Wake();
         return again;
+    }
+
+    // One pending wake-up is enough: the dispatcher takes every due delivery when it runs.
+    private void Wake()
+    {
+        try
+        {
+            _due.Release();
+        }
+        catch (SemaphoreFullException)
+        {
+            // already awake
+        }
     }
 
     private WebhookDelivery NewDelivery(Guid webhookId, string @event, (Guid EventId, string Json) payload)
@@ -76,7 +89,8 @@ public sealed partial class WebhookOutbox(IDbContextFactory<AppDbContext> dbFact
     private (Guid EventId, string Json) Payload(Guid? projectId, string @event, string summary, string? link, IReadOnlyDictionary<string, object?> data)
     {
         var id = Guid.CreateVersion7();
-        var absolute = link is not null && options.Value.PublicBaseUrl is { } root ? new Uri(new Uri(root), link).ToString() : link;
+        // Appended, not resolved: a portal served under a path (https://host/th) keeps it.
+        var absolute = link is not null && options.Value.PublicBaseUrl is { } root ? root.TrimEnd('/') + link : link;
         var json = JsonSerializer.Serialize(new WebhookPayload(1, id, @event, clock.GetUtcNow(), projectId, summary, absolute, data), WebhookBodies.Json);
         // A payload is small (ids, names, a summary); the column bounds it all the same.
         return (id, json.Length <= 64000 ? json

@@ -38,7 +38,11 @@ public sealed class WebhookService(
     {
         await RequireScopeAsync(caller, projectId, ct);
         var uri = await WebhookTargets.ValidateAsync(request.Url, options.Value.AllowPrivateTargets, ct);
-        var events = (request.Events ?? []).Select(e => e.Trim()).Distinct().ToList();
+        if (uri.AbsoluteUri.Length > WebhookTargets.MaxUrlLength)
+        {
+            throw ValidationFailedException.For("url", $"At most {WebhookTargets.MaxUrlLength} characters once escaped.");
+        }
+        var events = (request.Events ?? []).Select(e => e?.Trim() ?? "").Distinct().ToList();
         if (events.FirstOrDefault(e => !WebhookEvents.All.Contains(e)) is { } unknown)
         {
             throw ValidationFailedException.For("events", $"Unknown event '{unknown}'. Known: {string.Join(", ", WebhookEvents.All)}.");
@@ -55,7 +59,7 @@ public sealed class WebhookService(
         var secret = WebhookBodies.NewSecret();
         var hook = new Webhook
         {
-            ProjectId = projectId, Url = uri.ToString(), Format = request.Format, Events = string.Join(',', events),
+            ProjectId = projectId, Url = uri.AbsoluteUri, Format = request.Format, Events = string.Join(',', events),
             ProtectedSecret = protection.CreateProtector(WebhookDispatcher.SecretPurpose).Protect(secret),
             CreatedById = caller.UserId(), CreatedAt = clock.GetUtcNow(),
         };

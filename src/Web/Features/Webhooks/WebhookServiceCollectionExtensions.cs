@@ -15,6 +15,8 @@ public static class WebhookServiceCollectionExtensions
                 return new SocketsHttpHandler
                 {
                     AllowAutoRedirect = false,
+                    // A proxy would resolve and dial the target itself, past the address check below.
+                    UseProxy = false,
                     UseCookies = false,
                     PooledConnectionLifetime = TimeSpan.FromMinutes(2),
                     ConnectCallback = WebhookTargets.Connect(() => options.CurrentValue.AllowPrivateTargets),

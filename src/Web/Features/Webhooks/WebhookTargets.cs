@@ -41,8 +41,9 @@ public static class WebhookTargets
         }
         if (addresses.Length == 0 || !addresses.All(IsPublic))
         {
+            // The resolved addresses are not repeated: the message must not map an internal network for its reader.
             throw ValidationFailedException.For("url",
-                $"{uri.Host} is a loopback, private or reserved address ({string.Join(", ", addresses.Select(a => a.ToString()))}); webhooks reach public addresses only unless an admin sets Webhooks:AllowPrivateTargets.");
+                $"{uri.Host} is or resolves to a loopback, private or reserved address; webhooks reach public addresses only unless an admin sets Webhooks:AllowPrivateTargets.");
         }
         return uri;
     }
@@ -73,7 +74,11 @@ public static class WebhookTargets
                 || address.IsIPv6LinkLocal || address.IsIPv6SiteLocal || address.IsIPv6Multicast
                 || (b[0] & 0xfe) == 0xfc // unique local fc00::/7
                 || (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x0d && b[3] == 0xb8) // documentation
-                || (b[0] == 0 && b[1] == 0x64 && b[2] == 0xff && b[3] == 0x9b)); // NAT64 can reach IPv4 private ranges
+                || (b[0] == 0 && b[1] == 0x64 && b[2] == 0xff && b[3] == 0x9b) // NAT64 can reach IPv4 private ranges
+                || b.Take(10).All(x => x == 0) // IPv4-compatible ::/96, SIIT ::ffff:0:0:0/96, and the rest of ::/80
+                || (b[0] == 0x20 && b[1] == 0x02) // 6to4 embeds an IPv4 address
+                || (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0 && b[3] == 0) // Teredo
+                || (b[0] == 0x01 && b[1] == 0 && b[2] == 0 && b[3] == 0 && b[4] == 0 && b[5] == 0 && b[6] == 0 && b[7] == 0)); // discard 100::/64
         }
         return false;
     }
@@ -86,7 +91,7 @@ public static class WebhookTargets
         var allowed = allowPrivate() ? addresses : [.. addresses.Where(IsPublic)];
         if (allowed.Length == 0)
         {
-            throw new WebhookTargetRefusedException($"{host} resolves only to loopback, private or reserved addresses ({string.Join(", ", addresses.Select(a => a.ToString()))}): not dialled.");
+            throw new WebhookTargetRefusedException($"{host} resolves only to loopback, private or reserved addresses: not dialled.");
         }
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try

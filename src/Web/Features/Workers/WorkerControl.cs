@@ -195,7 +195,7 @@ public sealed class WorkerControl(
         await queue.CompleteAsync(runId, workerId, JsonSerializer.Serialize(result, WireJson.Options), ct);
         await TouchAsync(workerId, null, force: true, ct);
         await PublishForRunAsync(runId, ct);
-        await experiments.AnnounceRunEndedAsync(runId, ct);
+        await experiments.AnnounceRunEndedAsync(runId, CancellationToken.None); // the run is stored: announce it even if the worker hangs up
     }
 
     public async Task FailAsync(string workerId, Guid runId, string error, bool retry, CancellationToken ct)
@@ -203,7 +203,7 @@ public sealed class WorkerControl(
         await queue.FailAsync(runId, workerId, error, ct, retry);
         await TouchAsync(workerId, null, force: true, ct);
         await PublishForRunAsync(runId, ct);
-        await experiments.AnnounceRunEndedAsync(runId, ct);
+        await experiments.AnnounceRunEndedAsync(runId, CancellationToken.None); // the run is stored: announce it even if the worker hangs up
     }
 
     public async Task<bool> ReleaseAsync(string workerId, Guid runId, CancellationToken ct)

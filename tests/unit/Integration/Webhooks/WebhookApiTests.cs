@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 using TransferHub.Shared.Datasets;
 using TransferHub.Shared.Webhooks;
 using TransferHub.Tests.Support;
@@ -17,7 +18,7 @@ public sealed class WebhookFactory : TransferHubFactory
     {
         base.ConfigureWebHost(builder);
         builder.UseSetting("Webhooks:AllowPrivateTargets", "true");
-        builder.UseSetting("Webhooks:Timeout", "00:00:01");
+        builder.UseSetting("Webhooks:Timeout", "00:00:03");
         builder.UseSetting("Webhooks:PollInterval", "00:00:00.050");
         builder.UseSetting("Webhooks:PublicBaseUrl", "https://transferhub.example");
     }
@@ -84,7 +85,7 @@ public sealed class WebhookApiTests(WebhookFactory factory) : IClassFixture<Webh
         await using var otherReceiver = await WebhookReceiver.StartAsync();
         await CreateAsync(s.Admin, $"/api/projects/{s.ProjectId}/webhooks", projectReceiver.Url, WebhookFormat.Json, WebhookEvents.ImportFinished);
         await CreateAsync(s.Admin, "/api/webhooks", globalReceiver.Url, WebhookFormat.Slack, WebhookEvents.ImportFinished);
-        await CreateAsync(other.Admin, $"/api/projects/{other.ProjectId}/webhooks", otherReceiver.Url, WebhookFormat.Json, WebhookEvents.ImportFinished);
+        var otherHook = (await CreateAsync(other.Admin, $"/api/projects/{other.ProjectId}/webhooks", otherReceiver.Url, WebhookFormat.Json, WebhookEvents.ImportFinished)).Webhook;
         var dataset = await s.CreateDatasetAsync(DatasetKind.Text, LabelTask.SingleLabel, 0, "spam", "ham");
 
         await s.ImportAsync(dataset.Id, [("mails.txt", "hello\nwin money now\nmeeting at 3\n"u8.ToArray())]);
@@ -98,6 +99,8 @@ public sealed class WebhookApiTests(WebhookFactory factory) : IClassFixture<Webh
         var text = JsonDocument.Parse(slack.Body).RootElement.GetProperty("text").GetString()!;
         text.ShouldContain("import.finished");
         text.ShouldContain($"<https://transferhub.example/datasets/{dataset.Id}|Open>");
+        // Deliveries are written when the event is published: none for the other project's webhook, none in flight.
+        (await other.Admin.GetFromJsonAsync<List<WebhookDeliveryDto>>($"/api/webhooks/{otherHook.Id}/deliveries", Json.Options))!.ShouldBeEmpty();
         otherReceiver.Requests.ShouldBeEmpty();
     }
 
@@ -144,13 +147,39 @@ public sealed class WebhookApiTests(WebhookFactory factory) : IClassFixture<Webh
 
         inFlight!.Attempts.ShouldBe(0);
         (timedOut.Status, timedOut.LastStatusCode).ShouldBe((WebhookDeliveryStatus.Pending, null));
-        timedOut.LastError.ShouldBe("No answer within 1 s.");
+        timedOut.LastError.ShouldBe("No answer within 3 s.");
         (refused.Status, refused.LastStatusCode).ShouldBe((WebhookDeliveryStatus.Failed, 302)); // not retried either
         refused.LastError!.ShouldContain("not followed");
     }
 
     [Fact]
-    public async Task OnlyOwnersManageAProjectsWebhooksAndOnlyAdminsGlobalOnes()
+    public async Task AnOwnerWhoIsNoAdminManagesTheProjectsWebhooksButNotAnotherProjectsNorGlobalOnes()
+    {
+        var s = await DatasetScenario.CreateAsync(factory);
+        var other = await DatasetScenario.CreateAsync(factory);
+        var tag = Guid.NewGuid().ToString("N")[..8];
+        var (ownerId, owner) = await factory.CreateUserAsync($"owner-{tag}@example.test", TransferHub.Shared.Identity.AppRoles.Scientist);
+        (await s.Admin.PostAsJsonAsync($"/api/projects/{s.ProjectId}/members",
+            new TransferHub.Shared.Projects.AddMemberRequest(ownerId, null, TransferHub.Shared.Projects.ProjectRole.Owner))).EnsureSuccessStatusCode();
+        var othersHook = (await CreateAsync(other.Admin, $"/api/projects/{other.ProjectId}/webhooks", "https://hooks.example.com/other")).Webhook;
+        var othersPing = (await (await other.Admin.PostAsync($"/api/webhooks/{othersHook.Id}/ping", null)).Content.ReadFromJsonAsync<WebhookDeliveryDto>(Json.Options))!;
+
+        var mine = await CreateAsync(owner, $"/api/projects/{s.ProjectId}/webhooks", "https://hooks.example.com/mine");
+
+        (await owner.GetFromJsonAsync<List<WebhookDto>>($"/api/projects/{s.ProjectId}/webhooks", Json.Options))!.ShouldHaveSingleItem().Id.ShouldBe(mine.Webhook.Id);
+        (await owner.PostAsync($"/api/webhooks/{mine.Webhook.Id}/ping", null)).StatusCode.ShouldBe(HttpStatusCode.Accepted);
+        (await owner.GetAsync($"/api/webhooks/{othersHook.Id}/deliveries")).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        (await owner.PostAsync($"/api/webhooks/{othersHook.Id}/ping", null)).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        (await owner.PostAsync($"/api/webhooks/deliveries/{othersPing.Id}/redeliver", null)).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        (await owner.DeleteAsync($"/api/webhooks/{othersHook.Id}")).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        (await owner.GetAsync("/api/webhooks")).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        (await owner.PostAsJsonAsync("/api/webhooks", new CreateWebhookRequest("https://hooks.example.com/all", null))).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        (await s.LabelerA.PostAsync($"/api/webhooks/deliveries/{othersPing.Id}/redeliver", null)).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        (await owner.DeleteAsync($"/api/webhooks/{mine.Webhook.Id}")).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+    }
+
+    [Fact]
+    public async Task MembersWhoAreNotOwnersOutsidersAndAnonymousCallersGetNowhere()
     {
         var s = await DatasetScenario.CreateAsync(factory);
         var hook = (await CreateAsync(s.Admin, $"/api/projects/{s.ProjectId}/webhooks", "https://hooks.example.com/x")).Webhook;
@@ -204,6 +233,7 @@ public sealed class WebhookTargetApiTests(TransferHubFactory factory) : IClassFi
     [InlineData("http://169.254.169.254/latest/meta-data/")]
     [InlineData("http://10.0.0.5/hook")]
     [InlineData("http://[::1]/hook")]
+    [InlineData("http://[::127.0.0.1]/hook")]
     public async Task APrivateOrLoopbackTargetIsRefusedUnlessAnAdminAllowsIt(string url)
     {
         var s = await DatasetScenario.CreateAsync(factory);
@@ -212,5 +242,16 @@ public sealed class WebhookTargetApiTests(TransferHubFactory factory) : IClassFi
 
         response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         (await response.Content.ReadAsStringAsync()).ShouldContain("Webhooks:AllowPrivateTargets");
+    }
+
+    [Fact]
+    public async Task TheAppsWebhookClientRefusesToDialALoopbackAddress()
+    {
+        // The client as registered (no proxy, the address check at connect), not a hand-built one.
+        var client = factory.Services.GetRequiredService<IHttpClientFactory>().CreateClient(WebhookDispatcher.ClientName);
+
+        var error = await Should.ThrowAsync<HttpRequestException>(() => client.GetAsync("http://127.0.0.1:9/"));
+
+        error.InnerException.ShouldBeOfType<WebhookTargetRefusedException>();
     }
 }

@@ -160,6 +160,7 @@ public sealed partial class ImportService(
         }
         job.CompletedAt = clock.GetUtcNow();
         await SaveProgressAsync(db, job, messages, ct);
+        await db.Database.RefreshAfterImportAsync(ct);
         staging.Delete(importId);
         await events.PublishAsync(new LabelsChanged(dataset.Id, job.CreatedById));
         await webhooks.PublishAsync(dataset.ProjectId, Shared.Webhooks.WebhookEvents.ImportFinished,
