@@ -30,7 +30,7 @@ const string Token = "thp_bench-bootstrap-token-0123456789abcdef";
 await using var redis = nodes > 1 ? await TransferHub.Tests.E2E.RedisProcess.StartAsync() : null;
 var slowMs = Arg("--pg-slow-ms", 0); // > 0: PostgreSQL logs statements slower than this; the log is copied next to the benchmark
 await using var postgres = database == "postgres"
-    ? await TransferHub.Tests.Support.PostgresServer.StartAsync(durable: true, slowMs > 0 ? $"-c log_min_duration_statement={slowMs} -c shared_preload_libraries=auto_explain -c auto_explain.log_min_duration={slowMs}" : "") : null;
+    ? await TransferHub.Tests.Support.PostgresServer.StartAsync(durable: Arg("--pg-fsync", 1) == 1, slowMs > 0 ? $"-c log_min_duration_statement={slowMs} -c shared_preload_libraries=auto_explain -c auto_explain.log_min_duration={slowMs} -c auto_explain.log_analyze=on" : "") : null;
 var shared = new Dictionary<string, string>
 {
     // One artifact folder for every node (and, on SQLite, one database file in it).
@@ -43,7 +43,7 @@ if (redis is not null)
 if (postgres is not null)
 {
     shared["Database:Provider"] = "PostgreSql";
-    shared["ConnectionStrings:TransferHub"] = await postgres.CreateDatabaseAsync();
+    shared["ConnectionStrings:TransferHub"] = await postgres.CreateDatabaseAsync() + (Arg("--pg-auto-prepare", 0) is var prepare and > 0 ? $";Max Auto Prepare={prepare}" : "");
 }
 var apps = new List<BenchApp>();
 for (var n = 0; n < nodes; n++)
