@@ -12,6 +12,11 @@ var builder = WebApplication.CreateBuilder(args);
 // Serve MudBlazor's and our static assets from the build output in every environment, not only Development.
 builder.WebHost.UseStaticWebAssets();
 var dataRoot = DataPaths.Resolve(builder.Configuration, builder.Environment);
+if (TransferHub.Web.Features.Backup.BackupCommand.IsCommand(args))
+{
+    // A command, not the server: nothing else starts.
+    Environment.Exit(await TransferHub.Web.Features.Backup.BackupCommand.RunAsync(args, builder.Configuration, dataRoot, Console.Out, CancellationToken.None));
+}
 
 builder.Services
     .AddPlatform(builder.Configuration, dataRoot)
