@@ -14,6 +14,36 @@ public sealed class BenchApp : IAsyncDisposable
 
     public string BaseUrl { get; }
 
+    public string DataRoot => _dataRoot;
+
+    /// <summary>Runs <c>TransferHub.Web COMMAND…</c> on <paramref name="dataRoot"/> and returns its seconds; throws on a non-zero exit.</summary>
+    public static double RunCommand(string dataRoot, params string[] command)
+    {
+        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = Path.GetDirectoryName(WebDll())!, RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(WebDll());
+        foreach (var part in command)
+        {
+            start.ArgumentList.Add(part);
+        }
+        start.Environment["Data__Root"] = dataRoot;
+        var watch = Stopwatch.StartNew();
+        using var process = Process.Start(start)!;
+        var said = process.StandardOutput.ReadToEnd() + process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        Console.WriteLine(said.Trim());
+        return process.ExitCode == 0 ? watch.Elapsed.TotalSeconds : throw new InvalidOperationException($"{string.Join(' ', command)}: exit {process.ExitCode}");
+    }
+
+    private static string WebDll()
+    {
+        var root = new DirectoryInfo(AppContext.BaseDirectory);
+        while (!File.Exists(Path.Combine(root.FullName, "TransferHub.sln")))
+        {
+            root = root.Parent ?? throw new InvalidOperationException("Run from inside the repository.");
+        }
+        return Path.Combine(root.FullName, "src", "Web", "bin", new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name, "net10.0", "TransferHub.Web.dll");
+    }
+
     public static async Task<BenchApp> StartAsync(string adminToken, IReadOnlyDictionary<string, string>? settings = null)
     {
         var root = new DirectoryInfo(AppContext.BaseDirectory);

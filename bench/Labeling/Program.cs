@@ -73,6 +73,18 @@ var imageSet = await PostAsync(api, $"/api/projects/{projectId}/datasets", new {
 var zip = ImageZip(images);
 var imageSeconds = await ImportAsync(api, imageSet.GetProperty("id").GetString()!, "images.zip", zip, images);
 Console.WriteLine($"import: {images:N0} 32×32 PNG images ({zip.Length / 1_048_576.0:0.0} MB zip) in {imageSeconds:0.0} s = {images / imageSeconds:N0} images/s");
+if (Arg("--backup", 0) == 1)
+{
+    // The backup command beside the running app (online), then a restore into a fresh folder.
+    var archive = Path.Combine(Path.GetTempPath(), $"th-bench-backup-{Guid.NewGuid():N}.zip");
+    var restored = Path.Combine(Path.GetTempPath(), $"th-bench-restored-{Guid.NewGuid():N}");
+    var backupSeconds = BenchApp.RunCommand(app.DataRoot, "backup", "--out", archive);
+    var restoreSeconds = BenchApp.RunCommand(restored, "restore", "--from", archive);
+    Console.WriteLine($"backup of {items:N0} text items + {images:N0} images ({new FileInfo(archive).Length / 1_048_576.0:0.0} MB zip): {backupSeconds:0.0} s while the app runs; restore into a fresh folder: {restoreSeconds:0.0} s");
+    File.Delete(archive);
+    Directory.Delete(restored, recursive: true);
+    return;
+}
 
 using var playwright = await Playwright.CreateAsync();
 await using var browser = await playwright.Chromium.LaunchAsync(new()

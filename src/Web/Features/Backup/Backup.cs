@@ -29,6 +29,10 @@ public static class Backup
     /// <summary>Writes the backup of the database at <paramref name="databasePath"/> and the artifact folder to <paramref name="output"/>.</summary>
     public static async Task<BackupManifest> CreateAsync(string databasePath, string artifactsFolder, string output, TimeProvider clock, CancellationToken ct)
     {
+        if (!File.Exists(databasePath))
+        {
+            throw new BackupRefusedException($"There is no database at {databasePath}: check Data:Root (the app creates it at its first start).");
+        }
         var work = Path.Combine(Path.GetTempPath(), $"th-backup-{Guid.NewGuid():N}");
         Directory.CreateDirectory(work);
         try
