@@ -46,13 +46,7 @@ public sealed class BenchApp : IAsyncDisposable
 
     public static async Task<BenchApp> StartAsync(string adminToken, IReadOnlyDictionary<string, string>? settings = null)
     {
-        var root = new DirectoryInfo(AppContext.BaseDirectory);
-        while (!File.Exists(Path.Combine(root.FullName, "TransferHub.sln")))
-        {
-            root = root.Parent ?? throw new InvalidOperationException("Run from inside the repository.");
-        }
-        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
-        var dll = Path.Combine(root.FullName, "src", "Web", "bin", configuration, "net10.0", "TransferHub.Web.dll");
+        var dll = WebDll();
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         var port = ((IPEndPoint)listener.LocalEndpoint).Port;

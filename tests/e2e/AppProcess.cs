@@ -124,12 +124,7 @@ public sealed class AppProcess : IAsyncDisposable
         return root?.FullName ?? throw new InvalidOperationException("TransferHub.sln not found above " + AppContext.BaseDirectory);
     }
 
-    internal static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    internal static int FreePort() => TransferHub.Tests.Support.LoopbackPort.Free();
 
     /// <summary>As a crashed node: the process goes, its data folder stays (another node may share it).</summary>
     public async Task KillAsync()

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 
 namespace TransferHub.Tests.Support;
 
@@ -28,12 +26,7 @@ public sealed class AzuriteProcess : IAsyncDisposable
         {
             throw new InvalidOperationException($"Azurite is not installed at {main}. Run: npm ci --prefix tests/unit/azurite");
         }
-        int port;
-        using (var listener = new TcpListener(IPAddress.Loopback, 0))
-        {
-            listener.Start();
-            port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        }
+        var port = LoopbackPort.Free();
         // Azurite 3.35 (the newest for node 20) predates the SDK's API version, hence --skipApiVersionCheck.
         var start = new ProcessStartInfo("node",
             [main, "--blobHost", "127.0.0.1", "--blobPort", port.ToString(), "--inMemoryPersistence", "--skipApiVersionCheck", "--disableTelemetry", "--loose", "--silent"])

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 
 namespace TransferHub.Tests.Support;
 
@@ -51,7 +49,7 @@ public sealed class PostgresServer : IAsyncDisposable
             throw new PlatformNotSupportedException("The test PostgreSQL server runs on Linux (Debian's postgresql).");
         }
         Directory.CreateDirectory(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute); // the password file is in it
-        var server = new PostgresServer(bin, folder, FreePort(), durable, settings);
+        var server = new PostgresServer(bin, folder, LoopbackPort.Free(), durable, settings);
         try
         {
             await File.WriteAllTextAsync(Path.Combine(folder, "password"), server._password);
@@ -159,12 +157,5 @@ public sealed class PostgresServer : IAsyncDisposable
         {
             throw new InvalidOperationException($"{file} {string.Join(' ', start.ArgumentList)} exited with {process.ExitCode}: {error.Result}{output.Result}");
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
