@@ -45,8 +45,7 @@ internal static class TrainCommand
         var recipe = Worker.LocalTraining.RecipeFor(arch, spec.SourceWeights ?? spec.ShapeWeights, data);
         var (splits, classes) = DatasetLoader.Load(data, validation, test, imageSize, spec.Seed, cacheDir, ModelRegistry.TokenizerFor(arch, recipe));
         using var _ = splits;
-        manual_seed(spec.Seed);
-        using var model = ModelRegistry.Create(arch, splits.NumClasses, recipe);
+        using var model = GlobalRandom.Create(spec.Seed, () => ModelRegistry.Create(arch, splits.NumClasses, recipe));
         if (strategy != TrainingStrategy.Baseline)
         {
             var unused = ModelWeights.Import(model, spec.SourceWeights!, includeHead: false);

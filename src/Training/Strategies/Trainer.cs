@@ -35,7 +35,7 @@ public sealed class Trainer(ILogger<Trainer> logger, TimeProvider time)
             // On a step budget, warm-up is 5 % of it (one epoch may be one step).
             WarmupEpochs = spec.Steps is null ? spec.WarmupEpochs : Math.Max(1, (int)Math.Round(plan.Epochs * 0.05)),
         };
-        manual_seed(spec.Seed);
+        GlobalRandom.Seed(spec.Seed);
         var generator = new Generator((ulong)spec.Seed);
         model.to(device);
         // Every tensor created from here on (by us or inside TorchSharp) is owned by this scope until the run ends, so the GC
@@ -73,7 +73,7 @@ public sealed class Trainer(ILogger<Trainer> logger, TimeProvider time)
             {
                 // Per-epoch seeds make shuffling, augmentation and dropout independent of how we got here (resume).
                 generator.manual_seed(spec.Seed * 100_003L + epoch);
-                manual_seed(spec.Seed * 100_003L + epoch);
+                GlobalRandom.Seed(spec.Seed * 100_003L + epoch);
                 var epochStart = time.GetTimestamp();
                 var current = epoch;
                 var stats = runner.TrainEpoch(epoch, steps is null ? null : (step, loss) => steps.Report(new StepLoss(current, step, loss)), ct);

@@ -6,6 +6,7 @@ using TransferHub.Training.Cli;
 using TransferHub.Training.Data;
 using TransferHub.Training.Models;
 using TransferHub.Training.Models.Bert;
+using TransferHub.Training.Runtime;
 using TransferHub.Training.Strategies;
 using TransferHub.Training.Weights;
 using static TorchSharp.torch;
@@ -45,8 +46,7 @@ public static class LocalTraining
             splits = splits with { Train = fewer };
         }
         using var _ = splits;
-        manual_seed(spec.Seed);
-        using var model = ModelRegistry.Create(spec.Architecture, splits.NumClasses, recipe);
+        using var model = GlobalRandom.Create(spec.Seed, () => ModelRegistry.Create(spec.Architecture, splits.NumClasses, recipe));
         if (spec.SourceWeights is not null)
         {
             ModelWeights.Import(model, spec.SourceWeights, includeHead: false);

@@ -22,9 +22,7 @@ internal static class TrainingHarness
 
     public static ClassifierModel CreateModel(TrainingJobSpec spec, int numClasses, IReadOnlyDictionary<string, Tensor>? source)
     {
-        TorchRuntime.EnsureLoaded();
-        manual_seed(spec.Seed);
-        var model = ModelRegistry.Create(spec.Architecture, numClasses);
+        var model = GlobalRandom.Create(spec.Seed, () => ModelRegistry.Create(spec.Architecture, numClasses));
         if (source is not null) WeightLoader.LoadInto(model, source, includeHead: false);
         return model;
     }

@@ -54,8 +54,8 @@ public static class OnnxExport
     private static (double MaxAbs, double Relative) Compare(ClassifierModel model, byte[] onnx, int imageSize)
     {
         using var scope = NewDisposeScope();
-        manual_seed(0);
-        var input = randn(2, 3, imageSize, imageSize); // two: the batch dimension is dynamic
+        using var probeRandom = new Generator(0); // its own generator: the global one belongs to runs seeding beside us
+        var input = randn([2, 3, imageSize, imageSize], generator: probeRandom); // two: the batch dimension is dynamic
         model.eval();
         float[] ours;
         using (no_grad())

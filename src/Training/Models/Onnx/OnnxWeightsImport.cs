@@ -26,8 +26,8 @@ public static class OnnxWeightsImport
         var parsed = OnnxImport.Parse(path);
         var whole = OnnxImport.ReadWhole(parsed, options);
         var input = whole.Spec.Input;
-        manual_seed(0);
-        var probe = randn(1, input.Channels, input.Height, input.Width);
+        using var probeRandom = new Generator(0); // its own generator: the global one belongs to runs seeding beside us
+        var probe = randn([1, input.Channels, input.Height, input.Width], generator: probeRandom);
         Dictionary<string, long[]> shapes;
         using (var wholeModel = new OnnxGraphModel(whole.Spec, 1))
         {
