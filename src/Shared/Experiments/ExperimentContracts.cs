@@ -26,23 +26,26 @@ public sealed record ArmOverrides(double? LearningRate = null, int? Epochs = nul
 /// feature-extraction arm, which trains only its head, defaults to 10× the learning rate). <paramref name="MinimumGain"/>: the
 /// smallest gain in test macro-F1 that matters (default 0.01) — within it an arm is "equivalent".
 /// <paramref name="Augment"/>: train-time augmentation; <paramref name="BalanceClasses"/>: inverse-frequency class weights.
-/// <paramref name="LabelFractions"/>: shares of the training labels (e.g. 0.1, 0.25, 0.5, 1) — every arm × seed runs at each.</summary>
+/// <paramref name="LabelFractions"/>: shares of the training labels (e.g. 0.1, 0.25, 0.5, 1) — every arm × seed runs at each.
+/// <paramref name="FindLearningRate"/>: choose each arm's learning rate by a range test before it trains (once per arm, label share
+/// and dataset version; see <see cref="LearningRateSearch"/>) — an arm with its own learning rate keeps it.</summary>
 public sealed record CreateExperimentRequest(
     string Name, Guid DatasetVersionId, string Architecture, IReadOnlyList<ArmRequest>? Arms = null,
     int? Seeds = null, int? Epochs = null, int? ImageSize = null, double? LearningRate = null, int? BatchSize = null, int? Patience = null,
     IReadOnlyList<double>? LabelFractions = null, bool Augment = false, bool BalanceClasses = false,
-    int? Steps = null, int? PatienceSteps = null, double? HeadLearningRate = null, double? MinimumGain = null);
+    int? Steps = null, int? PatienceSteps = null, double? HeadLearningRate = null, double? MinimumGain = null, bool FindLearningRate = false);
 
 /// <summary>Body of <c>POST /api/experiments/{id}/continue</c>: the new step budget of each unconverged run (default twice its own).</summary>
 public sealed record ContinueRunsRequest(int? Steps = null);
 
 /// <summary>A run as listed: its place in the queue and, when done, its test macro-F1; its step budget and the steps taken so far,
-/// and once finished whether it converged and why (<paramref name="Converged"/>, <paramref name="ConvergenceNote"/>).</summary>
+/// and once finished whether it converged and why (<paramref name="Converged"/>, <paramref name="ConvergenceNote"/>); the learning rates
+/// it trains with — once a range test chose them (<paramref name="FindsLearningRate"/>), how (<paramref name="LearningRateNote"/>).</summary>
 public sealed record RunDto(Guid Id, string Arm, TrainingStrategy Strategy, int Seed, RunStatus Status, int Attempt,
     int EpochsDone, double? TestMacroF1, double? TestAccuracy, string? Error, DateTimeOffset? StartedAt, DateTimeOffset? CompletedAt,
     int[][]? TestConfusion = null, double LabelFraction = 1, double? LastEpochSeconds = null, double? TrainSeconds = null, string? Device = null, int Epochs = 0, IReadOnlyList<ClassF1>? PerClass = null,
     bool HasSource = false, int? BudgetSteps = null, long? StepsDone = null, double? StepSeconds = null, bool? Converged = null, string? ConvergenceNote = null,
-    double? LearningRate = null, double? HeadLearningRate = null);
+    double? LearningRate = null, double? HeadLearningRate = null, bool FindsLearningRate = false, string? LearningRateNote = null);
 
 /// <summary>One class's test F1 in a run.</summary>
 public sealed record ClassF1(string Class, double F1, int Support);

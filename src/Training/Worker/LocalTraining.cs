@@ -39,6 +39,12 @@ public static class LocalTraining
             ? DatasetLoader.Load(data, Existing(Path.Combine(folder, "validation.jsonl")), Existing(Path.Combine(folder, "test.jsonl")), imageSize, spec.Seed, cacheDir,
                 ModelRegistry.TokenizerFor(spec.Architecture, recipe))
             : DatasetLoader.Load(data, null, null, imageSize, spec.Seed, cacheDir);
+        LearningRateSearch? search = null;
+        if (spec.FindLearningRate)
+        {
+            search = FindLearningRate(splits, spec, imageSize, labelFraction, recipe, cacheDir, logger, ct);
+            spec = RateSearches.Apply(spec, search);
+        }
         if (labelFraction < 1)
         {
             var fewer = LabelFraction.Take(splits.Train, labelFraction, spec.Seed);
@@ -56,7 +62,7 @@ public static class LocalTraining
             // Feature extraction without a source is the frozen-random control: random backbone, frozen, new head.
             throw new ArgumentException($"The {spec.Strategy} arm needs source weights.");
         }
-        var result = new Trainer(logger, TimeProvider.System).Fit(model, splits, spec, progress, ct, checkpointDir, steps);
+        var result = new Trainer(logger, TimeProvider.System).Fit(model, splits, spec, progress, ct, checkpointDir, steps) with { RateSearch = search };
         Directory.CreateDirectory(outDir);
         var modelPath = Path.Combine(outDir, "model.safetensors");
         recipe["classes"] = JsonSerializer.Serialize(classes);
@@ -111,4 +117,17 @@ public static class LocalTraining
     public static bool IsTextArchitecture(string name) => ModelRegistry.IsText(name);
 
     private static string? Existing(string path) => File.Exists(path) ? path : null;
+
+    /// <summary>The arm's range test, once per dataset version: on a model of seed 0 and the label share drawn with seed 0, so every
+    /// seed of the arm (on any worker) gets the same rate; kept in the version's cache folder.</summary>
+    private static LearningRateSearch FindLearningRate(DataSplits splits, TrainingJobSpec spec, int imageSize, double labelFraction,
+        Dictionary<string, string> recipe, string cacheDir, ILogger<Trainer> logger, CancellationToken ct) =>
+        RateSearches.GetOrRun(cacheDir, spec, imageSize, labelFraction, () =>
+        {
+            using var scope = NewDisposeScope();
+            var probeSplits = labelFraction < 1 ? splits with { Train = LabelFraction.Take(splits.Train, labelFraction, 0) } : splits;
+            using var probe = GlobalRandom.Create(0, () => ModelRegistry.Create(spec.Architecture, splits.NumClasses, recipe));
+            if (spec.SourceWeights is not null) ModelWeights.Import(probe, spec.SourceWeights, includeHead: false);
+            return new Trainer(logger, TimeProvider.System).FindLearningRate(probe, probeSplits, spec with { Seed = 0 }, ct);
+        });
 }

@@ -146,7 +146,8 @@ public sealed partial class ExperimentService(IDbContextFactory<AppDbContext> db
             LearningRate: rate, HeadLearningRate: arm.Strategy == TrainingStrategy.Baseline ? null : head,
             Patience: Math.Min(patience, armEpochs ?? epochs), Device: "auto", Augment: o?.Augment ?? request.Augment,
             BalanceClasses: o?.BalanceClasses ?? request.BalanceClasses, Steps: armSteps,
-            PatienceSteps: armSteps is null ? null : request.PatienceSteps is { } p ? Math.Min(p, armSteps.Value) : null);
+            PatienceSteps: armSteps is null ? null : request.PatienceSteps is { } p ? Math.Min(p, armSteps.Value) : null,
+            FindLearningRate: request.FindLearningRate && o?.LearningRate is null);
     }
 
     /// <summary>A class with examples only in validation or test cannot be learned: refuse before any training, naming it.</summary>
@@ -229,7 +230,8 @@ public sealed partial class ExperimentService(IDbContextFactory<AppDbContext> db
                 last?.EpochSeconds, result?.TotalSeconds, result?.Device, result?.Spec.Epochs ?? plan.Spec.Epochs,
                 result?.Test.PerClass.Select(c => new ClassF1(result.Classes is { } names && c.Class < names.Count ? names[c.Class] : $"class {c.Class}", c.F1, c.Support)).ToList(),
                 plan.HasSource && !plan.SourceShapeOnly, result?.BudgetSteps is > 0 ? result.BudgetSteps : plan.Spec.Steps, last?.Steps, last?.StepSeconds is > 0 ? last.StepSeconds : null,
-                result?.Convergence?.Converged, result?.Convergence?.Reason, plan.Spec.LearningRate, plan.Spec.HeadLearningRate);
+                result?.Convergence?.Converged, result?.Convergence?.Reason, (result?.Spec ?? plan.Spec).LearningRate, (result?.Spec ?? plan.Spec).HeadLearningRate,
+                plan.Spec.FindLearningRate, result?.RateSearch?.Reason);
         }).ToList();
         // Verdicts, curves and warnings compare arms on all the labels; smaller shares feed the label-efficiency curve.
         var fullShare = runs.Count == 0 ? 1 : runs.Max(r => r.LabelFraction);
