@@ -89,4 +89,28 @@ public sealed class ExperimentE2ETests(SeededAppFixture app) : IClassFixture<See
         await Assertions.Expect(compare.Filter(new() { HasText = "baseline" })).ToContainTextAsync("0.");
         await page.ScreenshotAsync("31-compare");
     }
+
+    [Fact]
+    public async Task ARangeTestChoosesTheLearningRateAndThePageSaysWhich()
+    {
+        await E2EData.ArrangeVersionAsync(app.BaseUrl);
+        var page = await app.NewPageAsync();
+        await page.SignInAsync(BrowserFixture.AdminEmail, BrowserFixture.AdminPassword);
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/$"));
+
+        await page.GotoInteractiveAsync("/experiments");
+        await page.GetByLabel("Name").FillAsync("range-tested");
+        await page.GetByLabel("Seeds").FillAsync("1");
+        await page.GetByLabel("Image px").FillAsync("12");
+        await page.Locator("#advanced-settings").ClickAsync();
+        await page.Locator("#find-learning-rate").ClickAsync();
+        await Assertions.Expect(page.GetByLabel("Learning rate (search starts from)")).ToBeVisibleAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Run" }).ClickAsync();
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/experiments/[0-9a-f-]{36}$"));
+        await Assertions.Expect(page.Locator("#experiment-status")).ToHaveTextAsync("finished", new() { Timeout = 120_000 });
+
+        await Assertions.Expect(page.Locator("#experiment-budget")).ToContainTextAsync(new Regex(@"baseline: lr [0-9.]+ \(range test\)"));
+        await Assertions.Expect(page.Locator("[data-rate-search='baseline']")).ToContainTextAsync("Range test: lowest loss at rate");
+        await page.ScreenshotAsync("32-range-test");
+    }
 }

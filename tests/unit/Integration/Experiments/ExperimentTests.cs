@@ -231,6 +231,27 @@ public sealed class ExperimentTests(TransferHubFactory factory) : IClassFixture<
         (await s.Scientist.PostAsJsonAsync($"/api/experiments/{first.Id}/continue", new ContinueRunsRequest())).StatusCode.ShouldBe(HttpStatusCode.Conflict);
     }
 
+    [Fact]
+    public async Task ARangeTestChoosesEachArmsLearningRateOnceForAllItsSeeds()
+    {
+        var (s, version) = await ColoursAsync(factory);
+        // A learning rate of 5 diverges; the range test starts from 1e-6 whatever was asked. The baseline keeps a rate of its own.
+        var created = await s.Scientist.PostAsJsonAsync($"/api/projects/{s.ProjectId}/experiments", new CreateExperimentRequest("range test", version.Id, "small-cnn",
+            [new ArmRequest("", TrainingStrategy.FeatureExtraction, null), new ArmRequest("baseline", TrainingStrategy.Baseline, null, Overrides: new ArmOverrides(LearningRate: 2e-3))],
+            Seeds: 2, Epochs: 3, ImageSize: 12, LearningRate: 5, BatchSize: 8, FindLearningRate: true));
+        created.StatusCode.ShouldBe(HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
+
+        var done = await WaitFinishedAsync(s, (await created.Content.ReadFromJsonAsync<ExperimentDto>(Json.Options))!.Id);
+
+        done.Runs.ShouldAllBe(r => r.Status == RunStatus.Succeeded);
+        var control = done.Runs.Where(r => r.Arm == "frozen-random").ToList();
+        control.ShouldAllBe(r => r.FindsLearningRate && r.LearningRateNote != null && r.LearningRateNote.StartsWith("Range test"));
+        control.Select(r => r.LearningRate).Distinct().Count().ShouldBe(1); // once per arm: both seeds train at the same rate
+        control[0].LearningRate!.Value.ShouldBeInRange(1e-5, 0.1);
+        control[0].HeadLearningRate!.Value.ShouldBe(control[0].LearningRate!.Value * 10, 1e-12); // the head keeps its ratio
+        done.Runs.Where(r => r.Arm == "baseline").ShouldAllBe(r => !r.FindsLearningRate && r.LearningRateNote == null && r.LearningRate == 2e-3);
+    }
+
     public static TheoryData<string, string> BadSettings => new()
     {
         { """{"learningRate": -1}""", "learningRate" },
