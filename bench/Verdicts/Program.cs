@@ -4,7 +4,8 @@
 // validation, 200 per class as the test split); arms: the source frozen (feature extraction) and fine-tuned, the
 // frozen-random control, the shuffled-label source frozen and an in-domain source (classes 5-9, other images) frozen, over 3
 // seeds; and a long-budget baseline (2 000 steps) as the reference the default budget should reach. With --before, the same experiments again with
-// the old default (10 epochs) for the wall-time comparison. One JSON line per experiment under bench/results, and the
+// the old default (10 epochs) for the wall-time comparison; with --find-lr, again with each arm's learning rate chosen by the range
+// test (findLearningRate). One JSON line per experiment under bench/results, and the
 // tables for docs/benchmarks.md on stdout.
 using System.IO.Compression;
 using System.Net.Http.Headers;
@@ -18,6 +19,7 @@ const string Token = "thp_bench-bootstrap-token-0123456789abcdef";
 var labels = Option("--labels", "5,10,20").Split(',').Select(int.Parse).ToList();
 var seeds = int.Parse(Option("--seeds", "3"));
 var before = args.Contains("--before");
+var findRate = args.Contains("--find-lr");
 var folder = Option("--fmnist", "/usr/share/datasets/fashion-mnist");
 var (trainX, trainY) = ReadFashionMnist(folder, "train");
 var (testX, testY) = ReadFashionMnist(folder, "t10k");
@@ -50,7 +52,10 @@ foreach (var perClass in labels)
     }
     var n = 2.0 * perClass + 200;
     var version = await VersionAsync($"target {perClass} per class", items, perClass / n, 200 / n);
-    foreach (var old in before ? new[] { false, true } : [false])
+    var variants = new List<(bool Old, bool FindRate)> { (false, false) };
+    if (before) variants.Add((true, false));
+    if (findRate) variants.Add((false, true));
+    foreach (var (old, rangeTest) in variants)
     {
         var arms = new object[]
         {
@@ -63,11 +68,11 @@ foreach (var perClass in labels)
         var started = DateTime.UtcNow;
         var experiment = await RunAsync(new
         {
-            name = $"{perClass}/class{(old ? " · old default" : "")}", datasetVersionId = version, architecture = "small-cnn", arms, seeds,
-            imageSize = 28, epochs = old ? 10 : (int?)null,
+            name = $"{perClass}/class{(old ? " · old default" : rangeTest ? " · range test" : "")}", datasetVersionId = version, architecture = "small-cnn", arms, seeds,
+            imageSize = 28, epochs = old ? 10 : (int?)null, findLearningRate = rangeTest,
         });
         var wall = (DateTime.UtcNow - started).TotalSeconds;
-        Report(perClass, old, experiment, wall);
+        Report(perClass, old, experiment, wall, rangeTest);
     }
     var started2 = DateTime.UtcNow;
     var longRun = await RunAsync(new { name = $"{perClass}/class · long baseline", datasetVersionId = version, architecture = "small-cnn", seeds, imageSize = 28, steps = 2000 });
@@ -75,14 +80,15 @@ foreach (var perClass in labels)
 }
 Console.WriteLine($"raw: {results}");
 
-void Report(int perClass, bool old, JsonElement experiment, double wall)
+void Report(int perClass, bool old, JsonElement experiment, double wall, bool rangeTest = false)
 {
     var runs = experiment.GetProperty("runs").EnumerateArray().ToList();
-    Console.WriteLine($"### {perClass} labels per class{(old ? " — old default (10 epochs)" : " — defaults")}: {wall:0} s wall, {experiment.GetProperty("budget")}\n");
-    Console.WriteLine("| arm | test macro-F1 | difference (95 % CI) | verdict | why |\n|---|---|---|---|---|");
+    Console.WriteLine($"### {perClass} labels per class{(old ? " — old default (10 epochs)" : rangeTest ? " — defaults + range test" : " — defaults")}: {wall:0} s wall, {experiment.GetProperty("budget")}\n");
+    Console.WriteLine("| arm | learning rate | test macro-F1 | difference (95 % CI) | verdict | why |\n|---|---|---|---|---|---|");
     foreach (var r in experiment.GetProperty("results").EnumerateArray())
     {
-        Console.WriteLine($"| {r.GetProperty("arm")} | {Num(r, "mean")} | {Num(r, "difference")} [{Num(r, "differenceLow")}, {Num(r, "differenceHigh")}] | {r.GetProperty("verdictText")} | {Text(r, "reason")} |");
+        var rate = runs.First(run => run.GetProperty("arm").GetString() == r.GetProperty("arm").GetString());
+        Console.WriteLine($"| {r.GetProperty("arm")} | {Num(rate, "learningRate", "G2")} | {Num(r, "mean")} | {Num(r, "difference")} [{Num(r, "differenceLow")}, {Num(r, "differenceHigh")}] | {r.GetProperty("verdictText")} | {Text(r, "reason")} |");
     }
     Console.WriteLine("\n| arm | seed | steps / budget | converged | train s | test macro-F1 |\n|---|---|---|---|---|---|");
     foreach (var r in runs)

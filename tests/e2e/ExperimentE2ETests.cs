@@ -91,7 +91,7 @@ public sealed class ExperimentE2ETests(SeededAppFixture app) : IClassFixture<See
     }
 
     [Fact]
-    public async Task ARangeTestChoosesTheLearningRateAndThePageSaysWhich()
+    public async Task ASweepChoosesTheLearningRateAndThePageSaysWhich()
     {
         await E2EData.ArrangeVersionAsync(app.BaseUrl);
         var page = await app.NewPageAsync();
@@ -99,18 +99,21 @@ public sealed class ExperimentE2ETests(SeededAppFixture app) : IClassFixture<See
         await Assertions.Expect(page).ToHaveURLAsync(new Regex("/$"));
 
         await page.GotoInteractiveAsync("/experiments");
-        await page.GetByLabel("Name").FillAsync("range-tested");
+        await page.GetByLabel("Name").FillAsync("swept");
         await page.GetByLabel("Seeds").FillAsync("1");
         await page.GetByLabel("Image px").FillAsync("12");
         await page.Locator("#advanced-settings").ClickAsync();
         await page.Locator("#find-learning-rate").ClickAsync();
-        await Assertions.Expect(page.GetByLabel("Learning rate (search starts from)")).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByLabel("Learning rate (if the sweep fails)")).ToBeVisibleAsync();
+        await page.GetByLabel("Add seeds until decided, up to").FillAsync("3");
         await page.GetByRole(AriaRole.Button, new() { Name = "Run" }).ClickAsync();
         await Assertions.Expect(page).ToHaveURLAsync(new Regex("/experiments/[0-9a-f-]{36}$"));
         await Assertions.Expect(page.Locator("#experiment-status")).ToHaveTextAsync("finished", new() { Timeout = 120_000 });
 
-        await Assertions.Expect(page.Locator("#experiment-budget")).ToContainTextAsync(new Regex(@"baseline: lr [0-9.]+ \(range test\)"));
-        await Assertions.Expect(page.Locator("[data-rate-search='baseline']")).ToContainTextAsync("Range test: lowest loss at rate");
-        await page.ScreenshotAsync("32-range-test");
+        await Assertions.Expect(page.Locator("#experiment-budget")).ToContainTextAsync(new Regex(@"baseline: lr [0-9.]+ \(sweep\)"));
+        await Assertions.Expect(page.Locator("[data-rate-search='baseline']")).ToContainTextAsync("Sweep of 5 rates × 100 steps, validation macro-F1: 0.0001 → ");
+        // Seeds are added only while a transfer arm is inconclusive: a baseline alone keeps its one.
+        await Assertions.Expect(page.Locator("#experiment-budget")).ToContainTextAsync("1 seed(s) (more up to 3 while an arm is inconclusive)");
+        await page.ScreenshotAsync("32-learning-rate-sweep");
     }
 }

@@ -27,20 +27,23 @@ public sealed record ArmOverrides(double? LearningRate = null, int? Epochs = nul
 /// smallest gain in test macro-F1 that matters (default 0.01) — within it an arm is "equivalent".
 /// <paramref name="Augment"/>: train-time augmentation; <paramref name="BalanceClasses"/>: inverse-frequency class weights.
 /// <paramref name="LabelFractions"/>: shares of the training labels (e.g. 0.1, 0.25, 0.5, 1) — every arm × seed runs at each.
-/// <paramref name="FindLearningRate"/>: choose each arm's learning rate by a range test before it trains (once per arm, label share
-/// and dataset version; see <see cref="LearningRateSearch"/>) — an arm with its own learning rate keeps it.</summary>
+/// <paramref name="MaxSeeds"/>: add seeds automatically while a transfer arm's verdict is inconclusive — as many as the seeds planner
+/// says would decide, up to this many in all (null: never add seeds).
+/// <paramref name="FindLearningRate"/>: choose each arm's learning rate by a short sweep on the validation split before it trains (once
+/// per arm, label share and dataset version; see <see cref="LearningRateSearch"/>) — an arm with its own learning rate keeps it.</summary>
 public sealed record CreateExperimentRequest(
     string Name, Guid DatasetVersionId, string Architecture, IReadOnlyList<ArmRequest>? Arms = null,
     int? Seeds = null, int? Epochs = null, int? ImageSize = null, double? LearningRate = null, int? BatchSize = null, int? Patience = null,
     IReadOnlyList<double>? LabelFractions = null, bool Augment = false, bool BalanceClasses = false,
-    int? Steps = null, int? PatienceSteps = null, double? HeadLearningRate = null, double? MinimumGain = null, bool FindLearningRate = false);
+    int? Steps = null, int? PatienceSteps = null, double? HeadLearningRate = null, double? MinimumGain = null, bool FindLearningRate = false,
+    int? MaxSeeds = null);
 
 /// <summary>Body of <c>POST /api/experiments/{id}/continue</c>: the new step budget of each unconverged run (default twice its own).</summary>
 public sealed record ContinueRunsRequest(int? Steps = null);
 
 /// <summary>A run as listed: its place in the queue and, when done, its test macro-F1; its step budget and the steps taken so far,
 /// and once finished whether it converged and why (<paramref name="Converged"/>, <paramref name="ConvergenceNote"/>); the learning rates
-/// it trains with — once a range test chose them (<paramref name="FindsLearningRate"/>), how (<paramref name="LearningRateNote"/>).</summary>
+/// it trains with — once a sweep chose them (<paramref name="FindsLearningRate"/>), how (<paramref name="LearningRateNote"/>).</summary>
 public sealed record RunDto(Guid Id, string Arm, TrainingStrategy Strategy, int Seed, RunStatus Status, int Attempt,
     int EpochsDone, double? TestMacroF1, double? TestAccuracy, string? Error, DateTimeOffset? StartedAt, DateTimeOffset? CompletedAt,
     int[][]? TestConfusion = null, double LabelFraction = 1, double? LastEpochSeconds = null, double? TrainSeconds = null, string? Device = null, int Epochs = 0, IReadOnlyList<ClassF1>? PerClass = null,
@@ -86,7 +89,7 @@ public sealed record ExperimentDto(Guid Id, Guid ProjectId, string Name, Guid Da
     int ImageSize, DateTimeOffset CreatedAt, string Status, IReadOnlyList<RunDto> Runs, IReadOnlyList<ArmResultDto> Results, string Method,
     IReadOnlyList<ArmCurve> Curves, IReadOnlyList<string> Warnings, IReadOnlyList<EfficiencyPoint>? Efficiency = null,
     IReadOnlyList<string>? EfficiencyNotes = null, int Steps = 0, double MinimumGain = 0.01, string? Budget = null,
-    IReadOnlyList<LabelingSavings>? Savings = null);
+    IReadOnlyList<LabelingSavings>? Savings = null, int MaxSeeds = 0);
 
 /// <summary>Labeling a transfer arm saves: <paramref name="Labels"/> training labels (range <paramref name="LabelsLow"/>–<paramref name="LabelsHigh"/>
 /// from its interval) and, from <paramref name="TimedLabels"/> annotations timed on this dataset, the hours they take (null when

@@ -23,8 +23,8 @@ namespace TransferHub.Shared.Training;
 /// <param name="PatienceSteps">With <paramref name="Steps"/>: steps without a better validation macro-F1 before stopping
 /// (default a quarter of the budget; 0 disables early stopping).</param>
 /// <param name="EvaluateEverySteps">With <paramref name="Steps"/>: steps between validation passes (default about 25 per run).</param>
-/// <param name="FindLearningRate">Choose the learning rate by a range test before training (see <see cref="LearningRateSearch"/>):
-/// <paramref name="LearningRate"/> and <paramref name="HeadLearningRate"/> are then where the search starts from, their ratio kept.</param>
+/// <param name="FindLearningRate">Choose the learning rate by a short sweep before training (see <see cref="LearningRateSearch"/>);
+/// the ratio of <paramref name="HeadLearningRate"/> to <paramref name="LearningRate"/> is kept.</param>
 public sealed record TrainingJobSpec(
     string Architecture,
     TrainingStrategy Strategy,

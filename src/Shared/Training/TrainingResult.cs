@@ -4,7 +4,7 @@ namespace TransferHub.Shared.Training;
 /// (<paramref name="TestPredictions"/> and <paramref name="TestLabels"/> are class indices in the test split's order;
 /// <paramref name="Classes"/> names them, when the run knows its class names). <paramref name="BudgetSteps"/> is the optimizer-step
 /// budget the run was given, <paramref name="StepsDone"/> the steps it took, <paramref name="Convergence"/> whether it converged and why;
-/// <paramref name="RateSearch"/> the learning-rate range test that chose <see cref="TrainingJobSpec.LearningRate"/>, when one ran.</summary>
+/// <paramref name="RateSearch"/> the learning-rate sweep that chose <see cref="TrainingJobSpec.LearningRate"/>, when one ran.</summary>
 public sealed record TrainingResult(
     TrainingJobSpec Spec,
     IReadOnlyList<EpochMetrics> Epochs,
@@ -25,16 +25,14 @@ public sealed record TrainingResult(
 public sealed record Convergence(bool Converged, string Reason, bool StoppedEarly = false);
 
 /// <summary>
-/// A learning-rate range test (Smith, "Cyclical Learning Rates for Training Neural Networks", 2017): a short run from a fresh
-/// model whose rate grows exponentially step by step while the training loss is recorded. The chosen rate is a tenth of the
-/// rate at the lowest smoothed loss — where the loss still falls fast, before it turns. Run once per arm and dataset version
-/// (same model seed, same batches), so every seed of an arm trains at the same rate.
+/// How an arm's learning rate was chosen before it trained: a short run at each rate of a sweep, from the same fresh model (seed 0,
+/// the same source), each for a share of the arm's step budget, judged on the validation split. Run once per arm, label share and
+/// dataset version, so every seed of an arm trains at the same rate.
 /// </summary>
 /// <param name="Chosen">The learning rate the run trained with (a new head's keeps its ratio to it).</param>
-/// <param name="LowestLossRate">The rate at the lowest smoothed loss.</param>
-/// <param name="Decided">False when the loss never fell clearly: the requested rate was kept.</param>
+/// <param name="Decided">False when no rate of the sweep trained: the requested rate was kept.</param>
 /// <param name="Reason">How the rate was chosen, in words.</param>
-/// <param name="Rates">The rates tried, one per step.</param>
-/// <param name="Losses">The smoothed training loss at each rate.</param>
-public sealed record LearningRateSearch(double Chosen, double LowestLossRate, bool Decided, string Reason,
-    IReadOnlyList<double> Rates, IReadOnlyList<double> Losses);
+/// <param name="Rates">The rates tried.</param>
+/// <param name="ValidationMacroF1">The best validation macro-F1 of each (NaN: it diverged).</param>
+/// <param name="StepsEach">Optimizer steps of each short run.</param>
+public sealed record LearningRateSearch(double Chosen, bool Decided, string Reason, IReadOnlyList<double> Rates, IReadOnlyList<double> ValidationMacroF1, int StepsEach);

@@ -97,18 +97,6 @@ internal sealed class FeatureExtractionRunner : IEpochRunner
         return new EpochStats(lossSum / n, n, lr, model.Head.parameters().Sum(p => p.numel()));
     }
 
-    public double ProbeStep(Tensor rows, double learningRate)
-    {
-        model.Head.train();
-        foreach (var g in optimizer.Groups) g.LearningRate = headLearningRate * learningRate / spec.LearningRate;
-        optimizer.ZeroGrad();
-        var idx = rows.to(device);
-        using var loss = nn.functional.cross_entropy(model.Head.forward(train.Inputs.index_select(0, idx)), train.Labels.index_select(0, idx), weight: classWeights);
-        loss.backward();
-        optimizer.Step();
-        return loss.item<float>();
-    }
-
     public ClassificationMetrics Evaluate(SplitKind split)
     {
         model.Head.eval();

@@ -87,22 +87,6 @@ internal sealed class FullTrainingRunner : IEpochRunner
         return new EpochStats(samples == 0 ? 0 : lossSum / samples, samples, lr, trainable);
     }
 
-    public double ProbeStep(Tensor rows, double learningRate)
-    {
-        // Progressive unfreezing ends with every block training: the rate it needs is the rate of that last stage.
-        ConfigureStage(int.MaxValue);
-        model.train();
-        var groups = optimizer!.Groups;
-        for (var g = 0; g < groups.Count; g++) groups[g].LearningRate = baseRates[g] * learningRate / spec.LearningRate;
-        var x = data.Train.Inputs.index_select(0, rows);
-        if (spec.Augment && x.dim() == 4) x = Augmentation.CropAndFlip(x, generator);
-        optimizer.ZeroGrad();
-        using var loss = nn.functional.cross_entropy(model.forward(x.to(device)), data.Train.Labels.index_select(0, rows).to(device), weight: classWeights);
-        loss.backward();
-        optimizer.Step();
-        return loss.item<float>();
-    }
-
     public ClassificationMetrics Evaluate(SplitKind split)
     {
         model.eval();
@@ -126,7 +110,7 @@ internal sealed class FullTrainingRunner : IEpochRunner
     private void ConfigureStage(int epoch)
     {
         var blocks = model.Blocks;
-        var wanted = spec.Strategy == TrainingStrategy.ProgressiveUnfreeze ? (int)Math.Min(blocks.Count, (epoch - 1L) / stageEpochs) : blocks.Count;
+        var wanted = spec.Strategy == TrainingStrategy.ProgressiveUnfreeze ? Math.Min(blocks.Count, (epoch - 1) / stageEpochs) : blocks.Count;
         if (wanted == unfrozenBlocks) return;
         unfrozenBlocks = wanted;
 

@@ -14,10 +14,6 @@ internal interface IEpochRunner : IDisposable
 
     ClassificationMetrics Evaluate(SplitKind split);
 
-    // The learning-rate range test's step: one optimizer step on the given training rows with the base rate at learningRate
-    // (every other group keeps its ratio to it), every block this strategy ever trains trainable; returns the batch loss.
-    double ProbeStep(Tensor rows, double learningRate);
-
     // Called once after the best state is restored (e.g. to fold feature scaling into the head).
     void Finish();
 

@@ -136,29 +136,6 @@ public sealed class Trainer(ILogger<Trainer> logger, TimeProvider time)
         }
     }
 
-    /// <summary>
-    /// The learning-rate range test (<see cref="LearningRateRangeTest"/>) for <paramref name="spec"/>'s arm on
-    /// <paramref name="data"/>'s training split, with the same batches, rate groups and frozen blocks as its training. It trains
-    /// <paramref name="model"/>: give it a model of its own.
-    /// </summary>
-    public LearningRateSearch FindLearningRate(ClassifierModel model, DataSplits data, TrainingJobSpec spec, CancellationToken ct = default)
-    {
-        TorchRuntime.EnsureLoaded();
-        LibTorchContext.SetFlushDenormal();
-        var device = TorchRuntime.ResolveDevice(spec.Device);
-        if (device.type == DeviceType.CPU && model.AvoidsOneDnnTraining) LibTorchContext.SetOneDnn(false);
-        var plan = StepBudget.Plan(spec, (int)data.Train.Count);
-        spec = spec with { BatchSize = plan.BatchSize, Epochs = plan.Epochs };
-        using var generator = new Generator((ulong)spec.Seed);
-        model.to(device);
-        using var lifetime = NewDisposeScope();
-        using var classWeights = spec.BalanceClasses ? data.Train.ClassWeights().to(device) : null;
-        using var runner = CreateRunner(model, data, spec, device, generator, classWeights);
-        var search = LearningRateRangeTest.Run(runner.ProbeStep, data.Train.Count, spec.BatchSize, generator, spec.LearningRate, ct);
-        logger.LogInformation("{Strategy}: {Reason}", spec.Strategy, search.Reason);
-        return search;
-    }
-
     private static IEpochRunner CreateRunner(ClassifierModel model, DataSplits data, TrainingJobSpec spec, Device device, Generator generator, Tensor? classWeights) =>
         spec.Strategy == TrainingStrategy.FeatureExtraction
             ? new FeatureExtractionRunner(model, data, spec, device, generator, classWeights)

@@ -118,16 +118,21 @@ public static class LocalTraining
 
     private static string? Existing(string path) => File.Exists(path) ? path : null;
 
-    /// <summary>The arm's range test, once per dataset version: on a model of seed 0 and the label share drawn with seed 0, so every
-    /// seed of the arm (on any worker) gets the same rate; kept in the version's cache folder.</summary>
+    /// <summary>The arm's learning-rate sweep, once per dataset version: on models of seed 0 and the label share drawn with seed 0, so
+    /// every seed of the arm (on any worker) gets the same rate; kept in the version's cache folder.</summary>
     private static LearningRateSearch FindLearningRate(DataSplits splits, TrainingJobSpec spec, int imageSize, double labelFraction,
         Dictionary<string, string> recipe, string cacheDir, ILogger<Trainer> logger, CancellationToken ct) =>
         RateSearches.GetOrRun(cacheDir, spec, imageSize, labelFraction, () =>
         {
             using var scope = NewDisposeScope();
             var probeSplits = labelFraction < 1 ? splits with { Train = LabelFraction.Take(splits.Train, labelFraction, 0) } : splits;
-            using var probe = GlobalRandom.Create(0, () => ModelRegistry.Create(spec.Architecture, splits.NumClasses, recipe));
-            if (spec.SourceWeights is not null) ModelWeights.Import(probe, spec.SourceWeights, includeHead: false);
-            return new Trainer(logger, TimeProvider.System).FindLearningRate(probe, probeSplits, spec with { Seed = 0 }, ct);
+            var search = LearningRateSweep.Run(() =>
+            {
+                var model = GlobalRandom.Create(0, () => ModelRegistry.Create(spec.Architecture, splits.NumClasses, recipe));
+                if (spec.SourceWeights is not null) ModelWeights.Import(model, spec.SourceWeights, includeHead: false);
+                return model;
+            }, probeSplits, spec with { Seed = 0 }, new Trainer(logger, TimeProvider.System), ct);
+            logger.LogInformation("{Strategy}: {Reason}", spec.Strategy, search.Reason);
+            return search;
         });
 }

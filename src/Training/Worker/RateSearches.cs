@@ -5,7 +5,7 @@ using TransferHub.Shared.Training;
 
 namespace TransferHub.Training.Worker;
 
-/// <summary>Learning-rate range tests kept per dataset version (in its cache folder), keyed by everything that decides the
+/// <summary>Learning-rate sweeps kept per dataset version (in its cache folder), keyed by everything that decides the
 /// outcome: the arm's optimization settings, the source's bytes, the image size and the label share — not the seed.</summary>
 internal static class RateSearches
 {
@@ -14,7 +14,7 @@ internal static class RateSearches
     public static LearningRateSearch GetOrRun(string cacheDir, TrainingJobSpec spec, int imageSize, double labelFraction, Func<LearningRateSearch> run)
     {
         var file = Path.Combine(cacheDir, "lr-range", Key(spec, imageSize, labelFraction) + ".json");
-        // One test at a time per process: two seeds of an arm starting together would otherwise both run it.
+        // One sweep at a time per process: two seeds of an arm starting together would otherwise both run it.
         lock (Gate)
         {
             if (TryRead(file) is { } cached) return cached;

@@ -12,7 +12,10 @@ public sealed class Experiment
     public required string Name { get; set; }
     public Guid DatasetVersionId { get; set; }
     public required string Architecture { get; set; }
+    /// <summary>Seeds per arm so far (grows when seeds are added to decide a verdict; a concurrency token, so they are added once).</summary>
     public int Seeds { get; set; }
+    /// <summary>Seeds are added while a transfer arm is inconclusive, up to this many; 0 = never.</summary>
+    public int MaxSeeds { get; set; }
     public int Epochs { get; set; }
     public int ImageSize { get; set; }
     /// <summary>Each run's budget in optimizer steps; 0 when the experiment trains a fixed number of epochs (<see cref="Epochs"/>).</summary>
@@ -46,6 +49,7 @@ internal sealed class ExperimentConfiguration : IEntityTypeConfiguration<Experim
         builder.Property(e => e.Architecture).HasMaxLength(64);
         builder.Property(e => e.CreatedById).HasMaxLength(450);
         builder.Property(e => e.NotifiedWarnings).HasMaxLength(Experiment.MaxNotifiedWarnings);
+        builder.Property(e => e.Seeds).IsConcurrencyToken();
         builder.HasIndex(e => e.ProjectId);
         builder.HasOne<Project>().WithMany().HasForeignKey(e => e.ProjectId).OnDelete(DeleteBehavior.Cascade);
     }

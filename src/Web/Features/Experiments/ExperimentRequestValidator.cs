@@ -6,7 +6,7 @@ namespace TransferHub.Web.Features.Experiments;
 /// <summary>The limits of an experiment request that need no database: each refusal names the field and the range.</summary>
 public static class ExperimentRequestValidator
 {
-    public const int MaxSeeds = 10, MinImageSize = 8, MaxImageSize = 512, MaxBatchSize = 4096, MaxLabelFractions = 8;
+    public const int MaxSeeds = 10, MaxAutomaticSeeds = 20, MinImageSize = 8, MaxImageSize = 512, MaxBatchSize = 4096, MaxLabelFractions = 8;
     public const int MinSteps = 10, MaxSteps = 100_000, MaxEpochs = 2000;
     public const double MaxLearningRate = 10, MaxMinimumGain = 0.5;
 
@@ -17,6 +17,10 @@ public static class ExperimentRequestValidator
         if (seeds is < 1 or > MaxSeeds || request.Epochs is < 1 or > MaxEpochs || imageSize is < MinImageSize or > MaxImageSize)
         {
             throw ValidationFailedException.For("seeds", $"Seeds 1–{MaxSeeds}, epochs 1–{MaxEpochs}, image size {MinImageSize}–{MaxImageSize}.");
+        }
+        if (request.MaxSeeds is { } most && (most < seeds || most > MaxAutomaticSeeds))
+        {
+            throw ValidationFailedException.For("maxSeeds", $"Seeds are added up to at least the {seeds} to start with and at most {MaxAutomaticSeeds}.");
         }
         if (request.Steps is < MinSteps or > MaxSteps)
         {

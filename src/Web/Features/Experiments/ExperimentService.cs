@@ -102,7 +102,7 @@ public sealed partial class ExperimentService(IDbContextFactory<AppDbContext> db
         {
             ProjectId = projectId, Name = string.IsNullOrWhiteSpace(request.Name) ? $"Experiment {clock.GetUtcNow():yyyy-MM-dd HH:mm}" : request.Name.Trim(),
             DatasetVersionId = request.DatasetVersionId, Architecture = architecture, Seeds = seeds, Epochs = epochs, ImageSize = imageSize,
-            Steps = steps ?? 0, MinimumGain = minimumGain,
+            Steps = steps ?? 0, MinimumGain = minimumGain, MaxSeeds = request.MaxSeeds ?? 0,
             CreatedById = caller.UserId(), CreatedAt = clock.GetUtcNow(),
         };
         db.Experiments.Add(experiment);
@@ -265,7 +265,7 @@ public sealed partial class ExperimentService(IDbContextFactory<AppDbContext> db
             experiment.Seeds, experiment.Epochs, experiment.ImageSize, experiment.CreatedAt, status, dtos,
             results, Method, curves, [.. ArmVerdicts.SanityWarnings(results), .. warnings],
             efficiency, efficiencyNotes, experiment.Steps, experiment.MinimumGain,
-            experiment.Steps > 0 ? StepBudget.Describe(experiment.Steps, trainCount, BatchSizeOf(runs)) : null, savings);
+            experiment.Steps > 0 ? StepBudget.Describe(experiment.Steps, trainCount, BatchSizeOf(runs)) : null, savings, experiment.MaxSeeds);
     }
 
     /// <summary>
@@ -459,6 +459,10 @@ public sealed partial class ExperimentService(IDbContextFactory<AppDbContext> db
         {
             return;
         }
+        if (await AddSeedsToDecideAsync(experiment.Id, ct))
+        {
+            return; // not finished after all: the new seeds' runs are queued
+        }
         int won;
         using (await writes.EnterAsync(ct))
         {
@@ -481,6 +485,57 @@ public sealed partial class ExperimentService(IDbContextFactory<AppDbContext> db
                 ["results"] = dto.Results.Select(r => new { r.Arm, verdict = r.Verdict.ToString(), r.Mean, r.Difference, r.DifferenceLow, r.DifferenceHigh }).ToList(),
             }, ct);
     }
+
+    /// <summary>
+    /// When every run is over and a transfer arm is still inconclusive, queues more seeds for every arm (seeds pair runs across
+    /// arms) at the full label share: as many as the seeds planner says would decide, at least one more, up to the experiment's
+    /// cap. The seed count is a concurrency token, so two nodes ending the last runs at once add them once.
+    /// </summary>
+    private async Task<bool> AddSeedsToDecideAsync(Guid experimentId, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var experiment = await db.Experiments.SingleAsync(e => e.Id == experimentId, ct);
+        if (experiment.MaxSeeds <= experiment.Seeds)
+        {
+            return false;
+        }
+        var dto = await BuildAsync(db, experiment, ct);
+        var target = SeedTopUp.Target(dto.Results, experiment.Seeds, experiment.MaxSeeds);
+        if (target is not { } seeds)
+        {
+            return false;
+        }
+        var fullShare = await db.TrainingRuns.Where(r => r.ExperimentId == experimentId).MaxAsync(r => r.LabelFraction, ct);
+        var templates = (await db.TrainingRuns.AsNoTracking().Where(r => r.ExperimentId == experimentId && r.LabelFraction == fullShare && r.Seed == 1).ToListAsync(ct));
+        var runs = (from template in templates
+                    from seed in Enumerable.Range(experiment.Seeds + 1, seeds - experiment.Seeds)
+                    let plan = JsonSerializer.Deserialize<RunPlan>(template.SpecJson, Json)!
+                    select new TrainingRun
+                    {
+                        ExperimentId = experimentId, ProjectId = template.ProjectId, Arm = template.Arm, Seed = seed, LabelFraction = fullShare, Priority = 1,
+                        SpecJson = JsonSerializer.Serialize(plan with { Spec = plan.Spec with { Seed = seed } }, Json),
+                    }).ToList();
+        var before = experiment.Seeds;
+        experiment.Seeds = seeds;
+        queue.Stage(db, runs);
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            return true; // another node added them first
+        }
+        await queue.SignalAsync(db, ct);
+        var undecided = string.Join(", ", dto.Results.Where(r => r.Verdict == TransferVerdict.Inconclusive).Select(r => r.Arm));
+        LogSeedsAdded(logger, experimentId, before, seeds, undecided);
+        await notifications.PostAsync(experiment.CreatedById, $"{experiment.Name}: seeds added",
+            $"{undecided} inconclusive with {before} seeds: seeds {before + 1}–{seeds} are training to decide (up to {experiment.MaxSeeds}).", $"/experiments/{experimentId}", ct);
+        return true;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Experiment {ExperimentId}: seeds {Before} → {After} to decide {Arms}")]
+    private static partial void LogSeedsAdded(ILogger logger, Guid experimentId, int before, int after, string arms);
 
     /// <summary>Tells the experiment's owner, once per arm, that the arm looks like negative transfer while it still trains.</summary>
     public async Task NotifyWarningsAsync(Guid experimentId, CancellationToken ct)

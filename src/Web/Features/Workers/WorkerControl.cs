@@ -194,16 +194,18 @@ public sealed class WorkerControl(
     {
         await queue.CompleteAsync(runId, workerId, JsonSerializer.Serialize(result, WireJson.Options), ct);
         await TouchAsync(workerId, null, force: true, ct);
-        await PublishForRunAsync(runId, ct);
+        // Announced before the page hears of it: the last run's end may queue more seeds, and "finished" must not flash first.
         await experiments.AnnounceRunEndedAsync(runId, CancellationToken.None); // the run is stored: announce it even if the worker hangs up
+        await PublishForRunAsync(runId, ct);
     }
 
     public async Task FailAsync(string workerId, Guid runId, string error, bool retry, CancellationToken ct)
     {
         await queue.FailAsync(runId, workerId, error, ct, retry);
         await TouchAsync(workerId, null, force: true, ct);
-        await PublishForRunAsync(runId, ct);
+        // Announced before the page hears of it: the last run's end may queue more seeds, and "finished" must not flash first.
         await experiments.AnnounceRunEndedAsync(runId, CancellationToken.None); // the run is stored: announce it even if the worker hangs up
+        await PublishForRunAsync(runId, ct);
     }
 
     public async Task<bool> ReleaseAsync(string workerId, Guid runId, CancellationToken ct)

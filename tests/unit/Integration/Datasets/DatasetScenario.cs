@@ -87,10 +87,11 @@ public sealed class DatasetScenario
     public static byte[] Png(int width, int height, SKColor color, SKEncodedImageFormat format = SKEncodedImageFormat.Png) =>
         TestImages.Solid(width, height, color, format);
 
-    /// <summary>An image of random pixels: it does not compress, so cutting the file loses pixel data, not just padding.</summary>
-    public static byte[] Noise(int width, int height, SKEncodedImageFormat format)
+    /// <summary>An image of random pixels (from <paramref name="random"/>, else the same every time): it does not compress, so cutting the
+    /// file loses pixel data, not just padding.</summary>
+    public static byte[] Noise(int width, int height, SKEncodedImageFormat format, Random? random = null)
     {
-        var random = new Random(7);
+        random ??= new Random(7);
         using var bitmap = new SKBitmap(width, height);
         for (var y = 0; y < height; y++)
         {

@@ -6,6 +6,7 @@ using TransferHub.Shared.Datasets;
 using TransferHub.Shared.Experiments;
 using TransferHub.Shared.Statistics;
 using TransferHub.Shared.Training;
+using TransferHub.Training.Strategies;
 using TransferHub.Web.Features.Experiments;
 using TransferHub.Tests.Unit.Integration.Datasets;
 
@@ -232,11 +233,11 @@ public sealed class ExperimentTests(TransferHubFactory factory) : IClassFixture<
     }
 
     [Fact]
-    public async Task ARangeTestChoosesEachArmsLearningRateOnceForAllItsSeeds()
+    public async Task ASweepChoosesEachArmsLearningRateOnceForAllItsSeeds()
     {
         var (s, version) = await ColoursAsync(factory);
-        // A learning rate of 5 diverges; the range test starts from 1e-6 whatever was asked. The baseline keeps a rate of its own.
-        var created = await s.Scientist.PostAsJsonAsync($"/api/projects/{s.ProjectId}/experiments", new CreateExperimentRequest("range test", version.Id, "small-cnn",
+        // A learning rate of 5 diverges; the sweep tries AdamW's useful rates whatever was asked. The baseline keeps a rate of its own.
+        var created = await s.Scientist.PostAsJsonAsync($"/api/projects/{s.ProjectId}/experiments", new CreateExperimentRequest("sweep", version.Id, "small-cnn",
             [new ArmRequest("", TrainingStrategy.FeatureExtraction, null), new ArmRequest("baseline", TrainingStrategy.Baseline, null, Overrides: new ArmOverrides(LearningRate: 2e-3))],
             Seeds: 2, Epochs: 3, ImageSize: 12, LearningRate: 5, BatchSize: 8, FindLearningRate: true));
         created.StatusCode.ShouldBe(HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
@@ -245,11 +246,48 @@ public sealed class ExperimentTests(TransferHubFactory factory) : IClassFixture<
 
         done.Runs.ShouldAllBe(r => r.Status == RunStatus.Succeeded);
         var control = done.Runs.Where(r => r.Arm == "frozen-random").ToList();
-        control.ShouldAllBe(r => r.FindsLearningRate && r.LearningRateNote != null && r.LearningRateNote.StartsWith("Range test"));
+        control.ShouldAllBe(r => r.FindsLearningRate && r.LearningRateNote != null && r.LearningRateNote.StartsWith("Sweep of 5 rates"));
         control.Select(r => r.LearningRate).Distinct().Count().ShouldBe(1); // once per arm: both seeds train at the same rate
-        control[0].LearningRate!.Value.ShouldBeInRange(1e-5, 0.1);
+        LearningRateSweep.Rates.ShouldContain(control[0].LearningRate!.Value);
         control[0].HeadLearningRate!.Value.ShouldBe(control[0].LearningRate!.Value * 10, 1e-12); // the head keeps its ratio
         done.Runs.Where(r => r.Arm == "baseline").ShouldAllBe(r => !r.FindsLearningRate && r.LearningRateNote == null && r.LearningRate == 2e-3);
+    }
+
+    [Fact]
+    public async Task SeedsAreAddedWhileATransferArmIsInconclusiveUpToTheCap()
+    {
+        // Noise images with coin-flip labels: nothing transfers and nothing is learnable, so the arm stays undecided.
+        var s = await DatasetScenario.CreateAsync(factory);
+        var dataset = await s.CreateDatasetAsync(DatasetKind.Image);
+        var random = new Random(11);
+        await s.ImportAsync(dataset.Id, [("noise.zip", DatasetScenario.Zip([.. Enumerable.Range(0, 60).Select(i => ($"{(random.Next(2) == 0 ? "a" : "b")}/{i}.png", DatasetScenario.Noise(12, 12, SKEncodedImageFormat.Png, random)))]))]);
+        var version = (await (await s.Scientist.PostAsJsonAsync($"/api/datasets/{dataset.Id}/versions", new CreateVersionRequest(new SplitRatios(0.6, 0.2, 0.2), 1, null)))
+            .Content.ReadFromJsonAsync<VersionDto>(Json.Options))!;
+        var source = await WaitFinishedAsync(s, (await (await s.Scientist.PostAsJsonAsync($"/api/projects/{s.ProjectId}/experiments",
+            new CreateExperimentRequest("source", version.Id, "small-cnn", null, Seeds: 1, ImageSize: 12, BatchSize: 8, Steps: 100)))
+            .Content.ReadFromJsonAsync<ExperimentDto>(Json.Options))!.Id);
+        (await s.Scientist.PostAsJsonAsync($"/api/projects/{s.ProjectId}/experiments", new CreateExperimentRequest("x", version.Id, "small-cnn", Seeds: 3, MaxSeeds: 2)))
+            .StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await s.Scientist.PostAsJsonAsync($"/api/projects/{s.ProjectId}/experiments", new CreateExperimentRequest("x", version.Id, "small-cnn", Seeds: 3, MaxSeeds: 21)))
+            .StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+
+        var created = await s.Scientist.PostAsJsonAsync($"/api/projects/{s.ProjectId}/experiments", new CreateExperimentRequest("undecided", version.Id, "small-cnn",
+            [new ArmRequest("fine-tune", TrainingStrategy.FineTune, source.Runs[0].Id)], Seeds: 2, ImageSize: 12, BatchSize: 8, Steps: 120, PatienceSteps: 0,
+            MinimumGain: 0.001, MaxSeeds: 4));
+        created.StatusCode.ShouldBe(HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
+        var id = (await created.Content.ReadFromJsonAsync<ExperimentDto>(Json.Options))!.Id;
+        // Finished means no run waiting: the added seeds' runs are queued before the last of the first ones is announced.
+        var done = await WaitFinishedAsync(s, id);
+
+        done.MaxSeeds.ShouldBe(4);
+        done.Seeds.ShouldBeGreaterThan(2, string.Join("; ", done.Results.Select(r => $"{r.Arm}: {r.VerdictText} ({r.Reason})")));
+        done.Runs.Count.ShouldBe(2 * done.Seeds);
+        done.Runs.ShouldAllBe(r => r.Status == RunStatus.Succeeded);
+        done.Runs.GroupBy(r => r.Arm).ShouldAllBe(arm => arm.Select(r => r.Seed).Order().SequenceEqual(Enumerable.Range(1, done.Seeds)));
+        var verdict = done.Results.Single(r => r.Arm == "fine-tune");
+        verdict.Seeds.ShouldBe(done.Seeds);
+        // Either the added seeds decided it, or it stayed inconclusive only because the cap was reached.
+        (verdict.Verdict != TransferVerdict.Inconclusive || done.Seeds == 4).ShouldBeTrue(verdict.VerdictText);
     }
 
     public static TheoryData<string, string> BadSettings => new()

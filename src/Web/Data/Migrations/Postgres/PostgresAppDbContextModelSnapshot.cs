@@ -516,6 +516,9 @@ namespace TransferHub.Web.Data.Migrations.Postgres
                     b.Property<int>("ImageSize")
                         .HasColumnType("integer");
 
+                    b.Property<int>("MaxSeeds")
+                        .HasColumnType("integer");
+
                     b.Property<double>("MinimumGain")
                         .HasColumnType("double precision");
 
@@ -533,6 +536,7 @@ namespace TransferHub.Web.Data.Migrations.Postgres
                         .HasColumnType("uuid");
 
                     b.Property<int>("Seeds")
+                        .IsConcurrencyToken()
                         .HasColumnType("integer");
 
                     b.Property<int>("Steps")

@@ -517,6 +517,9 @@ namespace TransferHub.Web.Data.Migrations.SqlServer
                     b.Property<int>("ImageSize")
                         .HasColumnType("int");
 
+                    b.Property<int>("MaxSeeds")
+                        .HasColumnType("int");
+
                     b.Property<double>("MinimumGain")
                         .HasColumnType("float");
 
@@ -534,6 +537,7 @@ namespace TransferHub.Web.Data.Migrations.SqlServer
                         .HasColumnType("uniqueidentifier");
 
                     b.Property<int>("Seeds")
+                        .IsConcurrencyToken()
                         .HasColumnType("int");
 
                     b.Property<int>("Steps")

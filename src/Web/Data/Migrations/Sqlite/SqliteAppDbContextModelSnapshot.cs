@@ -505,6 +505,9 @@ namespace TransferHub.Web.Data.Migrations.Sqlite
                     b.Property<int>("ImageSize")
                         .HasColumnType("INTEGER");
 
+                    b.Property<int>("MaxSeeds")
+                        .HasColumnType("INTEGER");
+
                     b.Property<double>("MinimumGain")
                         .HasColumnType("REAL");
 
@@ -522,6 +525,7 @@ namespace TransferHub.Web.Data.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.Property<int>("Seeds")
+                        .IsConcurrencyToken()
                         .HasColumnType("INTEGER");
 
                     b.Property<int>("Steps")
