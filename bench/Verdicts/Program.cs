@@ -4,8 +4,8 @@
 // validation, 200 per class as the test split); arms: the source frozen (feature extraction) and fine-tuned, the
 // frozen-random control, the shuffled-label source frozen and an in-domain source (classes 5-9, other images) frozen, over 3
 // seeds; and a long-budget baseline (2 000 steps) as the reference the default budget should reach. With --before, the same experiments again with
-// the old default (10 epochs) for the wall-time comparison; with --find-lr, again with each arm's learning rate chosen by the range
-// test (findLearningRate). One JSON line per experiment under bench/results, and the
+// the old default (10 epochs) for the wall-time comparison; with --find-lr, again with each arm's learning rate chosen by the
+// sweep (findLearningRate). One JSON line per experiment under bench/results, and the
 // tables for docs/benchmarks.md on stdout.
 using System.IO.Compression;
 using System.Net.Http.Headers;
@@ -55,7 +55,7 @@ foreach (var perClass in labels)
     var variants = new List<(bool Old, bool FindRate)> { (false, false) };
     if (before) variants.Add((true, false));
     if (findRate) variants.Add((false, true));
-    foreach (var (old, rangeTest) in variants)
+    foreach (var (old, sweep) in variants)
     {
         var arms = new object[]
         {
@@ -68,11 +68,11 @@ foreach (var perClass in labels)
         var started = DateTime.UtcNow;
         var experiment = await RunAsync(new
         {
-            name = $"{perClass}/class{(old ? " · old default" : rangeTest ? " · range test" : "")}", datasetVersionId = version, architecture = "small-cnn", arms, seeds,
-            imageSize = 28, epochs = old ? 10 : (int?)null, findLearningRate = rangeTest,
+            name = $"{perClass}/class{(old ? " · old default" : sweep ? " · lr sweep" : "")}", datasetVersionId = version, architecture = "small-cnn", arms, seeds,
+            imageSize = 28, epochs = old ? 10 : (int?)null, findLearningRate = sweep,
         });
         var wall = (DateTime.UtcNow - started).TotalSeconds;
-        Report(perClass, old, experiment, wall, rangeTest);
+        Report(perClass, old, experiment, wall, sweep);
     }
     var started2 = DateTime.UtcNow;
     var longRun = await RunAsync(new { name = $"{perClass}/class · long baseline", datasetVersionId = version, architecture = "small-cnn", seeds, imageSize = 28, steps = 2000 });
@@ -80,10 +80,10 @@ foreach (var perClass in labels)
 }
 Console.WriteLine($"raw: {results}");
 
-void Report(int perClass, bool old, JsonElement experiment, double wall, bool rangeTest = false)
+void Report(int perClass, bool old, JsonElement experiment, double wall, bool sweep = false)
 {
     var runs = experiment.GetProperty("runs").EnumerateArray().ToList();
-    Console.WriteLine($"### {perClass} labels per class{(old ? " — old default (10 epochs)" : rangeTest ? " — defaults + range test" : " — defaults")}: {wall:0} s wall, {experiment.GetProperty("budget")}\n");
+    Console.WriteLine($"### {perClass} labels per class{(old ? " — old default (10 epochs)" : sweep ? " — defaults + learning-rate sweep" : " — defaults")}: {wall:0} s wall, {experiment.GetProperty("budget")}\n");
     Console.WriteLine("| arm | learning rate | test macro-F1 | difference (95 % CI) | verdict | why |\n|---|---|---|---|---|---|");
     foreach (var r in experiment.GetProperty("results").EnumerateArray())
     {

@@ -95,6 +95,14 @@ public sealed class RegistryE2ETests(SeededAppFixture app) : IClassFixture<Seede
         await approver.GetByRole(AriaRole.Button, new() { Name = "Approve" }).ClickAsync();
         await Assertions.Expect(approver.Locator("#production-version")).ToHaveTextAsync("Production: v1");
 
+        // Trying the model on its page: a red square comes back "red" with both classes' probabilities. Not logged: the
+        // drifted window sent to labeling below stays exactly the 100 inputs of the API traffic.
+        await page.GotoInteractiveAsync($"/models/{modelId}");
+        await page.Locator("#try-model input[type=file]").SetInputFilesAsync(new FilePayload { Name = "red.png", MimeType = "image/png", Buffer = Png.Solid(12, 12, 220, 10, 10) });
+        await Assertions.Expect(page.Locator("#try-result")).ToContainTextAsync(new Regex(@"^red · \d+\.\d % \(v1\)"));
+        await Assertions.Expect(page.Locator("#try-result .try-class")).ToHaveCountAsync(2);
+        await page.Locator("#try-model").ScreenshotAsync(new() { Path = Path.Combine(Pages.ScreenshotDir, "39-try-model.png") });
+
 
         // First traffic like the training data, checked; then traffic that looks nothing like it: green squares.
         // Shades between the imported ones (imported reds have even shades, blues odd): new images, same distribution.

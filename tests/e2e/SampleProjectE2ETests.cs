@@ -27,6 +27,8 @@ public sealed class SampleProjectE2ETests(SeededAppFixture app) : IClassFixture<
         var rows = page.Locator("#results-table tbody tr");
         await Assertions.Expect(rows.Filter(new() { HasText = "shapes source" })).ToContainTextAsync("positive transfer");
         await Assertions.Expect(rows.Filter(new() { HasText = "colours source" })).ToContainTextAsync("negative transfer");
+        // Per class, Holm-corrected: the classes the colours source hurts are named under its verdict.
+        await Assertions.Expect(rows.Filter(new() { HasText = "colours source" }).Locator(".class-hurt").First).ToContainTextAsync(new Regex(@"Hurts '.+': -0\.\d{3} F1 \(Holm p = "));
         await Assertions.Expect(page.Locator("#runs-table tbody tr")).ToHaveCountAsync(20);
         await Assertions.Expect(page.Locator("#per-class-table tbody tr")).ToHaveCountAsync(8); // F1 of every glyph class, arm by arm
         await page.ScreenshotAsync("51-sample-verdicts");

@@ -25,7 +25,9 @@ public sealed partial class ServingService(
     /// <summary>Decoded pixels one request may cost in all: eight 40-megapixel images once took 16 s of server time.</summary>
     public const long MaxRequestPixels = 64_000_000;
 
-    public async Task<PredictResponse> PredictAsync(ClaimsPrincipal caller, string model, string? version, IReadOnlyList<ServedInput> inputs, CancellationToken ct)
+    /// <param name="logged">False for a person trying the model on its page: not traffic, so not logged for the drift monitor.</param>
+    public async Task<PredictResponse> PredictAsync(ClaimsPrincipal caller, string model, string? version, IReadOnlyList<ServedInput> inputs, CancellationToken ct,
+        bool logged = true)
     {
         using var activity = AppMetrics.Activities.StartActivity("model.predict");
         activity?.SetTag("transferhub.model", model);
@@ -33,7 +35,7 @@ public sealed partial class ServingService(
         var succeeded = false;
         try
         {
-            var response = await PredictCoreAsync(caller, model, version, inputs, ct);
+            var response = await PredictCoreAsync(caller, model, version, inputs, logged, ct);
             succeeded = true;
             return response;
         }
@@ -43,7 +45,8 @@ public sealed partial class ServingService(
         }
     }
 
-    private async Task<PredictResponse> PredictCoreAsync(ClaimsPrincipal caller, string model, string? version, IReadOnlyList<ServedInput> inputs, CancellationToken ct)
+    private async Task<PredictResponse> PredictCoreAsync(ClaimsPrincipal caller, string model, string? version, IReadOnlyList<ServedInput> inputs, bool logged,
+        CancellationToken ct)
     {
         var (found, _) = await access.RequireAsync(caller, model, a => a.CanRead, ct);
         if (inputs.Count is 0 or > MaxBatch)
@@ -112,7 +115,10 @@ public sealed partial class ServingService(
             return new PredictionDto(classes[best], o.Probabilities[best],
                 classes.Select((c, k) => (c, k)).ToDictionary(p => p.c, p => (double)o.Probabilities[p.k]));
         }).ToList();
-        await LogAsync(found, row, inputs, outputs, stats, predictions, ct);
+        if (logged)
+        {
+            await LogAsync(found, row, inputs, outputs, stats, predictions, ct);
+        }
         return new PredictResponse(found.Name, row.Number, row.Stage, predictions);
     }
 

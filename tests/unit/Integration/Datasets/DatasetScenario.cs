@@ -84,6 +84,14 @@ public sealed class DatasetScenario
         return report;
     }
 
+    /// <summary>The principal a client signs in as (for calling services directly, as pages do).</summary>
+    public static async Task<System.Security.Claims.ClaimsPrincipal> PrincipalOfAsync(HttpClient client)
+    {
+        var me = await client.GetFromJsonAsync<System.Text.Json.JsonElement>("/api/me");
+        return new(new System.Security.Claims.ClaimsIdentity([new(System.Security.Claims.ClaimTypes.NameIdentifier, me.GetProperty("id").GetString()!),
+            .. me.GetProperty("roles").EnumerateArray().Select(r => new System.Security.Claims.Claim(System.Security.Claims.ClaimTypes.Role, r.GetString()!))], "test"));
+    }
+
     public static byte[] Png(int width, int height, SKColor color, SKEncodedImageFormat format = SKEncodedImageFormat.Png) =>
         TestImages.Solid(width, height, color, format);
 

@@ -12,12 +12,7 @@ public sealed class LabelingTests(TransferHubFactory factory) : IClassFixture<Tr
 {
     private LabelingService Labeling => factory.Services.GetRequiredService<LabelingService>();
 
-    private static async Task<ClaimsPrincipal> PrincipalOfAsync(HttpClient client)
-    {
-        var me = await client.GetFromJsonAsync<System.Text.Json.JsonElement>("/api/me");
-        return new ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.NameIdentifier, me.GetProperty("id").GetString()!),
-            .. me.GetProperty("roles").EnumerateArray().Select(r => new Claim(ClaimTypes.Role, r.GetString()!))], "test"));
-    }
+    private static Task<ClaimsPrincipal> PrincipalOfAsync(HttpClient client) => DatasetScenario.PrincipalOfAsync(client);
 
     private async Task<(DatasetScenario S, DatasetDto Dataset)> TextDatasetAsync(int items, int overlap = 0)
     {

@@ -122,6 +122,24 @@ public sealed class DriftApiTests(RegistryFixture f) : IClassFixture<RegistryFix
     }
 
     [Fact]
+    public async Task TryingAVersionOnItsPageIsNotLoggedAsTraffic()
+    {
+        var model = await ProductionModelAsync(keepRaw: true);
+        var serving = f.Services.GetRequiredService<TransferHub.Web.Features.Registry.ServingService>();
+        var input = new TransferHub.Web.Features.Registry.ServedInput(RegistryFixture.Square(true, new Random(50)), null);
+
+        var tried = await serving.PredictAsync(await DatasetScenario.PrincipalOfAsync(f.S.Scientist), model.Id.ToString(), "1", [input], CancellationToken.None, logged: false);
+
+        tried.Version.ShouldBe(1);
+        tried.Predictions.Single().Probabilities.Values.Sum().ShouldBe(1, 1e-4);
+        await using var db = await f.Services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContextAsync();
+        (await db.Set<TransferHub.Web.Features.Registry.PredictionLog>().CountAsync(p => p.ModelId == model.Id)).ShouldBe(0);
+        var outsider = await DatasetScenario.PrincipalOfAsync(f.S.Outsider);
+        await Should.ThrowAsync<TransferHub.Web.Infrastructure.AppException>(() =>
+            serving.PredictAsync(outsider, model.Id.ToString(), "1", [input], CancellationToken.None, logged: false));
+    }
+
+    [Fact]
     public async Task OldPredictionsAndTheirRawInputsAreForgotten()
     {
         var model = await ProductionModelAsync(keepRaw: true);
