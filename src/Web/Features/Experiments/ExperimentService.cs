@@ -495,9 +495,10 @@ public sealed partial class ExperimentService(IDbContextFactory<AppDbContext> db
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var experiment = await db.Experiments.SingleAsync(e => e.Id == experimentId, ct);
-        if (experiment.MaxSeeds <= experiment.Seeds)
+        if (experiment.MaxSeeds <= experiment.Seeds
+            || await db.TrainingRuns.AnyAsync(r => r.ExperimentId == experimentId && r.Status == RunStatus.Cancelled, ct))
         {
-            return false;
+            return false; // no cap left, or someone stopped the experiment: adding seeds would undo the cancel
         }
         var dto = await BuildAsync(db, experiment, ct);
         var target = SeedTopUp.Target(dto.Results, experiment.Seeds, experiment.MaxSeeds);

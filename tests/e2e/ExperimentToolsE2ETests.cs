@@ -1,0 +1,72 @@
+using System.Net.Http.Json;
+using System.Text.RegularExpressions;
+
+namespace TransferHub.Tests.E2E;
+
+/// <summary>The experiment page's tools beside the main flow: the learning-rate sweep, added seeds, the track record. A class (and
+/// app) of their own: their runs would give the main flow's first estimate a history it asserts it has not got.</summary>
+public sealed class ExperimentToolsE2ETests(SeededAppFixture app) : IClassFixture<SeededAppFixture>
+{
+    [Fact]
+    public async Task ASweepChoosesTheLearningRateAndThePageSaysWhich()
+    {
+        await E2EData.ArrangeVersionAsync(app.BaseUrl);
+        var page = await app.NewPageAsync();
+        await page.SignInAsync(BrowserFixture.AdminEmail, BrowserFixture.AdminPassword);
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/$"));
+
+        await page.GotoInteractiveAsync("/experiments");
+        await page.GetByLabel("Name").FillAsync("swept");
+        await page.GetByLabel("Seeds").FillAsync("1");
+        await page.GetByLabel("Image px").FillAsync("12");
+        await page.Locator("#advanced-settings").ClickAsync();
+        await page.Locator("#find-learning-rate").ClickAsync();
+        await Assertions.Expect(page.GetByLabel("Learning rate (if the sweep fails)")).ToBeVisibleAsync();
+        await page.GetByLabel("Add seeds until decided, up to").FillAsync("3");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Run" }).ClickAsync();
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/experiments/[0-9a-f-]{36}$"));
+        await Assertions.Expect(page.Locator("#experiment-status")).ToHaveTextAsync("finished", new() { Timeout = 120_000 });
+
+        await Assertions.Expect(page.Locator("#experiment-budget")).ToContainTextAsync(new Regex(@"baseline: lr [0-9.]+ \(sweep\)"));
+        await Assertions.Expect(page.Locator("[data-rate-search='baseline']")).ToContainTextAsync("Sweep of 5 rates × 100 steps, validation macro-F1: 0.0001 → ");
+        // Seeds are added only while a transfer arm is inconclusive: a baseline alone keeps its one.
+        await Assertions.Expect(page.Locator("#experiment-budget")).ToContainTextAsync("1 seed(s) (more up to 3 while an arm is inconclusive)");
+        await page.ScreenshotAsync("32-learning-rate-sweep");
+    }
+
+    [Fact]
+    public async Task TheTrackRecordSaysHowOftenTheRankingPickedTheArmThatWon()
+    {
+        var (projectId, versionId) = await E2EData.ArrangeVersionAsync(app.BaseUrl);
+        using var http = E2EData.AdminClient(app.BaseUrl);
+        // Two sources (the baseline's two seeds), ranked before an experiment that transfers from both.
+        var sources = await StartAsync(http, projectId, new { name = "two sources", datasetVersionId = versionId, architecture = "small-cnn", seeds = 2, epochs = 2, imageSize = 12, batchSize = 8 });
+        var runs = (await E2EData.WaitForRunsAsync(http, sources, TimeSpan.FromMinutes(2))).Select(r => r.GetProperty("id").GetString()!).ToList();
+        (await http.PostAsJsonAsync($"/api/versions/{versionId}/transferability", new { sources = runs, imageSize = 12 })).EnsureSuccessStatusCode();
+        var ranked = await StartAsync(http, projectId, new
+        {
+            name = "ranked", datasetVersionId = versionId, architecture = "small-cnn", seeds = 1, epochs = 2, imageSize = 12, batchSize = 8,
+            arms = new[] { new { name = "from first", strategy = "FeatureExtraction", sourceRunId = runs[0] }, new { name = "from second", strategy = "FeatureExtraction", sourceRunId = runs[1] } },
+        });
+        (await E2EData.WaitForRunsAsync(http, ranked, TimeSpan.FromMinutes(2))).ShouldAllBe(r => r.GetProperty("status").GetString() == "Succeeded");
+
+        var page = await app.NewPageAsync();
+        await page.SignInAsync(BrowserFixture.AdminEmail, BrowserFixture.AdminPassword);
+        await page.GotoInteractiveAsync("/experiments");
+        // This test's version, whichever the form offers first.
+        var project = (await http.GetFromJsonAsync<System.Text.Json.JsonElement>($"/api/projects/{projectId}")).GetProperty("name").GetString()!;
+        await page.GetByLabel("Dataset version").ClickAsync();
+        await page.Locator(".mud-popover-open .mud-list-item", new() { HasText = project }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Rank sources for this version (LogME / LEEP)" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#transferability-record"))
+            .ToContainTextAsync(new Regex(@"In this project LogME's first choice had the best arm in [01] of 1 experiment\(s\).*; LEEP's in [01]"), new() { Timeout = 60_000 });
+        await page.ScreenshotAsync("33-track-record");
+    }
+
+    private static async Task<string> StartAsync(HttpClient http, string projectId, object body)
+    {
+        var created = await http.PostAsJsonAsync($"/api/projects/{projectId}/experiments", body);
+        created.EnsureSuccessStatusCode();
+        return (await created.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("id").GetString()!;
+    }
+}
