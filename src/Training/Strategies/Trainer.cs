@@ -44,7 +44,9 @@ public sealed class Trainer(ILogger<Trainer> logger, TimeProvider time)
         using var lifetime = NewDisposeScope();
 
         using var classWeights = spec.BalanceClasses ? data.Train.ClassWeights().to(device) : null;
-        using var runner = CreateRunner(model, data, spec, device, generator, classWeights);
+        using IEpochRunner runner = spec.Strategy == TrainingStrategy.FeatureExtraction
+            ? new FeatureExtractionRunner(model, data, spec, device, generator, classWeights)
+            : new FullTrainingRunner(model, data, spec, device, generator, classWeights);
 
         var history = new List<EpochMetrics>();
         StateSnapshot? best = null;
@@ -135,11 +137,6 @@ public sealed class Trainer(ILogger<Trainer> logger, TimeProvider time)
             best?.Dispose();
         }
     }
-
-    private static IEpochRunner CreateRunner(ClassifierModel model, DataSplits data, TrainingJobSpec spec, Device device, Generator generator, Tensor? classWeights) =>
-        spec.Strategy == TrainingStrategy.FeatureExtraction
-            ? new FeatureExtractionRunner(model, data, spec, device, generator, classWeights)
-            : new FullTrainingRunner(model, data, spec, device, generator, classWeights);
 
     private static bool StopEarly(BudgetPlan plan, int completedEpoch, int bestEpoch) =>
         plan.PatienceEpochs > 0 && completedEpoch >= plan.MinimumEpochs && completedEpoch - bestEpoch >= plan.PatienceEpochs;
