@@ -1,4 +1,6 @@
+using System.IO.Compression;
 using System.Net.Http.Json;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 
 namespace TransferHub.Tests.E2E;
@@ -54,7 +56,7 @@ public sealed class ExperimentToolsE2ETests(SeededAppFixture app) : IClassFixtur
         await page.SignInAsync(BrowserFixture.AdminEmail, BrowserFixture.AdminPassword);
         await page.GotoInteractiveAsync("/experiments");
         // This test's version, whichever the form offers first.
-        var project = (await http.GetFromJsonAsync<System.Text.Json.JsonElement>($"/api/projects/{projectId}")).GetProperty("name").GetString()!;
+        var project = (await http.GetFromJsonAsync<JsonElement>($"/api/projects/{projectId}")).GetProperty("name").GetString()!;
         await page.GetByLabel("Dataset version").ClickAsync();
         await page.Locator(".mud-popover-open .mud-list-item", new() { HasText = project }).ClickAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Rank sources for this version (LogME / LEEP)" }).ClickAsync();
@@ -63,10 +65,70 @@ public sealed class ExperimentToolsE2ETests(SeededAppFixture app) : IClassFixtur
         await page.ScreenshotAsync("33-track-record");
     }
 
+    [Fact]
+    public async Task LabelsTimedInTheBrowserTurnTheLabelsATransferArmSavesIntoHours()
+    {
+        // 30 squares imported with their labels (untimed) and 8 red ones left to label in the browser (timed).
+        using var http = E2EData.AdminClient(app.BaseUrl);
+        var project = await (await http.PostAsJsonAsync("/api/projects", new { name = $"Hours {Guid.NewGuid():N}"[..16] })).Content.ReadFromJsonAsync<JsonElement>();
+        var projectId = project.GetProperty("id").GetString()!;
+        var dataset = await (await http.PostAsJsonAsync($"/api/projects/{projectId}/datasets", new { name = "squares", kind = "Image", task = "SingleLabel", overlapPercent = 0 }))
+            .Content.ReadFromJsonAsync<JsonElement>();
+        var datasetId = dataset.GetProperty("id").GetString()!;
+        using var zip = new MemoryStream();
+        using (var archive = new ZipArchive(zip, ZipArchiveMode.Create, leaveOpen: true))
+        {
+            for (var i = 0; i < 38; i++)
+            {
+                var red = i % 2 == 0 || i >= 30;
+                using var entry = archive.CreateEntry(i < 30 ? $"{(red ? "red" : "blue")}/{i}.png" : $"{i}.png").Open();
+                entry.Write(Png.Solid(12, 12, red ? (byte)(200 + i) : (byte)i, 10, red ? (byte)i : (byte)(200 + i)));
+            }
+        }
+        using var form = new MultipartFormDataContent { { new ByteArrayContent(zip.ToArray()), "files", "squares.zip" } };
+        var import = await (await http.PostAsync($"/api/datasets/{datasetId}/imports", form)).Content.ReadFromJsonAsync<JsonElement>();
+        await E2EData.WaitForImportAsync(http, import.GetProperty("id").GetString()!);
+
+        var page = await app.NewPageAsync();
+        await page.SignInAsync(BrowserFixture.AdminEmail, BrowserFixture.AdminPassword);
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/$"));
+        await page.GotoInteractiveAsync($"/datasets/{datasetId}/label");
+        var redKey = (await page.Locator("[data-label='red'] kbd").TextContentAsync())!.Trim();
+        var image = page.Locator("#labeling-image");
+        for (var i = 0; i < 8; i++)
+        {
+            var src = (await image.GetAttributeAsync("src"))!;
+            await page.Locator("#labeling-surface").PressAsync(redKey);
+            await Assertions.Expect(image.Or(page.GetByText("Nothing left for you here")).First).Not.ToHaveAttributeAsync("src", src);
+        }
+        await Assertions.Expect(page.GetByText("Nothing left for you here")).ToBeVisibleAsync();
+        (await http.GetFromJsonAsync<JsonElement>($"/api/datasets/{datasetId}")).GetProperty("labeledCount").GetInt32().ShouldBe(38);
+
+        // A converged source from this very data, then its frozen features against the baseline at half and all of the labels.
+        var version = await http.PostAsJsonAsync($"/api/datasets/{datasetId}/versions", new { split = new { train = 0.6, validation = 0.2, test = 0.2 }, seed = 1 });
+        version.EnsureSuccessStatusCode();
+        var versionId = (await version.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        var source = await StartAsync(http, projectId, new { name = "source", datasetVersionId = versionId, architecture = "small-cnn", seeds = 1, epochs = 12, imageSize = 12, batchSize = 8 });
+        var sourceRun = (await E2EData.WaitForRunsAsync(http, source, TimeSpan.FromMinutes(2))).Single().GetProperty("id").GetString();
+        var shares = await StartAsync(http, projectId, new
+        {
+            name = "shares", datasetVersionId = versionId, architecture = "small-cnn", seeds = 2, epochs = 4, imageSize = 12, batchSize = 8,
+            labelFractions = new[] { 1, 0.5 }, arms = new[] { new { name = "frozen source", strategy = "FeatureExtraction", sourceRunId = sourceRun } },
+        });
+        await page.GotoInteractiveAsync($"/experiments/{shares}");
+        await Assertions.Expect(page.Locator("#experiment-status")).ToHaveTextAsync("finished", new() { Timeout = 180_000 });
+
+        // The imported labels are not timed; the 8 labeled here are, and they price the labels the arm saves.
+        await Assertions.Expect(page.Locator("#label-efficiency")).ToContainTextAsync(
+            new Regex(@"'frozen source' saves ≈ \d+ s \[\d+ s, \d+ s\] of labeling: \d+ labels \(\d+–\d+\) at a median [0-9.]+ s per label over 8 timed labels\."));
+        await page.Locator("#label-efficiency").ScrollIntoViewIfNeededAsync();
+        await page.ScreenshotAsync("34-hours-saved");
+    }
+
     private static async Task<string> StartAsync(HttpClient http, string projectId, object body)
     {
         var created = await http.PostAsJsonAsync($"/api/projects/{projectId}/experiments", body);
         created.EnsureSuccessStatusCode();
-        return (await created.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("id").GetString()!;
+        return (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
     }
 }

@@ -68,7 +68,7 @@ public sealed partial class DatasetService(IDbContextFactory<AppDbContext> dbFac
         };
         // Labels named by one key ("0"…"9", "a") keep that key, so the others' default keys must avoid them:
         // labels "0"…"9" once got keys 1…9 and 0, and pressing 5 on a "5" recorded "4".
-        var ownKeys = (request.Labels ?? []).Where(l => l.Shortcut is null).Select(l => OwnKey(l.Name)).OfType<string>().ToHashSet();
+        var ownKeys = (request.Labels ?? []).Where(l => l.Shortcut is null).Select(l => DatasetRules.OwnKey(l.Name)).OfType<string>().ToHashSet();
         foreach (var label in request.Labels ?? [])
         {
             AddLabel(dataset, label, ownKeys);
@@ -191,21 +191,13 @@ public sealed partial class DatasetService(IDbContextFactory<AppDbContext> dbFac
             Name = ValidLabelName(request.Name, dataset.Labels),
             Color = ValidColor(request.Color) ?? DatasetRules.Palette[dataset.Labels.Count % DatasetRules.Palette.Length],
             Shortcut = request.Shortcut is not null ? ValidShortcut(request.Shortcut, dataset.Labels)
-                : OwnKey(request.Name) is { } own && dataset.Labels.All(l => l.Shortcut != own) ? own
-                : NextFreeShortcut(dataset.Labels, keysOfLabelsToCome),
+                : DatasetRules.DefaultShortcut(request.Name, dataset.Labels, keysOfLabelsToCome),
             Description = request.Description?.Trim(),
             Order = dataset.Labels.Count == 0 ? 0 : dataset.Labels.Max(l => l.Order) + 1,
         };
         dataset.Labels.Add(label);
         return label;
     }
-
-    private static string? NextFreeShortcut(IReadOnlyCollection<LabelClass> labels, IReadOnlySet<string>? avoid) =>
-        "1234567890abcdefghilmnopqrtvwxyz".Select(c => c.ToString()).FirstOrDefault(k => labels.All(l => l.Shortcut != k) && avoid?.Contains(k) != true);
-
-    /// <summary>The key a label named by a single digit or letter gets by default: its own name (unless the labeling page uses it).</summary>
-    private static string? OwnKey(string? name) =>
-        name?.Trim() is [var c] && char.IsAsciiLetterOrDigit(c) && !DatasetRules.ReservedKeys.Contains(c) ? char.ToLowerInvariant(c).ToString() : null;
 
     private static string ValidName(string? name)
     {

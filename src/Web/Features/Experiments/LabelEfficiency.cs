@@ -64,7 +64,13 @@ public static class LabelEfficiency
             ? $"'{s.Arm}' saves ≈ {Hours(hours)} [{Hours(s.HoursLow!.Value)}, {Hours(s.HoursHigh!.Value)}] of labeling: {s.Labels} labels ({s.LabelsLow}–{s.LabelsHigh}) at a median {s.MedianSecondsPerLabel:0.#} s per label over {s.TimedLabels} timed labels."
             : $"'{s.Arm}' saves ≈ {s.Labels} labels ({s.LabelsLow}–{s.LabelsHigh}); label in the app to turn that into hours.";
 
-    private static string Hours(double hours) => hours < 1 ? $"{hours * 60:0} min" : $"{hours:0.0} h";
+    private static string Hours(double hours) => hours switch
+    {
+        0 => "0 h",
+        < 1.0 / 60 => $"{hours * 3600:0} s", // a few labels of a quick task: "0 min" would say nothing
+        < 1 => $"{hours * 60:0} min",
+        _ => $"{hours:0.0} h",
+    };
 }
 
 /// <summary>Seconds annotators took per label on a dataset: median and quartiles over <paramref name="Count"/> timed labels.</summary>

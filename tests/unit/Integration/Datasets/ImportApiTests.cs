@@ -20,7 +20,8 @@ public sealed class ImportApiTests(TransferHubFactory factory) : IClassFixture<T
         (report.Status, report.Added, report.Duplicates, report.Rejected).ShouldBe((ImportStatus.Completed, 3, 1, 1));
         report.Messages.ShouldContain("reviews.jsonl:4: not a JSON object.");
         var updated = await s.Scientist.GetFromJsonAsync<DatasetDto>($"/api/datasets/{dataset.Id}", Json.Options);
-        updated!.Labels.Select(l => l.Name).ShouldBe(["pos", "neg"]); // "neg" was created by the import
+        // "neg" was created by the import, with a key of its own (imported labels once had none: no key chose them).
+        updated!.Labels.Select(l => (l.Name, l.Shortcut)).ShouldBe([("pos", "1"), ("neg", "2")]);
         (updated.ItemCount, updated.LabeledCount).ShouldBe((3, 2));
     }
 
@@ -105,14 +106,18 @@ public sealed class ImportApiTests(TransferHubFactory factory) : IClassFixture<T
         var zip = DatasetScenario.Zip(
             ("shapes/red/1.png", DatasetScenario.Png(32, 32, SKColors.Red)),
             ("shapes/red/2.png", DatasetScenario.Png(33, 32, SKColors.Red)),
+            ("shapes/7/1.png", DatasetScenario.Png(34, 32, SKColors.Green)),
             ("shapes/blue/1.webp", DatasetScenario.Png(32, 32, SKColors.Blue, SKEncodedImageFormat.Webp)),
             ("shapes/blue/2.jpg", DatasetScenario.Png(40, 30, SKColors.Blue, SKEncodedImageFormat.Jpeg)));
 
         var report = await s.ImportAsync(dataset.Id, [("shapes.zip", zip)]);
 
-        (report.Added, report.Rejected, report.Total).ShouldBe((4, 0, 4));
+        (report.Added, report.Rejected, report.Total).ShouldBe((5, 0, 5));
         var items = (await s.LabelerA.GetFromJsonAsync<ItemPage>($"/api/datasets/{dataset.Id}/items", Json.Options))!.Items;
-        items.Select(i => i.FinalLabels.Single()).Order().ShouldBe(["blue", "blue", "red", "red"]);
+        items.Select(i => i.FinalLabels.Single()).Order().ShouldBe(["7", "blue", "blue", "red", "red"]);
+        // Folders become labels with keys, a folder named by one key keeps it.
+        var labels = (await s.LabelerA.GetFromJsonAsync<DatasetDto>($"/api/datasets/{dataset.Id}", Json.Options))!.Labels;
+        labels.Select(l => (l.Name, l.Shortcut)).ShouldBe([("red", "1"), ("7", "7"), ("blue", "2")]);
         var jpeg = items.Single(i => i.FileName == "2.jpg");
         (jpeg.Width, jpeg.Height).ShouldBe((40, 30));
         var content = await s.LabelerA.GetAsync($"/api/items/{jpeg.Id}/content");

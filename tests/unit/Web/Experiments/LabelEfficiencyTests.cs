@@ -49,10 +49,22 @@ public sealed class LabelEfficiencyTests
         (fineTune.Labels, fineTune.LabelsLow, fineTune.LabelsHigh).ShouldBe((900, 0, 900));
         fineTune.Hours!.Value.ShouldBe(900 * 20 / 3600.0, 1e-9);
         (fineTune.HoursLow, fineTune.HoursHigh!.Value).ShouldBe((0.0, 900 * 30 / 3600.0));
-        LabelEfficiency.Describe(fineTune).ShouldBe("'fine-tune' saves ≈ 5.0 h [0 min, 7.5 h] of labeling: 900 labels (0–900) at a median 20 s per label over 5 timed labels.");
+        LabelEfficiency.Describe(fineTune).ShouldBe("'fine-tune' saves ≈ 5.0 h [0 h, 7.5 h] of labeling: 900 labels (0–900) at a median 20 s per label over 5 timed labels.");
         LabelEfficiency.Describe(savings.Single(s => s.Arm == "colour")).ShouldBe("'colour' saves no labeling on the shares tried.");
         LabelEfficiency.Describe(LabelEfficiency.Savings(points, 1200, null).Single(s => s.Arm == "fine-tune"))
             .ShouldBe("'fine-tune' saves ≈ 900 labels (0–900); label in the app to turn that into hours.");
+    }
+
+    [Theory]
+    [InlineData(11, 0.1, "1 s")] // a few quick labels: seconds, not "0 min"
+    [InlineData(90, 20, "30 min")]
+    [InlineData(900, 20, "5.0 h")]
+    public void SavingsReadInTheUnitThatSaysSomething(int labels, double medianSeconds, string expected)
+    {
+        var saving = new LabelingSavings("fe", labels, labels, labels, labels * medianSeconds / 3600, labels * medianSeconds / 3600,
+            labels * medianSeconds / 3600, medianSeconds, 8);
+
+        LabelEfficiency.Describe(saving).ShouldStartWith($"'fe' saves ≈ {expected} [{expected}, {expected}] of labeling");
     }
 
     [Fact]

@@ -262,6 +262,8 @@ public sealed partial class ImportService(
                 {
                     DatasetId = dataset.Id, Name = name, Order = dataset.Labels.Count,
                     Color = DatasetRules.Palette[dataset.Labels.Count % DatasetRules.Palette.Length],
+                    // A key like any label made by hand: labels that arrived with an import were never labelable by keyboard.
+                    Shortcut = DatasetRules.DefaultShortcut(name, dataset.Labels),
                 };
                 dataset.Labels.Add(label);
                 db.LabelClasses.Add(label);
