@@ -24,6 +24,29 @@ public sealed class PlatformApiTests(TransferHubFactory factory) : IClassFixture
         response.Headers.GetValues("X-Frame-Options").ShouldBe(["SAMEORIGIN"]);
         response.Headers.GetValues("Referrer-Policy").ShouldBe(["strict-origin-when-cross-origin"]);
         response.Headers.GetValues("Permissions-Policy").Single().ShouldContain("camera=()");
+        var policy = response.Headers.GetValues("Content-Security-Policy").Single();
+        policy.ShouldContain("script-src 'self' 'nonce-");
+        policy.ShouldNotContain("unsafe-eval");
+        policy.ShouldNotContain("script-src 'self' 'unsafe-inline'");
+        policy.ShouldContain("object-src 'none'");
+    }
+
+    [Fact]
+    public async Task APageAllowsOnlyItsOwnInlineScriptByAFreshNonce()
+    {
+        var client = factory.CreateClient();
+        var first = await client.GetAsync("/Account/Login");
+        var second = await client.GetAsync("/Account/Login");
+
+        string Nonce(HttpResponseMessage r) => System.Text.RegularExpressions.Regex.Match(r.Headers.GetValues("Content-Security-Policy").Single(), "'nonce-([^']+)'").Groups[1].Value;
+        Nonce(first).Length.ShouldBeGreaterThanOrEqualTo(20);
+        Nonce(first).ShouldNotBe(Nonce(second));
+        var html = await first.Content.ReadAsStringAsync();
+        // Every inline script (the import map) carries the nonce; every other script comes from this origin by src.
+        var scripts = System.Text.RegularExpressions.Regex.Matches(html, "<script[^>]*>").Select(m => m.Value).ToList();
+        scripts.ShouldContain(s => s.Contains("importmap"));
+        var nonce = Nonce(first);
+        scripts.ShouldAllBe(s => s.Contains("src=\"") || s.Contains($"nonce=\"{nonce}\""));
     }
 
     [Fact]

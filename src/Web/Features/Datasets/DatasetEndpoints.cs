@@ -53,6 +53,7 @@ public static class DatasetEndpoints
         one.MapGet("/imports", (Guid datasetId, ClaimsPrincipal user, ImportService imports, CancellationToken ct) => imports.ListAsync(user, datasetId, ct));
         one.MapPost("/imports", async (Guid datasetId, HttpRequest request, ClaimsPrincipal user, ImportService imports, CancellationToken ct) =>
         {
+            await imports.RequireCanImportAsync(user, datasetId, ct); // an outsider's upload is refused unread
             if (!request.HasFormContentType)
             {
                 return Results.Problem(statusCode: 415, title: "Unsupported media type", detail: "Send multipart/form-data with one or more 'files'.");

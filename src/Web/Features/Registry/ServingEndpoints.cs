@@ -26,6 +26,7 @@ public static class ServingEndpoints
 
     private static async Task<PredictResponse> PredictAsync(string model, string? version, HttpRequest request, ClaimsPrincipal user, ServingService serving, CancellationToken ct)
     {
+        await serving.RequireCanPredictAsync(user, model, ct); // an outsider's upload is refused unread
         var inputs = new List<ServedInput>();
         if (request.HasFormContentType)
         {

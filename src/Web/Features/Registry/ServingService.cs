@@ -45,6 +45,10 @@ public sealed partial class ServingService(
         }
     }
 
+    /// <summary>Refuses a caller who may not read the model — before the route reads (up to 32 MB of) the inputs.</summary>
+    public async Task RequireCanPredictAsync(ClaimsPrincipal caller, string model, CancellationToken ct) =>
+        await access.RequireAsync(caller, model, a => a.CanRead, ct);
+
     private async Task<PredictResponse> PredictCoreAsync(ClaimsPrincipal caller, string model, string? version, IReadOnlyList<ServedInput> inputs, bool logged,
         CancellationToken ct)
     {

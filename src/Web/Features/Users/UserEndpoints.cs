@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using TransferHub.Shared.Identity;
 using TransferHub.Web.Features.Identity;
+using TransferHub.Web.Infrastructure;
 
 namespace TransferHub.Web.Features.Users;
 
@@ -23,7 +24,8 @@ public static class UserEndpoints
             return Results.Created($"/api/users/{created.Id}", created);
         }).WithSummary("Creates an account (Admin).");
         admin.MapPut("/{userId}/roles", (string userId, SetRolesRequest request, ClaimsPrincipal actor, UserService users, CancellationToken ct) =>
-            users.SetRolesAsync(userId, request.Roles ?? [], actor.UserId(), ct)).WithSummary("Replaces an account's roles (Admin).");
+            users.SetRolesAsync(userId, request.Roles ?? throw ValidationFailedException.For("roles", "Send the roles to keep; an empty list removes every role."),
+                actor.UserId(), ct)).WithSummary("Replaces an account's roles (Admin).");
         admin.MapPost("/{userId}/unlock", (string userId, ClaimsPrincipal actor, UserService users, CancellationToken ct) =>
             users.UnlockAsync(userId, ct, actor.UserId())).WithSummary("Lifts a lockout after repeated failed sign-ins (Admin).");
         return api;

@@ -19,6 +19,7 @@ public static class WeightsEndpoints
             .WithSummary("Imported pretrained weights, newest first: usable as the source of transfer arms.");
         weights.MapPost("/", async (HttpRequest request, ClaimsPrincipal user, WeightsService service, CancellationToken ct) =>
         {
+            WeightsService.RequireImporter(user); // a Labeler's upload is refused unread
             if (!request.HasFormContentType)
             {
                 return Results.Problem(statusCode: 415, title: "Unsupported media type", detail: "Send multipart/form-data with a 'file' (.safetensors, TorchSharp .dat, .onnx, or a Hugging Face BERT folder as .zip).");

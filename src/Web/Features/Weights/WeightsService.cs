@@ -144,7 +144,8 @@ public sealed class WeightsService(IDbContextFactory<AppDbContext> dbFactory, IA
         return ToDto(weights, caller.Identity?.Name ?? "");
     }
 
-    private static void RequireImporter(ClaimsPrincipal caller)
+    /// <summary>Admins and Scientists import weights; the upload route asks before it reads the file.</summary>
+    public static void RequireImporter(ClaimsPrincipal caller)
     {
         if (!caller.IsInRole(AppRoles.Admin) && !caller.IsInRole(AppRoles.Scientist))
         {

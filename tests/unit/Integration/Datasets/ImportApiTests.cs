@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
+using Microsoft.Extensions.DependencyInjection;
 using SkiaSharp;
 using TransferHub.Shared.Datasets;
 
@@ -125,6 +126,48 @@ public sealed class ImportApiTests(TransferHubFactory factory) : IClassFixture<T
         var thumbnail = await s.LabelerA.GetAsync($"/api/items/{jpeg.Id}/thumbnail");
         thumbnail.StatusCode.ShouldBe(HttpStatusCode.OK);
         (await s.Outsider.GetAsync($"/api/items/{jpeg.Id}/content")).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+    }
+
+    [Fact]
+    public async Task AnEntryRefusedForItsLabelLeavesNothingStored()
+    {
+        var s = await DatasetScenario.CreateAsync(factory);
+        var dataset = await s.CreateDatasetAsync(DatasetKind.Image);
+        var refused = DatasetScenario.Png(21, 17, SKColors.Orange);
+        var zip = DatasetScenario.Zip(("a,b/refused.png", refused), ("fine/kept.png", DatasetScenario.Png(22, 17, SKColors.Orange)));
+
+        var report = await s.ImportAsync(dataset.Id, [("labels.zip", zip)]);
+
+        (report.Added, report.Rejected).ShouldBe((1, 1));
+        report.Messages.ShouldContain(m => m.Contains("'a,b' cannot become a label"));
+        // The refused image's bytes and thumbnail were never written (they once stayed behind in the artifact store).
+        var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(refused));
+        var artifacts = factory.Services.GetRequiredService<TransferHub.Registry.Features.Artifacts.IArtifactStore>();
+        (await artifacts.GetInfoAsync($"items/{hash[..2]}/{hash}.png", CancellationToken.None)).ShouldBeNull();
+        (await artifacts.GetInfoAsync($"thumbnails/{hash[..2]}/{hash}.jpg", CancellationToken.None)).ShouldBeNull();
+        (await s.Scientist.GetFromJsonAsync<DatasetDto>($"/api/datasets/{dataset.Id}", Json.Options))!.Labels.Select(l => l.Name).ShouldBe(["fine"]);
+    }
+
+    [Fact]
+    public async Task AnImportWhoseDatasetWasDeletedLeavesNoStagedFiles()
+    {
+        var s = await DatasetScenario.CreateAsync(factory);
+        var dataset = await s.CreateDatasetAsync(DatasetKind.Image);
+        // An upload staged and waiting for the import worker when its dataset is deleted.
+        var job = new TransferHub.Web.Features.Datasets.ImportJob { DatasetId = dataset.Id, CreatedById = "someone", Status = ImportStatus.Running, CreatedAt = DateTimeOffset.UtcNow };
+        await using (var db = await factory.Services.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<TransferHub.Web.Data.AppDbContext>>().CreateDbContextAsync())
+        {
+            db.ImportJobs.Add(job);
+            await db.SaveChangesAsync();
+        }
+        var staging = factory.Services.GetRequiredService<TransferHub.Web.Features.Datasets.Import.StagingArea>();
+        await File.WriteAllBytesAsync(Path.Combine(staging.FolderFor(job.Id), "00000-a.png"), DatasetScenario.Png(8, 8, SKColors.Red));
+        (await s.Scientist.DeleteAsync($"/api/datasets/{dataset.Id}")).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+
+        await factory.Services.GetRequiredService<TransferHub.Web.Features.Datasets.Import.ImportService>().ProcessAsync(job.Id, CancellationToken.None);
+
+        staging.Files(job.Id).ShouldBeEmpty();
+        Directory.Exists(Path.Combine(factory.DataRoot, "uploads", job.Id.ToString("N"))).ShouldBeFalse();
     }
 
     [Fact]

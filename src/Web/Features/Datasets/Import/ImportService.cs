@@ -29,6 +29,10 @@ public sealed partial class ImportService(
 
     public ChannelReader<Guid> Queue => _queue.Reader;
 
+    /// <summary>Refuses a caller who may not add data — before the route reads (up to gigabytes of) the upload.</summary>
+    public async Task RequireCanImportAsync(ClaimsPrincipal caller, Guid datasetId, CancellationToken ct) =>
+        await datasets.RequireAsync(caller, datasetId, a => a.CanEditData, ct);
+
     public async Task<ImportDto> StartAsync(ClaimsPrincipal caller, Guid datasetId, IReadOnlyList<UploadFile> files, TextColumns columns, CancellationToken ct)
     {
         var (dataset, _) = await datasets.RequireAsync(caller, datasetId, a => a.CanEditData, ct);
@@ -100,13 +104,33 @@ public sealed partial class ImportService(
     /// <summary>Runs one import to the end. Called by <see cref="ImportWorker"/>.</summary>
     public async Task ProcessAsync(Guid importId, CancellationToken ct)
     {
+        try
+        {
+            await ProcessCoreAsync(importId, ct);
+        }
+        finally
+        {
+            // The staged upload goes when its import ends, however it ends (its dataset deleted meanwhile included: the folder
+            // once stayed behind). On shutdown it stays, for the restart to resume from.
+            if (!ct.IsCancellationRequested)
+            {
+                staging.Delete(importId);
+            }
+        }
+    }
+
+    private async Task ProcessCoreAsync(Guid importId, CancellationToken ct)
+    {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var job = await db.ImportJobs.SingleAsync(j => j.Id == importId, ct);
+        var job = await db.ImportJobs.SingleOrDefaultAsync(j => j.Id == importId, ct);
+        if (job is null)
+        {
+            return; // its dataset was deleted before it ran
+        }
         var dataset = await db.Datasets.Include(d => d.Labels).SingleOrDefaultAsync(d => d.Id == job.DatasetId, ct);
         var messages = new List<string>();
         if (dataset is null)
         {
-            staging.Delete(importId);
             return;
         }
         try
@@ -127,6 +151,7 @@ public sealed partial class ImportService(
                     job.Processed++;
                     try
                     {
+                        RefuseUnusableLabels(dataset, candidate); // before anything is stored: a refused entry leaves no blob behind
                         var item = await ToItemAsync(dataset, candidate, job, known, messages, ct);
                         if (item is null)
                         {
@@ -161,7 +186,6 @@ public sealed partial class ImportService(
         job.CompletedAt = clock.GetUtcNow();
         await SaveProgressAsync(db, job, messages, ct);
         await db.Database.RefreshAfterImportAsync(ct);
-        staging.Delete(importId);
         await events.PublishAsync(new LabelsChanged(dataset.Id, job.CreatedById));
         await webhooks.PublishAsync(dataset.ProjectId, Shared.Webhooks.WebhookEvents.ImportFinished,
             $"{dataset.Name}: import {job.Status.ToString().ToLowerInvariant()}, {job.Added} added, {job.Duplicates} duplicates, {job.Rejected} rejected.",
@@ -237,6 +261,22 @@ public sealed partial class ImportService(
         return item;
     }
 
+    /// <summary>Refuses an entry whose labels cannot be taken: several on a single-label dataset, or a new name that cannot be a label.</summary>
+    private static void RefuseUnusableLabels(Dataset dataset, Candidate candidate)
+    {
+        var names = candidate.Labels.Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+        if (dataset.Task == LabelTask.SingleLabel && names.Count > 1)
+        {
+            throw new RejectedFileException($"{candidate.Source}: {names.Count} labels on a single-label dataset.");
+        }
+        var unknown = names.Where(n => !dataset.Labels.Any(l => string.Equals(l.Name, n, StringComparison.OrdinalIgnoreCase))).ToList();
+        var bad = unknown.FirstOrDefault(n => n.Length > DatasetRules.MaxLabelLength || n.Contains(','));
+        if (bad is not null || dataset.Labels.Count + unknown.Count > DatasetRules.MaxLabels)
+        {
+            throw new RejectedFileException($"'{bad ?? unknown[^1]}' cannot become a label (too long, a comma, or too many labels).");
+        }
+    }
+
     /// <summary>Labels that came with the data (ImageFolder folders, a label column) become the importer's annotation; unknown names become new labels.</summary>
     private static void AddImportedLabels(AppDbContext db, Dataset dataset, Item item, IReadOnlyList<string> names, string importerId)
     {
@@ -244,20 +284,12 @@ public sealed partial class ImportService(
         {
             return;
         }
-        if (dataset.Task == LabelTask.SingleLabel && names.Count > 1)
-        {
-            throw new RejectedFileException($"{item.FileName ?? item.ContentHash[..8]}: {names.Count} labels on a single-label dataset.");
-        }
         var ids = new List<Guid>();
         foreach (var name in names.Distinct(StringComparer.OrdinalIgnoreCase))
         {
             var label = dataset.Labels.FirstOrDefault(l => string.Equals(l.Name, name, StringComparison.OrdinalIgnoreCase));
             if (label is null)
             {
-                if (dataset.Labels.Count >= DatasetRules.MaxLabels || name.Length > DatasetRules.MaxLabelLength || name.Contains(','))
-                {
-                    throw new RejectedFileException($"'{name}' cannot become a label (too long, a comma, or too many labels).");
-                }
                 label = new LabelClass
                 {
                     DatasetId = dataset.Id, Name = name, Order = dataset.Labels.Count,
