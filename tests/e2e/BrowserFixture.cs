@@ -14,6 +14,9 @@ public abstract class BrowserFixture : IAsyncLifetime
     public string BaseUrl { get; private set; } = "";
     public string Log => _app?.Log ?? "";
 
+    /// <summary>The app's data folder (its SQLite database), when this fixture started the app.</summary>
+    public string? DataRoot => _app?.DataRoot;
+
     /// <summary>The web server's process, when this fixture started it.</summary>
     public int? AppProcessId => _app?.ProcessId;
 

@@ -151,6 +151,104 @@ public sealed class LabelingE2ETests(SeededAppFixture app) : IClassFixture<Seede
     }
 
     [Fact]
+    public async Task LabelsImportedAsPreLabelsAreSuggestionsTheAnnotatorAcceptsWithEnter()
+    {
+        var (datasetId, emailA, _) = await ArrangeAsync();
+        var owner = await app.NewPageAsync();
+        await owner.SignInAsync(BrowserFixture.AdminEmail, BrowserFixture.AdminPassword);
+        await Assertions.Expect(owner).ToHaveURLAsync(new Regex("/$"));
+        await owner.GotoInteractiveAsync($"/datasets/{datasetId}");
+        var zip = Path.Combine(Path.GetTempPath(), $"guesses-{Guid.NewGuid():N}.zip");
+        using (var archive = ZipFile.Open(zip, ZipArchiveMode.Create))
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                using var entry = archive.CreateEntry($"green/g-{i}.png").Open();
+                entry.Write(Png.Solid(20 + i, 20, 10, 200, 10));
+            }
+        }
+
+        await owner.GetByLabel("Labels in the files are").ClickAsync();
+        await owner.Locator(".mud-popover-open .mud-list-item", new() { HasText = "Pre-labels to confirm" }).ClickAsync();
+        await owner.Locator("input[type=file]").SetInputFilesAsync(zip);
+        await Assertions.Expect(owner.Locator(".import-counts").First).ToHaveTextAsync("3 added · 0 duplicates skipped · 0 refused", new() { Timeout = 30_000 });
+        await Assertions.Expect(owner.Locator(".import-report").First).ToContainTextAsync("labels in the files are pre-labels");
+        await Assertions.Expect(owner.Locator("#progress-text")).ToContainTextAsync("0 of 3 items labeled"); // suggestions, not labels
+
+        var page = await app.NewPageAsync();
+        await page.SignInAsync(emailA, Password);
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/$"));
+        await page.GotoInteractiveAsync($"/datasets/{datasetId}/label");
+        await Assertions.Expect(page.Locator("#model-suggestion")).ToContainTextAsync("Imported pre-label: green");
+        var first = await page.Locator("#labeling-image").GetAttributeAsync("src");
+        await page.ScreenshotAsync("24-imported-pre-label");
+        await page.Locator("#labeling-surface").PressAsync("Enter");
+        await Assertions.Expect(page.Locator("#labeling-image")).Not.ToHaveAttributeAsync("src", first!);
+        await Assertions.Expect(owner.Locator("#progress-text")).ToContainTextAsync("1 of 3 items labeled");
+        using var api = Api();
+        var greens = await api.GetFromJsonAsync<JsonElement>($"/api/datasets/{datasetId}/items?label=green");
+        greens.GetProperty("total").GetInt32().ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task KeysPressedDuringASlowSaveNeverRelabelTheItemThePersonLeft()
+    {
+        var (datasetId, emailA, _) = await ArrangeAsync();
+        using var api = Api();
+        using (var form = new MultipartFormDataContent { { new ByteArrayContent(await File.ReadAllBytesAsync(SwatchZip())), "files", "swatches.zip" } })
+        {
+            var import = await (await api.PostAsync($"/api/datasets/{datasetId}/imports", form)).Content.ReadFromJsonAsync<JsonElement>();
+            await WaitForImportAsync(api, import.GetProperty("id").GetString()!);
+        }
+        var page = await app.NewPageAsync();
+        await page.SignInAsync(emailA, Password);
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/$"));
+        await page.GotoInteractiveAsync($"/datasets/{datasetId}/label");
+        await page.Locator("img.prefetch").WaitForAsync(new() { State = WaitForSelectorState.Attached }); // the next item is loaded
+        var first = (await page.Locator("#labeling-image").GetAttributeAsync("src"))!;
+
+        // A slow save, as under load: the test holds the database's write lock while the person keeps pressing keys.
+        await using var holder = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(app.DataRoot!, "transferhub.db")}");
+        await holder.OpenAsync();
+        await using (var begin = holder.CreateCommand())
+        {
+            begin.CommandText = "BEGIN IMMEDIATE";
+            await begin.ExecuteNonQueryAsync();
+        }
+        await page.Keyboard.PressAsync("1");
+        await Assertions.Expect(page.Locator("#saving")).ToHaveTextAsync("saving 1…"); // the page says so, and has moved on
+        await Assertions.Expect(page.Locator("#labeling-image")).Not.ToHaveAttributeAsync("src", first);
+        for (var i = 0; i < 4; i++)
+        {
+            await page.Keyboard.PressAsync("3"); // the first labels the second item; the rest wait for its save, editing nothing
+        }
+        await using (var commit = holder.CreateCommand())
+        {
+            commit.CommandText = "COMMIT";
+            await commit.ExecuteNonQueryAsync();
+        }
+        // Keys are handled in order: once "?" has opened the help, every press before it was taken or refused; then the saves land.
+        await page.Keyboard.PressAsync("?");
+        await Assertions.Expect(page.Locator("#shortcut-help")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("#saving")).ToHaveCountAsync(0);
+
+        // No item was changed twice: the item left with "1" stayed red (once, a key pressed during a slow save relabeled it).
+        var counted = int.Parse((await page.Locator("#session-count").TextContentAsync())!.Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
+        var items = (await api.GetFromJsonAsync<JsonElement>($"/api/datasets/{datasetId}/items?pageSize=100")).GetProperty("items").EnumerateArray().ToList();
+        var changes = new List<int>();
+        foreach (var item in items)
+        {
+            changes.Add((await api.GetFromJsonAsync<JsonElement>($"/api/items/{item.GetProperty("id").GetString()}/history")).GetArrayLength());
+        }
+        (await api.GetFromJsonAsync<JsonElement>($"/api/datasets/{datasetId}/items?label=red")).GetProperty("total").GetInt32().ShouldBe(1);
+        (await api.GetFromJsonAsync<JsonElement>($"/api/datasets/{datasetId}/items?label=blue")).GetProperty("total").GetInt32().ShouldBe(1);
+        changes.ShouldAllBe(c => c <= 1);
+        changes.Sum().ShouldBe(counted);
+        counted.ShouldBe(2);
+        (await api.GetFromJsonAsync<JsonElement>($"/api/datasets/{datasetId}")).GetProperty("labeledCount").GetInt32().ShouldBe(counted);
+    }
+
+    [Fact]
     public async Task KeyboardHelpAndUndoWorkOnTheLabelingPage()
     {
         var (datasetId, emailA, _) = await ArrangeAsync();
@@ -180,6 +278,15 @@ public sealed class LabelingE2ETests(SeededAppFixture app) : IClassFixture<Seede
         using var api = Api();
         var dataset = await api.GetFromJsonAsync<JsonElement>($"/api/datasets/{datasetId}");
         dataset.GetProperty("labeledCount").GetInt32().ShouldBe(0);
+
+        // Closing the snackbar with its x takes focus off the surface; the keys still work (they once went silent).
+        await page.Locator(".mud-snackbar button").First.ClickAsync();
+        await Assertions.Expect(page.Locator(".mud-snackbar")).ToHaveCountAsync(0);
+        (await page.EvaluateAsync<bool>("() => document.activeElement?.id === 'labeling-surface'")).ShouldBeFalse();
+        await page.Keyboard.PressAsync("2");
+        await Assertions.Expect(page.Locator("#labeling-image")).Not.ToHaveAttributeAsync("src", first!);
+        await Assertions.Expect(page.Locator("#saving")).ToHaveCountAsync(0);
+        (await api.GetFromJsonAsync<JsonElement>($"/api/datasets/{datasetId}")).GetProperty("labeledCount").GetInt32().ShouldBe(1);
     }
 
     /// <summary>Presses a label key and waits for the next item; true when the queue was already empty for this page.</summary>

@@ -64,4 +64,13 @@ public enum ImportStatus
 /// <summary>An import and its report.</summary>
 public sealed record ImportDto(
     Guid Id, Guid DatasetId, ImportStatus Status, int Total, int Processed, int Added, int Duplicates, int Rejected,
-    IReadOnlyList<string> Messages, DateTimeOffset CreatedAt, DateTimeOffset? CompletedAt);
+    IReadOnlyList<string> Messages, DateTimeOffset CreatedAt, DateTimeOffset? CompletedAt, ImportedLabels LabelsAs = ImportedLabels.GroundTruth);
+
+/// <summary>What labels that come with imported files are: none of them is an annotator's opinion.</summary>
+public enum ImportedLabels
+{
+    /// <summary>The item's final label: it is not queued for labeling and takes no part in annotator agreement.</summary>
+    GroundTruth,
+    /// <summary>A suggestion shown on the labeling page (Enter accepts it); the item is labeled like any other.</summary>
+    PreLabel,
+}

@@ -22,7 +22,8 @@ public sealed record LabelingPresenceMessage(Guid DatasetId, IReadOnlyList<strin
 /// <summary>An item handed out by the hub: what to show, which labels the caller gave it before, and a model's pre-label if one scored it.</summary>
 public sealed record HubItem(ItemDto Item, IReadOnlyList<Guid> MyLabelIds, ModelSuggestion? Suggestion = null);
 
-/// <summary>A trained model's guess for an unlabeled item (a pre-label the annotator confirms with one key), and how sure it is.</summary>
+/// <summary>A pre-label the annotator confirms with one key: a trained model's guess and how sure it is, or (RunId empty) a label
+/// that came with an import as a pre-label.</summary>
 public sealed record ModelSuggestion(Guid LabelId, string Label, double Confidence, Guid RunId);
 
 /// <summary>What <c>POST /api/runs/{runId}/score-unlabeled</c> did: the unlabeled items of the run's dataset it scored.</summary>

@@ -4,6 +4,7 @@ using TransferHub.Registry.Features.Artifacts;
 using TransferHub.Shared.Datasets;
 using TransferHub.Web.Features.Datasets.Import;
 using TransferHub.Web.Features.Labeling;
+using TransferHub.Web.Infrastructure;
 
 namespace TransferHub.Web.Features.Datasets;
 
@@ -69,10 +70,14 @@ public static class DatasetEndpoints
                 return Results.Problem(statusCode: 400, title: "Unreadable upload", detail: $"The multipart body could not be read: {e.Message}");
             }
             var files = form.Files.Select(f => new UploadFile(f.FileName, _ => Task.FromResult(f.OpenReadStream()))).ToList();
-            var import = await imports.StartAsync(user, datasetId, files, new TextColumns(form["textColumn"].FirstOrDefault(), form["labelColumn"].FirstOrDefault()), ct);
+            var labelsAs = form["labelsAs"].FirstOrDefault() is not { Length: > 0 } given ? ImportedLabels.GroundTruth
+                : Enum.TryParse<ImportedLabels>(given, ignoreCase: true, out var parsed) && Enum.IsDefined(parsed) ? parsed
+                : throw ValidationFailedException.For("labelsAs", "labelsAs is GroundTruth (the default) or PreLabel.");
+            var import = await imports.StartAsync(user, datasetId, files, new TextColumns(form["textColumn"].FirstOrDefault(), form["labelColumn"].FirstOrDefault()), ct,
+                labelsAs);
             return Results.Accepted($"/api/imports/{import.Id}", import);
         }).WithMetadata(new RequestSizeLimitAttribute(MaxUploadBytes), new RequestFormLimitsAttribute { MultipartBodyLengthLimit = MaxUploadBytes })
-            .WithSummary("Imports files (multipart 'files': images, .zip in ImageFolder layout, .csv with textColumn/labelColumn, .jsonl, .txt). Runs in the background; poll the import.");
+            .WithSummary("Imports files (multipart 'files': images, .zip in ImageFolder layout, .csv with textColumn/labelColumn, .jsonl, .txt; labelsAs: GroundTruth, the default, or PreLabel). Runs in the background; poll the import.");
 
         api.MapGet("/imports/{importId:guid}", (Guid importId, ClaimsPrincipal user, ImportService imports, CancellationToken ct) =>
             imports.GetAsync(user, importId, ct)).WithTags("Datasets").WithSummary("An import's progress and report.");

@@ -143,9 +143,13 @@ public sealed partial class DatasetService(IDbContextFactory<AppDbContext> dbFac
             ?? throw new NotFoundException($"Label {labelId} does not exist.");
         var id = labelId.ToString();
         var uses = await db.Annotations.CountAsync(a => a.DatasetId == datasetId && a.LabelIds.Contains(id), ct);
-        if (uses > 0)
+        // Imported ground truth is no annotation but a final label; an imported or model pre-label points at it too.
+        var settled = await db.Items.CountAsync(i => i.DatasetId == datasetId && i.FinalLabelIds != null && i.FinalLabelIds.Contains(id), ct);
+        var suggested = await db.ItemScores.CountAsync(x => x.DatasetId == datasetId && x.LabelId == labelId, ct);
+        if (uses + settled + suggested > 0)
         {
-            throw new ConflictException($"Label '{label.Name}' is used by {uses} annotation(s); rename it, or relabel those items first.");
+            throw new ConflictException($"Label '{label.Name}' is used by {uses} annotation(s), {settled} item(s)' final labels and {suggested} pre-label(s); " +
+                "rename it, or relabel those items first.");
         }
         db.LabelClasses.Remove(label);
         await db.SaveChangesAsync(ct);

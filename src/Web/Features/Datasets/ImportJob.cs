@@ -13,6 +13,8 @@ public sealed class ImportJob
     /// <summary>CSV column names chosen for a text import (null: "text" and "label").</summary>
     public string? TextColumn { get; set; }
     public string? LabelColumn { get; set; }
+    /// <summary>Whether labels in the files are ground truth or pre-labels to confirm.</summary>
+    public ImportedLabels LabelsAs { get; set; }
     public int Total { get; set; }
     public int Processed { get; set; }
     public int Added { get; set; }
@@ -24,7 +26,7 @@ public sealed class ImportJob
     public DateTimeOffset? CompletedAt { get; set; }
 
     public ImportDto ToDto() => new(Id, DatasetId, Status, Total, Processed, Added, Duplicates, Rejected,
-        Messages.Split('\n', StringSplitOptions.RemoveEmptyEntries), CreatedAt, CompletedAt);
+        Messages.Split('\n', StringSplitOptions.RemoveEmptyEntries), CreatedAt, CompletedAt, LabelsAs);
 }
 
 internal sealed class ImportJobConfiguration : IEntityTypeConfiguration<ImportJob>

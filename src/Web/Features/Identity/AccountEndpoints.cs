@@ -36,7 +36,7 @@ public static class AccountEndpoints
             {
                 return Results.LocalRedirect("~/Account/Login?error=external");
             }
-            var user = await provisioner.ProvisionAsync(external.Principal, ct);
+            var user = await provisioner.ProvisionAsync(external.Principal, ct, http.Connection.RemoteIpAddress?.ToString());
             await http.SignOutAsync(IdentityConstants.ExternalScheme);
             await signIn.SignInAsync(user, isPersistent: false, EntraOptions.Scheme);
             await firstRun.NeedsSetupAsync(ct);

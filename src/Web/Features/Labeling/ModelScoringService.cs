@@ -35,7 +35,9 @@ public sealed class ModelScoringService(
         var datasetId = await db.DatasetVersions.Where(v => v.Id == plan.DatasetVersionId).Select(v => (Guid?)v.DatasetId).SingleOrDefaultAsync(ct)
             ?? throw new NotFoundException("The run's dataset version was deleted.");
         var labels = await db.LabelClasses.AsNoTracking().Where(l => l.DatasetId == datasetId).ToDictionaryAsync(l => l.Name, l => l.Id, ct);
-        var items = await db.Items.AsNoTracking().Where(i => i.DatasetId == datasetId && i.FinalLabelIds == null && i.AnnotationCount == 0)
+        // Items pre-labeled by an import keep the file's label: a model's guess does not replace it.
+        var imported = db.ItemScores.Where(s => s.DatasetId == datasetId && s.RunId == Guid.Empty).Select(s => s.ItemId);
+        var items = await db.Items.AsNoTracking().Where(i => i.DatasetId == datasetId && i.FinalLabelIds == null && i.AnnotationCount == 0 && !imported.Contains(i.Id))
             .OrderBy(i => i.Sequence).Select(i => new { i.Id, i.Text, i.BlobKey }).ToListAsync(ct);
         byte[] weights;
         await using (var stream = await artifacts.OpenReadAsync(RunArtifacts.ModelKey(runId), ct))
@@ -82,7 +84,7 @@ public sealed class ModelScoringService(
         }
         using (await writes.EnterAsync(ct))
         {
-            await db.ItemScores.Where(s => s.DatasetId == datasetId).ExecuteDeleteAsync(ct);
+            await db.ItemScores.Where(s => s.DatasetId == datasetId && s.RunId != Guid.Empty).ExecuteDeleteAsync(ct);
             db.ItemScores.AddRange(scores);
             await db.SaveChangesAsync(ct);
         }

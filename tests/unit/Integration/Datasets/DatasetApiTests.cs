@@ -103,7 +103,7 @@ public sealed class DatasetApiTests(TransferHubFactory factory) : IClassFixture<
         var unused = await s.Scientist.DeleteAsync($"/api/datasets/{dataset.Id}/labels/{labels["unused"]}");
 
         inUse.StatusCode.ShouldBe(HttpStatusCode.Conflict);
-        (await inUse.Content.ReadFromJsonAsync<ProblemDetails>())!.Detail!.ShouldContain("used by 1 annotation");
+        (await inUse.Content.ReadFromJsonAsync<ProblemDetails>())!.Detail!.ShouldContain("used by 0 annotation(s), 1 item(s)' final labels"); // imported ground truth
         unused.StatusCode.ShouldBe(HttpStatusCode.NoContent);
         var after = await s.Scientist.GetFromJsonAsync<ItemPage>($"/api/datasets/{dataset.Id}/items?status=labeled", Json.Options);
         after!.Items.Single().FinalLabels.ShouldBe(["used"]);

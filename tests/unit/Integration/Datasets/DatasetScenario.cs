@@ -51,7 +51,8 @@ public sealed class DatasetScenario
     }
 
     /// <summary>Uploads files and returns the finished import's report.</summary>
-    public async Task<ImportDto> ImportAsync(Guid datasetId, IEnumerable<(string Name, byte[] Bytes)> files, string? textColumn = null, string? labelColumn = null)
+    public async Task<ImportDto> ImportAsync(Guid datasetId, IEnumerable<(string Name, byte[] Bytes)> files, string? textColumn = null, string? labelColumn = null,
+        string? labelsAs = null)
     {
         var done = new TaskCompletionSource<ImportDto>(TaskCreationOptions.RunContinuationsAsynchronously);
         Guid? importId = null;
@@ -75,6 +76,10 @@ public sealed class DatasetScenario
         if (labelColumn is not null)
         {
             form.Add(new StringContent(labelColumn), "labelColumn");
+        }
+        if (labelsAs is not null)
+        {
+            form.Add(new StringContent(labelsAs), "labelsAs");
         }
         var response = await Scientist.PostAsync($"/api/datasets/{datasetId}/imports", form);
         response.StatusCode.ShouldBe(System.Net.HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());

@@ -187,4 +187,61 @@ public sealed class LabelingTests(TransferHubFactory factory) : IClassFixture<Tr
         (report.ItemsWithTwoOrMore, report.Disagreements).ShouldBe((4, 1));
         report.Annotators.ShouldAllBe(x => x.Annotations == 4 && x.AgreementWithOthers == 0.75);
     }
+
+    [Fact]
+    public async Task ImportedGroundTruthIsNoAnnotatorAndAsksNoOneForASecondOpinion()
+    {
+        var s = await DatasetScenario.CreateAsync(factory);
+        var dataset = await s.CreateDatasetAsync(DatasetKind.Text, LabelTask.SingleLabel, 100, "yes", "no"); // every item wants two opinions
+        var lines = string.Join('\n', Enumerable.Range(0, 6).Select(i => $"{{\"text\":\"known {i}\",\"label\":\"{(i % 2 == 0 ? "yes" : "no")}\"}}"));
+        await s.ImportAsync(dataset.Id, [("known.jsonl", Encoding.UTF8.GetBytes(lines)), ("open.txt", "open one\nopen two"u8.ToArray())]);
+        var a = await PrincipalOfAsync(s.LabelerA);
+        var b = await PrincipalOfAsync(s.LabelerB);
+
+        // Only the two unlabeled items are served (each to both annotators); the six imported ones are settled.
+        var served = new List<Guid>();
+        foreach (var who in new[] { a, b })
+        {
+            while (await Labeling.NextAsync(who, dataset.Id, QueueOrder.Sequential, [], CancellationToken.None) is { } next)
+            {
+                served.Add(next.Item.Id);
+                await Labeling.SubmitAsync(who, next.Item.Id, ["yes"], 1500, CancellationToken.None);
+            }
+        }
+
+        served.Count.ShouldBe(4);
+        served.Distinct().Count().ShouldBe(2);
+        var after = await s.LabelerA.GetFromJsonAsync<DatasetDto>($"/api/datasets/{dataset.Id}", Json.Options);
+        (after!.ItemCount, after.LabeledCount).ShouldBe((8, 8));
+        var report = await s.LabelerA.GetFromJsonAsync<AgreementReport>($"/api/datasets/{dataset.Id}/agreement", Json.Options);
+        report!.Annotators.Count.ShouldBe(2); // the two labelers; the importer is no annotator
+        report.ItemsWithTwoOrMore.ShouldBe(2);
+        var history = await s.LabelerA.GetFromJsonAsync<List<LabelChangeDto>>($"/api/items/{(await ItemsAsync(s, dataset.Id)).First(i => i.Text == "known 0").Id}/history", Json.Options);
+        history!.ShouldHaveSingleItem().To.ShouldBe(["yes"]); // where the label came from stays in the item's history
+    }
+
+    [Fact]
+    public async Task ImportedPreLabelsAreSuggestionsThatAnnotatorsConfirm()
+    {
+        var s = await DatasetScenario.CreateAsync(factory);
+        var dataset = await s.CreateDatasetAsync(DatasetKind.Text, LabelTask.SingleLabel, 0, "yes", "no");
+        var lines = string.Join('\n', Enumerable.Range(0, 3).Select(i => $"{{\"text\":\"guess {i}\",\"label\":\"no\"}}"));
+        var report = await s.ImportAsync(dataset.Id, [("guesses.jsonl", Encoding.UTF8.GetBytes(lines))], labelsAs: "PreLabel");
+        var bad = await s.Scientist.PostAsync($"/api/datasets/{dataset.Id}/imports", new MultipartFormDataContent
+        {
+            { new ByteArrayContent("x"u8.ToArray()), "files", "x.txt" }, { new StringContent("Truth"), "labelsAs" },
+        });
+        var a = await PrincipalOfAsync(s.LabelerA);
+
+        report.LabelsAs.ShouldBe(ImportedLabels.PreLabel);
+        bad.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await s.LabelerA.GetFromJsonAsync<DatasetDto>($"/api/datasets/{dataset.Id}", Json.Options))!.LabeledCount.ShouldBe(0);
+        var first = (await Labeling.NextAsync(a, dataset.Id, QueueOrder.Sequential, [], CancellationToken.None))!;
+        (first.Suggestion!.Label, first.Suggestion.RunId).ShouldBe(("no", Guid.Empty));
+        await Labeling.SubmitAsync(a, first.Item.Id, ["no"], 900, CancellationToken.None);
+        (await s.LabelerA.GetFromJsonAsync<DatasetDto>($"/api/datasets/{dataset.Id}", Json.Options))!.LabeledCount.ShouldBe(1);
+    }
+
+    private static async Task<IReadOnlyList<ItemDto>> ItemsAsync(DatasetScenario s, Guid datasetId) =>
+        (await s.LabelerA.GetFromJsonAsync<ItemPage>($"/api/datasets/{datasetId}/items?pageSize=100", Json.Options))!.Items;
 }

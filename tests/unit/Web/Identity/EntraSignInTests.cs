@@ -1,5 +1,6 @@
-using Microsoft.AspNetCore.Hosting;
+using System.Net.Http.Json;
 using System.Security.Claims;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection;
@@ -38,12 +39,19 @@ public sealed class EntraSignInTests(TransferHubFactory factory) : IClassFixture
         var email = $"{oid[..8]}@contoso.test";
         await provisioner.ProvisionAsync(EntraUser(oid, email, "Admin", "Labeler"), CancellationToken.None);
 
-        var again = await provisioner.ProvisionAsync(EntraUser(oid, email, "Labeler"), CancellationToken.None);
+        var again = await provisioner.ProvisionAsync(EntraUser(oid, email, "Labeler"), CancellationToken.None, "203.0.113.9");
 
         await using var scope = factory.Services.CreateAsyncScope();
         var users = scope.ServiceProvider.GetRequiredService<UserManager<AppUser>>();
         (await users.GetRolesAsync(again)).ShouldBe([AppRoles.Labeler]);
         users.Users.Count(u => u.Email == email).ShouldBe(1);
+        // Entra sign-ins reach the security log like password ones: the new account, each sign-in, the roles Entra changed.
+        var log = (await factory.AdminClient().GetFromJsonAsync<List<SecurityEventDto>>("/api/admin/security-log?take=1000", TransferHub.Tests.Unit.Integration.Json.Options))!
+            .Where(e => e.Subject == email).Select(e => (e.Kind, e.Detail)).ToList();
+        log.ShouldContain((SecurityEventKind.AccountCreated, "first Entra ID sign-in"));
+        log.Count(e => e == (SecurityEventKind.SignedIn, "Entra ID")).ShouldBe(2);
+        log.ShouldContain((SecurityEventKind.RolesChanged, "Admin, Labeler → Labeler (Entra app roles)"));
+        log.ShouldContain((SecurityEventKind.RolesChanged, "none → Admin, Labeler (Entra app roles)"));
     }
 
     [Fact]

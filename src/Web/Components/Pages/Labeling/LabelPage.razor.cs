@@ -14,13 +14,18 @@ namespace TransferHub.Web.Components.Pages.Labeling;
 /// <summary>
 /// The labeling session: the queue's current item with the next one already reserved and loaded
 /// (prefetch), a history of this session's items to go back to, reservations kept alive by a heartbeat
-/// and released when the page closes.
+/// and released when the page closes. A submit moves on at once and saves behind the page: a key pressed
+/// while a save is in flight belongs to the next item, never to the one the person has left (a slow save
+/// once kept an item on screen, and the next key press relabeled it).
 /// </summary>
 public partial class LabelPage
 {
     private static readonly TimeSpan Heartbeat = TimeSpan.FromSeconds(30);
     private readonly List<Guid> _history = [];
     private readonly HashSet<Guid> _skipped = [];
+    private readonly HashSet<Guid> _saving = [];
+    private Task _saves = Task.CompletedTask;
+    private Task<LabelingItem?>? _fetching;
     private readonly CancellationTokenSource _closing = new();
     private ClaimsPrincipal _user = new();
     private DatasetDto? _dataset;
@@ -61,7 +66,7 @@ public partial class LabelPage
         _autoSubmit = _dataset.Task == LabelTask.SingleLabel;
         _crumbs = [new("Datasets", "/datasets"), new(_dataset.Name, $"/datasets/{DatasetId}"), new("Label", null, disabled: true)];
         _presence = await Presence.JoinAsync(DatasetId, _user.UserId(), _user.Identity?.Name ?? "someone");
-        _current = await Labeling.NextAsync(_user, DatasetId, Order, [.. _skipped], _closing.Token);
+        _current = await FetchNextAsync();
         Show(_current);
         _ = KeepAliveAsync();
         _progressRefresh = ProgressRefresh();
@@ -100,46 +105,79 @@ public partial class LabelPage
 
     protected override async Task OnAfterRenderAsync(bool firstRender)
     {
-        if (_current is not null && _prefetched is null && !_closing.IsCancellationRequested)
+        if (_current is not null && _prefetched is null && _fetching is null && !_closing.IsCancellationRequested)
         {
             await PrefetchAsync();
         }
     }
 
+    /// <summary>The next item from the queue, never one on screen, being saved or skipped; off the circuit's thread (a busy
+    /// database must not freeze the page).</summary>
+    private Task<LabelingItem?> FetchNextAsync()
+    {
+        Guid[] exclude = [.. _skipped, .. _saving, .. _current is null ? [] : new[] { _current.Item.Id }];
+        return Task.Run(() => Labeling.NextAsync(_user, DatasetId, Order, exclude, _closing.Token));
+    }
+
     private async Task PrefetchAsync()
     {
-        if (_current is null)
+        _fetching = FetchNextAsync();
+        var next = await _fetching;
+        _fetching = null;
+        // An advance may have taken this very item while it was on its way.
+        if (next is not null && next.Item.Id != _current?.Item.Id)
         {
-            return;
-        }
-        _prefetched = await Labeling.NextAsync(_user, DatasetId, Order, [.. _skipped, _current.Item.Id], _closing.Token);
-        if (_prefetched is not null)
-        {
+            _prefetched = next;
             StateHasChanged();
         }
     }
 
     private async Task SubmitAsync(IReadOnlyList<Guid> labelIds)
     {
-        if (_shown is null)
+        if (_shown is null || _saving.Contains(_shown.Item.Id))
         {
-            return;
+            return; // this item's labels are on their way: a key pressed now edits nothing
         }
+        var itemId = _shown.Item.Id;
         var names = labelIds.Select(id => id.ToString()).ToList();
         var duration = (int)(Clock.GetUtcNow() - _shownAt).TotalMilliseconds;
-        var saved = await Snackbar.TryAsync(() => Labeling.SubmitAsync(_user, _shown.Item.Id, names, duration, _closing.Token));
-        if (!saved)
-        {
-            return;
-        }
+        _saving.Add(itemId);
+        var previous = _saves;
+        _saves = SaveAsync(previous, itemId, names, duration);
         if (_position >= 0)
         {
+            await _saves; // looking back: the change lands before moving forward through the history
             await ForwardAsync();
             return;
         }
-        _history.Add(_shown.Item.Id);
+        _history.Add(itemId);
         _sessionCount++;
         await AdvanceAsync();
+    }
+
+    /// <summary>Saves one submit after the ones before it; a refusal is said, and the item stays in the history to go back to.</summary>
+    private async Task SaveAsync(Task previous, Guid itemId, IReadOnlyList<string> names, int duration)
+    {
+        await previous;
+        bool saved;
+        try
+        {
+            // Off the circuit's thread: SQLite waits for a busy database synchronously, and the page must answer meanwhile. Not the
+            // page's token: a label given just before the tab closes must still land.
+            saved = await Snackbar.TryAsync(() => Task.Run(() => Labeling.SubmitAsync(_user, itemId, names, duration, CancellationToken.None)));
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            saved = false; // a fault (the database away) must not break the saves queued behind this one
+            Snackbar.Add("The label could not be saved right now.", Severity.Error);
+        }
+        _saving.Remove(itemId);
+        if (!saved && _history.Contains(itemId))
+        {
+            _sessionCount--;
+            Snackbar.Add("That label was not saved: press ← to go back to the item.", Severity.Warning);
+        }
+        await InvokeAsync(StateHasChanged);
     }
 
     private async Task SkipAsync()
@@ -153,16 +191,27 @@ public partial class LabelPage
         await AdvanceAsync();
     }
 
-    /// <summary>The prefetched item takes the screen at once; the one behind it is fetched after the render.</summary>
+    /// <summary>
+    /// The prefetched item takes the screen at once; without one, the fetch already on its way (never a second, racing one
+    /// that could hand out the same item twice). The one behind it is fetched after the render.
+    /// </summary>
     private async Task AdvanceAsync()
     {
-        _current = _prefetched ?? await Labeling.NextAsync(_user, DatasetId, Order, [.. _skipped], _closing.Token);
+        var left = _current?.Item.Id;
+        var next = _prefetched ?? (_fetching is { } inFlight ? await inFlight : null);
         _prefetched = null;
+        if (next is null || next.Item.Id == left || _saving.Contains(next.Item.Id) || _skipped.Contains(next.Item.Id))
+        {
+            _current = null;
+            next = await FetchNextAsync();
+        }
+        _current = next;
         Show(_current);
     }
 
     private async Task BackAsync()
     {
+        await _saves; // the history shows what was saved
         var target = _position < 0 ? _history.Count - 1 : _position - 1;
         if (target < 0)
         {
@@ -190,6 +239,7 @@ public partial class LabelPage
 
     private async Task UndoAsync()
     {
+        await _saves; // undo what has landed, not a save still on its way
         var target = _position >= 0 ? _history[_position] : _history.LastOrDefault();
         if (target == Guid.Empty)
         {

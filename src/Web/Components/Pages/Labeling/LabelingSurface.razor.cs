@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Web;
+using Microsoft.JSInterop;
 using TransferHub.Shared.Datasets;
 using TransferHub.Web.Features.Labeling;
 
@@ -9,8 +10,10 @@ namespace TransferHub.Web.Components.Pages.Labeling;
 /// The item on screen, its label buttons and every keyboard shortcut. It decides nothing about the
 /// queue: it raises Submit, Skip, Undo, Back and Forward, and the page does the rest.
 /// </summary>
-public partial class LabelingSurface
+public partial class LabelingSurface : IAsyncDisposable
 {
+    private IJSObjectReference? _keys;
+    private IJSObjectReference? _keyForwarding;
     private static readonly double[] ZoomLevels = [1, 1.5, 2, 3, 4];
     private readonly HashSet<Guid> _selected = [];
     private ElementReference _surface;
@@ -35,6 +38,9 @@ public partial class LabelingSurface
 
     /// <summary>How many items the user labeled since opening the page.</summary>
     [Parameter] public int SessionCount { get; set; }
+
+    /// <summary>How many of the user's submits are still being saved.</summary>
+    [Parameter] public int Saving { get; set; }
 
     /// <summary>Submit the selected label ids for <see cref="Item"/>.</summary>
     [Parameter] public EventCallback<IReadOnlyList<Guid>> OnSubmit { get; set; }
@@ -73,6 +79,9 @@ public partial class LabelingSurface
         if (firstRender)
         {
             await FocusAsync();
+            // Keys keep working after a click elsewhere on the page (focus on the body once silenced every shortcut).
+            _keys = await JS.InvokeAsync<IJSObjectReference>("import", "./js/labeling-keys.js");
+            _keyForwarding = _keys is null ? null : await _keys.InvokeAsync<IJSObjectReference>("keepKeys", _surface);
         }
     }
 
@@ -173,4 +182,24 @@ public partial class LabelingSurface
     }
 
     private Task OnAutoSubmitChanged(bool value) => AutoSubmitChanged.InvokeAsync(value);
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            if (_keyForwarding is not null)
+            {
+                await _keyForwarding.InvokeVoidAsync("dispose");
+                await _keyForwarding.DisposeAsync();
+            }
+            if (_keys is not null)
+            {
+                await _keys.DisposeAsync();
+            }
+        }
+        catch (JSDisconnectedException)
+        {
+            // The tab is gone, and its listeners with it.
+        }
+    }
 }

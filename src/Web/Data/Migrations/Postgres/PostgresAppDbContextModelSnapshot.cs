@@ -291,6 +291,9 @@ namespace TransferHub.Web.Data.Migrations.Postgres
                         .HasMaxLength(100)
                         .HasColumnType("character varying(100)");
 
+                    b.Property<int>("LabelsAs")
+                        .HasColumnType("integer");
+
                     b.Property<string>("Messages")
                         .IsRequired()
                         .HasMaxLength(64000)

@@ -292,6 +292,9 @@ namespace TransferHub.Web.Data.Migrations.SqlServer
                         .HasMaxLength(100)
                         .HasColumnType("nvarchar(100)");
 
+                    b.Property<int>("LabelsAs")
+                        .HasColumnType("int");
+
                     b.Property<string>("Messages")
                         .IsRequired()
                         .HasMaxLength(64000)

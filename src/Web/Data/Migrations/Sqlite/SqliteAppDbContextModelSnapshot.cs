@@ -280,6 +280,9 @@ namespace TransferHub.Web.Data.Migrations.Sqlite
                         .HasMaxLength(100)
                         .HasColumnType("TEXT");
 
+                    b.Property<int>("LabelsAs")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("Messages")
                         .IsRequired()
                         .HasMaxLength(64000)

@@ -33,7 +33,8 @@ public sealed partial class ImportService(
     public async Task RequireCanImportAsync(ClaimsPrincipal caller, Guid datasetId, CancellationToken ct) =>
         await datasets.RequireAsync(caller, datasetId, a => a.CanEditData, ct);
 
-    public async Task<ImportDto> StartAsync(ClaimsPrincipal caller, Guid datasetId, IReadOnlyList<UploadFile> files, TextColumns columns, CancellationToken ct)
+    public async Task<ImportDto> StartAsync(ClaimsPrincipal caller, Guid datasetId, IReadOnlyList<UploadFile> files, TextColumns columns, CancellationToken ct,
+        ImportedLabels labelsAs = ImportedLabels.GroundTruth)
     {
         var (dataset, _) = await datasets.RequireAsync(caller, datasetId, a => a.CanEditData, ct);
         if (files.Count == 0)
@@ -43,7 +44,7 @@ public sealed partial class ImportService(
         var job = new ImportJob
         {
             DatasetId = datasetId, CreatedById = caller.UserId(), Status = ImportStatus.Running, CreatedAt = clock.GetUtcNow(),
-            TextColumn = columns.Text, LabelColumn = columns.Label,
+            TextColumn = columns.Text, LabelColumn = columns.Label, LabelsAs = labelsAs,
         };
         var folder = staging.FolderFor(job.Id);
         try
@@ -158,7 +159,7 @@ public sealed partial class ImportService(
                             job.Duplicates++;
                             continue;
                         }
-                        AddImportedLabels(db, dataset, item, candidate.Labels, job.CreatedById);
+                        AddImportedLabels(db, dataset, item, candidate.Labels, job);
                         item.Sequence = ++sequence;
                         db.Items.Add(item);
                         known.Add(item.ContentHash);
@@ -277,8 +278,12 @@ public sealed partial class ImportService(
         }
     }
 
-    /// <summary>Labels that came with the data (ImageFolder folders, a label column) become the importer's annotation; unknown names become new labels.</summary>
-    private static void AddImportedLabels(AppDbContext db, Dataset dataset, Item item, IReadOnlyList<string> names, string importerId)
+    /// <summary>
+    /// Labels that came with the data (ImageFolder folders, a label column); unknown names become new labels. They are no
+    /// annotator's opinion (the importer once counted as one: in agreement, and its items sent back for a second opinion):
+    /// ground truth settles the item — no one is asked to label it; a pre-label is a suggestion on the labeling page.
+    /// </summary>
+    private static void AddImportedLabels(AppDbContext db, Dataset dataset, Item item, IReadOnlyList<string> names, ImportJob job)
     {
         if (names.Count == 0)
         {
@@ -302,13 +307,15 @@ public sealed partial class ImportService(
             }
             ids.Add(label.Id);
         }
-        var labelIds = LabelIds.Format(ids);
-        db.Annotations.Add(new Annotation
+        if (job.LabelsAs == ImportedLabels.PreLabel)
         {
-            ItemId = item.Id, DatasetId = dataset.Id, UserId = importerId, LabelIds = labelIds, CreatedAt = item.CreatedAt, UpdatedAt = item.CreatedAt,
-        });
-        db.LabelChanges.Add(new LabelChange { ItemId = item.Id, UserId = importerId, FromLabelIds = "", ToLabelIds = labelIds, At = item.CreatedAt, Kind = "import" });
-        item.AnnotationCount = 1;
+            // A suggestion like a model's, from no run (RunId empty), certain as far as the file says; the first label of a multi-label item.
+            db.ItemScores.Add(new Labeling.ItemScore { ItemId = item.Id, DatasetId = dataset.Id, RunId = Guid.Empty, LabelId = ids[0], Confidence = 1, ScoredAt = item.CreatedAt });
+            return;
+        }
+        var labelIds = LabelIds.Format(ids);
+        db.LabelChanges.Add(new LabelChange { ItemId = item.Id, UserId = job.CreatedById, FromLabelIds = "", ToLabelIds = labelIds, At = item.CreatedAt, Kind = "import" });
+        item.RequiredAnnotations = 0; // settled: the queue asks no one
         item.FinalLabelIds = labelIds;
     }
 
@@ -317,7 +324,7 @@ public sealed partial class ImportService(
         job.Messages = string.Join('\n', messages);
         await db.SaveChangesAsync(ct); // the write gate applies itself (WriteGateInterceptor)
         // Saved rows are done with: untracking them keeps a 100 000-item import as fast at the end as at the start.
-        foreach (var entry in db.ChangeTracker.Entries().Where(e => e.Entity is Item or Annotation or LabelChange).ToList())
+        foreach (var entry in db.ChangeTracker.Entries().Where(e => e.Entity is Item or Annotation or LabelChange or Labeling.ItemScore).ToList())
         {
             entry.State = EntityState.Detached;
         }
