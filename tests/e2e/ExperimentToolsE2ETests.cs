@@ -125,6 +125,21 @@ public sealed class ExperimentToolsE2ETests(SeededAppFixture app) : IClassFixtur
         await page.ScreenshotAsync("34-hours-saved");
     }
 
+    [Fact]
+    public async Task ANewcomerWhoStartsOnTheExperimentsPageIsOfferedTheSampleProject()
+    {
+        var email = $"new-sci-{Guid.NewGuid():N}"[..16] + "@e2e.test";
+        await Pages.CreateUserAsync(app.BaseUrl, email, "Scientist-Passw0rd!", TransferHub.Shared.Identity.AppRoles.Scientist);
+        var page = await app.NewPageAsync();
+        await page.SignInAsync(email, "Scientist-Passw0rd!");
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/$"));
+
+        await page.GotoInteractiveAsync("/experiments");
+
+        await Assertions.Expect(page.GetByText("No experiments yet")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("#try-sample")).ToBeEnabledAsync(); // it was offered on an empty home page only
+    }
+
     private static async Task<string> StartAsync(HttpClient http, string projectId, object body)
     {
         var created = await http.PostAsJsonAsync($"/api/projects/{projectId}/experiments", body);

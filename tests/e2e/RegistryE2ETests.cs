@@ -79,6 +79,9 @@ public sealed class RegistryE2ETests(SeededAppFixture app) : IClassFixture<Seede
         await Assertions.Expect(page).ToHaveURLAsync(new Regex("/$"));
         await page.GotoInteractiveAsync("/models");
         await page.GetByLabel("Model name").FillAsync("squares");
+        // Enabled while the name field still has focus (the first click once did nothing until the field lost it).
+        await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Register" })).ToBeEnabledAsync();
+        await Assertions.Expect(page.GetByLabel("Model name")).ToBeFocusedAsync();
         await page.GetByLabel("Keep served inputs (to send them to labeling)").CheckAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Register" }).ClickAsync();
         await Assertions.Expect(page).ToHaveURLAsync(new Regex("/models/[0-9a-f-]{36}$"));
@@ -94,6 +97,9 @@ public sealed class RegistryE2ETests(SeededAppFixture app) : IClassFixture<Seede
         await approver.GotoInteractiveAsync($"/models/{modelId}");
         await approver.GetByRole(AriaRole.Button, new() { Name = "Approve" }).ClickAsync();
         await Assertions.Expect(approver.Locator("#production-version")).ToHaveTextAsync("Production: v1");
+        // The requester's page, open all along, follows the decision without a reload (it once kept "No production version").
+        await Assertions.Expect(page.Locator("#production-version")).ToHaveTextAsync("Production: v1");
+        await Assertions.Expect(page.Locator("#approvals")).ToContainTextAsync("Approved");
 
         // Trying the model on its page: a red square comes back "red" with both classes' probabilities. Not logged: the
         // drifted window sent to labeling below stays exactly the 100 inputs of the API traffic.

@@ -25,6 +25,7 @@ public partial class ModelPage
     [Inject] private Features.Versions.VersionService Versions { get; set; } = default!;
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
     [Inject] private TransferHub.Shared.Training.ITrainingEngine Engine { get; set; } = default!;
+    [Inject] private Features.Notifications.NotificationService Notifications { get; set; } = default!;
 
     private ClaimsPrincipal _user = new();
     private ModelDto? _model;
@@ -37,6 +38,7 @@ public partial class ModelPage
     private LineageDto? _lineage;
     private int _lineageVersion;
     private bool _canEdit, _canApprove;
+    private IDisposable? _decisions;
 
     private string Key => ModelId.ToString();
     private string Me => _user.Identity?.Name ?? "";
@@ -53,12 +55,30 @@ public partial class ModelPage
             var admin = _user.IsInRole(AppRoles.Admin);
             _canEdit = admin || ProjectRules.CanEditData(role);
             _canApprove = admin || role is ProjectRole.Owner or ProjectRole.Approver || _user.IsInRole(AppRoles.Approver);
+            // A request or decision about this model reaches its people as a notification (on every web node): the open page
+            // follows it (the requester's page once said "No production version" after another person approved).
+            _decisions ??= Notifications.Subscribe(_user.UserId(), n => n.Link == $"/models/{ModelId}" ? InvokeAsync(ReloadAsync) : Task.CompletedTask);
         }
         catch (AppException e)
         {
             _problem = e.Message;
         }
     }
+
+    private async Task ReloadAsync()
+    {
+        try
+        {
+            await LoadAsync();
+            StateHasChanged();
+        }
+        catch (Exception e) when (e is AppException or OperationCanceledException)
+        {
+            // The page closed, or the model is no longer readable: it stays as it was.
+        }
+    }
+
+    protected override void OnDisposing() => _decisions?.Dispose();
 
     private async Task LoadAsync()
     {
