@@ -19,6 +19,12 @@ public enum SecurityEventKind
     TokenCreated,
     /// <summary>A token was revoked.</summary>
     TokenRevoked,
+    /// <summary>An admin disabled an account: no sign-in, no token works, until enabled.</summary>
+    AccountDisabled,
+    /// <summary>An admin enabled a disabled account again.</summary>
+    AccountEnabled,
+    /// <summary>An admin set a new password for an account.</summary>
+    PasswordReset,
 }
 
 /// <summary>One line of the security log: who did it, to whom, from where.</summary>

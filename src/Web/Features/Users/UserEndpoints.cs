@@ -28,6 +28,12 @@ public static class UserEndpoints
                 actor.UserId(), ct)).WithSummary("Replaces an account's roles (Admin).");
         admin.MapPost("/{userId}/unlock", (string userId, ClaimsPrincipal actor, UserService users, CancellationToken ct) =>
             users.UnlockAsync(userId, ct, actor.UserId())).WithSummary("Lifts a lockout after repeated failed sign-ins (Admin).");
+        admin.MapPost("/{userId}/disable", (string userId, ClaimsPrincipal actor, UserService users, CancellationToken ct) =>
+            users.DisableAsync(userId, actor.UserId(), ct)).WithSummary("Disables an account: no sign-in, no token, until enabled (Admin; not your own).");
+        admin.MapPost("/{userId}/enable", (string userId, ClaimsPrincipal actor, UserService users, CancellationToken ct) =>
+            users.EnableAsync(userId, actor.UserId(), ct)).WithSummary("Enables a disabled account (Admin).");
+        admin.MapPut("/{userId}/password", (string userId, ResetPasswordRequest request, ClaimsPrincipal actor, UserService users, CancellationToken ct) =>
+            users.ResetPasswordAsync(userId, request.Password, actor.UserId(), ct)).WithSummary("Sets a new password for an account; the password rules apply (Admin).");
         return api;
     }
 }

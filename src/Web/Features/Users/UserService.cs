@@ -40,7 +40,50 @@ public sealed class UserService(IServiceScopeFactory scopes, IDbContextFactory<A
         return [.. users.OrderBy(u => u.Email).Select(u => new UserDto(
             u.Id, u.Email ?? "", u.DisplayName,
             [.. roles.Where(r => r.UserId == u.Id).Select(r => r.Name!).Order()],
-            u.LockoutEnd > now, u.CreatedAt))];
+            u.LockoutEnd > now && u.LockoutEnd < DisabledUntil, u.CreatedAt, u.LockoutEnd >= DisabledUntil))];
+    }
+
+    /// <summary>A disabled account is locked out until then: Identity and token sign-in already refuse a locked account.</summary>
+    private static readonly DateTimeOffset DisabledUntil = new(9999, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    /// <summary>Disables an account: it cannot sign in, its tokens stop working, its open sessions end at their next check.</summary>
+    public async Task<UserDto> DisableAsync(string userId, string actorId, CancellationToken ct)
+    {
+        if (userId == actorId)
+        {
+            throw new ConflictException("You cannot disable your own account; ask another admin.");
+        }
+        return await ChangeAsync(userId, SecurityEventKind.AccountDisabled, "disabled", async (users, user) =>
+        {
+            ThrowIfFailed(await users.SetLockoutEnabledAsync(user, true));
+            ThrowIfFailed(await users.SetLockoutEndDateAsync(user, DisabledUntil));
+            ThrowIfFailed(await users.UpdateSecurityStampAsync(user)); // cookies issued before are refused at their next validation
+        }, actorId, ct);
+    }
+
+    /// <summary>Enables a disabled account again (and forgets failed sign-ins).</summary>
+    public Task<UserDto> EnableAsync(string userId, string actorId, CancellationToken ct) =>
+        ChangeAsync(userId, SecurityEventKind.AccountEnabled, "enabled", async (users, user) =>
+        {
+            ThrowIfFailed(await users.SetLockoutEndDateAsync(user, null));
+            ThrowIfFailed(await users.ResetAccessFailedCountAsync(user));
+        }, actorId, ct);
+
+    /// <summary>Sets a new password (the password rules apply); sessions signed in with the old one end at their next check.</summary>
+    public Task<UserDto> ResetPasswordAsync(string userId, string password, string actorId, CancellationToken ct) =>
+        ChangeAsync(userId, SecurityEventKind.PasswordReset, "password set by an admin", async (users, user) =>
+            ThrowIfFailed(await users.ResetPasswordAsync(user, await users.GeneratePasswordResetTokenAsync(user), password ?? "")), actorId, ct);
+
+    private async Task<UserDto> ChangeAsync(string userId, SecurityEventKind kind, string detail, Func<UserManager<AppUser>, AppUser, Task> change,
+        string actorId, CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        await using var scope = scopes.CreateAsyncScope();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<AppUser>>();
+        var user = await users.FindByIdAsync(userId) ?? throw new NotFoundException($"User {userId} does not exist.");
+        await change(users, user);
+        await security.RecordAsync(kind, actorId, user.Id, user.Email ?? user.Id, null, detail, ct);
+        return await ToDtoAsync(users, user);
     }
 
     public async Task<UserDto> SetRolesAsync(string userId, IReadOnlyList<string> requested, string actorId, CancellationToken ct)
@@ -90,7 +133,7 @@ public sealed class UserService(IServiceScopeFactory scopes, IDbContextFactory<A
 
     private static async Task<UserDto> ToDtoAsync(UserManager<AppUser> users, AppUser user) =>
         new(user.Id, user.Email ?? "", user.DisplayName, [.. (await users.GetRolesAsync(user)).Order()],
-            await users.IsLockedOutAsync(user), user.CreatedAt);
+            await users.IsLockedOutAsync(user) && user.LockoutEnd < DisabledUntil, user.CreatedAt, user.LockoutEnd >= DisabledUntil);
 
     private static List<string> NormalizeRoles(IEnumerable<string> roles)
     {
@@ -103,15 +146,28 @@ public sealed class UserService(IServiceScopeFactory scopes, IDbContextFactory<A
         return [.. result.Distinct()];
     }
 
+    /// <summary>Identity's messages in the product's words (its own speak of "user names" and "non alphanumeric characters").</summary>
+    private static string Plain(IdentityError e) => e.Code switch
+    {
+        "PasswordTooShort" => $"The password needs at least {System.Text.RegularExpressions.Regex.Match(e.Description, @"\d+").Value} characters.",
+        "PasswordRequiresNonAlphanumeric" => "The password needs a symbol (such as ! or #).",
+        "PasswordRequiresDigit" => "The password needs a digit.",
+        "PasswordRequiresUpper" => "The password needs a capital letter.",
+        "PasswordRequiresLower" => "The password needs a lower-case letter.",
+        "PasswordRequiresUniqueChars" => "The password needs more different characters.",
+        "InvalidEmail" or "InvalidUserName" => "That is not an e-mail address this app can use.",
+        _ => e.Description,
+    };
+
     internal static void ThrowIfFailed(IdentityResult result)
     {
         if (!result.Succeeded)
         {
             var errors = result.Errors.GroupBy(e => e.Code.Contains("Password", StringComparison.Ordinal) ? "password" : e.Code.Contains("Email", StringComparison.Ordinal) || e.Code.Contains("UserName", StringComparison.Ordinal) ? "email" : "user")
-                .ToDictionary(g => g.Key, g => g.Select(e => e.Description).ToArray());
+                .ToDictionary(g => g.Key, g => g.Select(Plain).Distinct().ToArray());
             if (result.Errors.Any(e => e.Code is "DuplicateUserName" or "DuplicateEmail"))
             {
-                throw new ConflictException(string.Join(" ", result.Errors.Select(e => e.Description)));
+                throw new ConflictException("An account with this e-mail address already exists.");
             }
             throw new ValidationFailedException(errors);
         }
