@@ -170,6 +170,8 @@ public sealed class LabelingE2ETests(SeededAppFixture app) : IClassFixture<Seede
 
         await owner.GetByLabel("Labels in the files are").ClickAsync();
         await owner.Locator(".mud-popover-open .mud-list-item", new() { HasText = "Pre-labels to confirm" }).ClickAsync();
+        // The choice has reached the server (its helper text says so) before the files go.
+        await Assertions.Expect(owner.GetByText("Suggestions: annotators label those items")).ToBeVisibleAsync();
         await owner.Locator("input[type=file]").SetInputFilesAsync(zip);
         await Assertions.Expect(owner.Locator(".import-counts").First).ToHaveTextAsync("3 added · 0 duplicates skipped · 0 refused", new() { Timeout = 30_000 });
         await Assertions.Expect(owner.Locator(".import-report").First).ToContainTextAsync("labels in the files are pre-labels");

@@ -109,15 +109,18 @@ public sealed partial class ImportService(
         {
             await ProcessCoreAsync(importId, ct);
         }
-        finally
+        catch (Exception e) when (e is not OperationCanceledException)
         {
-            // The staged upload goes when its import ends, however it ends (its dataset deleted meanwhile included: the folder
-            // once stayed behind). On shutdown it stays, for the restart to resume from.
-            if (!ct.IsCancellationRequested)
+            // Kept for the retry after a restart (the job is still running in the database) — unless the import went with its
+            // dataset, deleted meanwhile: then nothing will ever read the folder (it once stayed behind for good).
+            await using var db = await dbFactory.CreateDbContextAsync(CancellationToken.None);
+            if (!await db.ImportJobs.AnyAsync(j => j.Id == importId, CancellationToken.None))
             {
                 staging.Delete(importId);
             }
+            throw;
         }
+        staging.Delete(importId); // on shutdown (cancelled) it stays, for the restart to resume from
     }
 
     private async Task ProcessCoreAsync(Guid importId, CancellationToken ct)
