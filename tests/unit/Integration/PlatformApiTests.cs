@@ -41,7 +41,7 @@ public sealed class PlatformApiTests(TransferHubFactory factory) : IClassFixture
         string Nonce(HttpResponseMessage r) => System.Text.RegularExpressions.Regex.Match(r.Headers.GetValues("Content-Security-Policy").Single(), "'nonce-([^']+)'").Groups[1].Value;
         Nonce(first).Length.ShouldBeGreaterThanOrEqualTo(20);
         Nonce(first).ShouldNotBe(Nonce(second));
-        var html = await first.Content.ReadAsStringAsync();
+        var html = System.Net.WebUtility.HtmlDecode(await first.Content.ReadAsStringAsync());
         // Every inline script (the import map) carries the nonce; every other script comes from this origin by src.
         var scripts = System.Text.RegularExpressions.Regex.Matches(html, "<script[^>]*>").Select(m => m.Value).ToList();
         scripts.ShouldContain(s => s.Contains("importmap"));
