@@ -258,15 +258,7 @@ public sealed class RouteSecurityTests(RouteSecurityFactory f) : IClassFixture<R
     private (bool Required, IReadOnlyList<(string Name, string Type, bool Required, bool Nullable)> Properties) Body(string method, string path)
     {
         var body = f.Document.GetProperty("paths").GetProperty(path).GetProperty(method.ToLowerInvariant()).GetProperty("requestBody");
-        var schema = body.GetProperty("content").GetProperty("application/json").GetProperty("schema");
-        if (schema.TryGetProperty("oneOf", out var oneOf))
-        {
-            schema = oneOf.EnumerateArray().First(s => s.TryGetProperty("$ref", out _));
-        }
-        if (schema.TryGetProperty("$ref", out var reference))
-        {
-            schema = f.Document.GetProperty("components").GetProperty("schemas").GetProperty(reference.GetString()!.Split('/')[^1]);
-        }
+        var schema = BodySchema(method, path);
         var required = schema.TryGetProperty("required", out var names) ? names.EnumerateArray().Select(n => n.GetString()!).ToHashSet() : [];
         var properties = schema.TryGetProperty("properties", out var all)
             ? all.EnumerateObject().Select(p =>
@@ -278,12 +270,25 @@ public sealed class RouteSecurityTests(RouteSecurityFactory f) : IClassFixture<R
         return (body.TryGetProperty("required", out var must) && must.GetBoolean(), properties);
     }
 
+    /// <summary>The object schema of an operation's JSON body (a nullable body's object, references followed).</summary>
+    private JsonElement BodySchema(string method, string path)
+    {
+        var schema = f.Document.GetProperty("paths").GetProperty(path).GetProperty(method.ToLowerInvariant()).GetProperty("requestBody")
+            .GetProperty("content").GetProperty("application/json").GetProperty("schema");
+        if (schema.TryGetProperty("oneOf", out var oneOf))
+        {
+            schema = oneOf.EnumerateArray().First(s => s.TryGetProperty("$ref", out _));
+        }
+        return Resolve(schema);
+    }
+
+    private JsonElement Resolve(JsonElement schema) => schema.TryGetProperty("$ref", out var reference)
+        ? f.Document.GetProperty("components").GetProperty("schemas").GetProperty(reference.GetString()!.Split('/')[^1]) : schema;
+
     /// <summary>The smallest body that binds: each required field that cannot be null, with an id of the project's where the
     /// field names one (runId, datasetId…), the enum's first value, "x", 1, false, an empty list or object.</summary>
     private Dictionary<string, object> Sample(string method, string path)
     {
-        var schemas = f.Document.GetProperty("components").GetProperty("schemas");
-        JsonElement Resolve(JsonElement schema) => schema.TryGetProperty("$ref", out var r) ? schemas.GetProperty(r.GetString()!.Split('/')[^1]) : schema;
         object Value(string name, JsonElement schema)
         {
             schema = Resolve(schema);
@@ -296,9 +301,7 @@ public sealed class RouteSecurityTests(RouteSecurityFactory f) : IClassFixture<R
                 : new Dictionary<string, object>();
         }
         var (_, properties) = Body(method, path);
-        var body = Resolve(f.Document.GetProperty("paths").GetProperty(path).GetProperty(method.ToLowerInvariant()).GetProperty("requestBody")
-            .GetProperty("content").GetProperty("application/json").GetProperty("schema") is var s && s.TryGetProperty("oneOf", out var oneOf)
-                ? oneOf.EnumerateArray().First(o => o.TryGetProperty("$ref", out _)) : s);
+        var body = BodySchema(method, path);
         return properties.Where(p => p.Required && !p.Nullable).ToDictionary(p => p.Name, p => Value(p.Name, body.GetProperty("properties").GetProperty(p.Name)));
     }
 

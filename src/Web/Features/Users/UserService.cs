@@ -63,11 +63,13 @@ public sealed class UserService(IServiceScopeFactory scopes, IDbContextFactory<A
 
     /// <summary>Enables a disabled account again (and forgets failed sign-ins).</summary>
     public Task<UserDto> EnableAsync(string userId, string actorId, CancellationToken ct) =>
-        ChangeAsync(userId, SecurityEventKind.AccountEnabled, "enabled", async (users, user) =>
-        {
-            ThrowIfFailed(await users.SetLockoutEndDateAsync(user, null));
-            ThrowIfFailed(await users.ResetAccessFailedCountAsync(user));
-        }, actorId, ct);
+        ChangeAsync(userId, SecurityEventKind.AccountEnabled, "enabled", LiftLockoutAsync, actorId, ct);
+
+    private static async Task LiftLockoutAsync(UserManager<AppUser> users, AppUser user)
+    {
+        ThrowIfFailed(await users.SetLockoutEndDateAsync(user, null));
+        ThrowIfFailed(await users.ResetAccessFailedCountAsync(user));
+    }
 
     /// <summary>Sets a new password (the password rules apply); sessions signed in with the old one end at their next check.</summary>
     public Task<UserDto> ResetPasswordAsync(string userId, string password, string actorId, CancellationToken ct) =>
@@ -75,7 +77,7 @@ public sealed class UserService(IServiceScopeFactory scopes, IDbContextFactory<A
             ThrowIfFailed(await users.ResetPasswordAsync(user, await users.GeneratePasswordResetTokenAsync(user), password ?? "")), actorId, ct);
 
     private async Task<UserDto> ChangeAsync(string userId, SecurityEventKind kind, string detail, Func<UserManager<AppUser>, AppUser, Task> change,
-        string actorId, CancellationToken ct)
+        string? actorId, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
         await using var scope = scopes.CreateAsyncScope();
@@ -106,17 +108,8 @@ public sealed class UserService(IServiceScopeFactory scopes, IDbContextFactory<A
     }
 
     /// <summary>Lifts a lockout and forgets the failed attempts.</summary>
-    public async Task<UserDto> UnlockAsync(string userId, CancellationToken ct, string? actorId = null)
-    {
-        ct.ThrowIfCancellationRequested();
-        await using var scope = scopes.CreateAsyncScope();
-        var users = scope.ServiceProvider.GetRequiredService<UserManager<AppUser>>();
-        var user = await users.FindByIdAsync(userId) ?? throw new NotFoundException($"User {userId} does not exist.");
-        ThrowIfFailed(await users.SetLockoutEndDateAsync(user, null));
-        ThrowIfFailed(await users.ResetAccessFailedCountAsync(user));
-        await security.RecordAsync(SecurityEventKind.AccountUnlocked, actorId, user.Id, user.Email ?? user.Id, null, "lockout lifted", ct);
-        return await ToDtoAsync(users, user);
-    }
+    public Task<UserDto> UnlockAsync(string userId, CancellationToken ct, string? actorId = null) =>
+        ChangeAsync(userId, SecurityEventKind.AccountUnlocked, "lockout lifted", LiftLockoutAsync, actorId, ct);
 
     /// <summary>The name a person gave (at setup or when their account was made), or null when they gave none.</summary>
     public async Task<string?> DisplayNameAsync(string userId, CancellationToken ct)
