@@ -36,10 +36,12 @@ public sealed record CreateDatasetRequest(
 /// <summary>Body of <c>PUT /api/datasets/{datasetId}</c>: labels given by name are kept, renamed ones keep their id when <c>Id</c> is sent.</summary>
 public sealed record UpdateDatasetRequest(string Name, string? Guideline, int? OverlapPercent);
 
-/// <summary>An item of a dataset.</summary>
+/// <summary>An item of a dataset. The data manager's list also fills whether it waits for a reviewer, where it came
+/// from ("import:…", "drift:…") and a model's pre-label with its confidence.</summary>
 public sealed record ItemDto(
     Guid Id, Guid DatasetId, string? FileName, string? Text, int? Width, int? Height, string ContentHash,
-    IReadOnlyList<string> FinalLabels, int AnnotationCount, DateTimeOffset CreatedAt);
+    IReadOnlyList<string> FinalLabels, int AnnotationCount, DateTimeOffset CreatedAt,
+    bool NeedsReview = false, string? Origin = null, string? PreLabel = null, double? PreLabelConfidence = null);
 
 /// <summary>A page of items.</summary>
 public sealed record ItemPage(IReadOnlyList<ItemDto> Items, int Total, int Page, int PageSize);
@@ -47,8 +49,15 @@ public sealed record ItemPage(IReadOnlyList<ItemDto> Items, int Total, int Page,
 /// <summary>Body of <c>PUT /api/items/{itemId}/annotation</c>: the caller's labels for the item, by name.</summary>
 public sealed record AnnotationRequest(IReadOnlyList<string> Labels);
 
-/// <summary>One change to a label: who, when, from what to what.</summary>
-public sealed record LabelChangeDto(string UserId, string? UserEmail, IReadOnlyList<string> From, IReadOnlyList<string> To, DateTimeOffset At);
+/// <summary>One change to a label: who, when, from what to what, and how (annotation, undo, review, import, sent-to-review).</summary>
+public sealed record LabelChangeDto(string UserId, string? UserEmail, IReadOnlyList<string> From, IReadOnlyList<string> To, DateTimeOffset At, string? Kind = null);
+
+/// <summary>Body of <c>POST /api/datasets/{datasetId}/items/bulk</c>: <c>relabel</c> settles the items as <c>Labels</c>;
+/// <c>review</c> sends them to the review queue. Reviewer or Owner; at most 500 items.</summary>
+public sealed record BulkItemsRequest(IReadOnlyList<Guid> ItemIds, string Action, IReadOnlyList<string>? Labels = null);
+
+/// <summary>What a bulk action changed.</summary>
+public sealed record BulkItemsResult(int Changed, int Unchanged);
 
 /// <summary>State of an import.</summary>
 public enum ImportStatus

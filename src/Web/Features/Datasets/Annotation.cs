@@ -26,7 +26,7 @@ public sealed class LabelChange
     public required string FromLabelIds { get; set; }
     public required string ToLabelIds { get; set; }
     public DateTimeOffset At { get; set; }
-    /// <summary>"annotation", "review" or "undo".</summary>
+    /// <summary>"annotation", "undo", "review", "import" or "sent-to-review".</summary>
     public required string Kind { get; set; }
 }
 

@@ -42,8 +42,12 @@ public static class DatasetEndpoints
             await datasets.DeleteLabelAsync(user, datasetId, labelId, ct);
             return Results.NoContent();
         }).WithSummary("Deletes an unused label; a label in use is a conflict.");
-        one.MapGet("/items", (Guid datasetId, string? status, string? label, int? page, int? pageSize, ClaimsPrincipal user, LabelingService labeling, CancellationToken ct) =>
-            labeling.ListAsync(user, datasetId, status, label, page ?? 1, pageSize ?? 50, ct)).WithSummary("Items; status = all|labeled|unlabeled|review.");
+        one.MapGet("/items", (Guid datasetId, string? status, string? label, string? annotator, string? q, double? minConfidence, double? maxConfidence,
+                int? page, int? pageSize, ClaimsPrincipal user, DataManagerService manager, CancellationToken ct) =>
+            manager.ListAsync(user, datasetId, new ItemFilter(status, label, annotator, q, minConfidence, maxConfidence), page ?? 1, pageSize ?? 50, ct))
+            .WithSummary("Items, filtered and paged: status = all|labeled|unlabeled|review|drift|prelabeled, label, annotator (id or e-mail), q (text or file name), min/maxConfidence (pre-label).");
+        one.MapPost("/items/bulk", (Guid datasetId, BulkItemsRequest request, ClaimsPrincipal user, DataManagerService manager, CancellationToken ct) =>
+            manager.BulkAsync(user, datasetId, request, ct)).WithSummary("Reviewer, Owner: settle up to 500 items as labels (action relabel) or send them to review (action review).");
         one.MapGet("/agreement", (Guid datasetId, ClaimsPrincipal user, AgreementService agreement, CancellationToken ct) =>
             agreement.ComputeAsync(user, datasetId, ct)).WithSummary("Inter-annotator agreement, per label and per annotator.");
         one.MapGet("/disagreements", async (Guid datasetId, int? take, ClaimsPrincipal user, LabelingService labeling, CancellationToken ct) =>

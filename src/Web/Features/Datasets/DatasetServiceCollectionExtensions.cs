@@ -14,6 +14,7 @@ public static class DatasetServiceCollectionExtensions
         services.AddSingleton<ImportService>();
         services.AddHostedService<ImportWorker>();
         services.AddSingleton<LabelingService>();
+        services.AddSingleton<DataManagerService>();
         services.AddSingleton<LabelingPresence>();
         services.AddSingleton<AgreementService>();
         services.AddSingleton<VersionService>();

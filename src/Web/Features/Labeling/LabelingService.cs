@@ -105,7 +105,7 @@ public sealed class LabelingService(
         var dataset = await RequireItemAsync(caller, itemId, a => a.CanLabel, ct);
         var userId = caller.UserId();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var last = await db.LabelChanges.Where(c => c.ItemId == itemId && c.UserId == userId && c.Kind != "review")
+        var last = await db.LabelChanges.Where(c => c.ItemId == itemId && c.UserId == userId && (c.Kind == "annotation" || c.Kind == "undo"))
             .OrderByDescending(c => c.At).ThenByDescending(c => c.Id).FirstOrDefaultAsync(ct)
             ?? throw new ConflictException("There is nothing of yours to undo on this item.");
         return await WriteAsync(dataset, itemId, userId, LabelIds.Parse(last.FromLabelIds), "undo", null, ct);
@@ -148,6 +148,7 @@ public sealed class LabelingService(
                 "import" => $"imported {item} as {to}",
                 "review" => $"settled {item} as {to}",
                 "undo" => $"undid a label on {item}",
+                DataManagerService.SentToReviewKind => $"sent {item} to review",
                 _ when r.FromLabelIds.Length == 0 => $"labeled {item} {to}",
                 _ => $"changed {item} from {string.Join(", ", Names(dataset, r.FromLabelIds))} to {to}",
             };
@@ -178,33 +179,7 @@ public sealed class LabelingService(
         var changes = await db.LabelChanges.AsNoTracking().Where(c => c.ItemId == itemId).ToListAsync(ct);
         var emails = await db.Users.Where(u => changes.Select(c => c.UserId).Contains(u.Id)).ToDictionaryAsync(u => u.Id, u => u.Email, ct);
         return [.. changes.OrderBy(c => c.At).ThenBy(c => c.Id).Select(c => new LabelChangeDto(
-            c.UserId, emails.GetValueOrDefault(c.UserId), Names(dataset, c.FromLabelIds), Names(dataset, c.ToLabelIds), c.At))];
-    }
-
-    public async Task<ItemPage> ListAsync(ClaimsPrincipal caller, Guid datasetId, string? status, string? label, int page, int pageSize, CancellationToken ct)
-    {
-        var (dataset, _) = await datasets.RequireAsync(caller, datasetId, a => a.CanRead, ct);
-        pageSize = Math.Clamp(pageSize, 1, 500);
-        page = Math.Max(1, page);
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var query = db.Items.AsNoTracking().Where(i => i.DatasetId == datasetId);
-        query = status?.ToLowerInvariant() switch
-        {
-            null or "" or "all" => query,
-            "labeled" => query.Where(i => i.FinalLabelIds != null),
-            "unlabeled" => query.Where(i => i.FinalLabelIds == null && !i.NeedsReview),
-            "review" => query.Where(i => i.NeedsReview),
-            _ => throw ValidationFailedException.For("status", "Status is all, labeled, unlabeled or review."),
-        };
-        if (!string.IsNullOrEmpty(label))
-        {
-            var id = dataset.Labels.FirstOrDefault(l => string.Equals(l.Name, label, StringComparison.OrdinalIgnoreCase))?.Id.ToString()
-                ?? throw ValidationFailedException.For("label", $"No label named '{label}'.");
-            query = query.Where(i => i.FinalLabelIds != null && i.FinalLabelIds.Contains(id));
-        }
-        var total = await query.CountAsync(ct);
-        var items = await query.OrderBy(i => i.Sequence).Skip((page - 1) * pageSize).Take(pageSize).ToListAsync(ct);
-        return new ItemPage([.. items.Select(i => ToDto(dataset, i))], total, page, pageSize);
+            c.UserId, emails.GetValueOrDefault(c.UserId), Names(dataset, c.FromLabelIds), Names(dataset, c.ToLabelIds), c.At, c.Kind))];
     }
 
     /// <summary>The item and its dataset, after checking the caller may act on it.</summary>
@@ -335,7 +310,7 @@ public sealed class LabelingService(
         return (await datasets.RequireAsync(caller, datasetId, allowed, ct)).Dataset;
     }
 
-    private static IReadOnlyList<Guid> Resolve(Dataset dataset, IReadOnlyList<string> names)
+    internal static IReadOnlyList<Guid> Resolve(Dataset dataset, IReadOnlyList<string> names)
     {
         var ids = new List<Guid>();
         foreach (var name in names ?? [])
