@@ -59,8 +59,60 @@ public sealed class LabelingE2ETests(SeededAppFixture app) : IClassFixture<Seede
 
         await Assertions.Expect(page.Locator(".import-counts").First).ToHaveTextAsync("12 added · 0 duplicates skipped · 0 refused", new() { Timeout = 30_000 });
         await Assertions.Expect(page.Locator("#progress-text")).ToContainTextAsync("0 of 12 items labeled");
-        await Assertions.Expect(page.Locator(".thumb img")).ToHaveCountAsync(12);
+        await Assertions.Expect(page.Locator("#data-manager .item-row-thumb")).ToHaveCountAsync(12);
         await page.ScreenshotAsync("20-dataset-after-import");
+    }
+
+    [Fact]
+    public async Task TheDataManagerFindsItemsAndAReviewerRelabelsASelectionInTheBrowser()
+    {
+        var (datasetId, _, _) = await ArrangeAsync();
+        using var api = Api();
+        using (var form = new MultipartFormDataContent { { new ByteArrayContent(await File.ReadAllBytesAsync(SwatchZip())), "files", "swatches.zip" } })
+        {
+            var import = await (await api.PostAsync($"/api/datasets/{datasetId}/imports", form)).Content.ReadFromJsonAsync<JsonElement>();
+            await WaitForImportAsync(api, import.GetProperty("id").GetString()!);
+        }
+        var items = (await api.GetFromJsonAsync<JsonElement>($"/api/datasets/{datasetId}/items")).GetProperty("items").EnumerateArray().ToList();
+        foreach (var item in items.Take(3))
+        {
+            (await api.PutAsJsonAsync($"/api/items/{item.GetProperty("id").GetString()}/annotation", new { labels = new[] { "red" } })).EnsureSuccessStatusCode();
+        }
+        var page = await app.NewPageAsync();
+        await page.SignInAsync(BrowserFixture.AdminEmail, BrowserFixture.AdminPassword);
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/$"));
+        await page.GotoInteractiveAsync($"/datasets/{datasetId}");
+        var rows = page.Locator("#items-table tbody tr");
+        await Assertions.Expect(rows).ToHaveCountAsync(12);
+
+        await page.Locator("#items-search").FillAsync("swatch-1");
+        await Assertions.Expect(rows).ToHaveCountAsync(2); // swatch-10 and swatch-11, searched in the database
+        await page.Locator("#items-search").FillAsync("");
+        await Assertions.Expect(rows).ToHaveCountAsync(12);
+        await page.GetByLabel("Status").ClickAsync();
+        await page.Locator(".mud-popover-open .mud-list-item", new() { HasText = "Labeled" }).First.ClickAsync();
+        await Assertions.Expect(rows).ToHaveCountAsync(3);
+        await Assertions.Expect(rows.Locator(".item-label")).ToHaveTextAsync(["red", "red", "red"]);
+
+        await rows.Nth(0).Locator("input[type=checkbox]").CheckAsync();
+        await rows.Nth(1).Locator("input[type=checkbox]").CheckAsync();
+        await Assertions.Expect(page.Locator("#bulk-bar")).ToContainTextAsync("2 selected");
+        await page.Locator("#bulk-bar").GetByLabel("Set label").ClickAsync();
+        await page.Locator(".mud-popover-open .mud-list-item", new() { HasText = "blue" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#bulk-relabel")).ToBeEnabledAsync();
+        await page.ScreenshotAsync("25-data-manager-selection");
+        await page.Locator("#bulk-relabel").ClickAsync();
+        await Assertions.Expect(page.GetByText("2 items as blue.")).ToBeVisibleAsync();
+        await Assertions.Expect(rows.Locator(".item-label")).ToHaveTextAsync(["blue", "blue", "red"]);
+
+        await rows.Nth(0).Locator(".item-open").ClickAsync();
+        var history = page.Locator("#item-history");
+        await Assertions.Expect(history).ToContainTextAsync("labeled it red");
+        await Assertions.Expect(history).ToContainTextAsync("settled it as blue");
+        await Assertions.Expect(page.Locator("#item-detail-image")).ToBeVisibleAsync();
+        await page.ScreenshotAsync("26-data-manager-item-history");
+        var blues = await api.GetFromJsonAsync<JsonElement>($"/api/datasets/{datasetId}/items?label=blue");
+        blues.GetProperty("total").GetInt32().ShouldBe(2);
     }
 
     [Fact]
@@ -148,6 +200,51 @@ public sealed class LabelingE2ETests(SeededAppFixture app) : IClassFixture<Seede
         var page = await api.GetFromJsonAsync<JsonElement>($"/api/datasets/{datasetId}/items?pageSize=100");
         return [.. page.GetProperty("items").EnumerateArray()
             .Select(i => $"{i.GetProperty("contentHash").GetString()}:{string.Join('|', i.GetProperty("finalLabels").EnumerateArray().Select(l => l.GetString()))}").Order()];
+    }
+
+    [Fact]
+    public async Task AReviewerSettlesTheReviewQueueByKeyboardWithZoomAndTheNextImagePrefetched()
+    {
+        var (datasetId, _, _) = await ArrangeAsync();
+        using var api = Api();
+        using (var form = new MultipartFormDataContent { { new ByteArrayContent(await File.ReadAllBytesAsync(SwatchZip())), "files", "swatches.zip" } })
+        {
+            var import = await (await api.PostAsync($"/api/datasets/{datasetId}/imports", form)).Content.ReadFromJsonAsync<JsonElement>();
+            await WaitForImportAsync(api, import.GetProperty("id").GetString()!);
+        }
+        var ids = (await api.GetFromJsonAsync<JsonElement>($"/api/datasets/{datasetId}/items")).GetProperty("items").EnumerateArray()
+            .Take(3).Select(i => i.GetProperty("id").GetString()).ToList();
+        (await api.PostAsJsonAsync($"/api/datasets/{datasetId}/items/bulk", new { itemIds = ids, action = "review" })).EnsureSuccessStatusCode();
+        var page = await app.NewPageAsync();
+        await page.SignInAsync(BrowserFixture.AdminEmail, BrowserFixture.AdminPassword);
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/$"));
+
+        await page.GotoInteractiveAsync($"/datasets/{datasetId}/review");
+        await Assertions.Expect(page.Locator("#review-count")).ToHaveTextAsync("0 of 3 settled");
+        await page.Locator("img.prefetch").WaitForAsync(new() { State = WaitForSelectorState.Attached });
+        var image = page.Locator("#labeling-image");
+        var first = (await image.GetAttributeAsync("src"))!;
+        (await page.Locator("img.prefetch").GetAttributeAsync("src")).ShouldNotBe(first);
+        var surface = page.Locator("#labeling-surface");
+        await surface.PressAsync("+");
+        await Assertions.Expect(page.GetByText("zoom 1.5×")).ToBeVisibleAsync();
+        await page.ScreenshotAsync("27-review-by-keyboard");
+        await surface.PressAsync("1"); // red
+        await Assertions.Expect(image).Not.ToHaveAttributeAsync("src", first);
+        await Assertions.Expect(page.Locator("#review-count")).ToHaveTextAsync("1 of 3 settled");
+        await surface.PressAsync("k"); // back: the settled item, its label selected
+        await Assertions.Expect(image).ToHaveAttributeAsync("src", first);
+        await Assertions.Expect(page.Locator(".label-key.selected")).ToHaveAttributeAsync("data-label", "red");
+        await surface.PressAsync("j");
+        await surface.PressAsync("2");
+        await surface.PressAsync("3");
+        await Assertions.Expect(page.GetByText("All 3 settled")).ToBeVisibleAsync();
+
+        foreach (var label in new[] { "red", "green", "blue" })
+        {
+            (await api.GetFromJsonAsync<JsonElement>($"/api/datasets/{datasetId}/items?label={label}")).GetProperty("total").GetInt32().ShouldBe(1);
+        }
+        (await api.GetFromJsonAsync<JsonElement>($"/api/datasets/{datasetId}/items?status=review")).GetProperty("total").GetInt32().ShouldBe(0);
     }
 
     [Fact]

@@ -32,6 +32,25 @@ public sealed class LabelingSurfaceTests : MudComponentTest
             .Add(s => s.OnForward, EventCallback.Factory.Create(this, () => _commands.Add("forward"))));
 
     [Fact]
+    public void OnTheReviewPageUDoesNothingAndTheAsideShowsTheVotes()
+    {
+        var cut = Render<LabelingSurface>(p => p
+            .Add(s => s.Dataset, Dataset(LabelTask.SingleLabel))
+            .Add(s => s.Item, Item())
+            .Add(s => s.CanUndo, false)
+            .Add(s => s.SessionVerb, "settled")
+            .Add(s => s.Aside, "<p id='votes'>ann: cat</p>")
+            .Add(s => s.OnUndo, EventCallback.Factory.Create(this, () => _commands.Add("undo"))));
+
+        cut.Find("#labeling-surface").KeyDown("u");
+
+        _commands.ShouldBeEmpty();
+        cut.Find("#votes").TextContent.ShouldBe("ann: cat");
+        cut.Find("#session-count").TextContent.ShouldBe("0 settled this session");
+        cut.FindAll("button").Select(b => b.TextContent).ShouldNotContain(t => t.Contains("Undo"));
+    }
+
+    [Fact]
     public void LabelKeySubmitsAtOnceInSingleLabelQuickMode()
     {
         var cut = RenderSurface(LabelTask.SingleLabel, autoSubmit: true);

@@ -39,6 +39,9 @@ public partial class LabelingSurface : IAsyncDisposable
     /// <summary>How many items the user labeled since opening the page.</summary>
     [Parameter] public int SessionCount { get; set; }
 
+    /// <summary>What a submit does, for the session count: "labeled", or "settled" on the review page.</summary>
+    [Parameter] public string SessionVerb { get; set; } = "labeled";
+
     /// <summary>How many of the user's submits are still being saved.</summary>
     [Parameter] public int Saving { get; set; }
 
@@ -56,6 +59,12 @@ public partial class LabelingSurface : IAsyncDisposable
 
     /// <summary>Go to the next item.</summary>
     [Parameter] public EventCallback OnForward { get; set; }
+
+    /// <summary>Whether U undoes (the review page settles items instead, and has no undo).</summary>
+    [Parameter] public bool CanUndo { get; set; } = true;
+
+    /// <summary>Shown above the label buttons: e.g. what each annotator said, on the review page.</summary>
+    [Parameter] public RenderFragment? Aside { get; set; }
 
     protected override void OnParametersSet()
     {
@@ -111,7 +120,7 @@ public partial class LabelingSurface : IAsyncDisposable
             case "ArrowLeft" or "k" or "K":
                 await OnBack.InvokeAsync();
                 return;
-            case "u" or "U":
+            case "u" or "U" when CanUndo:
                 await OnUndo.InvokeAsync();
                 return;
             case "s" or "S":
