@@ -90,7 +90,7 @@ public sealed class LabelingE2ETests(SeededAppFixture app) : IClassFixture<Seede
         await page.Locator("#items-search").FillAsync("");
         await Assertions.Expect(rows).ToHaveCountAsync(12);
         await page.GetByLabel("Status").ClickAsync();
-        await page.Locator(".mud-popover-open .mud-list-item", new() { HasText = "Labeled" }).First.ClickAsync();
+        await page.Locator(".mud-popover-open .mud-list-item", new() { HasTextRegex = new Regex("^Labeled$") }).ClickAsync();
         await Assertions.Expect(rows).ToHaveCountAsync(3);
         await Assertions.Expect(rows.Locator(".item-label")).ToHaveTextAsync(["red", "red", "red"]);
 

@@ -10,7 +10,13 @@ public static class AppTheme
         {
             Primary = "#3556c8",
             Secondary = "#5f6b7a",
-            Tertiary = "#0f9d8a",
+            // Darker than MudBlazor's defaults so coloured text (chips, alerts, text buttons) reads at WCAG AA, 4.5:1.
+            Tertiary = "#0b7a6b",
+            Success = "#1e7b34",
+            Warning = "#a15c00",
+            Error = "#c62828",
+            Info = "#1565c0",
+            TextSecondary = "#5f6b7a",
             AppbarBackground = "#1e2a4a",
             DrawerBackground = "#f7f8fb",
             Background = "#fbfcfe",
