@@ -72,6 +72,15 @@ public sealed class ExperimentE2ETests(SeededAppFixture app) : IClassFixture<See
         // Every converged run separates red from blue: no gain and no loss is a decided answer, "no worthwhile gain".
         await Assertions.Expect(results.Locator("tr", new() { HasText = "fine-tune" })).ToContainTextAsync("equivalent");
 
+        // The validation chart: a legend button hides an arm, every point names its value on hover.
+        var chart = page.Locator(".curve-chart").First;
+        await Assertions.Expect(chart.Locator("polyline")).ToHaveCountAsync(4);
+        await chart.Locator("button.legend", new() { HasText = "frozen-random" }).ClickAsync();
+        await Assertions.Expect(chart.Locator("polyline")).ToHaveCountAsync(3);
+        await Assertions.Expect(chart.Locator("circle title").First).ToHaveTextAsync(new Regex("^[a-z-]+ · epoch \\d+: [0-9.]+"));
+        await chart.GetByLabel("zoom to data").CheckAsync();
+        await page.ScreenshotAsync("30b-experiment-chart-toggled");
+
         // Two runs side by side: metrics, per-class F1 and curves.
         await page.GetByLabel("compare baseline seed 1 100%").CheckAsync();
         await page.GetByLabel("compare fine-tune seed 1 100%").CheckAsync();
