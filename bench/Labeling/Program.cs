@@ -3,6 +3,7 @@
 // (1) import rate of 100 000 text lines and of 10 000 small PNG images, (2) label submissions through
 // the labeling hub by 20 concurrent annotators on a 100 000-item dataset (p50/p95, and a check that no
 // label was lost or duplicated), (3) the time from a key press to the next item in Chromium (p50/p95).
+// --page-loads N instead: N warm loads of each main page in Chromium, timed by phase (PageLoadBench).
 using System.Diagnostics;
 using System.IO.Compression;
 using System.Net.Http.Headers;
@@ -101,6 +102,17 @@ async Task<IPage> SignedInPageAsync(string email)
     await signedIn.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
     await signedIn.WaitForURLAsync($"{app.BaseUrl}/");
     return signedIn;
+}
+if (Arg("--page-loads", 0) is var loads and > 0)
+{
+    var imageId = imageSet.GetProperty("id").GetString()!;
+    await PageLoadBench.RunAsync(await SignedInPageAsync("admin@bench.test"),
+    [
+        ("Home", "/"), ("Projects", "/projects"), ("Project", $"/projects/{projectId}"), ("Datasets", "/datasets"),
+        ($"Dataset ({items:N0} texts)", $"/datasets/{textId}"), ($"Dataset ({images:N0} images)", $"/datasets/{imageId}"),
+        ("Labeling", $"/datasets/{textId}/label"), ("Experiments", "/experiments"), ("Models", "/models"), ("Monitoring", "/monitoring"),
+    ], loads);
+    return;
 }
 if (watchDataset)
 {

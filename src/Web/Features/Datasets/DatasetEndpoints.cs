@@ -88,10 +88,10 @@ public static class DatasetEndpoints
 
         var items = api.MapGroup("/items/{itemId:guid}").WithTags("Labeling");
         items.MapGet("/", async (Guid itemId, ClaimsPrincipal user, LabelingService labeling, CancellationToken ct) => (await labeling.GetAsync(user, itemId, ct)).Item);
-        items.MapGet("/content", (Guid itemId, ClaimsPrincipal user, LabelingService labeling, IArtifactStore store, CancellationToken ct) =>
-            ContentAsync(itemId, user, labeling, store, thumbnail: false, ct)).WithSummary("The image bytes, or the text as text/plain.");
-        items.MapGet("/thumbnail", (Guid itemId, ClaimsPrincipal user, LabelingService labeling, IArtifactStore store, CancellationToken ct) =>
-            ContentAsync(itemId, user, labeling, store, thumbnail: true, ct));
+        items.MapGet("/content", (HttpContext http, Guid itemId, ClaimsPrincipal user, LabelingService labeling, IArtifactStore store, CancellationToken ct) =>
+            ContentAsync(http, itemId, user, labeling, store, thumbnail: false, ct)).WithSummary("The image bytes, or the text as text/plain.");
+        items.MapGet("/thumbnail", (HttpContext http, Guid itemId, ClaimsPrincipal user, LabelingService labeling, IArtifactStore store, CancellationToken ct) =>
+            ContentAsync(http, itemId, user, labeling, store, thumbnail: true, ct));
         items.MapPut("/annotation", (Guid itemId, AnnotationRequest request, ClaimsPrincipal user, LabelingService labeling, CancellationToken ct) =>
             labeling.SubmitAsync(user, itemId, request.Labels ?? [], null, ct)).WithSummary("Sets the caller's labels for the item (by name).");
         items.MapPut("/resolution", (Guid itemId, AnnotationRequest request, ClaimsPrincipal user, LabelingService labeling, CancellationToken ct) =>
@@ -101,9 +101,12 @@ public static class DatasetEndpoints
         return api;
     }
 
-    private static async Task<IResult> ContentAsync(Guid itemId, ClaimsPrincipal user, LabelingService labeling, IArtifactStore store, bool thumbnail, CancellationToken ct)
+    private static async Task<IResult> ContentAsync(HttpContext http, Guid itemId, ClaimsPrincipal user, LabelingService labeling, IArtifactStore store, bool thumbnail, CancellationToken ct)
     {
         var (item, _) = await labeling.GetItemAsync(user, itemId, ct);
+        // An item's bytes never change: the person's own browser keeps them for an hour (private: no shared cache), so a
+        // page of thumbnails shown again costs no request. Access is checked on every request that does reach us.
+        http.Response.Headers.CacheControl = "private, max-age=3600, immutable";
         if (item.Text is not null)
         {
             return Results.Text(item.Text, "text/plain; charset=utf-8");

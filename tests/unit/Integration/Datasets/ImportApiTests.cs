@@ -125,7 +125,11 @@ public sealed class ImportApiTests(TransferHubFactory factory) : IClassFixture<T
         content.Content.Headers.ContentType!.MediaType.ShouldBe("image/jpeg");
         var thumbnail = await s.LabelerA.GetAsync($"/api/items/{jpeg.Id}/thumbnail");
         thumbnail.StatusCode.ShouldBe(HttpStatusCode.OK);
-        (await s.Outsider.GetAsync($"/api/items/{jpeg.Id}/content")).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        // Immutable bytes: kept by the person's own browser (never a shared cache), so a page shown again asks nothing.
+        (thumbnail.Headers.CacheControl!.Private, thumbnail.Headers.CacheControl.MaxAge).ShouldBe((true, TimeSpan.FromHours(1)));
+        var outsider = await s.Outsider.GetAsync($"/api/items/{jpeg.Id}/content");
+        outsider.StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        outsider.Headers.CacheControl?.MaxAge.ShouldBeNull(); // a refusal is never cached
     }
 
     [Fact]

@@ -1,0 +1,64 @@
+using Microsoft.Playwright;
+
+namespace TransferHub.Bench.Labeling;
+
+/// <summary>
+/// Warm page loads in Chromium, split where the time goes: the server's HTML (prerendered page, time to first byte),
+/// DOMContentLoaded, the first contentful paint (the prerendered page, with its data, on screen), the circuit up and the
+/// layout initialised (its interactive marker, set after the saved theme is read), the page's data after the
+/// interactive render (no loading bar left),
+/// and the last network activity (Playwright's network idle minus its 500 ms quiet window). The first load of each page
+/// is dropped as warm-up.
+/// </summary>
+public static class PageLoadBench
+{
+    private const string ReadyScript = """
+        () => {
+            const nav = performance.getEntriesByType('navigation')[0];
+            const paint = performance.getEntriesByName('first-contentful-paint')[0];
+            return [nav.responseStart, nav.domContentLoadedEventEnd, paint ? paint.startTime : NaN, performance.now()];
+        }
+        """;
+
+    public static async Task RunAsync(IPage page, IReadOnlyList<(string Name, string Path)> pages, int loads)
+    {
+        Console.WriteLine("| page | server HTML (TTFB) | DOMContentLoaded | first contentful paint p50 / p95 | interactive (marker) | interactive render done p50 / p95 | last network activity |");
+        Console.WriteLine("| --- | --- | --- | --- | --- | --- | --- |");
+        foreach (var (name, path) in pages)
+        {
+            var ttfb = new List<double>();
+            var dom = new List<double>();
+            var paint = new List<double>();
+            var interactive = new List<double>();
+            var ready = new List<double>();
+            var quiet = new List<double>();
+            for (var i = 0; i <= loads; i++)
+            {
+                await page.GotoAsync(path, new() { WaitUntil = WaitUntilState.Commit });
+                await page.Locator("#app-interactive").WaitForAsync(new() { State = WaitForSelectorState.Attached });
+                var atInteractive = await page.EvaluateAsync<double>("() => performance.now()");
+                await page.Locator(".mud-progress-linear-indeterminate").First.WaitForAsync(new() { State = WaitForSelectorState.Detached });
+                var marks = await page.EvaluateAsync<double[]>(ReadyScript);
+                await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
+                var atIdle = await page.EvaluateAsync<double>("() => performance.now()") - 500;
+                if (i == 0)
+                {
+                    continue; // warm-up: first circuit, cold caches
+                }
+                ttfb.Add(marks[0]);
+                dom.Add(marks[1]);
+                paint.Add(marks[2]);
+                interactive.Add(atInteractive);
+                ready.Add(marks[3]);
+                quiet.Add(atIdle);
+            }
+            Console.WriteLine($"| {name} | {P(ttfb, 0.5)} | {P(dom, 0.5)} | **{P(paint, 0.5)}** / {P(paint, 0.95)} | {P(interactive, 0.5)} | **{P(ready, 0.5)}** / {P(ready, 0.95)} | {P(quiet, 0.5)} |");
+        }
+    }
+
+    private static string P(List<double> values, double p)
+    {
+        values.Sort();
+        return $"{BenchApp.Percentile(values, p):0} ms";
+    }
+}
