@@ -46,6 +46,14 @@ public sealed class LabelingE2ETests(SeededAppFixture app) : IClassFixture<Seede
         return path;
     }
 
+    /// <summary>The twelve swatches imported through the API, waited for.</summary>
+    private static async Task ImportSwatchesAsync(HttpClient api, Guid datasetId)
+    {
+        using var form = new MultipartFormDataContent { { new ByteArrayContent(await File.ReadAllBytesAsync(SwatchZip())), "files", "swatches.zip" } };
+        var import = await (await api.PostAsync($"/api/datasets/{datasetId}/imports", form)).Content.ReadFromJsonAsync<JsonElement>();
+        await WaitForImportAsync(api, import.GetProperty("id").GetString()!);
+    }
+
     [Fact]
     public async Task OwnerImportsAZipOfImagesInTheBrowser()
     {
@@ -68,11 +76,7 @@ public sealed class LabelingE2ETests(SeededAppFixture app) : IClassFixture<Seede
     {
         var (datasetId, _, _) = await ArrangeAsync();
         using var api = Api();
-        using (var form = new MultipartFormDataContent { { new ByteArrayContent(await File.ReadAllBytesAsync(SwatchZip())), "files", "swatches.zip" } })
-        {
-            var import = await (await api.PostAsync($"/api/datasets/{datasetId}/imports", form)).Content.ReadFromJsonAsync<JsonElement>();
-            await WaitForImportAsync(api, import.GetProperty("id").GetString()!);
-        }
+        await ImportSwatchesAsync(api, datasetId);
         var items = (await api.GetFromJsonAsync<JsonElement>($"/api/datasets/{datasetId}/items")).GetProperty("items").EnumerateArray().ToList();
         foreach (var item in items.Take(3))
         {
@@ -207,11 +211,7 @@ public sealed class LabelingE2ETests(SeededAppFixture app) : IClassFixture<Seede
     {
         var (datasetId, _, _) = await ArrangeAsync();
         using var api = Api();
-        using (var form = new MultipartFormDataContent { { new ByteArrayContent(await File.ReadAllBytesAsync(SwatchZip())), "files", "swatches.zip" } })
-        {
-            var import = await (await api.PostAsync($"/api/datasets/{datasetId}/imports", form)).Content.ReadFromJsonAsync<JsonElement>();
-            await WaitForImportAsync(api, import.GetProperty("id").GetString()!);
-        }
+        await ImportSwatchesAsync(api, datasetId);
         var ids = (await api.GetFromJsonAsync<JsonElement>($"/api/datasets/{datasetId}/items")).GetProperty("items").EnumerateArray()
             .Take(3).Select(i => i.GetProperty("id").GetString()).ToList();
         (await api.PostAsJsonAsync($"/api/datasets/{datasetId}/items/bulk", new { itemIds = ids, action = "review" })).EnsureSuccessStatusCode();
@@ -294,11 +294,7 @@ public sealed class LabelingE2ETests(SeededAppFixture app) : IClassFixture<Seede
     {
         var (datasetId, emailA, _) = await ArrangeAsync();
         using var api = Api();
-        using (var form = new MultipartFormDataContent { { new ByteArrayContent(await File.ReadAllBytesAsync(SwatchZip())), "files", "swatches.zip" } })
-        {
-            var import = await (await api.PostAsync($"/api/datasets/{datasetId}/imports", form)).Content.ReadFromJsonAsync<JsonElement>();
-            await WaitForImportAsync(api, import.GetProperty("id").GetString()!);
-        }
+        await ImportSwatchesAsync(api, datasetId);
         var page = await app.NewPageAsync();
         await page.SignInAsync(emailA, Password);
         await Assertions.Expect(page).ToHaveURLAsync(new Regex("/$"));

@@ -84,7 +84,8 @@ public sealed class RegistryE2ETests(SeededAppFixture app) : IClassFixture<Seede
         await Assertions.Expect(page.GetByLabel("Model name")).ToBeFocusedAsync();
         await page.GetByLabel("Keep served inputs (to send them to labeling)").CheckAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Register" }).ClickAsync();
-        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/models/[0-9a-f-]{36}$"));
+        // Registration scores the run's held-out items for the drift reference: seconds on a busy 2-core machine.
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/models/[0-9a-f-]{36}$"), new() { Timeout = 30_000 });
         await Assertions.Expect(page.Locator("#model-title")).ToHaveTextAsync("squares");
         var modelId = page.Url.Split('/')[^1];
         await page.GetByRole(AriaRole.Button, new() { Name = "Request production" }).ClickAsync();
@@ -107,6 +108,26 @@ public sealed class RegistryE2ETests(SeededAppFixture app) : IClassFixture<Seede
         await page.Locator("#try-model input[type=file]").SetInputFilesAsync(new FilePayload { Name = "red.png", MimeType = "image/png", Buffer = Png.Solid(12, 12, 220, 10, 10) });
         await Assertions.Expect(page.Locator("#try-result")).ToContainTextAsync(new Regex(@"^red · \d+\.\d % \(v1\)"));
         await Assertions.Expect(page.Locator("#try-result .try-class")).ToHaveCountAsync(2);
+        // Pasted from the clipboard (Ctrl+V anywhere on the page): a blue square comes back "blue".
+        await page.EvaluateAsync("""
+            () => {
+                const canvas = document.createElement('canvas');
+                canvas.width = canvas.height = 12;
+                const context = canvas.getContext('2d');
+                context.fillStyle = 'rgb(10, 10, 220)';
+                context.fillRect(0, 0, 12, 12);
+                return new Promise(done => canvas.toBlob(blob => {
+                    const clipboard = new DataTransfer();
+                    clipboard.items.add(new File([blob], 'pasted.png', { type: 'image/png' }));
+                    document.body.dispatchEvent(new ClipboardEvent('paste', { clipboardData: clipboard, bubbles: true }));
+                    done();
+                }, 'image/png'));
+            }
+            """);
+        await Assertions.Expect(page.Locator("#try-result")).ToContainTextAsync(new Regex(@"^blue · \d+\.\d % \(v1\)"));
+        // One of its own test images, with the true label beside the answer.
+        await page.Locator("#try-examples .try-example").First.ClickAsync();
+        await Assertions.Expect(page.Locator("#try-truth")).ToContainTextAsync(new Regex("labeled (red|blue): right"));
         await page.Locator("#try-model").ScreenshotAsync(new() { Path = Path.Combine(Pages.ScreenshotDir, "39-try-model.png") });
 
 

@@ -53,6 +53,9 @@ public sealed record ModelVersionDto(
     Guid DatasetVersionId, string DatasetVersionHash, Guid? SourceModelVersionId, Guid? SourceRunId, string? SourceWeightsSha256,
     bool HasReferenceProfile, string RegisteredBy, DateTimeOffset RegisteredAt, string? VerdictReason = null);
 
+/// <summary>An example to try a version on: an item of its own test split (validation when the test split is empty), with its labels.</summary>
+public sealed record ModelExampleDto(Guid ItemId, string? FileName, string? Text, IReadOnlyList<string> Labels);
+
 /// <summary>A registered model with its versions, newest first.</summary>
 public sealed record ModelDto(
     Guid Id, Guid ProjectId, string ProjectName, string Name, string? Description, IReadOnlyList<string> Tags, double? MetricThreshold,

@@ -37,6 +37,11 @@ public static class RegistryEndpoints
         models.MapGet("/{model}/versions/{version}/card", async (string model, string version, ClaimsPrincipal user, RegistryService registry,
             Versions.VersionService versions, CancellationToken ct) => Results.Text(await registry.CardAsync(user, model, version, versions, ct), "text/markdown; charset=utf-8"))
             .WithSummary("The version's generated model card (markdown): data, metrics with intervals, verdict, lineage, intended use, limitations.");
+        models.MapGet("/{model}/versions/{version}/examples", (string model, string version, int? take, ClaimsPrincipal user, ModelExampleService examples, CancellationToken ct) =>
+            examples.ListAsync(user, model, version, take ?? 6, ct)).WithSummary("Held-out items of the version's own dataset version (test split) to try it on, with their labels.");
+        models.MapPost("/{model}/versions/{version}/examples/{itemId:guid}/predict", (string model, string version, Guid itemId, ClaimsPrincipal user,
+                ModelExampleService examples, CancellationToken ct) =>
+            examples.PredictAsync(user, model, version, itemId, ct)).WithSummary("The version's prediction for one of its examples (not logged for drift).");
         models.MapGet("/{model}/versions/{version}/download", DownloadAsync)
             .WithSummary("The version's weights, verified against the registered SHA-256: safetensors with torchvision names (default; PyTorch's safetensors.torch.load_file reads them), format=torchsharp (Module.load), or format=onnx (opset 17, dynamic batch; image models; checked against ONNX Runtime, the X-Onnx-Check header says by how much).");
         models.MapPost("/{model}/versions/{version}/transitions", (string model, string version, TransitionRequest request, ClaimsPrincipal user, StageService stages, CancellationToken ct) =>

@@ -15,6 +15,7 @@ public static class RegistryServiceCollectionExtensions
         services.AddSingleton<RegistryService>();
         services.AddSingleton<StageService>();
         services.AddSingleton<ServingService>();
+        services.AddSingleton<ModelExampleService>();
         services.AddSingleton<DriftService>();
         services.AddSingleton<LabelingLoop>();
         services.AddSingleton<DriftMonitor>();

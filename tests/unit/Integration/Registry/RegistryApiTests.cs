@@ -23,6 +23,33 @@ public sealed class RegistryApiTests(RegistryFixture f) : IClassFixture<Registry
     }
 
     [Fact]
+    public async Task AVersionOffersHeldOutExamplesToTryWithTheirTrueLabels()
+    {
+        var model = await RegisterAsync(Unique("examples"), f.SourceRun);
+        var url = $"/api/models/{model.Id}/versions/1/examples";
+
+        var examples = await f.Viewer.GetFromJsonAsync<List<ModelExampleDto>>($"{url}?take=4", Json.Options);
+
+        examples!.Count.ShouldBe(4);
+        examples.ShouldAllBe(e => e.Labels.Count == 1 && (e.Labels[0] == "red" || e.Labels[0] == "blue"));
+        // Each comes from the test split of the dataset version the model was trained on.
+        await using (var db = await f.Services.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<TransferHub.Web.Data.AppDbContext>>().CreateDbContextAsync())
+        {
+            var test = db.VersionItems.Where(v => v.VersionId == f.Version.Id && v.Split == TransferHub.Shared.Datasets.Split.Test).Select(v => v.ItemId).ToHashSet();
+            examples.Select(e => e.ItemId).ShouldAllBe(id => test.Contains(id));
+        }
+        var predicted = await f.Viewer.PostAsync($"{url}/{examples[0].ItemId}/predict", null);
+        predicted.StatusCode.ShouldBe(HttpStatusCode.OK, await predicted.Content.ReadAsStringAsync());
+        (await predicted.Content.ReadFromJsonAsync<PredictionDto>(Json.Options))!.Probabilities.Keys.Order().ShouldBe(["blue", "red"]);
+
+        // Not an example: an item of no split of this version, a made-up one, an outsider, an unknown version.
+        (await f.Viewer.PostAsync($"{url}/{Guid.NewGuid()}/predict", null)).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        (await f.S.Outsider.GetAsync(url)).StatusCode.ShouldBeOneOf(HttpStatusCode.Forbidden, HttpStatusCode.NotFound);
+        (await f.S.Outsider.PostAsync($"{url}/{examples[0].ItemId}/predict", null)).StatusCode.ShouldBeOneOf(HttpStatusCode.Forbidden, HttpStatusCode.NotFound);
+        (await f.Viewer.GetAsync($"/api/models/{model.Id}/versions/9/examples")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
     public async Task ARegisteredVersionRecordsItsArtifactDataAndOrigin()
     {
         var name = Unique("colours");
