@@ -55,11 +55,11 @@ internal static class BenchCommand
 
     private static double Throughput(string name, int batch, int size, int steps, Device device, CancellationToken ct)
     {
-        manual_seed(0);
-        using var model = ModelRegistry.Create(name, 10);
+        using var model = GlobalRandom.Create(0, () => ModelRegistry.Create(name, 10));
         model.to(device).train();
-        using var x = randn(batch, 3, size, size).to(device);
-        using var y = randint(0, 10, [batch]).to(device);
+        using var inputs = new Generator(0);
+        using var x = randn([batch, 3, size, size], generator: inputs).to(device);
+        using var y = randint(0, 10, [batch], generator: inputs).to(device);
         using var optimizer = optim.SGD(model.parameters(), 0.01, momentum: 0.9);
         void Step()
         {
@@ -90,12 +90,10 @@ internal static class BenchCommand
         double Median(TrainingResult r) => r.Epochs.Select(e => e.EpochSeconds).Order().ElementAt(r.Epochs.Count / 2);
 
         var spec = new TrainingJobSpec("resnet18", TrainingStrategy.FineTune, Epochs: 3, BatchSize: 32, Patience: 0, Device: device.ToString());
-        manual_seed(1);
-        using var tunedModel = ModelRegistry.Create("resnet18", data.NumClasses);
+        using var tunedModel = GlobalRandom.Create(1, () => ModelRegistry.Create("resnet18", data.NumClasses));
         var tuned = trainer.Fit(tunedModel, data, spec, ct: ct);
 
-        manual_seed(1);
-        using var frozenModel = ModelRegistry.Create("resnet18", data.NumClasses);
+        using var frozenModel = GlobalRandom.Create(1, () => ModelRegistry.Create("resnet18", data.NumClasses));
         var frozen = trainer.Fit(frozenModel, data, spec with { Strategy = TrainingStrategy.FeatureExtraction, Epochs = 10 }, ct: ct);
         // Everything in the frozen run that is not an epoch or a validation pass is the one-time feature extraction.
         var cache = frozen.TotalSeconds - frozen.Epochs.Sum(e => e.EpochSeconds);

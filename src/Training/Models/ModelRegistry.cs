@@ -1,10 +1,12 @@
 using TransferHub.Training.Data;
 using TransferHub.Training.Models.Bert;
 using TransferHub.Training.Models.Onnx;
+using TransferHub.Training.Runtime;
 
 namespace TransferHub.Training.Models;
 
-// Architectures by name; callers seed torch before Create so init is reproducible.
+// Architectures by name. Construction draws initial weights from libtorch's global generator, so it happens under
+// GlobalRandom's lock; callers that need a reproducible init create through GlobalRandom.Create(seed, …).
 // Image models take [N, C, H, W] floats; text models take [N, L] token ids (hashed words, or WordPiece for text-bert).
 public static class ModelRegistry
 {
@@ -33,9 +35,9 @@ public static class ModelRegistry
     /// </summary>
     public static ClassifierModel Create(string name, int numClasses, IReadOnlyDictionary<string, string>? metadata, int inChannels = 3) =>
         BertRecipe.Applies(name) && metadata is not null && BertRecipe.FromMetadata(metadata) is { } recipe
-            ? new TextBert(recipe.Config, numClasses)
+            ? GlobalRandom.Draw<ClassifierModel>(() => new TextBert(recipe.Config, numClasses))
             : OnnxGraphSpec.Applies(name) && metadata is not null && OnnxGraphSpec.FromMetadata(metadata) is { } graph
-                ? new OnnxGraphModel(graph, numClasses)
+                ? GlobalRandom.Draw<ClassifierModel>(() => new OnnxGraphModel(graph, numClasses))
                 : Create(name, numClasses, inChannels);
 
     /// <summary>How a text architecture tokenizes, given its file's metadata (text-bert: the vocabulary in it).</summary>
@@ -46,7 +48,7 @@ public static class ModelRegistry
 
     public static ClassifierModel Create(string name, int numClasses, int inChannels = 3) =>
         Factories.TryGetValue(name, out var factory)
-            ? factory(numClasses, inChannels)
+            ? GlobalRandom.Draw(() => factory(numClasses, inChannels))
             : OnnxGraphSpec.Applies(name)
                 ? throw new ArgumentException("An onnx-graph model is shaped by its imported graph: pick an imported ONNX source.", nameof(name))
                 : throw new ArgumentException($"Unknown architecture '{name}'. Known: {string.Join(", ", Names)}.", nameof(name));

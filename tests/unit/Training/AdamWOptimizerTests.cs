@@ -77,7 +77,7 @@ public sealed class AdamWOptimizerTests
         using var optimizer = new AdamWOptimizer([(small.parameters(), 0.01)], weightDecay: 0);
         Should.Throw<InvalidDataException>(() => optimizer.Load(StatePath));
 
-        using var other = nn.Sequential(nn.Linear(4, 2));
+        using var other = GlobalRandom.Draw(() => nn.Sequential(nn.Linear(4, 2)));
         using (var wrong = new AdamWOptimizer([(other.parameters(), 0.01)], weightDecay: 0)) wrong.Save(StatePath);
         Should.Throw<InvalidDataException>(() => optimizer.Load(StatePath)).Message.ShouldContain("values for a parameter");
     }
@@ -108,8 +108,7 @@ public sealed class AdamWOptimizerTests
 
     private static Sequential Model(int seed)
     {
-        random.manual_seed(seed);
-        return nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 3));
+        return GlobalRandom.Create(seed, () => nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 3)));
     }
 
     private static IEnumerable<Parameter> Layer(Sequential model, int index) =>

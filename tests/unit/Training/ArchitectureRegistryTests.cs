@@ -47,7 +47,8 @@ public sealed class ArchitectureRegistryTests
     {
         TorchRuntime.EnsureLoaded();
         using var model = ModelRegistry.Create("mobilenet-v2", 5);
-        using var input = TorchSharp.torch.randn(2, 3, 32, 32);
+        using var draws = new TorchSharp.torch.Generator(2);
+        using var input = TorchSharp.torch.randn([2, 3, 32, 32], generator: draws);
 
         var names = model.state_dict().Keys.ToHashSet();
         using var output = model.forward(input);

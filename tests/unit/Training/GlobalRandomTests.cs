@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using TransferHub.Training.Models;
 using TransferHub.Training.Runtime;
 using static TorchSharp.torch;
@@ -29,6 +30,42 @@ public sealed class GlobalRandomTests
             stop.Cancel();
             await reseeder;
         }
+    }
+
+    // The CI failure this rule came from: a test outside the torch collection seeded and drew from the global generator
+    // unlocked while a determinism test created its model, and the "same seed" gave other metrics.
+    [Fact]
+    public void NothingOutsideGlobalRandomSeedsTheGlobalGeneratorOrDrawsFromItUnlocked()
+    {
+        var root = RepositoryRoot();
+        var seeds = new Regex(@"(?<![\w.])manual_seed\(|(?:random|torch)\.manual_seed\(");
+        var draws = new Regex(@"\b(?:randn|rand|randint|randperm|normal_|uniform_|bernoulli)\(");
+        var offenders = new List<string>();
+        foreach (var folder in new[] { "src", "tests" })
+        foreach (var file in Directory.EnumerateFiles(Path.Combine(root, folder), "*.cs", SearchOption.AllDirectories))
+        {
+            var relative = Path.GetRelativePath(root, file).Replace('\\', '/');
+            if (relative.Contains("/bin/") || relative.Contains("/obj/") || relative.EndsWith("Runtime/GlobalRandom.cs")) continue;
+            // Modules draw their initial weights while being constructed, which ModelRegistry does under the lock.
+            var constructing = relative.StartsWith("src/Training/Models/");
+            var lines = File.ReadAllLines(file);
+            for (var i = 0; i < lines.Length; i++)
+            {
+                var line = lines[i];
+                if (line.TrimStart().StartsWith("//")) continue;
+                if (seeds.IsMatch(line) || (!constructing && draws.IsMatch(line) && !line.Contains("generator")))
+                    offenders.Add($"{relative}:{i + 1}: {line.Trim()}");
+            }
+        }
+
+        offenders.ShouldBeEmpty("seed through GlobalRandom.Create, draw from a Generator of your own");
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "TransferHub.sln"))) return dir.FullName;
+        throw new InvalidOperationException("TransferHub.sln not found above " + AppContext.BaseDirectory);
     }
 
     private static float[] InitialWeights()

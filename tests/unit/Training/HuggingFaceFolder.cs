@@ -1,6 +1,7 @@
 using System.IO.Compression;
 using TransferHub.Training.Data;
 using TransferHub.Training.Models.Bert;
+using TransferHub.Training.Runtime;
 using TransferHub.Training.Weights;
 using static TorchSharp.torch;
 
@@ -17,14 +18,14 @@ internal static class HuggingFaceFolder
     public static TextBert Write(string folder, BertConfig config, int classes, IReadOnlyList<string>? words = null, int seed = 11)
     {
         Directory.CreateDirectory(folder);
-        manual_seed(seed);
-        var model = new TextBert(config, classes);
+        var model = GlobalRandom.Create(seed, () => new TextBert(config, classes));
         model.eval();
         var tensors = model.state_dict().ToDictionary(
             kv => kv.Key.StartsWith("classifier.", StringComparison.Ordinal) ? kv.Key
                 : "bert." + kv.Key.Replace("embeddings.LayerNorm.weight", "embeddings.LayerNorm.gamma").Replace("embeddings.LayerNorm.bias", "embeddings.LayerNorm.beta"),
             kv => kv.Value);
-        using var pooler = randn(config.HiddenSize, config.HiddenSize);
+        using var draws = new Generator((ulong)seed);
+        using var pooler = randn([config.HiddenSize, config.HiddenSize], generator: draws);
         tensors["bert.pooler.dense.weight"] = pooler;
         SafeTensors.Write(Path.Combine(folder, "model.safetensors"), tensors, new Dictionary<string, string> { ["format"] = "pt" });
         var vocabulary = WordPieceText.SpecialTokens.Concat(words ?? []).ToList();

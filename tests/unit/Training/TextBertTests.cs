@@ -4,6 +4,7 @@ using TransferHub.Shared.Training;
 using TransferHub.Training.Data;
 using TransferHub.Training.Models;
 using TransferHub.Training.Models.Bert;
+using TransferHub.Training.Runtime;
 using TransferHub.Training.Strategies;
 using TransferHub.Training.Weights;
 using TransferHub.Training.Worker;
@@ -54,8 +55,7 @@ public sealed class TextBertTests : IDisposable
     [Fact]
     public void PaddingDoesNotChangeTheFeatures()
     {
-        manual_seed(3);
-        using var model = new TextBert(Small, 2);
+        using var model = GlobalRandom.Create(3, () => new TextBert(Small, 2));
         model.eval();
         long[] words = [2, 9, 12, 30, 3];
 

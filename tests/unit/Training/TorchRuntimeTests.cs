@@ -31,10 +31,10 @@ public sealed class TorchRuntimeTests
     public void TinyTrainingStepsReduceTheLoss()
     {
         TorchRuntime.EnsureLoaded();
-        random.manual_seed(4711);
-        using var model = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 3));
+        using var model = GlobalRandom.Create(4711, () => nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 3)));
         using var optimizer = optim.Adam(model.parameters(), lr: 0.01);
-        using var x = randn(64, 8);
+        using var draws = new Generator(4711);
+        using var x = randn([64, 8], generator: draws);
         using var y = x[.., 0].gt(0).to(ScalarType.Int64) + x[.., 1].gt(0).to(ScalarType.Int64);
 
         float Step()

@@ -35,10 +35,10 @@ public sealed class TransferabilityTests(SourceModels sources)
     public void LogMeEvidenceMatchesTheGaussianDensityAndIsAMaximum()
     {
         TorchRuntime.EnsureLoaded();
-        manual_seed(3);
-        using var features = randn(new long[] { 12, 4 }, dtype: ScalarType.Float64);
+        using var draws = new Generator(3);
+        using var features = randn(new long[] { 12, 4 }, dtype: ScalarType.Float64, generator: draws);
         using var weights = tensor(new[] { 1.0, -2.0, 0.5, 0.0 }).reshape(4, 1);
-        using var noise = randn(new long[] { 12, 1 }, dtype: ScalarType.Float64) * 0.3;
+        using var noise = randn(new long[] { 12, 1 }, dtype: ScalarType.Float64, generator: draws) * 0.3;
         var y = (features.matmul(weights) + noise).reshape(-1).data<double>().ToArray();
 
         var best = LogMe.MaximiseEvidence(features, y);
@@ -53,9 +53,9 @@ public sealed class TransferabilityTests(SourceModels sources)
     public void LogMePrefersFeaturesThatEncodeTheLabels()
     {
         TorchRuntime.EnsureLoaded();
-        manual_seed(4);
+        using var draws = new Generator(4);
         var labels = Enumerable.Range(0, 60).Select(i => (long)(i % 3)).ToArray();
-        using var noise = randn(60, 8);
+        using var noise = randn([60, 8], generator: draws);
         using var informative = nn.functional.one_hot(tensor(labels), 3).to(ScalarType.Float32).repeat(1, 2) * 2 + noise[.., ..6] * 0.5;
 
         LogMe.Score(informative, labels, 3).ShouldBeGreaterThan(LogMe.Score(noise, labels, 3) + 0.1);

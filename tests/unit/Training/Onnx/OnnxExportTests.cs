@@ -2,6 +2,7 @@ using TransferHub.Shared.Training;
 using TransferHub.Tests.Support;
 using TransferHub.Training.Models;
 using TransferHub.Training.Models.Onnx;
+using TransferHub.Training.Runtime;
 using TransferHub.Training.Weights;
 using TransferHub.Training.Worker;
 using static TorchSharp.torch;
@@ -18,13 +19,13 @@ public sealed class OnnxExportTests
     [InlineData("resnet50", 32)]
     public void EachImageArchitectureExportsAndOnnxRuntimeReproducesIt(string architecture, int size)
     {
-        manual_seed(3);
-        using var model = ModelRegistry.Create(architecture, 5);
+        using var model = GlobalRandom.Create(3, () => ModelRegistry.Create(architecture, 5));
+        using var draws = new Generator(3);
         // Non-trivial statistics, so BatchNormalization's export is exercised rather than its identity.
         using (no_grad())
         {
             foreach (var (name, buffer) in model.named_buffers().Where(b => b.name.EndsWith("running_var", StringComparison.Ordinal)))
-                buffer.uniform_(0.5, 2);
+                buffer.uniform_(0.5, 2, generator: draws);
         }
 
         var exported = OnnxExport.Export(model, architecture, size);

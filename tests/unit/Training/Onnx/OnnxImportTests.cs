@@ -4,6 +4,7 @@ using TransferHub.Shared.Training;
 using TransferHub.Tests.Support;
 using TransferHub.Training.Models;
 using TransferHub.Training.Models.Onnx;
+using TransferHub.Training.Runtime;
 using TransferHub.Training.Weights;
 using TransferHub.Training.Worker;
 using static TorchSharp.torch;
@@ -56,7 +57,8 @@ public sealed class OnnxImportTests : IDisposable
         model.Blocks.Count.ShouldBe(2); // two convolutions: the stem and one block
         model.Blocks[0].SetTrainable(false);
 
-        using var x = randn(4, 3, 24, 24);
+        using var draws = new Generator(4);
+        using var x = randn([4, 3, 24, 24], generator: draws);
         using var target = tensor(new long[] { 0, 1, 2, 3 });
         using var before = model.Blocks[1].Parameters().First().detach().clone();
         using var stemBefore = model.Blocks[0].Parameters().First().detach().clone();
@@ -83,8 +85,7 @@ public sealed class OnnxImportTests : IDisposable
             new OnnxImportOptions(Bgr: true, PixelScale: 255, Mean: [100, 110, 120], Std: [50, 50, 50]));
         var metadata = SafeTensors.ReadMetadata(Path("out.safetensors"));
         using var data = TrainingHarness.Task(TransferHub.Training.Data.SyntheticLabel.Shape, 48, 16, 16, seed: 3);
-        manual_seed(1);
-        using var model = ModelRegistry.Create("onnx-graph", data.NumClasses, metadata);
+        using var model = GlobalRandom.Create(1, () => ModelRegistry.Create("onnx-graph", data.NumClasses, metadata));
         ModelWeights.Import(model, Path("out.safetensors"), includeHead: false);
         var spec = new TrainingJobSpec("onnx-graph", strategy, Epochs: 3, BatchSize: 8, LearningRate: 3e-3, Patience: 0);
 
@@ -126,7 +127,8 @@ public sealed class OnnxImportTests : IDisposable
         using var model = ModelRegistry.Create("onnx-graph", 10, SafeTensors.ReadMetadata(Path("rn18.safetensors")));
         ModelWeights.Import(model, Path("rn18.safetensors"), includeHead: false);
         model.eval();
-        using var features = model.Features(randn(2, 3, 64, 64));
+        using var draws = new Generator(2);
+        using var features = model.Features(randn([2, 3, 64, 64], generator: draws));
         features.shape.ShouldBe([2L, 512]); // the 7×7 AveragePool became global
     }
 

@@ -1,4 +1,5 @@
 using TransferHub.Training.Models;
+using TransferHub.Training.Runtime;
 using TransferHub.Training.Serving;
 using TransferHub.Training.Weights;
 using static TorchSharp.torch;
@@ -10,8 +11,7 @@ public sealed class OnnxRuntimeServingTests
 {
     private static byte[] Weights(string architecture, int classes)
     {
-        manual_seed(5);
-        using var model = ModelRegistry.Create(architecture, classes);
+        using var model = GlobalRandom.Create(5, () => ModelRegistry.Create(architecture, classes));
         var path = Path.Combine(Path.GetTempPath(), $"th-{Guid.NewGuid():N}.safetensors");
         ModelWeights.Export(model, architecture, path);
         var bytes = File.ReadAllBytes(path);
