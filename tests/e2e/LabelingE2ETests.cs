@@ -317,14 +317,16 @@ public sealed class LabelingE2ETests(SeededAppFixture app) : IClassFixture<Seede
         {
             await page.Keyboard.PressAsync("3"); // the first labels the second item; the rest wait for its save, editing nothing
         }
+        // Keys are handled in order: once "?" has opened the help, every press before it was taken or refused — while the
+        // database is still locked (a press handled after the commit would land on the next item, rightly: it is on screen).
+        await page.Keyboard.PressAsync("?");
+        await Assertions.Expect(page.Locator("#shortcut-help")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("#saving")).ToHaveTextAsync("saving 2…");
         await using (var commit = holder.CreateCommand())
         {
             commit.CommandText = "COMMIT";
             await commit.ExecuteNonQueryAsync();
         }
-        // Keys are handled in order: once "?" has opened the help, every press before it was taken or refused; then the saves land.
-        await page.Keyboard.PressAsync("?");
-        await Assertions.Expect(page.Locator("#shortcut-help")).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator("#saving")).ToHaveCountAsync(0);
 
         // No item was changed twice: the item left with "1" stayed red (once, a key pressed during a slow save relabeled it).
