@@ -23,6 +23,7 @@ internal static class Program
                 "verify" => VerifyCommand.Run(options),
                 "import-hf" => ImportHfCommand.Run(options),
                 "worker" => WorkerCommand.Run(options, cancel.Token),
+                "sample-source" => SampleSourceCommand.Run(options, cancel.Token),
                 _ => Usage(),
             };
         }
@@ -48,7 +49,8 @@ internal static class Program
         Console.Error.WriteLine("  " + BenchCommand.Usage + "\n");
         Console.Error.WriteLine("  " + VerifyCommand.Usage + "\n");
         Console.Error.WriteLine("  " + ImportHfCommand.Usage + "\n");
-        Console.Error.WriteLine("  " + WorkerCommand.Usage);
+        Console.Error.WriteLine("  " + WorkerCommand.Usage + "\n");
+        Console.Error.WriteLine("  " + SampleSourceCommand.Usage);
         return 2;
     }
 }

@@ -2,7 +2,8 @@ namespace TransferHub.Shared.Training;
 
 /// <summary>
 /// The training engine as the web sees it: which architectures exist and what they read, checking weights, scoring a
-/// source before training, and clean-up. Training itself reaches the engine only through the worker protocol; this is
+/// source before training, and clean-up. Nothing here trains: training runs in the training program's own processes
+/// (the worker protocol, or the sample's <c>sample-source</c> command), never in the web's. This is
 /// the one seam the web's features use, so pages and services never depend on the engine's internals.
 /// </summary>
 public interface ITrainingEngine
@@ -32,9 +33,6 @@ public interface ITrainingEngine
 
     /// <summary>LogME and LEEP of a source for the training split of data laid out as for a run (seconds, no training).</summary>
     TransferabilityScores Score(string data, string sourceWeights, int imageSize, string cacheDir);
-
-    /// <summary>Pretrains one of the sample project's sources (by shape, or by colour) in a folder; returns its weights file.</summary>
-    string PretrainSampleSource(bool byShape, string folder, CancellationToken ct);
 
     /// <summary>The sample project's generated images: (label, PNG) pairs.</summary>
     IReadOnlyList<(string Label, byte[] Png)> SampleImages(int count, int seed);

@@ -1,18 +1,16 @@
-using Microsoft.Extensions.Logging;
 using TransferHub.Shared.Registry;
 using TransferHub.Shared.Training;
 using TransferHub.Training.Data;
 using TransferHub.Training.Models;
 using TransferHub.Training.Models.Bert;
 using TransferHub.Training.Serving;
-using TransferHub.Training.Strategies;
 using TransferHub.Training.Weights;
 using TransferHub.Training.Worker;
 
 namespace TransferHub.Training.Engine;
 
 /// <summary>The engine behind <see cref="ITrainingEngine"/>: a thin map onto the registry, the weights importer and the scorer.</summary>
-public sealed class TrainingEngine(ILogger<Trainer> trainerLogger) : ITrainingEngine
+public sealed class TrainingEngine : ITrainingEngine
 {
     public IReadOnlyCollection<string> Architectures => ModelRegistry.Names;
 
@@ -42,9 +40,6 @@ public sealed class TrainingEngine(ILogger<Trainer> trainerLogger) : ITrainingEn
 
     public TransferabilityScores Score(string data, string sourceWeights, int imageSize, string cacheDir) =>
         LocalTraining.Score(data, sourceWeights, imageSize, cacheDir);
-
-    public string PretrainSampleSource(bool byShape, string folder, CancellationToken ct) =>
-        SampleAssets.PretrainSource(byShape, folder, trainerLogger, ct);
 
     public IReadOnlyList<(string Label, byte[] Png)> SampleImages(int count, int seed) => SampleAssets.ShapeImages(count, seed);
 

@@ -49,11 +49,14 @@ public static class SampleAssets
         return images;
     }
 
+    /// <summary>How many epochs a sample source trains: the colour task is learnt at once.</summary>
+    public static int SourceEpochs(bool byShape) => byShape ? 8 : 3;
+
     /// <summary>
     /// Pretrains a small CNN on a generated task (1 500 images in the source palette, labelled by shape or by colour)
     /// through the same image pipeline as the target (PNG, ImageNet normalisation), and returns its safetensors file.
     /// </summary>
-    public static string PretrainSource(bool byShape, string folder, ILogger<Trainer> logger, CancellationToken ct)
+    public static string PretrainSource(bool byShape, string folder, ILogger<Trainer> logger, IProgress<EpochMetrics>? progress, CancellationToken ct)
     {
         var name = byShape ? "shapes" : "colours";
         var images = Path.Combine(folder, name + "-images");
@@ -64,9 +67,9 @@ public static class SampleAssets
             Directory.CreateDirectory(classFolder);
             File.WriteAllBytes(Path.Combine(classFolder, $"{index++}.png"), png);
         }
-        var spec = new TrainingJobSpec("small-cnn", TrainingStrategy.Baseline, Seed: 7, Epochs: byShape ? 8 : 3, BatchSize: 64,
+        var spec = new TrainingJobSpec("small-cnn", TrainingStrategy.Baseline, Seed: 7, Epochs: SourceEpochs(byShape), BatchSize: 64,
             LearningRate: 3e-3, Patience: 0, Device: "cpu");
-        return LocalTraining.Run(images, spec, ImageSize, Path.Combine(folder, name), Path.Combine(folder, "cache"), logger, null, null, ct).ModelPath;
+        return LocalTraining.Run(images, spec, ImageSize, Path.Combine(folder, name), Path.Combine(folder, "cache"), logger, progress, null, ct).ModelPath;
     }
 
     // Generated values are around 0..1.3 (glyph over noise): clamp into a byte.

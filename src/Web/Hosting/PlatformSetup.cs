@@ -78,7 +78,7 @@ public static class PlatformSetup
         .AddHubClient(dataRoot)
         .AddSingleton<WeightsService>().AddSingleton<ModelScoringService>()
         .AddSingleton<IItemScoreProvider>(sp => sp.GetRequiredService<ModelScoringService>())
-        .AddSingleton<SampleProjectService>();
+        .AddSingleton<SampleProjectService>().AddSingleton<SampleSourceProcess>();
 
     /// <summary>Blazor Server, MudBlazor and the SignalR hubs (with the Redis backplane when configured).</summary>
     public static IServiceCollection AddPortal(this IServiceCollection services, IConfiguration configuration)

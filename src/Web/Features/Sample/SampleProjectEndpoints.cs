@@ -11,7 +11,7 @@ public static class SampleProjectEndpoints
             var created = await sample.CreateAsync(user, null, ct);
             return Results.Created($"/api/experiments/{created.ExperimentId}", created);
         }).WithTags("Projects")
-            .WithSummary("Creates the sample project (Admin or Scientist): generated glyph images, a snapshot, two sources pretrained here and a queued experiment. Takes about half a minute.");
+            .WithSummary("Creates the sample project (Admin or Scientist): generated glyph images, a snapshot, two sources pretrained in a child process and a queued experiment. Takes about half a minute.");
         return api;
     }
 }

@@ -15,13 +15,13 @@ namespace TransferHub.Web.Features.Sample;
 
 /// <summary>
 /// One click for a newcomer: a project with a generated image dataset (glyphs labelled by shape, 2 of 3 labeled),
-/// a snapshot, two sources pretrained here on related generated tasks (by shape: transfers; by colour: its features
+/// a snapshot, two sources pretrained on related generated tasks (each in a child process: <see cref="SampleSourceProcess"/>) (by shape: transfers; by colour: its features
 /// discard shape) and a queued experiment with both as feature-extraction arms beside the frozen-random control.
 /// Everything goes through the same services a person would use, as the caller.
 /// </summary>
 public sealed class SampleProjectService(
     ProjectService projects, DatasetService datasets, ImportService imports, DatasetEvents datasetEvents, VersionService versions,
-    WeightsService weights, ExperimentService experiments, ITrainingEngine engine, TimeProvider clock)
+    WeightsService weights, ExperimentService experiments, ITrainingEngine engine, SampleSourceProcess sources, TimeProvider clock)
 {
     public const int LabeledItems = 240;
     public const int UnlabeledItems = 120;
@@ -44,10 +44,10 @@ public sealed class SampleProjectService(
         var folder = Path.Combine(Path.GetTempPath(), "transferhub-sample", Guid.NewGuid().ToString("N"));
         try
         {
-            progress?.Report((0.2, "Pretraining a source on shapes (other colours)"));
-            var shapes = await ImportSourceAsync(caller, byShape: true, folder, "sample: pretrained on shapes", ct);
-            progress?.Report((0.7, "Pretraining a source on colours"));
-            var colours = await ImportSourceAsync(caller, byShape: false, folder, "sample: pretrained on colours", ct);
+            var shapes = await ImportSourceAsync(caller, byShape: true, folder, "sample: pretrained on shapes",
+                Steps(progress, 0.2, 0.7, "Pretraining a source on shapes (other colours)"), ct);
+            var colours = await ImportSourceAsync(caller, byShape: false, folder, "sample: pretrained on colours",
+                Steps(progress, 0.7, 0.95, "Pretraining a source on colours"), ct);
             progress?.Report((0.95, "Queuing the experiment"));
             var experiment = await experiments.CreateAsync(caller, project.Id, new CreateExperimentRequest("Does pretraining help? (sample)", version.Id, "small-cnn",
                 [
@@ -64,11 +64,19 @@ public sealed class SampleProjectService(
         }
     }
 
-    private async Task<Guid> ImportSourceAsync(ClaimsPrincipal caller, bool byShape, string folder, string name, CancellationToken ct)
+    private async Task<Guid> ImportSourceAsync(ClaimsPrincipal caller, bool byShape, string folder, string name,
+        Action<int, int> epochs, CancellationToken ct)
     {
-        var path = await Task.Run(() => engine.PretrainSampleSource(byShape, folder, ct), ct);
+        var path = await sources.PretrainAsync(byShape, folder, epochs, ct);
         await using var file = File.OpenRead(path);
         return (await weights.ImportAsync(caller, file, Path.GetFileName(path), name, null, null, ct)).Id;
+    }
+
+    /// <summary>A pretraining's epochs as the bar's progress from <paramref name="from"/> to <paramref name="to"/>.</summary>
+    private static Action<int, int> Steps(IProgress<(double Fraction, string Step)>? progress, double from, double to, string step)
+    {
+        progress?.Report((from, step));
+        return (epoch, epochs) => progress?.Report((from + (to - from) * epoch / epochs, $"{step}: epoch {epoch} of {epochs}"));
     }
 
     /// <summary>The first <see cref="LabeledItems"/> in ImageFolder layout (labeled), the rest loose (to label in the app).</summary>

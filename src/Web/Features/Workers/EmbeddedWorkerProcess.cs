@@ -119,39 +119,19 @@ public sealed partial class EmbeddedWorkerProcess(
 
     private ProcessStartInfo StartInfo()
     {
-        // The worker program from this server's own folder, run with this server's dependency manifest and frameworks:
-        // its packages were resolved together with the server's, so nothing else needs installing.
-        var folder = AppContext.BaseDirectory;
-        var info = new ProcessStartInfo(DotnetHost());
-        foreach (var arg in new[]
-                 {
-                     "exec", "--runtimeconfig", Path.Combine(folder, "TransferHub.Web.runtimeconfig.json"),
-                     "--depsfile", Path.Combine(folder, "TransferHub.Web.deps.json"), Path.Combine(folder, "TransferHub.Training.dll"),
-                 })
-            info.ArgumentList.Add(arg);
-        foreach (var arg in new[]
-                 {
-                     "worker", "--server", ServerAddress(), "--name", WorkerId, "--device", options.Value.Device,
-                     "--work-dir", Path.Combine(Path.GetTempPath(), "transferhub-worker", WorkerId),
-                     "--exit-with", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                     "--cpu-threads", CpuThreads.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                 })
-            info.ArgumentList.Add(arg);
+        var info = TrainingProgram.StartInfo(
+        [
+            "worker", "--server", ServerAddress(), "--name", WorkerId, "--device", options.Value.Device,
+            "--work-dir", Path.Combine(Path.GetTempPath(), "transferhub-worker", WorkerId),
+            "--exit-with", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--cpu-threads", CpuThreads.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ]);
         // In the environment, not the arguments: the process list shows arguments to every local user.
         info.Environment["TRANSFERHUB_WORKER_TOKEN"] = secret.Value;
-        info.RedirectStandardOutput = true;
-        info.RedirectStandardError = true;
-        info.UseShellExecute = false;
         return info;
     }
 
     private int CpuThreads => options.Value.CpuThreads > 0 ? options.Value.CpuThreads : Math.Max(1, Environment.ProcessorCount - 1);
-
-    // The muxer that runs this server, else the one in DOTNET_ROOT, else dotnet on the PATH.
-    private static string DotnetHost() =>
-        Environment.ProcessPath is { } self && Path.GetFileNameWithoutExtension(self) == "dotnet" ? self
-        : Environment.GetEnvironmentVariable("DOTNET_ROOT") is { Length: > 0 } root && File.Exists(Path.Combine(root, "dotnet")) ? Path.Combine(root, "dotnet")
-        : "dotnet";
 
     // The first address Kestrel listens on, plain HTTP preferred (a development certificate would not be trusted by the
     // child), with a wildcard host turned into loopback.
