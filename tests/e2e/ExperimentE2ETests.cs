@@ -1,3 +1,5 @@
+using System.Net.Http.Json;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 
 namespace TransferHub.Tests.E2E;
@@ -80,6 +82,22 @@ public sealed class ExperimentE2ETests(SeededAppFixture app) : IClassFixture<See
         await Assertions.Expect(chart.Locator("circle title").First).ToHaveTextAsync(new Regex("^[a-z-]+ · epoch \\d+: [0-9.]+"));
         await chart.GetByLabel("zoom to data").CheckAsync();
         await page.ScreenshotAsync("30b-experiment-chart-toggled");
+
+        // A confusion-matrix cell opens its test items; a reviewer sends them to the review queue from there.
+        var cell = page.Locator("table.confusion[data-arm='baseline'] button.confusion-cell[data-true='1'][data-predicted='1']");
+        var count = int.Parse((await cell.TextContentAsync())!.Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        await cell.ClickAsync();
+        var dialog = page.GetByRole(AriaRole.Dialog);
+        await Assertions.Expect(dialog.Locator(".confusion-item")).ToHaveCountAsync(count);
+        await Assertions.Expect(dialog.Locator(".confusion-item").First).ToContainTextAsync("red"); // row 1 of (blue, red): labeled red
+        await page.ScreenshotAsync("30c-confusion-cell-items");
+        await dialog.Locator("#confusion-review").ClickAsync();
+        await Assertions.Expect(dialog).ToHaveCountAsync(0);
+        using (var api = E2EData.AdminClient(app.BaseUrl))
+        {
+            var datasetId = (await api.GetFromJsonAsync<JsonElement>($"/api/runs/{await cell.GetAttributeAsync("data-run")}/confusion/1/1")).GetProperty("datasetId").GetString();
+            (await api.GetFromJsonAsync<JsonElement>($"/api/datasets/{datasetId}/items?status=review")).GetProperty("total").GetInt32().ShouldBe(count);
+        }
 
         // Two runs side by side: metrics, per-class F1 and curves.
         await page.GetByLabel("compare baseline seed 1 100%").CheckAsync();

@@ -43,12 +43,21 @@ public sealed record ContinueRunsRequest(int? Steps = null);
 
 /// <summary>A run as listed: its place in the queue and, when done, its test macro-F1; its step budget and the steps taken so far,
 /// and once finished whether it converged and why (<paramref name="Converged"/>, <paramref name="ConvergenceNote"/>); the learning rates
-/// it trains with — once a sweep chose them (<paramref name="FindsLearningRate"/>), how (<paramref name="LearningRateNote"/>).</summary>
+/// it trains with — once a sweep chose them (<paramref name="FindsLearningRate"/>), how (<paramref name="LearningRateNote"/>);
+/// the class names of its confusion matrix (<paramref name="Classes"/>), and whether its cells lead to their test items
+/// (<paramref name="KnowsTestItems"/>: runs trained before this release did not record them).</summary>
 public sealed record RunDto(Guid Id, string Arm, TrainingStrategy Strategy, int Seed, RunStatus Status, int Attempt,
     int EpochsDone, double? TestMacroF1, double? TestAccuracy, string? Error, DateTimeOffset? StartedAt, DateTimeOffset? CompletedAt,
     int[][]? TestConfusion = null, double LabelFraction = 1, double? LastEpochSeconds = null, double? TrainSeconds = null, string? Device = null, int Epochs = 0, IReadOnlyList<ClassF1>? PerClass = null,
     bool HasSource = false, int? BudgetSteps = null, long? StepsDone = null, double? StepSeconds = null, bool? Converged = null, string? ConvergenceNote = null,
-    double? LearningRate = null, double? HeadLearningRate = null, bool FindsLearningRate = false, string? LearningRateNote = null);
+    double? LearningRate = null, double? HeadLearningRate = null, bool FindsLearningRate = false, string? LearningRateNote = null,
+    IReadOnlyList<string>? Classes = null, bool KnowsTestItems = false);
+
+/// <summary>The test items behind one cell of a run's confusion matrix — true class, predicted class — with their current
+/// labels: where relabeling starts when a model and the labels disagree. <paramref name="Count"/> is the cell's number;
+/// <paramref name="Items"/> the first <c>ConfusionItemsService.MaxItems</c> of them still in the dataset.</summary>
+public sealed record ConfusionCellDto(Guid RunId, Guid DatasetId, string Arm, int Seed, string TrueClass, string PredictedClass, int Count,
+    IReadOnlyList<Datasets.ItemDto> Items);
 
 /// <summary>One class's test F1 in a run.</summary>
 public sealed record ClassF1(string Class, double F1, int Support);

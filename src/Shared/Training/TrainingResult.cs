@@ -2,7 +2,9 @@ namespace TransferHub.Shared.Training;
 
 /// <summary>The outcome of one run: per-epoch history, the best epoch and the test split evaluated with it, item by item
 /// (<paramref name="TestPredictions"/> and <paramref name="TestLabels"/> are class indices in the test split's order;
-/// <paramref name="Classes"/> names them, when the run knows its class names). <paramref name="BudgetSteps"/> is the optimizer-step
+/// <paramref name="Classes"/> names them, when the run knows its class names; <paramref name="TestItems"/> names the test
+/// items in the same order — the file names (without extension) or JSONL ids the data was laid out with —, so a cell of the
+/// confusion matrix leads back to its items). <paramref name="BudgetSteps"/> is the optimizer-step
 /// budget the run was given, <paramref name="StepsDone"/> the steps it took, <paramref name="Convergence"/> whether it converged and why;
 /// <paramref name="RateSearch"/> the learning-rate sweep that chose <see cref="TrainingJobSpec.LearningRate"/>, when one ran.</summary>
 public sealed record TrainingResult(
@@ -18,7 +20,8 @@ public sealed record TrainingResult(
     int BudgetSteps = 0,
     long StepsDone = 0,
     Convergence? Convergence = null,
-    LearningRateSearch? RateSearch = null);
+    LearningRateSearch? RateSearch = null,
+    IReadOnlyList<string>? TestItems = null);
 
 /// <summary>Whether a run converged — its validation macro-F1 no longer improving and its training loss flat by the end — and
 /// the reason, in words. A verdict against an unconverged baseline is unreliable.</summary>

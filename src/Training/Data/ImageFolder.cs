@@ -23,7 +23,7 @@ public static class ImageFolder
         if (classes.Count == 0) throw new InvalidDataException($"'{root}' has no class folders (expected root/<class>/<image>).");
         var files = classes
             .SelectMany((name, label) => EnumerateImages(Path.Combine(root, name)).Select(f => (File: f, Label: label)))
-            .ToList();
+            .ToList(); // the order of Files
         if (files.Count == 0) throw new InvalidDataException($"'{root}' contains no images ({string.Join(", ", Extensions)}).");
 
         var plane = size * size;
@@ -56,6 +56,10 @@ public static class ImageFolder
         File.Move(temporary, path, overwrite: true);
         return data;
     }
+
+    /// <summary>The image files of a folder of classes, in the order <see cref="Load"/> reads them.</summary>
+    public static IReadOnlyList<string> Files(string root, IReadOnlyList<string> classes) =>
+        [.. classes.SelectMany(c => EnumerateImages(Path.Combine(root, c)))];
 
     private static IEnumerable<string> EnumerateImages(string folder) =>
         Directory.EnumerateFiles(folder)

@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 
 namespace TransferHub.Training.Data;
 
-// JSONL text classification ({"text": "...", "label": "..."} per line). By default tokens are lower-cased words
+// JSONL text classification ({"text": "...", "label": "..."} per line, and an optional "id"). By default tokens are lower-cased words
 // hashed into a fixed number of buckets (id 0 is padding), so no vocabulary file has to travel with the model;
 // text-bert passes its WordPiece tokenizer instead.
 public static class JsonlText
@@ -48,6 +48,20 @@ public static class JsonlText
         var hash = 2166136261u;
         foreach (var b in Encoding.UTF8.GetBytes(s)) hash = (hash ^ b) * 16777619u;
         return hash;
+    }
+
+    /// <summary>The lines' "id"s, in order; null when a line has none.</summary>
+    public static IReadOnlyList<string>? Ids(string path)
+    {
+        var ids = new List<string>();
+        foreach (var line in File.ReadLines(path))
+        {
+            if (string.IsNullOrWhiteSpace(line)) continue;
+            using var doc = JsonDocument.Parse(line);
+            if (!doc.RootElement.TryGetProperty("id", out var id) || id.ValueKind != JsonValueKind.String) return null;
+            ids.Add(id.GetString()!);
+        }
+        return ids;
     }
 
     /// <summary>The texts of a JSONL file, in order (to build a vocabulary from).</summary>

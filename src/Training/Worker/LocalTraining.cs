@@ -68,7 +68,18 @@ public static class LocalTraining
         recipe["classes"] = JsonSerializer.Serialize(classes);
         recipe["strategy"] = spec.Strategy.ToString();
         ModelWeights.Export(model, spec.Architecture, modelPath, recipe);
-        return new LocalRunResult(result with { Classes = classes }, classes, modelPath);
+        return new LocalRunResult(result with { Classes = classes, TestItems = TestItems(data, text, classes, result.TestPredictions?.Count) }, classes, modelPath);
+    }
+
+    /// <summary>The test items' names in the test split's order (file names without extension, or JSONL ids), when the data
+    /// was laid out with its own test split and they match the predictions one to one.</summary>
+    private static IReadOnlyList<string>? TestItems(string data, bool text, IReadOnlyList<string> classes, int? predictions)
+    {
+        var test = text ? Path.Combine(Path.GetDirectoryName(data)!, "test.jsonl") : Path.Combine(data, "test");
+        IReadOnlyList<string>? names = text
+            ? File.Exists(test) ? JsonlText.Ids(test) : null
+            : Directory.Exists(test) ? [.. ImageFolder.Files(test, classes).Select(f => Path.GetFileNameWithoutExtension(f))] : null;
+        return names is not null && names.Count == predictions ? names : null;
     }
 
     /// <summary>

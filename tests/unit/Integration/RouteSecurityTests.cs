@@ -78,6 +78,7 @@ public sealed class RouteSecurityFactory : TransferHubFactory, IAsyncLifetime
         Ids["runId"] = run.Id.ToString();
         Ids["model"] = model;
         Ids["version"] = "1";
+        Ids["actual"] = Ids["predicted"] = "0"; // a confusion-matrix cell
         Ids["approvalId"] = approval.Id.ToString();
         Ids["architecture"] = "small-cnn"; // a required query parameter
         Ids["webhookId"] = webhookId.ToString();

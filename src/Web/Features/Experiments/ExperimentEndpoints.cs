@@ -10,7 +10,7 @@ public static class ExperimentEndpoints
         services.AddOptions<JobQueueOptions>().BindConfiguration(JobQueueOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<JobQueue>();
         services.AddSingleton<ExperimentEvents>();
-        services.AddSingleton<ExperimentService>();
+        services.AddSingleton<ExperimentService>().AddSingleton<ConfusionItemsService>();
         services.AddSingleton<TransferabilityService>();
         return services;
     }
@@ -74,6 +74,10 @@ public static class ExperimentEndpoints
             .WithSummary("The run's model scores the unlabeled items of its dataset: pre-labels for annotators and the 'least confident first' queue order.");
         api.MapGet("/runs/{runId:guid}/steps", (Guid runId, ClaimsPrincipal user, ExperimentService experiments, CancellationToken ct) =>
             experiments.StepsAsync(user, runId, ct)).WithTags("Experiments").WithSummary("Every stored per-step training loss of a run (batched by its worker every 250 ms).");
+        api.MapGet("/runs/{runId:guid}/confusion/{actual:int}/{predicted:int}", (Guid runId, int actual, int predicted, ClaimsPrincipal user,
+                ConfusionItemsService confusion, CancellationToken ct) => confusion.CellAsync(user, runId, actual, predicted, ct))
+            .WithTags("Experiments")
+            .WithSummary("The test items behind one cell of a run's confusion matrix (true class index, predicted class index), with their current labels: where relabeling starts.");
         api.MapGet("/runs/{runId:guid}/metrics", (Guid runId, ClaimsPrincipal user, ExperimentService experiments, CancellationToken ct) =>
             experiments.MetricsAsync(user, runId, ct)).WithTags("Experiments").WithSummary("Every stored epoch of a run.");
         return api;

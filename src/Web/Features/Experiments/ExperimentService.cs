@@ -231,7 +231,7 @@ public sealed partial class ExperimentService(IDbContextFactory<AppDbContext> db
                 result?.Test.PerClass.Select(c => new ClassF1(result.Classes is { } names && c.Class < names.Count ? names[c.Class] : $"class {c.Class}", c.F1, c.Support)).ToList(),
                 plan.HasSource && !plan.SourceShapeOnly, result?.BudgetSteps is > 0 ? result.BudgetSteps : plan.Spec.Steps, last?.Steps, last?.StepSeconds is > 0 ? last.StepSeconds : null,
                 result?.Convergence?.Converged, result?.Convergence?.Reason, (result?.Spec ?? plan.Spec).LearningRate, (result?.Spec ?? plan.Spec).HeadLearningRate,
-                plan.Spec.FindLearningRate, result?.RateSearch?.Reason);
+                plan.Spec.FindLearningRate, result?.RateSearch?.Reason, result?.Classes, result?.TestItems is not null);
         }).ToList();
         // Verdicts, curves and warnings compare arms on all the labels; smaller shares feed the label-efficiency curve.
         var fullShare = runs.Count == 0 ? 1 : runs.Max(r => r.LabelFraction);

@@ -29,7 +29,7 @@ public static class VersionLayout
         {
             foreach (var split in Enum.GetValues<Split>())
             {
-                var lines = rows.Where(r => r.Split == split).Select(r => JsonSerializer.Serialize(new { text = r.Text, label = names[LabelIds.Parse(r.LabelIds)[0]] }));
+                var lines = rows.Where(r => r.Split == split).Select(r => JsonSerializer.Serialize(new { text = r.Text, label = names[LabelIds.Parse(r.LabelIds)[0]], id = r.ContentHash[..16] }));
                 await File.WriteAllLinesAsync(Path.Combine(data, $"{split.ToString().ToLowerInvariant()}.jsonl"), lines, ct);
             }
             return Path.Combine(data, "train.jsonl");

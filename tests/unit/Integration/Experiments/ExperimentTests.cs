@@ -112,6 +112,43 @@ public sealed class ExperimentTests(TransferHubFactory factory) : IClassFixture<
     }
 
     [Fact]
+    public async Task EachConfusionCellLeadsToItsTestItemsWithTheirLabels()
+    {
+        var (s, version) = await ColoursAsync(factory);
+        var created = await s.Scientist.PostAsJsonAsync($"/api/projects/{s.ProjectId}/experiments",
+            new CreateExperimentRequest("cells", version.Id, "small-cnn", null, Seeds: 1, Epochs: 2, ImageSize: 12, LearningRate: 3e-3, BatchSize: 8));
+        created.StatusCode.ShouldBe(HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
+        var run = (await WaitFinishedAsync(s, (await created.Content.ReadFromJsonAsync<ExperimentDto>(Json.Options))!.Id)).Runs.Single();
+        run.Status.ShouldBe(RunStatus.Succeeded, run.Error);
+        run.KnowsTestItems.ShouldBeTrue();
+        run.Classes.ShouldBe(["blue", "red"]);
+
+        var seen = new List<Guid>();
+        for (var actual = 0; actual < 2; actual++)
+        for (var predicted = 0; predicted < 2; predicted++)
+        {
+            // A Labeler of the project reads them; the items are the cell's, labeled as its row says.
+            var cell = await s.LabelerA.GetFromJsonAsync<ConfusionCellDto>($"/api/runs/{run.Id}/confusion/{actual}/{predicted}", Json.Options);
+            (cell!.TrueClass, cell.PredictedClass, cell.Count).ShouldBe((run.Classes![actual], run.Classes[predicted], run.TestConfusion![actual][predicted]));
+            cell.Items.Count.ShouldBe(cell.Count);
+            cell.Items.ShouldAllBe(i => i.FinalLabels.SequenceEqual(new[] { run.Classes[actual] }));
+            seen.AddRange(cell.Items.Select(i => i.Id));
+        }
+        seen.Count.ShouldBe(run.TestConfusion!.Sum(row => row.Sum())); // every test item in exactly one cell
+        seen.Count.ShouldBeGreaterThan(0);
+        seen.Distinct().Count().ShouldBe(seen.Count);
+
+        (await s.Outsider.GetAsync($"/api/runs/{run.Id}/confusion/0/0")).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        (await s.LabelerA.GetAsync($"/api/runs/{Guid.NewGuid()}/confusion/0/0")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        foreach (var (actual, predicted, field) in new[] { (2, 0, "actual"), (0, -1, "predicted") })
+        {
+            var bad = await s.LabelerA.GetAsync($"/api/runs/{run.Id}/confusion/{actual}/{predicted}");
+            bad.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+            (await bad.Content.ReadAsStringAsync()).ShouldContain(field);
+        }
+    }
+
+    [Fact]
     public async Task LabelFractionsRunEveryArmAndSeedAtEachShareAndGiveALabelEfficiencyCurve()
     {
         var (s, version) = await ColoursAsync(factory);
