@@ -1,3 +1,4 @@
+using System.Runtime;
 using static TorchSharp.torch;
 
 namespace TransferHub.Training.Runtime;
@@ -10,6 +11,7 @@ namespace TransferHub.Training.Runtime;
 /// <see cref="Draw"/>) goes through one lock, so a seed's initial weights are the same whatever else the process is doing.
 /// Everything else draws from its own <see cref="Generator"/> (a source-scanning test holds src and tests to it). Draws
 /// during training that use the global generator (dropout) are not covered: a worker trains one run at a time.
+/// Construction also runs with the garbage collector held off (<see cref="WithoutCollection{T}"/>).
 /// </summary>
 public static class GlobalRandom
 {
@@ -22,7 +24,7 @@ public static class GlobalRandom
         lock (Gate)
         {
             manual_seed(seed);
-            return create();
+            return WithoutCollection(create);
         }
     }
 
@@ -33,12 +35,50 @@ public static class GlobalRandom
     public static T Draw<T>(Func<T> draw)
     {
         TorchRuntime.EnsureLoaded();
-        lock (Gate) return draw();
+        lock (Gate) return WithoutCollection(draw);
     }
 
     /// <summary>Seeds the global generator, never in the middle of a seeded creation.</summary>
     public static void Seed(long seed)
     {
         lock (Gate) manual_seed(seed);
+    }
+
+    // Enough for any of our architectures' managed objects; a parallel thread allocating past it ends the pause early
+    // (the runtime collects then), which only reopens the window below, it never fails the construction.
+    private const long ConstructionBudget = 64L * 1024 * 1024;
+
+    /// <summary>
+    /// TorchSharp's weight initialisation reads a temporary tensor through its raw handle (the fan-in of a convolution:
+    /// <c>weight[0, 0].NumberOfElements</c>); a collection started by another thread in that instant lets the finalizer
+    /// free the temporary while libtorch reads it — a CI test host died of it (SIGSEGV in THSTensor_numel, building a
+    /// TextCnn). With no collection while a module is built, the temporary outlives its use.
+    /// </summary>
+    private static T WithoutCollection<T>(Func<T> build)
+    {
+        var paused = GCSettings.LatencyMode != GCLatencyMode.NoGCRegion && TryPause();
+        try
+        {
+            return build();
+        }
+        finally
+        {
+            if (paused && GCSettings.LatencyMode == GCLatencyMode.NoGCRegion)
+            {
+                GC.EndNoGCRegion();
+            }
+        }
+    }
+
+    private static bool TryPause()
+    {
+        try
+        {
+            return GC.TryStartNoGCRegion(ConstructionBudget);
+        }
+        catch (ArgumentOutOfRangeException)
+        {
+            return false; // a heap limit smaller than the budget: build as before
+        }
     }
 }

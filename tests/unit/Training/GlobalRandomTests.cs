@@ -1,3 +1,4 @@
+using System.Runtime;
 using System.Text.RegularExpressions;
 using TransferHub.Training.Models;
 using TransferHub.Training.Runtime;
@@ -8,6 +9,19 @@ namespace TransferHub.Tests.Unit.Training;
 [Collection(TorchCollection.Name)]
 public sealed class GlobalRandomTests
 {
+    [Fact]
+    public void ModulesAreBuiltWithNoGarbageCollectionSoTorchSharpsTemporariesOutliveTheirUse()
+    {
+        var during = GlobalRandom.Draw(() => GCSettings.LatencyMode);
+        var seeded = GlobalRandom.Create(3, () => (GCSettings.LatencyMode, GlobalRandom.Draw(() => GCSettings.LatencyMode)));
+
+        during.ShouldBe(GCLatencyMode.NoGCRegion);
+        seeded.ShouldBe((GCLatencyMode.NoGCRegion, GCLatencyMode.NoGCRegion)); // nested: one pause, no second start
+        GCSettings.LatencyMode.ShouldNotBe(GCLatencyMode.NoGCRegion);
+        using var model = ModelRegistry.Create("text-cnn", 2); // builds through Draw
+        GCSettings.LatencyMode.ShouldNotBe(GCLatencyMode.NoGCRegion);
+    }
+
     [Fact]
     public async Task ASeedGivesTheSameInitialWeightsWhileAnotherThreadKeepsReseeding()
     {
