@@ -5,7 +5,7 @@ namespace TransferHub.Bench.Labeling;
 /// <summary>
 /// Warm page loads in Chromium, split where the time goes: the server's HTML (prerendered page, time to first byte),
 /// DOMContentLoaded, the first contentful paint (the prerendered page, with its data, on screen), the circuit up and the
-/// layout initialised (its interactive marker, set after the saved theme is read), the page's data after the
+/// layout's first interactive render done (its interactive marker), the page's data after the
 /// interactive render (no loading bar left),
 /// and the last network activity (Playwright's network idle minus its 500 ms quiet window). The first load of each page
 /// is dropped as warm-up.
@@ -20,8 +20,17 @@ public static class PageLoadBench
         }
         """;
 
+    // Where the time between DOMContentLoaded and the circuit goes: the framework's own requests, with start and end.
+    private const string ResourcesScript = """
+        () => performance.getEntriesByType('resource')
+            .filter(r => /_blazor|_framework|MudBlazor|\.js/.test(r.name))
+            .map(r => `${r.name.replace(/^https?:\/\/[^/]+/, '').replace(/\?.*$/, '')} ${r.startTime.toFixed(0)}→${r.responseEnd.toFixed(0)}`)
+            .join(', ')
+        """;
+
     public static async Task RunAsync(IPage page, IReadOnlyList<(string Name, string Path)> pages, int loads)
     {
+        var details = new List<string>();
         Console.WriteLine("| page | server HTML (TTFB) | DOMContentLoaded | first contentful paint p50 / p95 | interactive (marker) | interactive render done p50 / p95 | last network activity |");
         Console.WriteLine("| --- | --- | --- | --- | --- | --- | --- |");
         foreach (var (name, path) in pages)
@@ -45,6 +54,10 @@ public static class PageLoadBench
                 {
                     continue; // warm-up: first circuit, cold caches
                 }
+                if (i == loads)
+                {
+                    details.Add($"{name}: {await page.EvaluateAsync<string>(ResourcesScript)}");
+                }
                 ttfb.Add(marks[0]);
                 dom.Add(marks[1]);
                 paint.Add(marks[2]);
@@ -54,6 +67,9 @@ public static class PageLoadBench
             }
             Console.WriteLine($"| {name} | {P(ttfb, 0.5)} | {P(dom, 0.5)} | **{P(paint, 0.5)}** / {P(paint, 0.95)} | {P(interactive, 0.5)} | **{P(ready, 0.5)}** / {P(ready, 0.95)} | {P(quiet, 0.5)} |");
         }
+        Console.WriteLine();
+        Console.WriteLine("Framework requests of each page's last load (ms from navigation start):");
+        details.ForEach(d => Console.WriteLine($"- {d}"));
     }
 
     private static string P(List<double> values, double p)

@@ -203,6 +203,58 @@ public sealed class PortalTests(SeededAppFixture app) : IClassFixture<SeededAppF
     }
 
     [Fact]
+    public async Task TheChosenThemeIsRenderedByTheServerOnTheNextLoad()
+    {
+        var page = await app.NewPageAsync();
+        await page.SignInAsync(BrowserFixture.AdminEmail, BrowserFixture.AdminPassword);
+        await page.WaitInteractiveAsync();
+        // First visit: the system's preference (light in headless Chromium) is remembered at once.
+        await page.WaitForFunctionAsync("() => document.cookie.includes('transferhub-theme=light')");
+        (await ServedHtmlAsync(page)).ShouldContain(LightAppBar);
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Toggle theme" }).ClickAsync();
+        await page.WaitForFunctionAsync("() => document.cookie.includes('transferhub-theme=dark')");
+        // The server's own HTML is dark: the page is painted dark from its first byte, no flash of the light theme.
+        var dark = await ServedHtmlAsync(page);
+        dark.ShouldContain(DarkAppBar);
+        dark.ShouldNotContain(LightAppBar);
+        await page.ReloadAsync();
+        await page.WaitInteractiveAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Toggle theme" }).Locator("svg")).ToBeVisibleAsync();
+        await page.ScreenshotAsync("19-home-dark");
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Toggle theme" }).ClickAsync();
+        await page.WaitForFunctionAsync("() => document.cookie.includes('transferhub-theme=light')");
+        (await ServedHtmlAsync(page)).ShouldContain(LightAppBar);
+    }
+
+    [Fact]
+    public async Task ScriptsAndStylesAreKeptByTheBrowserSoAWarmLoadFetchesNoneOfThem()
+    {
+        var page = await app.NewPageAsync();
+        await page.SignInAsync(BrowserFixture.AdminEmail, BrowserFixture.AdminPassword);
+        await page.WaitInteractiveAsync();
+        var html = await (await page.APIRequest.GetAsync("/")).TextAsync();
+        var assets = Regex.Matches(html, "(?:src|href)=\"([^\"]+\\.[0-9a-z]{8,}\\.(?:js|css))\"").Select(m => m.Groups[1].Value).Distinct().ToList();
+
+        assets.ShouldContain(a => a.Contains("blazor.web"));
+        assets.ShouldContain(a => a.Contains("MudBlazor.min") && a.EndsWith(".js"));
+        foreach (var asset in assets)
+        {
+            // Fingerprinted URLs change with their content, so the browser may keep them for a year without asking.
+            var response = await page.APIRequest.GetAsync("/" + asset.TrimStart('/'));
+            response.Headers["cache-control"].ShouldBe("max-age=31536000, immutable", asset);
+        }
+    }
+
+    // The app bar colours of AppTheme's two palettes, as MudThemeProvider writes them into the page's style.
+    private const string LightAppBar = "--mud-palette-appbar-background: rgba(30,42,74,1)";
+    private const string DarkAppBar = "--mud-palette-appbar-background: rgba(22,27,46,1)";
+
+    private static async Task<string> ServedHtmlAsync(IPage page) =>
+        await (await page.APIRequest.GetAsync("/")).TextAsync();
+
+    [Fact]
     public async Task PersonalTokenIsShownOnceInTheBrowser()
     {
         var page = await app.NewPageAsync();
