@@ -1,4 +1,5 @@
 using TransferHub.Web.Data;
+using TransferHub.Web.Features.Backup;
 using TransferHub.Web.Features.Datasets;
 using TransferHub.Web.Features.Experiments;
 using TransferHub.Web.Features.Identity;
@@ -12,10 +13,10 @@ var builder = WebApplication.CreateBuilder(args);
 // Serve MudBlazor's and our static assets from the build output in every environment, not only Development.
 builder.WebHost.UseStaticWebAssets();
 var dataRoot = DataPaths.Resolve(builder.Configuration, builder.Environment);
-if (TransferHub.Web.Features.Backup.BackupCommand.IsCommand(args))
+if (BackupCommand.IsCommand(args))
 {
     // A command, not the server: nothing else starts.
-    Environment.Exit(await TransferHub.Web.Features.Backup.BackupCommand.RunAsync(args, builder.Configuration, dataRoot, Console.Out, CancellationToken.None));
+    Environment.Exit(await BackupCommand.RunAsync(args, builder.Configuration, dataRoot, Console.Out, CancellationToken.None));
 }
 
 builder.Services
@@ -29,6 +30,7 @@ builder.Services
     .AddWorkers()
     .AddWeights(dataRoot)
     .AddModelRegistry()
+    .AddBackups(dataRoot)
     .AddPortal(builder.Configuration);
 
 var app = builder.Build();

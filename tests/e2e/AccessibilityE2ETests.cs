@@ -30,7 +30,7 @@ public sealed class AccessibilityE2ETests(SeededAppFixture app) : IClassFixture<
         [
             "/", "/projects", $"/projects/{projectId}", "/datasets", $"/datasets/{datasetId}", $"/datasets/{datasetId}/label",
             $"/datasets/{datasetId}/review", "/experiments", "/models", "/monitoring", "/weights", "/workers", "/account/tokens",
-            "/admin/users", "/admin/workers", "/admin/security", "/admin/webhooks",
+            "/admin/users", "/admin/workers", "/admin/security", "/admin/webhooks", "/admin/backups",
         ];
 
         var found = new List<string>();

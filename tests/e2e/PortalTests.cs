@@ -229,6 +229,31 @@ public sealed class PortalTests(SeededAppFixture app) : IClassFixture<SeededAppF
     }
 
     [Fact]
+    public async Task AnAdminBacksUpFromTheBackupsPageAndDownloadsTheZip()
+    {
+        var page = await app.NewPageAsync();
+        await page.SignInAsync(BrowserFixture.AdminEmail, BrowserFixture.AdminPassword);
+        await page.WaitInteractiveAsync();
+        await page.GetByRole(AriaRole.Link, new() { Name = "Backups" }).ClickAsync();
+        await Assertions.Expect(page.GetByText("No backups yet")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("#backup-schedule")).ToContainTextAsync("No schedule");
+
+        await page.Locator("#backup-now").ClickAsync();
+
+        await Assertions.Expect(page.Locator("#backup-table tbody tr")).ToHaveCountAsync(1);
+        await Assertions.Expect(page.GetByText(new Regex("Backup transferhub-\\d{8}-\\d{6}\\.zip written"))).ToBeVisibleAsync();
+        await page.ScreenshotAsync("19b-admin-backups");
+        var href = await page.Locator("a.backup-download").GetAttributeAsync("href");
+        var zip = await page.APIRequest.GetAsync(href!);
+        zip.Status.ShouldBe(200);
+        (await zip.BodyAsync()).Take(2).ShouldBe("PK"u8.ToArray()); // a zip, downloaded with the person's own sign-in
+
+        await page.GetByRole(AriaRole.Button, new() { NameRegex = new Regex("^Delete transferhub-") }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Delete", Exact = true }).ClickAsync();
+        await Assertions.Expect(page.GetByText("No backups yet")).ToBeVisibleAsync();
+    }
+
+    [Fact]
     public async Task ScriptsAndStylesAreKeptByTheBrowserSoAWarmLoadFetchesNoneOfThem()
     {
         var page = await app.NewPageAsync();

@@ -25,6 +25,8 @@ public enum SecurityEventKind
     AccountEnabled,
     /// <summary>An admin set a new password for an account.</summary>
     PasswordReset,
+    /// <summary>A backup (the whole database and every artifact) was downloaded.</summary>
+    BackupDownloaded,
 }
 
 /// <summary>One line of the security log: who did it, to whom, from where.</summary>

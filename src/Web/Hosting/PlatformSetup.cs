@@ -12,6 +12,7 @@ using TransferHub.Training.Engine;
 using TransferHub.Training.Serving;
 using TransferHub.Web.Components;
 using TransferHub.Web.Data;
+using TransferHub.Web.Features.Backup;
 using TransferHub.Web.Features.Datasets;
 using TransferHub.Web.Features.Experiments;
 using TransferHub.Web.Features.Health;
@@ -115,7 +116,7 @@ public static class PlatformSetup
         app.MapGroup("/api").DisableAntiforgery()
             .MapProjectEndpoints().MapUserEndpoints().MapTokenEndpoints().MapNotificationEndpoints()
             .MapDatasetEndpoints().MapVersionEndpoints().MapExperimentEndpoints().MapWorkerEndpoints()
-            .MapWeightsEndpoints().MapSampleProjectEndpoints().MapRegistryEndpoints().MapSecurityEndpoints().MapWebhookEndpoints();
+            .MapWeightsEndpoints().MapSampleProjectEndpoints().MapRegistryEndpoints().MapSecurityEndpoints().MapWebhookEndpoints().MapBackupEndpoints();
         return app;
     }
 

@@ -1,8 +1,3 @@
-using Microsoft.Data.Sqlite;
-using TransferHub.Registry.Features.Artifacts;
-using TransferHub.Shared.Common;
-using TransferHub.Web.Data;
-
 namespace TransferHub.Web.Features.Backup;
 
 /// <summary>
@@ -15,17 +10,12 @@ public static class BackupCommand
 
     public static async Task<int> RunAsync(string[] args, IConfiguration configuration, string dataRoot, TextWriter output, CancellationToken ct)
     {
-        var database = configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
-        var artifacts = configuration.GetSection(ArtifactStoreOptions.Section).Get<ArtifactStoreOptions>() ?? new ArtifactStoreOptions();
-        if (database.Provider != DatabaseProvider.Sqlite || artifacts.Provider != ArtifactProvider.FileSystem)
+        if (EmbeddedData.Resolve(configuration, dataRoot) is not { } data)
         {
-            await output.WriteLineAsync("backup/restore cover the embedded deployment (SQLite and the file-system artifact store). " +
-                "Back up a PostgreSQL or SQL Server database with its own tools (pg_dump, BACKUP DATABASE) and the blob container with its snapshots.");
+            await output.WriteLineAsync(EmbeddedData.NotEmbedded);
             return 2;
         }
-        var connection = configuration.GetConnectionString(Names.Database);
-        var databasePath = string.IsNullOrWhiteSpace(connection) ? Path.Combine(dataRoot, "transferhub.db") : new SqliteConnectionStringBuilder(connection).DataSource;
-        var artifactsFolder = Path.Combine(dataRoot, artifacts.Path);
+        var (databasePath, artifactsFolder) = data;
         var file = Option(args, args[0] == "backup" ? "--out" : "--from");
         if (file is null)
         {
