@@ -90,7 +90,7 @@ public sealed class DataManagerService(IDbContextFactory<AppDbContext> dbFactory
             db.LabelChanges.Add(new LabelChange
             {
                 ItemId = item.Id, UserId = userId, FromLabelIds = before, ToLabelIds = labelIds ?? before, At = now,
-                Kind = labelIds is not null ? "review" : SentToReviewKind,
+                Kind = labelIds is not null ? LabelingService.ReviewKind : SentToReviewKind,
             });
             if (labelIds is not null)
             {

@@ -18,6 +18,9 @@ public sealed class LabelingService(
     IDbContextFactory<AppDbContext> dbFactory, DatasetService datasets, DatasetEvents events, TimeProvider clock, WriteGate writes,
     IEnumerable<IItemScoreProvider> scoreProviders, AppMetrics metrics)
 {
+    /// <summary>The history kind of a reviewer settling an item's final labels (the review queue or the data manager).</summary>
+    public const string ReviewKind = "review";
+
     /// <summary>Reserves and returns the caller's next item, or null when nothing is left for them.</summary>
     public async Task<LabelingItem?> NextAsync(ClaimsPrincipal caller, Guid datasetId, QueueOrder order, IReadOnlyCollection<Guid> exclude, CancellationToken ct)
     {
@@ -118,7 +121,7 @@ public sealed class LabelingService(
         var labelIds = LabelIds.Format(Resolve(dataset, labelNames));
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var item = await db.Items.SingleAsync(i => i.Id == itemId, ct);
-        db.LabelChanges.Add(new LabelChange { ItemId = itemId, UserId = caller.UserId(), FromLabelIds = item.FinalLabelIds ?? "", ToLabelIds = labelIds, At = clock.GetUtcNow(), Kind = "review" });
+        db.LabelChanges.Add(new LabelChange { ItemId = itemId, UserId = caller.UserId(), FromLabelIds = item.FinalLabelIds ?? "", ToLabelIds = labelIds, At = clock.GetUtcNow(), Kind = ReviewKind });
         item.FinalLabelIds = labelIds;
         item.NeedsReview = false;
         await db.SaveChangesAsync(ct);
@@ -247,9 +250,16 @@ public sealed class LabelingService(
             var item = await db.Items.SingleAsync(i => i.Id == itemId, ct);
             var all = await db.Annotations.Where(a => a.ItemId == itemId).Select(a => a.LabelIds).ToListAsync(ct);
             item.AnnotationCount = all.Count;
-            var distinct = all.Distinct().ToList();
-            item.FinalLabelIds = distinct.Count == 1 ? distinct[0] : null;
-            item.NeedsReview = distinct.Count > 1;
+            // A reviewer's settlement stands until the item is sent to review again: a labeler who still had it open (or
+            // changes their label later) adds to its history and agreement, never silently overrides the reviewer.
+            var lastWord = await db.LabelChanges.Where(c => c.ItemId == itemId && (c.Kind == ReviewKind || c.Kind == DataManagerService.SentToReviewKind))
+                .OrderByDescending(c => c.At).Select(c => c.Kind).FirstOrDefaultAsync(ct);
+            if (lastWord != ReviewKind)
+            {
+                var distinct = all.Distinct().ToList();
+                item.FinalLabelIds = distinct.Count == 1 ? distinct[0] : null;
+                item.NeedsReview = distinct.Count > 1;
+            }
             await db.SaveChangesAsync(ct);
             await tx.CommitAsync(ct);
             return new SubmitResult(itemId, true, Names(dataset, item.FinalLabelIds), item.NeedsReview);

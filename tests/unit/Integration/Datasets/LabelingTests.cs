@@ -123,6 +123,32 @@ public sealed class LabelingTests(TransferHubFactory factory) : IClassFixture<Tr
         history!.ShouldAllBe(h => h.UserEmail!.StartsWith("la-"));
     }
 
+    [Fact]
+    public async Task AReviewersSettlementStandsWhenALabelerChangesTheirLabelAfterwardsUntilSentToReviewAgain()
+    {
+        var (s, dataset) = await TextDatasetAsync(1, overlap: 100);
+        var (a, b) = (await PrincipalOfAsync(s.LabelerA), await PrincipalOfAsync(s.LabelerB));
+        var item = (await s.LabelerA.GetFromJsonAsync<ItemPage>($"/api/datasets/{dataset.Id}/items", Json.Options))!.Items.Single();
+        await Labeling.SubmitAsync(a, item.Id, ["yes"], null, CancellationToken.None);
+        (await Labeling.SubmitAsync(b, item.Id, ["no"], null, CancellationToken.None)).NeedsReview.ShouldBeTrue();
+        (await s.Admin.PutAsJsonAsync($"/api/items/{item.Id}/resolution", new AnnotationRequest(["no"]))).EnsureSuccessStatusCode();
+
+        // B, whose page still showed the item, changes their label: recorded, but the reviewer's word stands (without
+        // this rule both annotators now say "yes" and the item would silently become "yes").
+        var late = await Labeling.SubmitAsync(b, item.Id, ["yes"], null, CancellationToken.None);
+        (late.Changed, late.FinalLabels.Single(), late.NeedsReview).ShouldBe((true, "no", false));
+        await Labeling.SubmitAsync(a, item.Id, ["no"], null, CancellationToken.None); // now they disagree again: still settled
+        var after = await s.LabelerA.GetFromJsonAsync<ItemDto>($"/api/items/{item.Id}", Json.Options);
+        (after!.FinalLabels.Single(), after.NeedsReview).ShouldBe(("no", false));
+        var history = await s.Scientist.GetFromJsonAsync<List<LabelChangeDto>>($"/api/items/{item.Id}/history", Json.Options);
+        history!.Count.ShouldBe(5); // every change is in the history
+
+        // Sent to review again, the annotators' labels decide once more: B agrees with A now, so it is settled as "no".
+        (await s.Admin.PostAsJsonAsync($"/api/datasets/{dataset.Id}/items/bulk", new BulkItemsRequest([item.Id], "review"))).EnsureSuccessStatusCode();
+        var reopened = await Labeling.SubmitAsync(b, item.Id, ["no"], 900, CancellationToken.None);
+        (reopened.FinalLabels.Single(), reopened.NeedsReview).ShouldBe(("no", false));
+    }
+
     [Theory]
     [InlineData(new[] { "maybe" }, "is not a label")]
     [InlineData(new[] { "yes", "no" }, "exactly one label")]
