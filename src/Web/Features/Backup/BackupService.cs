@@ -69,7 +69,16 @@ public sealed partial class BackupService
             {
                 path = Path.Combine(Folder, $"transferhub-{stamp}-{n}.zip"); // two in one second
             }
-            var manifest = await Backup.CreateAsync(data.DatabasePath, data.ArtifactsFolder, path, _clock, ct);
+            BackupManifest manifest;
+            try
+            {
+                manifest = await Backup.CreateAsync(data.DatabasePath, data.ArtifactsFolder, path, _clock, ct);
+            }
+            catch
+            {
+                File.Delete(path + ".partial"); // a cancelled or failed backup leaves nothing behind
+                throw;
+            }
             LogWritten(_logger, path, manifest.Files.Count, new FileInfo(path).Length);
             Prune();
             return Describe(NamePattern().Match(Path.GetFileName(path)));
