@@ -239,6 +239,8 @@ public sealed class LabelingE2ETests(SeededAppFixture app) : IClassFixture<Seede
         await surface.PressAsync("2");
         await surface.PressAsync("3");
         await Assertions.Expect(page.GetByText("All 3 settled")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("#saving")).ToHaveCountAsync(0); // the last choices are saved behind the page
+        await Assertions.Expect(page.GetByText("Each item's final label is saved")).ToBeVisibleAsync();
 
         foreach (var label in new[] { "red", "green", "blue" })
         {
