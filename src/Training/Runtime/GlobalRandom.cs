@@ -1,4 +1,3 @@
-using System.Runtime;
 using static TorchSharp.torch;
 
 namespace TransferHub.Training.Runtime;
@@ -56,19 +55,23 @@ public static class GlobalRandom
     /// </summary>
     private static T WithoutCollection<T>(Func<T> build)
     {
-        var paused = GCSettings.LatencyMode != GCLatencyMode.NoGCRegion && TryPause();
+        // Always called under Gate, so a plain counter tells a nested construction (which must not start a second pause).
+        var paused = _depth++ == 0 && TryPause();
         try
         {
             return build();
         }
         finally
         {
-            if (paused && GCSettings.LatencyMode == GCLatencyMode.NoGCRegion)
+            _depth--;
+            if (paused)
             {
-                GC.EndNoGCRegion();
+                EndPause();
             }
         }
     }
+
+    private static int _depth;
 
     private static bool TryPause()
     {
@@ -76,9 +79,23 @@ public static class GlobalRandom
         {
             return GC.TryStartNoGCRegion(ConstructionBudget);
         }
-        catch (ArgumentOutOfRangeException)
+        catch (Exception e) when (e is ArgumentOutOfRangeException or InvalidOperationException)
         {
-            return false; // a heap limit smaller than the budget: build as before
+            return false; // a heap limit below the budget, or a pause someone else holds: build as before
+        }
+    }
+
+    // Ended even when the runtime already left the pause (a thread allocated past the budget, a collection ran): until
+    // EndNoGCRegion is called the runtime counts the pause as in progress, and the next one could not start.
+    private static void EndPause()
+    {
+        try
+        {
+            GC.EndNoGCRegion();
+        }
+        catch (InvalidOperationException)
+        {
+            // The pause ended early; the call above still cleared it.
         }
     }
 }

@@ -23,6 +23,16 @@ public sealed class GlobalRandomTests
     }
 
     [Fact]
+    public void APauseTheRuntimeEndedEarlyIsStillClosedSoTheNextConstructionPausesAgain()
+    {
+        // A collection induced while a module is built leaves the pause early; it must still be closed.
+        GlobalRandom.Draw(() => { GC.Collect(); return 0; }); // another thread's collection, as parallel tests do
+
+        GlobalRandom.Draw(() => GCSettings.LatencyMode).ShouldBe(GCLatencyMode.NoGCRegion);
+        GCSettings.LatencyMode.ShouldNotBe(GCLatencyMode.NoGCRegion);
+    }
+
+    [Fact]
     public async Task ASeedGivesTheSameInitialWeightsWhileAnotherThreadKeepsReseeding()
     {
         var expected = InitialWeights();

@@ -100,7 +100,8 @@ public sealed class BackupFolderTests(ScheduledBackupFactory factory) : IClassFi
             factory.Clock.Advance(TimeSpan.FromHours(1));
             var at = factory.Clock.GetUtcNow();
             times.Add(at);
-            overview = await WaitAsync(admin, o => o.Backups.Any(b => !before.Contains(b.Name) && Math.Abs((b.CreatedAt - at).TotalSeconds) < 1));
+            // Written, and the schedule moved on (it sets its next time after the backup returns).
+            overview = await WaitAsync(admin, o => o.Backups.Any(b => !before.Contains(b.Name) && Math.Abs((b.CreatedAt - at).TotalSeconds) < 1) && o.NextAt > at);
         }
 
         var scheduled = overview.Backups.Where(b => !before.Contains(b.Name)).ToList();
