@@ -42,15 +42,23 @@ public sealed class OnnxWeightsE2ETests(SeededAppFixture app) : IClassFixture<Se
     }
 }
 
-/// <summary>A seeded app whose Hub is a loopback one serving a catalog model (BERT-tiny's repository, with tiny tensors).</summary>
+/// <summary>
+/// A seeded app whose Hub is a loopback one serving a catalog model (BERT-tiny's repository, with tiny tensors), and whose
+/// offline folder (a copy of a Hub cache) holds another (MiniLM's repository, with the same tiny tensors).
+/// </summary>
 public sealed class HubAppFixture : BrowserFixture
 {
+    public const string OfflineRepo = "sentence-transformers/all-MiniLM-L6-v2";
+
     public TransferHub.Tests.Support.LoopbackHub Hub { get; private set; } = null!;
+
+    private readonly string _offlineFolder = Directory.CreateTempSubdirectory("th-e2e-hf-cache-").FullName;
 
     protected override async Task BeforeAppStartsAsync()
     {
         Hub = await TransferHub.Tests.Support.LoopbackHub.StartAsync();
         Hub.Repos["google/bert_uncased_L-2_H-128_A-2"] = WeightsE2ETests.TinyBertFiles();
+        TransferHub.Tests.Support.HubCacheFolder.Add(_offlineFolder, OfflineRepo, WeightsE2ETests.TinyBertFiles());
     }
 
     protected override IDictionary<string, string> Settings => new Dictionary<string, string>
@@ -60,12 +68,14 @@ public sealed class HubAppFixture : BrowserFixture
         ["Bootstrap:AdminToken"] = AdminToken,
         ["Hub:Endpoint"] = Hub.Url,
         ["Hub:Token"] = TransferHub.Tests.Support.LoopbackHub.Token,
+        ["Hub:OfflineFolder"] = _offlineFolder,
     };
 
     public override async Task DisposeAsync()
     {
         await base.DisposeAsync();
         await Hub.DisposeAsync();
+        Directory.Delete(_offlineFolder, recursive: true);
     }
 }
 
@@ -94,5 +104,17 @@ public sealed class HubE2ETests(HubAppFixture app) : IClassFixture<HubAppFixture
         await Assertions.Expect(row).ToContainTextAsync("hub:hf-zip");
         app.Hub.Downloads.Select(d => d.File).ShouldContain("google/bert_uncased_L-2_H-128_A-2/vocab.txt");
         await page.ScreenshotAsync("47-hub-import");
+
+        // A repository in the offline folder is marked in the catalog and imports from there, with no request to the Hub.
+        await Assertions.Expect(page.Locator("#hub-offline")).ToContainTextAsync(HubAppFixture.OfflineRepo);
+        await page.GetByLabel("Catalog").ClickAsync();
+        await page.Locator(".mud-popover-open .mud-list-item", new() { HasText = "MiniLM" }).Filter(new() { HasText = "offline" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#hub-import-button")).ToHaveTextAsync("Import from the offline folder");
+        await page.Locator("#hub-import-button").ClickAsync();
+        var offline = page.Locator("#weights tbody tr", new() { HasText = $"{HubAppFixture.OfflineRepo}@main" });
+        await Assertions.Expect(offline).ToHaveCountAsync(1, new() { Timeout = 60_000 });
+        await Assertions.Expect(offline).ToContainTextAsync("text-bert");
+        app.Hub.Downloads.ShouldNotContain(d => d.File.StartsWith(HubAppFixture.OfflineRepo, StringComparison.Ordinal));
+        await page.ScreenshotAsync("47b-hub-offline");
     }
 }

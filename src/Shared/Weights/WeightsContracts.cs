@@ -10,5 +10,6 @@ public sealed record PretrainedWeightsDto(Guid Id, string Name, string Architect
 /// a display name, and the architecture when the file does not say (the catalog knows it for its models).</summary>
 public sealed record HubImportRequest(string Repo, string? Revision = null, string? File = null, string? Name = null, string? Architecture = null);
 
-/// <summary>A Hub model known to load one to one into an architecture here, with the input it expects.</summary>
-public sealed record HubCatalogEntry(string Repo, string Architecture, string Description, string Input);
+/// <summary>A Hub model known to load one to one into an architecture here, with the input it expects;
+/// <paramref name="InOfflineFolder"/> when this node's offline folder holds it (it imports without a download).</summary>
+public sealed record HubCatalogEntry(string Repo, string Architecture, string Description, string Input, bool InOfflineFolder = false);

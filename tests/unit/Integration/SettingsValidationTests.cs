@@ -21,6 +21,8 @@ public sealed class SettingsValidationTests
     [InlineData("Registry:PredictionRetention", "-1.00:00:00", "PredictionRetention")]
     [InlineData("Hub:Endpoint", "not a url", "Endpoint")]
     [InlineData("Hub:Timeout", "00:00:00", "Timeout")]
+    [InlineData("Hub:Offline", "true", "Hub:Offline is set without Hub:OfflineFolder")]
+    [InlineData("Hub:OfflineFolder", "/nonexistent/hub-cache", "Hub:OfflineFolder names a folder that does not exist")]
     [InlineData("Bootstrap:AdminToken", "too-short", "Bootstrap:AdminToken must be at least 24 characters long.")]
     [InlineData("Bootstrap:AdminEmail", "not an address", "AdminEmail")]
     public void AnInvalidSettingStopsTheStartNamingIt(string key, string value, string named)

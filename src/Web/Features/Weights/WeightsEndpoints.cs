@@ -37,8 +37,8 @@ public static class WeightsEndpoints
             return Results.Created($"/api/weights/{created.Id}", created);
         }).WithMetadata(new RequestSizeLimitAttribute(MaxUpload), new RequestFormLimitsAttribute { MultipartBodyLengthLimit = MaxUpload })
             .WithSummary(ImportSummary);
-        weights.MapGet("/hub/catalog", () => Hub.HubCatalog.Entries)
-            .WithSummary("Hub models known to load one to one into an architecture here, with the input each expects.");
+        weights.MapGet("/hub/catalog", (Hub.HubClient hub) => Hub.HubCatalog.For(hub.OfflineRepos()))
+            .WithSummary("Hub models known to load one to one into an architecture here, with the input each expects and whether this node's offline folder (Hub:OfflineFolder) holds it.");
         weights.MapPost("/hub", async (TransferHub.Shared.Weights.HubImportRequest body, ClaimsPrincipal user, WeightsService service, CancellationToken ct) =>
         {
             var created = await service.ImportFromHubAsync(user, body, null, ct);

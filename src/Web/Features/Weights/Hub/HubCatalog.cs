@@ -22,6 +22,10 @@ public static class HubCatalog
         new("sentence-transformers/all-MiniLM-L6-v2", "text-bert", "MiniLM-L6 sentence encoder", "WordPiece, lower-cased, vocabulary from the repository"),
     ];
 
+    /// <summary>The catalog with each entry marked when the offline folder holds it.</summary>
+    public static IReadOnlyList<HubCatalogEntry> For(IReadOnlySet<string> offline) =>
+        [.. Entries.Select(e => e with { InOfflineFolder = offline.Contains(e.Repo) })];
+
     public static string? ArchitectureOf(string repo) =>
         Entries.FirstOrDefault(e => e.Repo.Equals(repo, StringComparison.OrdinalIgnoreCase))?.Architecture;
 }

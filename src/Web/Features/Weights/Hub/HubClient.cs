@@ -7,8 +7,8 @@ using Microsoft.Extensions.Options;
 
 namespace TransferHub.Web.Features.Weights.Hub;
 
-/// <summary>One file of a Hub repository: its path, size and, for LFS files, SHA-256.</summary>
-public sealed record HubFile(string Path, long Size, string? Sha256);
+/// <summary>One file of a Hub repository: its path, size and, for LFS files, SHA-256; <paramref name="LocalPath"/> when it is in the offline folder.</summary>
+public sealed record HubFile(string Path, long Size, string? Sha256, string? LocalPath = null);
 
 /// <summary>The Hub refused or failed a request; the message says what to do.</summary>
 public sealed class HubException(string message, HttpStatusCode? status = null, Exception? inner = null) : Exception(message, inner)
@@ -21,17 +21,34 @@ public sealed class HubException(string message, HttpStatusCode? status = null, 
 /// (<c>/api/models/{repo}/tree/{revision}</c>, with sizes and LFS SHA-256s), then <c>/{repo}/resolve/{revision}/{file}</c>.
 /// Files land in a cache keyed by SHA-256 (two imports of one file download it once, a second node's import reuses it),
 /// a cut transfer resumes from its partial file with a Range request, and nothing is used before its SHA-256 matches.
+/// Repositories in the offline folder (<see cref="HubOptions.OfflineFolder"/>) are read from there first, with no request at all.
 /// </summary>
 public sealed partial class HubClient(HttpClient http, IOptions<HubOptions> options, ILogger<HubClient> logger)
 {
     private static readonly ConcurrentDictionary<string, SemaphoreSlim> Downloads = new(StringComparer.Ordinal);
     private readonly HubOptions _options = options.Value;
+    private readonly HubOfflineFolder? _offline = string.IsNullOrWhiteSpace(options.Value.OfflineFolder) ? null : new HubOfflineFolder(options.Value.OfflineFolder);
 
     public string CacheFolder => _options.CacheFolder ?? throw new InvalidOperationException("Hub:CacheFolder is set at start.");
 
-    /// <summary>The repository's files at <paramref name="revision"/>.</summary>
+    /// <summary>Whether this node never contacts the Hub (only the offline folder is read).</summary>
+    public bool IsOffline => _options.Offline;
+
+    /// <summary>The repositories in the offline folder (none when there is no folder).</summary>
+    public IReadOnlySet<string> OfflineRepos() => _offline?.Repos() ?? new HashSet<string>();
+
+    /// <summary>The repository's files at <paramref name="revision"/>: from the offline folder when it holds them, else from the Hub.</summary>
     public async Task<IReadOnlyList<HubFile>> ListAsync(string repo, string revision, CancellationToken ct)
     {
+        if (_offline?.TryList(repo, revision) is { } local)
+        {
+            LogOffline(logger, repo, revision);
+            return local;
+        }
+        if (_options.Offline)
+        {
+            throw new HubException($"{repo}@{revision} is not in the offline folder, and this node does not contact the Hub (Hub:Offline): copy the repository's cache folder (models--{repo.Replace("/", "--", StringComparison.Ordinal)}) there first.", HttpStatusCode.NotFound);
+        }
         using var response = await SendAsync(HttpMethod.Get, $"api/models/{repo}/tree/{Uri.EscapeDataString(revision)}?recursive=true", null, repo, ct);
         await using var body = await response.Content.ReadAsStreamAsync(ct);
         try
@@ -55,6 +72,12 @@ public sealed partial class HubClient(HttpClient http, IOptions<HubOptions> opti
         if (file.Size > _options.MaxFileBytes)
         {
             throw new HubException($"{file.Path} is {file.Size / (1 << 20)} MiB; the limit is {_options.MaxFileBytes / (1 << 20)} MiB.", HttpStatusCode.RequestEntityTooLarge);
+        }
+        if (file.LocalPath is not null)
+        {
+            var verified = await HubOfflineFolder.VerifyAsync(file, ct);
+            progress?.Report(1);
+            return verified;
         }
         // Small non-LFS files (config.json, vocab.txt) have no SHA-256 in the listing: keyed by repo, revision and path.
         var key = file.Sha256 ?? Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{repo}@{revision}/{file.Path}")));
@@ -182,6 +205,9 @@ public sealed partial class HubClient(HttpClient http, IOptions<HubOptions> opti
             _ => new HubException($"The Hub answered {(int)status} {status} for {repo}; try again later.", status),
         };
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Reading {Repo}@{Revision} from the offline folder")]
+    private static partial void LogOffline(ILogger logger, string repo, string revision);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Resuming the download of {File} at {Have} of {Size} bytes")]
     private static partial void LogResuming(ILogger logger, string file, long have, long size);
