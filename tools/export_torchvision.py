@@ -39,7 +39,7 @@ def write_safetensors(path, tensors, metadata=None):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--arch", default="resnet18", choices=["resnet18", "resnet34", "resnet50", "mobilenet_v2"])
+    parser.add_argument("--arch", default="resnet18", choices=["resnet18", "resnet34", "resnet50", "mobilenet_v2", "efficientnet_b0"])
     parser.add_argument("--classes", type=int, default=10)
     parser.add_argument("--size", type=int, default=64)
     parser.add_argument("--out", required=True)

@@ -19,6 +19,7 @@ public static class ModelRegistry
             ["resnet34"] = (classes, channels) => ResNet.ResNet34(classes, channels),
             ["resnet50"] = (classes, channels) => ResNet.ResNet50(classes, channels),
             ["mobilenet-v2"] = (classes, channels) => new MobileNetV2(classes, channels),
+            ["efficientnet-b0"] = (classes, channels) => new EfficientNet(classes, channels),
             ["text-bag"] = (classes, _) => new TextBagOfEmbeddings(classes),
             ["text-cnn"] = (classes, _) => new TextCnn(classes),
             // Without a recipe: BERT-tiny's shape over a scratch-sized vocabulary (what a probe or estimate needs).

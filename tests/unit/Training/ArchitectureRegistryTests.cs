@@ -15,6 +15,8 @@ public sealed class ArchitectureRegistryTests
     [InlineData("resnet34", 1000, 21_797_672)]
     [InlineData("resnet50", 1000, 25_557_032)]
     [InlineData("mobilenet-v2", 1000, 3_504_872)]
+    [InlineData("efficientnet-b0", 1000, 5_288_548)]
+    [InlineData("efficientnet-b0", 10, 4_020_358)]
     public void ParameterCountsMatchTorchvision(string name, int classes, long expected)
     {
         TorchRuntime.EnsureLoaded();
@@ -61,6 +63,39 @@ public sealed class ArchitectureRegistryTests
         names.ShouldContain("classifier.1.weight");
         output.shape.ShouldBe([2L, 5]);
         model.Blocks.Count.ShouldBe(9);
+        model.Blocks.Sum(b => b.Parameters().Sum(p => p.numel())).ShouldBe(model.BackboneParameters().Sum(p => p.numel()));
+    }
+
+    [Fact]
+    public void EfficientNetB0UsesTorchvisionNamesRunsAndDropsBranchesOnlyInTraining()
+    {
+        TorchRuntime.EnsureLoaded();
+        using var model = ModelRegistry.Create("efficientnet-b0", 4);
+        using var draws = new TorchSharp.torch.Generator(3);
+        using var input = TorchSharp.torch.randn([4, 3, 32, 32], generator: draws);
+
+        var names = model.state_dict().Keys.ToHashSet();
+        model.eval();
+        using var first = model.forward(input);
+        using var again = model.forward(input);
+        model.train();
+        using var trained = GlobalRandom.Create(5, () => model.Features(input));
+        using var trainedAgain = GlobalRandom.Create(6, () => model.Features(input));
+
+        names.Count.ShouldBe(360); // len(torchvision.models.efficientnet_b0().state_dict())
+        names.ShouldContain("features.0.0.weight");
+        names.ShouldContain("features.1.0.block.0.0.weight"); // expand ratio 1: no expansion conv, the depthwise one first
+        names.ShouldContain("features.1.0.block.1.fc1.weight");
+        names.ShouldContain("features.2.0.block.3.1.running_var");
+        names.ShouldContain("features.6.3.block.2.fc2.bias");
+        names.ShouldContain("features.8.1.num_batches_tracked");
+        names.ShouldContain("classifier.1.weight");
+        first.shape.ShouldBe([4L, 4]);
+        TorchSharp.torch.allclose(first, again, rtol: 0, atol: 0).ShouldBeTrue(); // eval: deterministic, no stochastic depth
+        // Training drops residual branches at random (different draws, different features); both still finite.
+        TorchSharp.torch.allclose(trained, trainedAgain).ShouldBeFalse();
+        trained.isfinite().all().item<bool>().ShouldBeTrue();
+        model.Blocks.Select(b => b.Name).ShouldBe(["stem", "stage1", "stage2", "stage3", "stage4", "stage5", "stage6", "stage7", "last"]);
         model.Blocks.Sum(b => b.Parameters().Sum(p => p.numel())).ShouldBe(model.BackboneParameters().Sum(p => p.numel()));
     }
 
