@@ -49,6 +49,10 @@ public static class WeightsImport
             architecture ??= metadata.GetValueOrDefault(ModelWeights.ArchitectureKey)
                 ?? throw new ArgumentException("The file names no architecture in its metadata: give one.");
             var known = Known(architecture);
+            if (TimmNames.Applies(known, tensors))
+            {
+                tensors = TimmNames.ToTorchvision(known, tensors); // the same tensors, renamed: still disposed below
+            }
             var recipe = BertRecipe.Applies(known)
                 ? BertRecipe.FromMetadata(metadata) ?? throw new ArgumentException(
                     "A text-bert file needs its vocabulary and config: upload the Hugging Face folder (model.safetensors, vocab.txt, config.json) as a .zip.")
@@ -71,7 +75,8 @@ public static class WeightsImport
     {
         var metadata = recipe?.ToMetadata() ?? shape ?? [];
         using var probe = ModelRegistry.Create(architecture, 2, metadata);
-        var headWeight = $"{probe.HeadName}.weight";
+        // The head's weight by its full name: "fc.weight" for ResNets, "classifier.1.weight" behind MobileNet's and EfficientNet's dropout.
+        var headWeight = probe.named_parameters().First(p => probe.IsHeadParameter(p.name) && p.name.EndsWith(".weight", StringComparison.Ordinal)).name;
         var classes = numClasses ?? (tensors.TryGetValue(headWeight, out var head) ? (int)head.shape[0] : 0);
         using var model = ModelRegistry.Create(architecture, Math.Max(classes, 1), metadata);
         // The backbone must fit; the head is replaced by every transfer arm, but LEEP uses it when it fits too.

@@ -27,6 +27,21 @@ public sealed class WeightsImportTests : IDisposable
         ModelWeights.Read(Path("out.safetensors")).Keys.ShouldBe(model.state_dict().Keys, ignoreOrder: true);
     }
 
+    [Theory]
+    [InlineData("mobilenet-v2")]
+    [InlineData("efficientnet-b0")]
+    public void AHeadBehindADropoutIsFoundAndKeptInAFileWithoutOurMetadata(string architecture)
+    {
+        // torchvision's MobileNetV2/EfficientNet head is classifier.1 (classifier.0 is the dropout): its size is the class count.
+        using var model = ModelRegistry.Create(architecture, 7);
+        SafeTensors.Write(Path("tv.safetensors"), model.state_dict(), new Dictionary<string, string> { ["format"] = "pt" });
+
+        var info = WeightsImport.Import(Path("tv.safetensors"), architecture, null, Path("out.safetensors"));
+
+        info.NumClasses.ShouldBe(7);
+        ModelWeights.Read(Path("out.safetensors"))["classifier.1.weight"].shape.ShouldBe([7L, 1280]);
+    }
+
     [Fact]
     public void ATorchSharpDatFileIsConvertedWhenItsClassCountIsGiven()
     {

@@ -96,6 +96,26 @@ public sealed class HubImportTests(HubFactory factory) : IClassFixture<HubFactor
         catalog!.ShouldContain(e => e.Repo == "timm/resnet18.a1_in1k" && e.Architecture == "resnet18");
     }
 
+    [Theory]
+    [InlineData("timm/efficientnet_b0.ra_in1k", "efficientnet-b0")]
+    [InlineData("timm/mobilenetv2_100.ra_in1k", "mobilenet-v2")]
+    public async Task TimmsEfficientNetAndMobileNetFromTheCatalogLoadUnderTorchvisionsNames(string repo, string architecture)
+    {
+        var s = await DatasetScenario.CreateAsync(factory);
+        byte[] file;
+        using (var model = ModelRegistry.Create(architecture, 4))
+        {
+            file = TransferHub.Tests.Unit.Training.TimmNamesTests.TimmFile(model, architecture);
+        }
+        factory.Hub.Repos[repo] = new() { ["model.safetensors"] = file, ["config.json"] = """{"architecture":"x"}"""u8.ToArray() };
+
+        var response = await s.Scientist.PostAsJsonAsync("/api/weights/hub", new HubImportRequest(repo));
+
+        response.StatusCode.ShouldBe(HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
+        var weights = (await response.Content.ReadFromJsonAsync<PretrainedWeightsDto>(Json.Options))!;
+        (weights.Architecture, weights.NumClasses).ShouldBe((architecture, 4)); // the catalog names the architecture; the head is found
+    }
+
     [Fact]
     public async Task ATransferCutHalfwayIsRefusedThenResumedFromWhereItStopped()
     {
