@@ -34,6 +34,16 @@ public abstract class ClassifierModel(string name) : nn.Module<Tensor, Tensor>(n
         return Head.forward(features);
     }
 
+    // The head's Linear by its full state-dict prefix: "fc" for ResNets, "classifier.1" behind MobileNet's and EfficientNet's dropout.
+    public string HeadPrefix
+    {
+        get
+        {
+            var weight = named_parameters().First(p => IsHeadParameter(p.name) && p.name.EndsWith(".weight", StringComparison.Ordinal)).name;
+            return weight[..^".weight".Length];
+        }
+    }
+
     public bool IsHeadParameter(string parameterName) =>
         parameterName.StartsWith(HeadName + ".", StringComparison.Ordinal);
 

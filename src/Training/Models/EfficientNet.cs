@@ -17,6 +17,9 @@ public sealed class EfficientNet : ClassifierModel
         (6, 5, 1, 80, 112, 3), (6, 5, 2, 112, 192, 4), (6, 3, 1, 192, 320, 1),
     ];
 
+    // Each stage's first depthwise stride (what the ONNX writer cannot read from the weights).
+    internal static IReadOnlyList<int> StageStrides { get; } = [.. B0.Select(s => s.Stride)];
+
     private const double StochasticDepth = 0.2;
     private const int LastChannels = 1280;
 

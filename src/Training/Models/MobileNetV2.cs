@@ -13,6 +13,9 @@ public sealed class MobileNetV2 : ClassifierModel
     private static readonly (int T, int C, int N, int S)[] Settings =
         [(1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1), (6, 160, 3, 2), (6, 320, 1, 1)];
 
+    // Each inverted-residual block's depthwise stride, bottom to top (what the ONNX writer cannot read from the weights).
+    internal static IReadOnlyList<int> BlockStrides { get; } = [.. Settings.SelectMany(s => Enumerable.Range(0, s.N).Select(i => i == 0 ? s.S : 1))];
+
     private readonly Sequential features;
     private readonly Sequential classifier;
     private readonly List<ModelBlock> blocks = [];

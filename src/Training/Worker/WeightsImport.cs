@@ -75,8 +75,7 @@ public static class WeightsImport
     {
         var metadata = recipe?.ToMetadata() ?? shape ?? [];
         using var probe = ModelRegistry.Create(architecture, 2, metadata);
-        // The head's weight by its full name: "fc.weight" for ResNets, "classifier.1.weight" behind MobileNet's and EfficientNet's dropout.
-        var headWeight = probe.named_parameters().First(p => probe.IsHeadParameter(p.name) && p.name.EndsWith(".weight", StringComparison.Ordinal)).name;
+        var headWeight = $"{probe.HeadPrefix}.weight";
         var classes = numClasses ?? (tensors.TryGetValue(headWeight, out var head) ? (int)head.shape[0] : 0);
         using var model = ModelRegistry.Create(architecture, Math.Max(classes, 1), metadata);
         // The backbone must fit; the head is replaced by every transfer arm, but LEEP uses it when it fits too.

@@ -13,7 +13,7 @@ public sealed record OnnxExported(byte[] Model, double MaxAbsDifference, double 
 
 /// <summary>
 /// Writes our image classifiers as ONNX (opset 17, dynamic batch): the graph is written from the architecture's
-/// structure and state-dict names (small-cnn, ResNet-18/34/50, and imported onnx-graph models), its input is the
+/// structure and state-dict names (small-cnn, ResNet-18/34/50, MobileNetV2, EfficientNet-B0, and imported onnx-graph models), its input is the
 /// ImageNet-normalised RGB image the model trained on, its output the logits. Each export is run next to the TorchSharp
 /// model by ONNX Runtime on the same random batch; a difference above <see cref="Tolerance"/> refuses the export.
 /// TorchSharp itself cannot export ONNX.
@@ -24,9 +24,10 @@ public static class OnnxExport
     public const int Opset = 17;
 
     public static bool Supports(string architecture) =>
-        architecture is "small-cnn" or "small-cnn-16" or "resnet18" or "resnet34" or "resnet50" || OnnxGraphSpec.Applies(architecture);
+        architecture is "small-cnn" or "small-cnn-16" or "resnet18" or "resnet34" or "resnet50" or "mobilenet-v2" or "efficientnet-b0"
+        || OnnxGraphSpec.Applies(architecture);
 
-    /// <exception cref="NotSupportedException">An architecture this writer does not know (text models, MobileNetV2).</exception>
+    /// <exception cref="NotSupportedException">An architecture this writer does not know (text models).</exception>
     /// <exception cref="InvalidDataException">ONNX Runtime does not reproduce the model.</exception>
     public static OnnxExported Export(ClassifierModel model, string architecture, int imageSize)
     {
@@ -37,10 +38,12 @@ public static class OnnxExport
             "small-cnn" or "small-cnn-16" => graph.SmallCnn(),
             "resnet18" or "resnet34" => graph.ResNet(bottleneck: false),
             "resnet50" => graph.ResNet(bottleneck: true),
+            "mobilenet-v2" => graph.MobileNetV2(Models.MobileNetV2.BlockStrides),
+            "efficientnet-b0" => graph.EfficientNet(Models.EfficientNet.StageStrides),
             _ when model is OnnxGraphModel imported => graph.Imported(imported),
-            _ => throw new NotSupportedException($"ONNX export is not available for {architecture} yet (image models: small-cnn, ResNet-18/34/50, imported ONNX graphs)."),
+            _ => throw new NotSupportedException($"ONNX export is not available for {architecture} yet (image models: small-cnn, ResNet-18/34/50, MobileNetV2, EfficientNet-B0, imported ONNX graphs)."),
         };
-        graph.Head(features, model.HeadName);
+        graph.Head(features, model.HeadPrefix);
         var proto = graph.Model(architecture, model.NumClasses);
         var bytes = proto.ToByteArray();
         var (maxAbs, relative) = Compare(model, bytes, imageSize);
@@ -115,6 +118,72 @@ public static class OnnxExport
                 Float("epsilon", 1e-5f));
 
         private string Relu(string x) => Node("Relu", [x]);
+
+        // Clip takes its bounds as inputs since opset 11.
+        private string Relu6(string x) => Node("Clip", [x, Scalar("relu6.min", 0), Scalar("relu6.max", 6)]);
+
+        private string SiLU(string x) => Node("Mul", [x, Node("Sigmoid", [x])]);
+
+        private string Pooled(string x) => Node("Flatten", [Node("GlobalAveragePool", [x])], Int("axis", 1));
+
+        private string Scalar(string name, float value)
+        {
+            if (_graph.Initializer.All(t => t.Name != name))
+            {
+                _graph.Initializer.Add(new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Float, FloatData = { value } });
+            }
+            return name;
+        }
+
+        // A convolution ("same" padding, odd kernel) and its BatchNorm; a depthwise one has a group per channel.
+        private string ConvNorm(string x, string conv, string norm, long stride, bool depthwise = false)
+        {
+            var weight = state[$"{conv}.weight"];
+            return Norm(Conv(x, conv, stride, (weight.shape[2] - 1) / 2, depthwise ? weight.shape[0] : 1), norm);
+        }
+
+        private string Residual(string y, string x, long stride, long input, long output) => stride == 1 && input == output ? Node("Add", [y, x]) : y;
+
+        /// <summary>torchvision's MobileNetV2: features.{i}.conv = [expand 1×1] → depthwise 3×3 → linear 1×1, ReLU6 between.</summary>
+        public string MobileNetV2(IReadOnlyList<int> strides)
+        {
+            var x = Relu6(ConvNorm(Input, "features.0.0", "features.0.1", 2));
+            for (var i = 1; i <= strides.Count; i++)
+            {
+                var p = $"features.{i}.conv";
+                var expands = state.ContainsKey($"{p}.3.weight"); // conv.3 is the last BatchNorm only behind an expansion
+                var d = expands ? 1 : 0;
+                var y = expands ? Relu6(ConvNorm(x, $"{p}.0.0", $"{p}.0.1", 1)) : x;
+                y = Relu6(ConvNorm(y, $"{p}.{d}.0", $"{p}.{d}.1", strides[i - 1], depthwise: true));
+                y = ConvNorm(y, $"{p}.{d + 1}", $"{p}.{d + 2}", 1);
+                var input = expands ? state[$"{p}.0.0.weight"].shape[1] : state[$"{p}.0.0.weight"].shape[0];
+                x = Residual(y, x, strides[i - 1], input, state[$"{p}.{d + 1}.weight"].shape[0]);
+            }
+            return Pooled(Relu6(ConvNorm(x, $"features.{strides.Count + 1}.0", $"features.{strides.Count + 1}.1", 1)));
+        }
+
+        /// <summary>torchvision's EfficientNet-B0: features.{stage}.{i}.block = [expand] → depthwise → squeeze-excitation → linear, SiLU between.</summary>
+        public string EfficientNet(IReadOnlyList<int> stageStrides)
+        {
+            var x = SiLU(ConvNorm(Input, "features.0.0", "features.0.1", 2));
+            for (var stage = 1; stage <= stageStrides.Count; stage++)
+            {
+                for (var i = 0; state.ContainsKey($"features.{stage}.{i}.block.0.0.weight"); i++)
+                {
+                    var p = $"features.{stage}.{i}.block";
+                    var expands = state.ContainsKey($"{p}.3.0.weight");
+                    var d = expands ? 1 : 0;
+                    var stride = i == 0 ? stageStrides[stage - 1] : 1;
+                    var y = expands ? SiLU(ConvNorm(x, $"{p}.0.0", $"{p}.0.1", 1)) : x;
+                    y = SiLU(ConvNorm(y, $"{p}.{d}.0", $"{p}.{d}.1", stride, depthwise: true));
+                    var scale = Node("Sigmoid", [Conv(SiLU(Conv(Node("GlobalAveragePool", [y]), $"{p}.{d + 1}.fc1", 1, 0)), $"{p}.{d + 1}.fc2", 1, 0)]);
+                    y = ConvNorm(Node("Mul", [y, scale]), $"{p}.{d + 2}.0", $"{p}.{d + 2}.1", 1);
+                    var input = expands ? state[$"{p}.0.0.weight"].shape[1] : state[$"{p}.0.0.weight"].shape[0];
+                    x = Residual(y, x, stride, input, state[$"{p}.{d + 2}.0.weight"].shape[0]); // stochastic depth is training only
+                }
+            }
+            return Pooled(SiLU(ConvNorm(x, $"features.{stageStrides.Count + 1}.0", $"features.{stageStrides.Count + 1}.1", 1)));
+        }
 
         private string Input => "image";
 

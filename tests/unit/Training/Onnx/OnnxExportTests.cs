@@ -17,6 +17,8 @@ public sealed class OnnxExportTests
     [InlineData("small-cnn-16", 17)]
     [InlineData("resnet18", 32)]
     [InlineData("resnet50", 32)]
+    [InlineData("mobilenet-v2", 32)]
+    [InlineData("efficientnet-b0", 40)]
     public void EachImageArchitectureExportsAndOnnxRuntimeReproducesIt(string architecture, int size)
     {
         using var model = GlobalRandom.Create(3, () => ModelRegistry.Create(architecture, 5));
@@ -60,7 +62,7 @@ public sealed class OnnxExportTests
     }
 
     [Theory]
-    [InlineData("mobilenet-v2")]
+    [InlineData("text-bag")]
     [InlineData("text-cnn")]
     public void ArchitecturesWithoutAWriterAreRefusedByName(string architecture)
     {

@@ -22,6 +22,7 @@ public sealed class OnnxRuntimeServingTests
     [Theory]
     [InlineData("small-cnn", 20)]
     [InlineData("resnet18", 40)]
+    [InlineData("efficientnet-b0", 32)]
     public void OnnxRuntimeServesTheSameProbabilitiesAndFeaturesAsTorchSharp(string architecture, int size)
     {
         var weights = Weights(architecture, 3);
@@ -45,7 +46,7 @@ public sealed class OnnxRuntimeServingTests
 
     [Theory]
     [InlineData("text-cnn")]
-    [InlineData("mobilenet-v2")]
+    [InlineData("text-bag")]
     public void ModelsWithoutAnOnnxWriterStayOnTorchSharp(string architecture)
     {
         using var loaded = new PredictorLoader(onnxRuntime: true).Load(Weights(architecture, 2));
