@@ -11,7 +11,7 @@ using TransferHub.Training.Weights;
 // Predict latency of the serving path's engine part (decode + preprocess + forward + softmax, no HTTP or database), TorchSharp
 // vs ONNX Runtime on the same weights,
 // and the drift report's statistics over a large logged window; with "page-load", the model page with 1 000 versions.
-// Usage: dotnet run -c Release --project bench/Registry -- [iterations] [page-load]
+// Usage: dotnet run -c Release --project bench/Registry -- [iterations] [page-load | mobile]  ("mobile": MobileNetV2 and EfficientNet-B0 only)
 var iterations = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 30;
 if (args.Contains("page-load"))
 {
@@ -24,7 +24,10 @@ var results = new List<object>();
 // TorchSharp and ONNX Runtime on the same model, measured in alternating rounds so both see the same machine state.
 Console.WriteLine("| model | px | batch | runtime | p50 ms | p95 ms | images/s |");
 Console.WriteLine("|---|---|---|---|---|---|---|");
-foreach (var (architecture, size) in new[] { ("small-cnn", 64), ("resnet18", 64), ("resnet18", 224) })
+var models = args.Contains("mobile")
+    ? new[] { ("mobilenet-v2", 224), ("efficientnet-b0", 224) }
+    : new[] { ("small-cnn", 64), ("resnet18", 64), ("resnet18", 224) };
+foreach (var (architecture, size) in models)
 {
     var weights = Weights(architecture);
     using var torch = Predictor.Load(weights);
