@@ -49,6 +49,7 @@ public sealed class OnnxWeightsE2ETests(SeededAppFixture app) : IClassFixture<Se
 public sealed class HubAppFixture : BrowserFixture
 {
     public const string OfflineRepo = "sentence-transformers/all-MiniLM-L6-v2";
+    public const string ImageRepo = "timm/mobilenetv2_100.ra_in1k";
 
     public TransferHub.Tests.Support.LoopbackHub Hub { get; private set; } = null!;
 
@@ -58,6 +59,7 @@ public sealed class HubAppFixture : BrowserFixture
     {
         Hub = await TransferHub.Tests.Support.LoopbackHub.StartAsync();
         Hub.Repos["google/bert_uncased_L-2_H-128_A-2"] = WeightsE2ETests.TinyBertFiles();
+        Hub.Repos[ImageRepo] = new() { ["model.safetensors"] = TransferHub.Tests.Support.TimmMobileNetV2File.Write(10) };
         TransferHub.Tests.Support.HubCacheFolder.Add(_offlineFolder, OfflineRepo, WeightsE2ETests.TinyBertFiles());
     }
 
@@ -116,5 +118,48 @@ public sealed class HubE2ETests(HubAppFixture app) : IClassFixture<HubAppFixture
         await Assertions.Expect(offline).ToContainTextAsync("text-bert");
         app.Hub.Downloads.ShouldNotContain(d => d.File.StartsWith(HubAppFixture.OfflineRepo, StringComparison.Ordinal));
         await page.ScreenshotAsync("47b-hub-offline");
+    }
+
+    [Fact]
+    public async Task AnImageCatalogModelDownloadsWithProgressAndAnExperimentTransfersFromIt()
+    {
+        var page = await app.NewPageAsync();
+        await page.SignInAsync(BrowserFixture.AdminEmail, BrowserFixture.AdminPassword);
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/$"));
+        await page.GotoInteractiveAsync("/weights");
+        var slowLink = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        app.Hub.Paused[$"{HubAppFixture.ImageRepo}/model.safetensors"] = slowLink;
+
+        // timm's MobileNetV2: timm's tensor names, renamed to torchvision's at import; half arrives, then the link stalls.
+        await page.GetByLabel("Catalog").ClickAsync();
+        await page.Locator(".mud-popover-open .mud-list-item", new() { HasText = HubAppFixture.ImageRepo }).ClickAsync();
+        await page.Locator("#hub-import-button").ClickAsync();
+        await Assertions.Expect(page.Locator("#hub-progress")).ToBeVisibleAsync(new() { Timeout = 30_000 });
+        await Assertions.Expect(page.GetByText(new Regex($"Downloading {Regex.Escape(HubAppFixture.ImageRepo)}… [1-9]"))).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByText("Uploading and checking")).ToHaveCountAsync(0); // the upload panel is not the one busy
+        await page.ScreenshotAsync("47c-hub-progress");
+        slowLink.SetResult();
+        var row = page.Locator("#weights tbody tr", new() { HasText = $"{HubAppFixture.ImageRepo}@main" });
+        await Assertions.Expect(row).ToHaveCountAsync(1, new() { Timeout = 60_000 });
+        await Assertions.Expect(row).ToContainTextAsync("mobilenet-v2");
+
+        await E2EData.ArrangeVersionAsync(app.BaseUrl);
+        await page.GotoInteractiveAsync("/experiments");
+        await page.GetByLabel("Name").FillAsync("from the hub");
+        await page.GetByLabel("Seeds").FillAsync("1");
+        await page.Locator("#advanced-settings").ClickAsync();
+        await page.GetByLabel("Fixed epochs (instead of a budget)").FillAsync("1");
+        await page.GetByLabel("Image px").FillAsync("16");
+        await page.GetByLabel("Transfer from").ClickAsync();
+        await page.Locator(".mud-popover-open .mud-list-item", new() { HasText = $"{HubAppFixture.ImageRepo}@main" }).ClickAsync();
+        var architecture = page.Locator(".mud-input-control", new() { HasText = "Architecture" }).Locator("input").First;
+        await Assertions.Expect(architecture).ToHaveValueAsync("mobilenet-v2");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Run" }).ClickAsync();
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/experiments/[0-9a-f-]{36}$"));
+        await Assertions.Expect(page.Locator("#experiment-status")).ToHaveTextAsync("finished", new() { Timeout = 180_000 });
+        var results = page.Locator("#results-table");
+        await Assertions.Expect(results).ToContainTextAsync("feature-extraction");
+        await Assertions.Expect(results).ToContainTextAsync("fine-tune");
+        await page.ScreenshotAsync("47d-hub-experiment");
     }
 }

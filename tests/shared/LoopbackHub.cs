@@ -37,6 +37,9 @@ public sealed class LoopbackHub : IAsyncDisposable
     public ConcurrentDictionary<string, bool> Hang { get; } = new();
 
     /// <summary>Every download of "repo/file" with the byte it started from.</summary>
+    /// <summary>"repo/file" whose next full download sends half, then waits for the test to complete the source (a slow link).</summary>
+    public ConcurrentDictionary<string, TaskCompletionSource> Paused { get; } = new();
+
     public ConcurrentQueue<(string File, long From)> Downloads { get; } = new();
 
     public string Url { get; }
@@ -104,18 +107,31 @@ public sealed class LoopbackHub : IAsyncDisposable
         {
             return new Halfway(content);
         }
+        if (from == 0 && Paused.TryRemove($"{repo}/{file}", out var gate))
+        {
+            return new Halfway(content, gate.Task);
+        }
         return Results.File(content, "application/octet-stream", enableRangeProcessing: true);
     }
 
-    /// <summary>Announces the whole length, sends half, then drops the connection: a proxy that cut the transfer.</summary>
-    private sealed class Halfway(byte[] content) : IResult
+    /// <summary>
+    /// Announces the whole length and sends half; then drops the connection (a proxy that cut the transfer), or, given
+    /// <paramref name="resume"/>, sends the rest once it completes (a slow link the test controls).
+    /// </summary>
+    private sealed class Halfway(byte[] content, Task? resume = null) : IResult
     {
         public async Task ExecuteAsync(HttpContext http)
         {
             http.Response.ContentLength = content.Length;
             await http.Response.Body.WriteAsync(content.AsMemory(0, content.Length / 2));
             await http.Response.Body.FlushAsync();
-            http.Abort();
+            if (resume is null)
+            {
+                http.Abort();
+                return;
+            }
+            await resume.WaitAsync(http.RequestAborted);
+            await http.Response.Body.WriteAsync(content.AsMemory(content.Length / 2));
         }
     }
 

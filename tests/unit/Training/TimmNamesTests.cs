@@ -95,6 +95,27 @@ public sealed class TimmNamesTests : IDisposable
         allclose(expected, actual, rtol: 0, atol: 0).ShouldBeTrue();
     }
 
+    [Fact]
+    public void TheSharedTimmMobileNetV2FileHasTimmsNamesAndOurShapesAndImports()
+    {
+        TorchRuntime.EnsureLoaded();
+        using var model = ModelRegistry.Create("mobilenet-v2", 6);
+        var ours = model.state_dict();
+        var listed = TransferHub.Tests.Support.TimmMobileNetV2File.Tensors(6);
+        using var placeholder = zeros(1);
+
+        var renamed = TimmNames.ToTorchvision("mobilenet-v2", listed.ToDictionary(t => t.Name, _ => placeholder));
+        File.WriteAllBytes(Path.Combine(_folder, "timm-mnv2.safetensors"), TransferHub.Tests.Support.TimmMobileNetV2File.Write(6));
+        var info = WeightsImport.Import(Path.Combine(_folder, "timm-mnv2.safetensors"), "mobilenet-v2", null, Path.Combine(_folder, "mnv2.safetensors"));
+
+        renamed.Keys.ShouldBe(ours.Keys.Where(k => !k.EndsWith("num_batches_tracked", StringComparison.Ordinal)), ignoreOrder: true);
+        foreach (var ((name, shape), ourName) in listed.Zip(renamed.Keys))
+        {
+            ours[ourName].shape.ShouldBe(shape, name);
+        }
+        (info.Architecture, info.NumClasses).ShouldBe(("mobilenet-v2", 6));
+    }
+
     /// <summary>A model's weights as timm would write them (timm's names, safetensors with only a format entry).</summary>
     internal static byte[] TimmFile(ClassifierModel model, string architecture)
     {
