@@ -189,13 +189,47 @@ public sealed partial class ExperimentService(IDbContextFactory<AppDbContext> db
     {
         await projects.RequireAsync(caller, projectId, a => a.CanRead, ct);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var ids = await db.Experiments.Where(e => e.ProjectId == projectId).OrderByDescending(e => e.CreatedAt).Select(e => e.Id).ToListAsync(ct);
-        var result = new List<ExperimentDto>();
-        foreach (var id in ids)
+        var experiments = await db.Experiments.AsNoTracking().Where(e => e.ProjectId == projectId).OrderByDescending(e => e.CreatedAt).ToListAsync(ct);
+        return await BuildAllAsync(db, experiments, ct);
+    }
+
+    /// <summary>Every experiment of every project the caller may read, newest first: the list page's one read.</summary>
+    public async Task<IReadOnlyList<ExperimentDto>> ListVisibleAsync(ClaimsPrincipal caller, CancellationToken ct)
+    {
+        var readable = (await projects.ListAsync(caller, ct)).Select(p => p.Id).ToList();
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var experiments = await db.Experiments.AsNoTracking().Where(e => readable.Contains(e.ProjectId)).OrderByDescending(e => e.CreatedAt).ToListAsync(ct);
+        return await BuildAllAsync(db, experiments, ct);
+    }
+
+    // Runs, epoch metrics and training-split sizes of all the experiments in three queries, not three per experiment.
+    private async Task<IReadOnlyList<ExperimentDto>> BuildAllAsync(AppDbContext db, IReadOnlyList<Experiment> experiments, CancellationToken ct)
+    {
+        var loaded = await LoadAsync(db, experiments, ct);
+        var result = new List<ExperimentDto>(experiments.Count);
+        foreach (var experiment in experiments)
         {
-            result.Add(await GetAsync(caller, id, ct));
+            result.Add(await BuildAsync(db, experiment, loaded, ct));
         }
         return result;
+    }
+
+    private sealed record Loaded(ILookup<Guid, TrainingRun> Runs, ILookup<Guid, RunMetric> Metrics, IReadOnlyDictionary<Guid, int> TrainCounts);
+
+    private static async Task<Loaded> LoadAsync(AppDbContext db, IReadOnlyList<Experiment> experiments, CancellationToken ct)
+    {
+        var ids = experiments.Select(e => e.Id).ToList();
+        var runs = await db.TrainingRuns.AsNoTracking().Where(r => ids.Contains(r.ExperimentId)).OrderBy(r => r.Arm).ThenBy(r => r.Seed).ToListAsync(ct);
+        var runIds = runs.Select(r => r.Id).ToList();
+        var metrics = await db.RunMetrics.AsNoTracking().Where(m => runIds.Contains(m.RunId)).ToListAsync(ct);
+        // The training split's size is needed for a step budget's description and for label savings (several label shares).
+        var byExperiment = runs.ToLookup(r => r.ExperimentId);
+        var versions = experiments.Where(e => e.Steps > 0 || byExperiment[e.Id].Select(r => r.LabelFraction).Distinct().Skip(1).Any())
+            .Select(e => e.DatasetVersionId).Distinct().ToList();
+        var trainCounts = versions.Count == 0 ? new Dictionary<Guid, int>()
+            : await db.VersionItems.Where(v => versions.Contains(v.VersionId) && v.Split == Shared.Datasets.Split.Train)
+                .GroupBy(v => v.VersionId).Select(g => new { g.Key, Count = g.Count() }).ToDictionaryAsync(g => g.Key, g => g.Count, ct);
+        return new Loaded(byExperiment, metrics.ToLookup(m => m.RunId), trainCounts);
     }
 
     public async Task<ExperimentDto> GetAsync(ClaimsPrincipal caller, Guid experimentId, CancellationToken ct)
@@ -207,12 +241,13 @@ public sealed partial class ExperimentService(IDbContextFactory<AppDbContext> db
         return await BuildAsync(db, experiment, ct);
     }
 
-    private async Task<ExperimentDto> BuildAsync(AppDbContext db, Experiment experiment, CancellationToken ct)
+    private async Task<ExperimentDto> BuildAsync(AppDbContext db, Experiment experiment, CancellationToken ct) =>
+        await BuildAsync(db, experiment, await LoadAsync(db, [experiment], ct), ct);
+
+    private async Task<ExperimentDto> BuildAsync(AppDbContext db, Experiment experiment, Loaded loaded, CancellationToken ct)
     {
-        var experimentId = experiment.Id;
-        var runs = await db.TrainingRuns.AsNoTracking().Where(r => r.ExperimentId == experimentId).OrderBy(r => r.Arm).ThenBy(r => r.Seed).ToListAsync(ct);
-        var runIds = runs.Select(r => r.Id).ToList();
-        var history = (await db.RunMetrics.AsNoTracking().Where(m => runIds.Contains(m.RunId)).ToListAsync(ct))
+        var runs = loaded.Runs[experiment.Id].ToList();
+        var history = runs.SelectMany(r => loaded.Metrics[r.Id])
             .Select(m => (m.RunId, Metrics: JsonSerializer.Deserialize<EpochMetrics>(m.Json, Json)!)).ToList();
         var latest = history.GroupBy(h => h.RunId).ToDictionary(g => g.Key, g => g.MaxBy(h => h.Metrics.Epoch).Metrics);
         var predictions = new Dictionary<Guid, ItemPredictions>();
@@ -238,9 +273,7 @@ public sealed partial class ExperimentService(IDbContextFactory<AppDbContext> db
         var fullRuns = runs.Where(r => r.LabelFraction == fullShare).Select(r => r.Id).ToHashSet();
         history = [.. history.Where(h => fullRuns.Contains(h.RunId))];
         var (efficiency, efficiencyNotes) = LabelEfficiency.Summarise(dtos);
-        // The training split's size: for the budget's description and the labels saved (this runs on every epoch report).
-        var trainCount = experiment.Steps > 0 || efficiency.Count > 0
-            ? await db.VersionItems.CountAsync(v => v.VersionId == experiment.DatasetVersionId && v.Split == Shared.Datasets.Split.Train, ct) : 0;
+        var trainCount = loaded.TrainCounts.GetValueOrDefault(experiment.DatasetVersionId);
         IReadOnlyList<LabelingSavings>? savings = null;
         if (efficiency.Count > 0)
         {
