@@ -126,3 +126,6 @@ public sealed record TransferabilityRecordDto(int Experiments, int LogMeTopHits,
 /// <summary>A candidate source's scores on a version's training split, before any training. Higher is better for both;
 /// null where the statistic is not defined for this source (degenerate features).</summary>
 public sealed record SourceScoreDto(Guid SourceId, string Source, double? LogMe, double? Leep, string Kind = "run");
+
+/// <summary>A succeeded run that can be registered as a model, with the names the registry's form shows.</summary>
+public sealed record SucceededRunDto(Guid Id, Guid ProjectId, string Project, string Experiment, string Arm, int Seed, double? TestMacroF1);

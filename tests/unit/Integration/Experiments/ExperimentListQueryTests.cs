@@ -109,4 +109,26 @@ public sealed class ExperimentListQueryTests(CommandCountingFactory factory) : I
         forLabeler.ShouldNotContain(v => v.Id == version.Id);
         forOutsider.ShouldNotContain(v => v.Id == version.Id);
     }
+
+    [Fact]
+    public async Task RunsToRegisterAreTheSucceededOnesOfProjectsWhereTheCallerEditsData()
+    {
+        var (s, version) = await ExperimentTests.ColoursAsync(factory);
+        await CreateAsync(s, version.Id, "to register");
+        var service = factory.Services.GetRequiredService<ExperimentService>();
+        await using (var db = await factory.Services.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<AppDbContext>>().CreateDbContextAsync())
+        {
+            var experiment = db.Experiments.Single(e => e.Name == "to register" && e.ProjectId == s.ProjectId);
+            var first = db.TrainingRuns.Where(r => r.ExperimentId == experiment.Id).OrderBy(r => r.Seed).First();
+            first.Status = RunStatus.Succeeded; // as a worker would leave it (no result stored: no F1)
+            await db.SaveChangesAsync();
+        }
+
+        var forScientist = await service.ListRegistrableRunsAsync(await DatasetScenario.PrincipalOfAsync(s.Scientist), CancellationToken.None);
+        var forLabeler = await service.ListRegistrableRunsAsync(await DatasetScenario.PrincipalOfAsync(s.LabelerA), CancellationToken.None);
+
+        var run = forScientist.Single(r => r.ProjectId == s.ProjectId);
+        (run.Experiment, run.Arm, run.Seed, run.TestMacroF1).ShouldBe(("to register", "baseline", 1, (double?)null));
+        forLabeler.ShouldNotContain(r => r.ProjectId == s.ProjectId);
+    }
 }
