@@ -51,7 +51,7 @@ public sealed class EfficientNet : ClassifierModel
         features = nn.Sequential(layers);
         classifier = nn.Sequential(nn.Dropout(0.2), nn.Linear(LastChannels, numClasses));
         RegisterComponents();
-        Initialise();
+        MobileInit.Apply(this, l => nn.init.uniform_(l.weight!, -1.0 / Math.Sqrt(l.out_features), 1.0 / Math.Sqrt(l.out_features)));
     }
 
     public override string HeadName => "classifier";
@@ -81,29 +81,6 @@ public sealed class EfficientNet : ClassifierModel
             new BatchNorm(output),
             nn.SiLU());
 
-    private void Initialise()
-    {
-        using var _ = no_grad();
-        foreach (var module in modules())
-        {
-            switch (module)
-            {
-                case Conv2d conv:
-                    nn.init.kaiming_normal_(conv.weight!, mode: nn.init.FanInOut.FanOut);
-                    if (conv.bias is not null) nn.init.zeros_(conv.bias);
-                    break;
-                case BatchNorm bn:
-                    nn.init.ones_(bn.Weight);
-                    nn.init.zeros_(bn.Bias);
-                    break;
-                case Linear linear:
-                    var range = 1.0 / Math.Sqrt(linear.out_features);
-                    nn.init.uniform_(linear.weight!, -range, range);
-                    nn.init.zeros_(linear.bias!);
-                    break;
-            }
-        }
-    }
 
     // torchvision's MBConv: [1×1 expand] → k×k depthwise → squeeze-and-excitation → 1×1 linear projection; a residual with
     // stochastic depth (whole samples' branches dropped in training) when shapes allow.

@@ -43,7 +43,7 @@ public sealed class MobileNetV2 : ClassifierModel
         features = nn.Sequential(layers);
         classifier = nn.Sequential(nn.Dropout(0.2), nn.Linear(1280, numClasses));
         RegisterComponents();
-        Initialise();
+        MobileInit.Apply(this, l => nn.init.normal_(l.weight!, 0, 0.01));
     }
 
     public override string HeadName => "classifier";
@@ -73,28 +73,6 @@ public sealed class MobileNetV2 : ClassifierModel
             new BatchNorm(output),
             nn.ReLU6());
 
-    private void Initialise()
-    {
-        using var _ = no_grad();
-        foreach (var module in modules())
-        {
-            switch (module)
-            {
-                case Conv2d conv:
-                    nn.init.kaiming_normal_(conv.weight!, mode: nn.init.FanInOut.FanOut);
-                    if (conv.bias is not null) nn.init.zeros_(conv.bias);
-                    break;
-                case BatchNorm bn:
-                    nn.init.ones_(bn.Weight);
-                    nn.init.zeros_(bn.Bias);
-                    break;
-                case Linear linear:
-                    nn.init.normal_(linear.weight!, 0, 0.01);
-                    nn.init.zeros_(linear.bias!);
-                    break;
-            }
-        }
-    }
 
     // torchvision's InvertedResidual: [1×1 expand] → 3×3 depthwise → 1×1 linear projection, residual when shapes allow.
     private sealed class InvertedResidual : nn.Module<Tensor, Tensor>
