@@ -28,6 +28,11 @@ public static class PageLoadBench
             .join(', ')
         """;
 
+    // How much the browser had to parse and lay out: the prerendered document's size and the page's element count.
+    private const string SizeScript = """
+        () => `${(performance.getEntriesByType('navigation')[0].decodedBodySize / 1024).toFixed(0)} KB, ${document.getElementsByTagName('*').length} elements`
+        """;
+
     public static async Task RunAsync(IPage page, IReadOnlyList<(string Name, string Path)> pages, int loads)
     {
         var details = new List<string>();
@@ -56,7 +61,7 @@ public static class PageLoadBench
                 }
                 if (i == loads)
                 {
-                    details.Add($"{name}: {await page.EvaluateAsync<string>(ResourcesScript)}");
+                    details.Add($"{name} (HTML {await page.EvaluateAsync<string>(SizeScript)}): {await page.EvaluateAsync<string>(ResourcesScript)}");
                 }
                 ttfb.Add(marks[0]);
                 dom.Add(marks[1]);
