@@ -74,12 +74,8 @@ public sealed class EfficientNet : ClassifierModel
         return classifier.forward(f); // the dropout in front of the linear layer, as torchvision's
     }
 
-    // torchvision's Conv2dNormActivation with SiLU: conv (no bias), BatchNorm, SiLU; children named 0, 1, 2.
     private static Sequential ConvBnSiLU(long input, long output, long kernel, long stride, long groups) =>
-        nn.Sequential(
-            nn.Conv2d(input, output, kernel, stride: stride, padding: (kernel - 1) / 2, groups: groups, bias: false),
-            new BatchNorm(output),
-            nn.SiLU());
+        MobileInit.ConvNormAct(input, output, kernel, stride, groups, nn.SiLU());
 
 
     // torchvision's MBConv: [1×1 expand] → k×k depthwise → squeeze-and-excitation → 1×1 linear projection; a residual with

@@ -1,3 +1,4 @@
+using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -7,6 +8,13 @@ namespace TransferHub.Training.Models;
 // with zero bias, BatchNorm weight 1 and bias 0, and the classifier's Linear as each architecture defines it.
 internal static class MobileInit
 {
+    // torchvision's Conv2dNormActivation: conv ("same" padding, no bias), BatchNorm, activation; children named 0, 1, 2.
+    public static Sequential ConvNormAct(long input, long output, long kernel, long stride, long groups, nn.Module<Tensor, Tensor> activation) =>
+        nn.Sequential(
+            nn.Conv2d(input, output, kernel, stride: stride, padding: (kernel - 1) / 2, groups: groups, bias: false),
+            new BatchNorm(output),
+            activation);
+
     public static void Apply(nn.Module model, Action<Linear> initLinear)
     {
         using var _ = no_grad();

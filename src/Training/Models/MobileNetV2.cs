@@ -66,12 +66,8 @@ public sealed class MobileNetV2 : ClassifierModel
         return classifier.forward(f); // includes the dropout in front of the linear layer, as torchvision does
     }
 
-    // torchvision's Conv2dNormActivation: conv (no bias), BatchNorm, ReLU6; children named 0, 1, 2.
-    internal static Sequential ConvBnReLU6(long input, long output, long kernel, long stride, long groups) =>
-        nn.Sequential(
-            nn.Conv2d(input, output, kernel, stride: stride, padding: (kernel - 1) / 2, groups: groups, bias: false),
-            new BatchNorm(output),
-            nn.ReLU6());
+    private static Sequential ConvBnReLU6(long input, long output, long kernel, long stride, long groups) =>
+        MobileInit.ConvNormAct(input, output, kernel, stride, groups, nn.ReLU6());
 
 
     // torchvision's InvertedResidual: [1×1 expand] → 3×3 depthwise → 1×1 linear projection, residual when shapes allow.

@@ -35,7 +35,7 @@ public sealed class HubFactory : TransferHubFactory, IAsyncLifetime
 [Trait("Category", "Slow")]
 public sealed class HubImportTests(HubFactory factory) : IClassFixture<HubFactory>
 {
-    private static byte[] SmallCnn(bool withMetadata)
+    internal static byte[] SmallCnn(bool withMetadata)
     {
         var path = Path.Combine(Path.GetTempPath(), $"th-{Guid.NewGuid():N}.safetensors");
         using (var model = ModelRegistry.Create("small-cnn", 3))

@@ -29,17 +29,7 @@ public sealed class OfflineHubFactory : TransferHubFactory
 [Trait("Category", "Slow")]
 public sealed class HubOfflineFolderTests(OfflineHubFactory factory) : IClassFixture<OfflineHubFactory>
 {
-    private static byte[] SmallCnn()
-    {
-        var path = Path.Combine(Path.GetTempPath(), $"th-{Guid.NewGuid():N}.safetensors");
-        using (var model = ModelRegistry.Create("small-cnn", 3))
-        {
-            ModelWeights.Export(model, "small-cnn", path);
-        }
-        var bytes = File.ReadAllBytes(path);
-        File.Delete(path);
-        return bytes;
-    }
+    private static byte[] SmallCnn() => HubImportTests.SmallCnn(withMetadata: true);
 
     private static Dictionary<string, byte[]> Repo(byte[] weights) => new()
     {
