@@ -11,7 +11,8 @@ using TransferHub.Training.Weights;
 // Predict latency of the serving path's engine part (decode + preprocess + forward + softmax, no HTTP or database), TorchSharp
 // vs ONNX Runtime on the same weights,
 // and the drift report's statistics over a large logged window; with "page-load", the model page with 1 000 versions.
-// Usage: dotnet run -c Release --project bench/Registry -- [iterations] [page-load | mobile]  ("mobile": MobileNetV2 and EfficientNet-B0 only)
+// Usage: dotnet run -c Release --project bench/Registry -- [iterations] [page-load | mobile | text]
+// ("mobile": MobileNetV2 and EfficientNet-B0 only; "text": text-bag, text-cnn, and BERT-tiny / MiniLM-L6-shaped text-bert on 60-word texts)
 var iterations = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 30;
 if (args.Contains("page-load"))
 {
@@ -22,30 +23,39 @@ if (args.Contains("page-load"))
 TransferHub.Training.Runtime.LibTorchContext.SetFlushDenormal();
 var results = new List<object>();
 // TorchSharp and ONNX Runtime on the same model, measured in alternating rounds so both see the same machine state.
-Console.WriteLine("| model | px | batch | runtime | p50 ms | p95 ms | images/s |");
-Console.WriteLine("|---|---|---|---|---|---|---|");
-var models = args.Contains("mobile")
-    ? new[] { ("mobilenet-v2", 224), ("efficientnet-b0", 224) }
-    : new[] { ("small-cnn", 64), ("resnet18", 64), ("resnet18", 224) };
+var text = args.Contains("text");
+Console.WriteLine(text ? "| model | batch | runtime | p50 ms | p95 ms | texts/s |" : "| model | px | batch | runtime | p50 ms | p95 ms | images/s |");
+Console.WriteLine(text ? "|---|---|---|---|---|---|" : "|---|---|---|---|---|---|---|");
+var models = text
+    ? new[] { ("text-bag", 0), ("text-cnn", 0), ("text-bert", 0), ("text-bert-minilm", 0) }
+    : args.Contains("mobile")
+        ? new[] { ("mobilenet-v2", 224), ("efficientnet-b0", 224) }
+        : new[] { ("small-cnn", 64), ("resnet18", 64), ("resnet18", 224) };
 foreach (var (architecture, size) in models)
 {
-    var weights = Weights(architecture);
+    var weights = text ? TextWeights(architecture) : Weights(architecture);
     using var torch = Predictor.Load(weights);
     using var onnx = OnnxRuntimePredictor.Load(weights);
     foreach (var batch in new[] { 1, 8, 32 })
     {
-        var images = Enumerable.Range(0, batch).Select(i => Noise(size, i)).ToList();
+        List<byte[]> images = text ? [] : [.. Enumerable.Range(0, batch).Select(i => Noise(size, i))];
+        List<string> texts = text ? [.. Enumerable.Range(0, batch).Select(Email)] : [];
+        void Predict(ILoadedModel runtime)
+        {
+            if (text) runtime.PredictTexts(texts);
+            else runtime.PredictImages(images, size);
+        }
         var times = new Dictionary<string, List<double>> { ["TorchSharp"] = [], ["ONNX Runtime"] = [] };
         foreach (var (_, runtime) in new (string, ILoadedModel)[] { ("TorchSharp", torch), ("ONNX Runtime", onnx) })
         {
-            for (var w = 0; w < 3; w++) runtime.PredictImages(images, size);
+            for (var w = 0; w < 3; w++) Predict(runtime);
         }
         for (var i = 0; i < iterations; i++)
         {
             foreach (var (name, runtime) in new (string, ILoadedModel)[] { ("TorchSharp", torch), ("ONNX Runtime", onnx) })
             {
                 var watch = Stopwatch.StartNew();
-                runtime.PredictImages(images, size);
+                Predict(runtime);
                 times[name].Add(watch.Elapsed.TotalMilliseconds);
             }
         }
@@ -54,10 +64,16 @@ foreach (var (architecture, size) in models)
             list.Sort();
             var (p50, p95) = (list[list.Count / 2], list[(int)Math.Ceiling(list.Count * 0.95) - 1]);
             var throughput = batch * 1000 / list.Average();
-            Console.WriteLine(FormattableString.Invariant($"| {architecture} | {size} | {batch} | {runtime} | {p50:0.0} | {p95:0.0} | {throughput:0} |"));
+            Console.WriteLine(text
+                ? FormattableString.Invariant($"| {architecture} | {batch} | {runtime} | {p50:0.0} | {p95:0.0} | {throughput:0} |")
+                : FormattableString.Invariant($"| {architecture} | {size} | {batch} | {runtime} | {p50:0.0} | {p95:0.0} | {throughput:0} |"));
             results.Add(new { kind = "predict", architecture, size, batch, runtime, iterations, p50, p95, throughput });
         }
     }
+}
+if (text)
+{
+    return;
 }
 
 // A million logged predictions against a 2 000-item reference; the service decodes at most 300 embeddings per window.
@@ -98,6 +114,48 @@ static byte[] Weights(string architecture)
     var bytes = File.ReadAllBytes(path);
     File.Delete(path);
     return bytes;
+}
+
+// text-bag and text-cnn over hashed words; text-bert as a scratch run writes it (BERT-tiny's shape), or MiniLM-L6's
+// shape (384 wide, 6 layers, 12 heads) — the sentence encoder teams pick — over the same small vocabulary (the
+// vocabulary's size changes the embedding table, not the compute).
+static byte[] TextWeights(string name)
+{
+    TorchSharp.torch.manual_seed(1);
+    var corpus = Enumerable.Range(0, 200).Select(Email).ToList();
+    var metadata = new Dictionary<string, string> { ["classes"] = JsonSerializer.Serialize(Enumerable.Range(0, 10).Select(i => $"c{i}")) };
+    ClassifierModel model;
+    if (name.StartsWith("text-bert", StringComparison.Ordinal))
+    {
+        var recipe = TransferHub.Training.Models.Bert.BertRecipe.FromScratch(corpus);
+        if (name == "text-bert-minilm")
+        {
+            recipe = recipe with { Config = recipe.Config with { HiddenSize = 384, Layers = 6, Heads = 12, IntermediateSize = 1536 } };
+        }
+        model = new TransferHub.Training.Models.Bert.TextBert(recipe.Config, 10);
+        foreach (var (key, value) in recipe.ToMetadata()) metadata[key] = value;
+        name = "text-bert";
+    }
+    else
+    {
+        model = ModelRegistry.Create(name, 10);
+    }
+    using (model)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"bench-{name}.safetensors");
+        ModelWeights.Export(model, name, path, metadata);
+        var bytes = File.ReadAllBytes(path);
+        File.Delete(path);
+        return bytes;
+    }
+}
+
+// About 60 words, like a short e-mail.
+static string Email(int seed)
+{
+    string[] words = ["invoice", "meeting", "please", "attached", "the", "report", "schedule", "thanks", "regards", "project", "update", "deadline", "review", "customer", "order", "shipping", "account", "password", "urgent", "team"];
+    var random = new Random(seed);
+    return string.Join(' ', Enumerable.Range(0, 50 + random.Next(20)).Select(_ => words[random.Next(words.Length)]));
 }
 
 static byte[] Noise(int size, int seed)

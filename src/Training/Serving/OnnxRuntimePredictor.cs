@@ -6,10 +6,10 @@ using TransferHub.Training.Data;
 namespace TransferHub.Training.Serving;
 
 /// <summary>
-/// Serves an image model with ONNX Runtime: the model is exported once at load (checked against TorchSharp, see
-/// <see cref="Models.Onnx.OnnxExport"/>), after which predictions touch no libtorch. Preprocessing is the training
-/// loader's (<see cref="ImageFolder.Decode"/>); outputs are the same probabilities and penultimate features as
-/// <see cref="Predictor"/>'s.
+/// Serves a model with ONNX Runtime: the model is exported once at load (checked against TorchSharp, see
+/// <see cref="Models.Onnx.OnnxExport"/>), after which predictions touch no libtorch. Preprocessing is training's
+/// (<see cref="ImageFolder.Decode"/> for images, the model's tokenizer for texts); outputs are the same probabilities and
+/// penultimate features as <see cref="Predictor"/>'s.
 /// </summary>
 public sealed class OnnxRuntimePredictor : ILoadedModel
 {
@@ -17,24 +17,26 @@ public sealed class OnnxRuntimePredictor : ILoadedModel
     public const int CheckSize = 32;
 
     private readonly InferenceSession _session;
+    private readonly ITextTokenizer? _tokenizer;
 
-    private OnnxRuntimePredictor(InferenceSession session, string architecture, IReadOnlyList<string> classes)
+    private OnnxRuntimePredictor(InferenceSession session, string architecture, IReadOnlyList<string> classes, ITextTokenizer? tokenizer)
     {
         _session = session;
+        _tokenizer = tokenizer;
         Architecture = architecture;
         Classes = classes;
     }
 
     public string Architecture { get; }
     public IReadOnlyList<string> Classes { get; }
-    public bool IsText => false;
+    public bool IsText => _tokenizer is not null;
 
-    /// <summary>The model behind <paramref name="safetensors"/> on ONNX Runtime; text models and architectures without an
-    /// ONNX writer stay on TorchSharp (<see cref="Predictor"/>).</summary>
+    /// <summary>The model behind <paramref name="safetensors"/> on ONNX Runtime; architectures without an ONNX writer stay
+    /// on TorchSharp (<see cref="Predictor"/>).</summary>
     public static ILoadedModel Load(byte[] safetensors)
     {
         var predictor = Predictor.Load(safetensors);
-        if (predictor.IsText || !Models.Onnx.OnnxExport.Supports(predictor.Architecture))
+        if (!Models.Onnx.OnnxExport.Supports(predictor.Architecture))
         {
             return predictor;
         }
@@ -42,12 +44,16 @@ public sealed class OnnxRuntimePredictor : ILoadedModel
         {
             var exported = predictor.ExportOnnx(CheckSize);
             var options = new SessionOptions { LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR };
-            return new OnnxRuntimePredictor(new InferenceSession(exported.Model, options), predictor.Architecture, predictor.Classes);
+            return new OnnxRuntimePredictor(new InferenceSession(exported.Model, options), predictor.Architecture, predictor.Classes, predictor.Tokenizer);
         }
     }
 
     public IReadOnlyList<ModelOutput> PredictImages(IReadOnlyList<byte[]> images, int imageSize)
     {
+        if (IsText)
+        {
+            throw new InvalidOperationException("This model reads texts.");
+        }
         if (images.Count == 0)
         {
             return [];
@@ -59,13 +65,54 @@ public sealed class OnnxRuntimePredictor : ILoadedModel
             ImageFolder.Decode(images[i], imageSize, pixels.AsSpan(i * plane, plane));
         }
         var input = new DenseTensor<float>(pixels, [images.Count, 3, imageSize, imageSize]);
-        using var results = _session.Run([NamedOnnxValue.CreateFromTensor("image", input)]); // thread-safe: no lock
+        return Run(NamedOnnxValue.CreateFromTensor(Models.Onnx.OnnxExport.ImageInput, input), images.Count);
+    }
+
+    public IReadOnlyList<ModelOutput> PredictTexts(IReadOnlyList<string> texts)
+    {
+        if (_tokenizer is null)
+        {
+            throw new InvalidOperationException("This model reads images.");
+        }
+        if (texts.Count == 0)
+        {
+            return [];
+        }
+        var ids = new long[texts.Count * Predictor.MaxTokens];
+        for (var i = 0; i < texts.Count; i++)
+        {
+            _tokenizer.Encode(texts[i], Predictor.MaxTokens).CopyTo(ids, i * Predictor.MaxTokens);
+        }
+        var tokens = Predictor.MaxTokens;
+        if (_tokenizer is WordPieceText wordPiece) // text-bert
+        {
+            // BERT masks padding, so trailing columns no row uses can go (as TextBert.Features does): short texts stay cheap.
+            // The convolutional and bag models read all MaxTokens, as in training.
+            (ids, tokens) = TrimPadding(ids, texts.Count, wordPiece.PadId);
+        }
+        return Run(NamedOnnxValue.CreateFromTensor(Models.Onnx.OnnxExport.TextInput, new DenseTensor<long>(ids, [texts.Count, tokens])), texts.Count);
+    }
+
+    private static (long[] Ids, int Tokens) TrimPadding(long[] ids, int rows, long pad)
+    {
+        var used = 1;
+        for (var r = 0; r < rows; r++)
+            for (var t = Predictor.MaxTokens - 1; t >= used; t--)
+                if (ids[r * Predictor.MaxTokens + t] != pad) { used = t + 1; break; }
+        var trimmed = new long[rows * used];
+        for (var r = 0; r < rows; r++) Array.Copy(ids, r * Predictor.MaxTokens, trimmed, r * used, used);
+        return (trimmed, used);
+    }
+
+    private List<ModelOutput> Run(NamedOnnxValue input, int count)
+    {
+        using var results = _session.Run([input]); // thread-safe: no lock
         var logits = results.First(r => r.Name == "logits").AsTensor<float>();
         var features = results.First(r => r.Name == "features").AsTensor<float>();
         var classes = (int)logits.Dimensions[1];
         var dim = (int)features.Dimensions[1];
-        var outputs = new List<ModelOutput>(images.Count);
-        for (var i = 0; i < images.Count; i++)
+        var outputs = new List<ModelOutput>(count);
+        for (var i = 0; i < count; i++)
         {
             var row = new float[classes];
             var max = float.NegativeInfinity;
@@ -79,9 +126,6 @@ public sealed class OnnxRuntimePredictor : ILoadedModel
         }
         return outputs;
     }
-
-    public IReadOnlyList<ModelOutput> PredictTexts(IReadOnlyList<string> texts) =>
-        throw new InvalidOperationException("This model reads images.");
 
     public void Dispose() => _session.Dispose();
 }

@@ -34,6 +34,9 @@ public sealed class Predictor : ILoadedModel
     public IReadOnlyList<string> Classes { get; }
     public bool IsText => ModelRegistry.IsText(Architecture);
 
+    /// <summary>A text model's tokenizer (null for image models).</summary>
+    internal ITextTokenizer? Tokenizer => _tokenizer;
+
     public static Predictor Load(byte[] safetensors)
     {
         var metadata = new Dictionary<string, string>();
@@ -138,7 +141,7 @@ public sealed class Predictor : ILoadedModel
 }
 
 /// <summary>The engine's <see cref="IModelLoader"/>, for the web to wire into serving.</summary>
-/// <param name="onnxRuntime">Serve image models with ONNX Runtime (exported at load) instead of TorchSharp.</param>
+/// <param name="onnxRuntime">Serve with ONNX Runtime (exported at load) instead of TorchSharp.</param>
 public sealed class PredictorLoader(bool onnxRuntime = false) : IModelLoader
 {
     public ILoadedModel Load(byte[] safetensors) => onnxRuntime ? OnnxRuntimePredictor.Load(safetensors) : Predictor.Load(safetensors);
@@ -149,11 +152,11 @@ public sealed class PredictorLoader(bool onnxRuntime = false) : IModelLoader
         using var predictor = Predictor.Load(safetensors);
         if (!Models.Onnx.OnnxExport.Supports(predictor.Architecture))
         {
-            throw new NotSupportedException($"ONNX export is not available for {predictor.Architecture} yet (image models: small-cnn, ResNet-18/34/50, imported ONNX graphs).");
+            throw new NotSupportedException($"ONNX export is not available for {predictor.Architecture}.");
         }
         var exported = predictor.ExportOnnx(imageSize);
         return (exported.Model, string.Create(System.Globalization.CultureInfo.InvariantCulture,
-            $"ONNX Runtime vs TorchSharp on a 2x3x{imageSize}x{imageSize} batch: max abs difference {exported.MaxAbsDifference:G3}, relative {exported.RelativeDifference:G3}"));
+            $"ONNX Runtime vs TorchSharp on {exported.Probe}: max abs difference {exported.MaxAbsDifference:G3}, relative {exported.RelativeDifference:G3}"));
     }
 
     public byte[] ToTorchSharp(byte[] safetensors)

@@ -9,25 +9,32 @@ using Tensor = TorchSharp.torch.Tensor;
 namespace TransferHub.Training.Models.Onnx;
 
 /// <summary>An exported model and how closely ONNX Runtime reproduces the TorchSharp model on the same input.</summary>
-public sealed record OnnxExported(byte[] Model, double MaxAbsDifference, double RelativeDifference);
+/// <param name="Probe">The input both ran on, in words ("2x3x32x32 images", "2x24 token ids").</param>
+public sealed record OnnxExported(byte[] Model, double MaxAbsDifference, double RelativeDifference, string Probe);
 
 /// <summary>
-/// Writes our image classifiers as ONNX (opset 17, dynamic batch): the graph is written from the architecture's
-/// structure and state-dict names (small-cnn, ResNet-18/34/50, MobileNetV2, EfficientNet-B0, and imported onnx-graph models), its input is the
-/// ImageNet-normalised RGB image the model trained on, its output the logits. Each export is run next to the TorchSharp
-/// model by ONNX Runtime on the same random batch; a difference above <see cref="Tolerance"/> refuses the export.
-/// TorchSharp itself cannot export ONNX.
+/// Writes our classifiers as ONNX (opset 17, dynamic batch): the graph is written from the architecture's structure and
+/// state-dict names (small-cnn, ResNet-18/34/50, MobileNetV2, EfficientNet-B0, imported onnx-graph models; text-bag,
+/// text-cnn, text-bert). An image model's input is the ImageNet-normalised RGB image it trained on; a text model's the
+/// token ids its tokenizer writes (tokenizing stays outside the graph). Outputs: the logits and the penultimate features.
+/// Each export is run next to the TorchSharp model by ONNX Runtime on the same random batch; a difference above
+/// <see cref="Tolerance"/> refuses the export. TorchSharp itself cannot export ONNX.
 /// </summary>
-public static class OnnxExport
+public static partial class OnnxExport
 {
     public const double Tolerance = 1e-4;
     public const int Opset = 17;
 
+    /// <summary>The graph's input: float images [batch, 3, height, width], or int64 token ids [batch, tokens].</summary>
+    public const string ImageInput = "image", TextInput = "input_ids";
+
     public static bool Supports(string architecture) =>
         architecture is "small-cnn" or "small-cnn-16" or "resnet18" or "resnet34" or "resnet50" or "mobilenet-v2" or "efficientnet-b0"
-        || OnnxGraphSpec.Applies(architecture);
+            or "text-bag" or "text-cnn"
+        || OnnxGraphSpec.Applies(architecture) || Bert.BertRecipe.Applies(architecture);
 
-    /// <exception cref="NotSupportedException">An architecture this writer does not know (text models).</exception>
+    /// <param name="imageSize">The image size of the check (text models ignore it).</param>
+    /// <exception cref="NotSupportedException">An architecture this writer does not know.</exception>
     /// <exception cref="InvalidDataException">ONNX Runtime does not reproduce the model.</exception>
     public static OnnxExported Export(ClassifierModel model, string architecture, int imageSize)
     {
@@ -40,44 +47,56 @@ public static class OnnxExport
             "resnet50" => graph.ResNet(bottleneck: true),
             "mobilenet-v2" => graph.MobileNetV2(Models.MobileNetV2.BlockStrides),
             "efficientnet-b0" => graph.EfficientNet(Models.EfficientNet.StageStrides),
+            "text-bag" => graph.TextBag(),
+            "text-cnn" => graph.TextCnn(),
             _ when model is OnnxGraphModel imported => graph.Imported(imported),
-            _ => throw new NotSupportedException($"ONNX export is not available for {architecture} yet (image models: small-cnn, ResNet-18/34/50, MobileNetV2, EfficientNet-B0, imported ONNX graphs)."),
+            _ when model is Bert.TextBert bert => graph.Bert(bert.Config),
+            _ => throw new NotSupportedException($"ONNX export is not available for {architecture} (known: small-cnn, ResNet-18/34/50, MobileNetV2, EfficientNet-B0, imported ONNX graphs, text-bag, text-cnn, text-bert)."),
         };
         graph.Head(features, model.HeadPrefix);
-        var proto = graph.Model(architecture, model.NumClasses);
+        var text = ModelRegistry.IsText(architecture);
+        var proto = graph.Model(architecture, model.NumClasses, text);
         var bytes = proto.ToByteArray();
-        var (maxAbs, relative) = Compare(model, bytes, imageSize);
+        var (maxAbs, relative, probe) = text ? CompareText(model, bytes) : CompareImage(model, bytes, imageSize);
         if (!(relative <= Tolerance))
         {
             throw new InvalidDataException($"ONNX Runtime does not reproduce the exported {architecture}: max |Δ| {maxAbs:G3}, relative {relative:G3}.");
         }
-        return new OnnxExported(bytes, maxAbs, relative);
+        return new OnnxExported(bytes, maxAbs, relative, probe);
     }
 
-    private static (double MaxAbs, double Relative) Compare(ClassifierModel model, byte[] onnx, int imageSize)
+    private static (double MaxAbs, double Relative, string Probe) CompareImage(ClassifierModel model, byte[] onnx, int imageSize)
     {
         using var scope = NewDisposeScope();
         using var probeRandom = new Generator(0); // its own generator: the global one belongs to runs seeding beside us
         var input = randn([2, 3, imageSize, imageSize], generator: probeRandom); // two: the batch dimension is dynamic
+        var feed = NamedOnnxValue.CreateFromTensor(ImageInput, new DenseTensor<float>(input.data<float>().ToArray(), [2, 3, imageSize, imageSize]));
+        var (maxAbs, relative) = Compare(model, onnx, input, feed);
+        return (maxAbs, relative, $"2x3x{imageSize}x{imageSize} images");
+    }
+
+    private static (double MaxAbs, double Relative) Compare(ClassifierModel model, byte[] onnx, Tensor input, NamedOnnxValue feed)
+    {
         model.eval();
         float[] ours;
         using (no_grad())
+        using (var logits = model.forward(input))
         {
-            ours = model.forward(input).data<float>().ToArray();
+            ours = logits.data<float>().ToArray();
         }
         using var options = new SessionOptions { LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR };
         using var session = new InferenceSession(onnx, options);
-        var tensor = new DenseTensor<float>(input.data<float>().ToArray(), [2, 3, imageSize, imageSize]);
-        using var results = session.Run([NamedOnnxValue.CreateFromTensor("image", tensor)]);
+        using var results = session.Run([feed]);
         var reference = results.First(r => r.Name == "logits").AsEnumerable<float>().ToArray();
         var maxAbs = ours.Zip(reference, (a, b) => (double)Math.Abs(a - b)).Max();
         return (maxAbs, maxAbs / Math.Max(reference.Max(v => Math.Abs((double)v)), 1e-12));
     }
 
     /// <summary>Builds the graph node by node; tensors come from the state dict by name.</summary>
-    private sealed class GraphWriter(Dictionary<string, Tensor> state)
+    private sealed partial class GraphWriter(Dictionary<string, Tensor> state)
     {
         private readonly GraphProto _graph = new() { Name = "transferhub" };
+        private Dictionary<string, Tensor> State => state; // for the other part of this class
         private int _next;
 
         private string Fresh(string hint) => $"{hint}_{_next++}";
@@ -185,7 +204,7 @@ public static class OnnxExport
             return Pooled(SiLU(ConvNorm(x, $"features.{stageStrides.Count + 1}.0", $"features.{stageStrides.Count + 1}.1", 1)));
         }
 
-        private string Input => "image";
+        private static string Input => ImageInput;
 
         public string SmallCnn()
         {
@@ -291,26 +310,30 @@ public static class OnnxExport
             return node;
         }
 
-        public ModelProto Model(string architecture, int classes)
+        public ModelProto Model(string architecture, int classes, bool text)
         {
-            _graph.Input.Add(new ValueInfoProto { Name = "image", Type = TensorType("batch", 3, "height", "width") });
-            _graph.Output.Add(new ValueInfoProto { Name = "logits", Type = TensorType("batch", classes) });
-            _graph.Output.Add(new ValueInfoProto { Name = "features", Type = TensorType("batch", "features") });
+            _graph.Input.Add(text
+                ? new ValueInfoProto { Name = TextInput, Type = TensorType(TensorProto.Types.DataType.Int64, "batch", "tokens") }
+                : new ValueInfoProto { Name = ImageInput, Type = TensorType(TensorProto.Types.DataType.Float, "batch", 3, "height", "width") });
+            _graph.Output.Add(new ValueInfoProto { Name = "logits", Type = TensorType(TensorProto.Types.DataType.Float, "batch", classes) });
+            _graph.Output.Add(new ValueInfoProto { Name = "features", Type = TensorType(TensorProto.Types.DataType.Float, "batch", "features") });
             var model = new ModelProto
             {
                 IrVersion = 8, ProducerName = "TransferHub", ProducerVersion = "1", Graph = _graph,
-                DocString = $"{architecture}: input RGB scaled to [0, 1] then normalised with ImageNet's mean (0.485, 0.456, 0.406) and std (0.229, 0.224, 0.225); outputs logits and the penultimate features.",
+                DocString = text
+                    ? $"{architecture}: input the token ids of the model's tokenizer (TransferHub's hashed words, or the WordPiece vocabulary in the weights' metadata for text-bert), padding trailing; outputs logits and the penultimate features."
+                    : $"{architecture}: input RGB scaled to [0, 1] then normalised with ImageNet's mean (0.485, 0.456, 0.406) and std (0.229, 0.224, 0.225); outputs logits and the penultimate features.",
             };
             model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = Opset });
             return model;
         }
 
-        private static TypeProto TensorType(params object[] dims)
+        private static TypeProto TensorType(TensorProto.Types.DataType type, params object[] dims)
         {
             var shape = new TensorShapeProto();
             foreach (var d in dims)
                 shape.Dim.Add(d is string name ? new TensorShapeProto.Types.Dimension { DimParam = name } : new TensorShapeProto.Types.Dimension { DimValue = Convert.ToInt64(d) });
-            return new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float, Shape = shape } };
+            return new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)type, Shape = shape } };
         }
     }
 

@@ -64,10 +64,39 @@ public sealed class OnnxExportTests
     [Theory]
     [InlineData("text-bag")]
     [InlineData("text-cnn")]
-    public void ArchitecturesWithoutAWriterAreRefusedByName(string architecture)
+    public void TextModelsExportWithTokenIdsInAndOnnxRuntimeReproducesThem(string architecture)
     {
-        using var model = ModelRegistry.Create(architecture, 3);
+        using var model = GlobalRandom.Create(4, () => ModelRegistry.Create(architecture, 3));
 
-        Should.Throw<NotSupportedException>(() => OnnxExport.Export(model, architecture, 16)).Message.ShouldContain(architecture);
+        var exported = OnnxExport.Export(model, architecture, imageSize: 0);
+
+        exported.RelativeDifference.ShouldBeLessThanOrEqualTo(OnnxExport.Tolerance);
+        exported.Probe.ShouldBe("2x24 token ids"); // the second row ends in padding: the mask is compared too
+        var input = global::Onnx.ModelProto.Parser.ParseFrom(exported.Model).Graph.Input.Single();
+        (input.Name, input.Type.TensorType.ElemType).ShouldBe((OnnxExport.TextInput, (int)global::Onnx.TensorProto.Types.DataType.Int64));
+    }
+
+    [Fact]
+    public void BertExportsWithItsPaddingMaskAndANonZeroPadId()
+    {
+        // Pad id 1, not 0: the graph must mask the config's pad id; TorchSharp drops padding columns, ONNX masks them.
+        var config = new TransferHub.Training.Models.Bert.BertConfig(VocabSize: 50, HiddenSize: 32, Layers: 2, Heads: 4, IntermediateSize: 64, MaxPositions: 40, PadTokenId: 1);
+        using var model = GlobalRandom.Create(6, () => new TransferHub.Training.Models.Bert.TextBert(config, 4));
+
+        var exported = OnnxExport.Export(model, "text-bert", imageSize: 0);
+
+        exported.RelativeDifference.ShouldBeLessThanOrEqualTo(OnnxExport.Tolerance);
+        var ops = global::Onnx.ModelProto.Parser.ParseFrom(exported.Model).Graph.Node.Select(n => n.OpType).ToList();
+        ops.Count(op => op == "Softmax").ShouldBe(2); // one attention per layer
+        ops.ShouldContain("LayerNormalization");
+        ops.ShouldContain("Erf"); // exact GELU
+    }
+
+    [Fact]
+    public void AnArchitectureWithoutAWriterIsRefusedByName()
+    {
+        using var model = ModelRegistry.Create("small-cnn", 3);
+
+        Should.Throw<NotSupportedException>(() => OnnxExport.Export(model, "vit-b16", 16)).Message.ShouldContain("vit-b16");
     }
 }

@@ -47,10 +47,37 @@ public sealed class OnnxRuntimeServingTests
     [Theory]
     [InlineData("text-cnn")]
     [InlineData("text-bag")]
-    public void ModelsWithoutAnOnnxWriterStayOnTorchSharp(string architecture)
+    [InlineData("text-bert")]
+    public void TextModelsAreServedByOnnxRuntimeWithTheSameOutputs(string architecture)
     {
-        using var loaded = new PredictorLoader(onnxRuntime: true).Load(Weights(architecture, 2));
+        string[] texts = ["the film was a delight from start to end", "dull", "", "a delight, dull in the middle, then a delight again"];
+        var weights = architecture == "text-bert" ? BertWeights(texts) : Weights(architecture, 3);
+        using var torch = new PredictorLoader().Load(weights);
+        using var onnx = new PredictorLoader(onnxRuntime: true).Load(weights);
 
-        loaded.ShouldBeOfType<Predictor>();
+        var expected = torch.PredictTexts(texts);
+        var actual = onnx.PredictTexts(texts);
+
+        onnx.ShouldBeOfType<OnnxRuntimePredictor>();
+        onnx.IsText.ShouldBeTrue();
+        for (var i = 0; i < texts.Length; i++)
+        {
+            actual[i].Probabilities.ShouldBe(expected[i].Probabilities, tolerance: 1e-4);
+            actual[i].Embedding.ShouldBe(expected[i].Embedding, tolerance: 1e-3);
+        }
+        onnx.PredictTexts([]).ShouldBeEmpty();
+        Should.Throw<InvalidOperationException>(() => onnx.PredictImages([[1, 2, 3]], 16)).Message.ShouldContain("texts");
+    }
+
+    // A BERT-tiny-shaped encoder with a vocabulary built from the texts, as a scratch text-bert run writes it.
+    private static byte[] BertWeights(IEnumerable<string> texts)
+    {
+        var recipe = TransferHub.Training.Models.Bert.BertRecipe.FromScratch(texts);
+        using var model = GlobalRandom.Create(5, () => new TransferHub.Training.Models.Bert.TextBert(recipe.Config, 3));
+        var path = Path.Combine(Path.GetTempPath(), $"th-{Guid.NewGuid():N}.safetensors");
+        ModelWeights.Export(model, "text-bert", path, recipe.ToMetadata());
+        var bytes = File.ReadAllBytes(path);
+        File.Delete(path);
+        return bytes;
     }
 }
