@@ -44,14 +44,17 @@ public sealed record InputSpec(string Kind, int? ImageSize, int Channels, string
 public sealed record DriftSettings(int Window = 500, int MinSamples = 30, double PsiWarning = 0.1, double PsiDrift = 0.2,
     double PWarning = 0.05, double PDrift = 0.01, double LowConfidence = 0.6);
 
-/// <summary>One immutable version of a registered model, with everything needed to reproduce and judge it.</summary>
+/// <summary>One immutable version of a registered model, with everything needed to reproduce and judge it.
+/// <c>OnnxSha256</c>/<c>OnnxCheck</c>: its ONNX export stored at registration and what ONNX Runtime's check of it
+/// measured (null where none was stored: served from the weights).</summary>
 public sealed record ModelVersionDto(
     Guid Id, Guid ModelId, int Version, ModelStage Stage,
     string ArtifactKey, string Sha256, long SizeBytes,
     string Architecture, IReadOnlyList<string> Labels, InputSpec Input, TrainingJobSpec Hyperparameters,
     ClassificationMetrics? TestMetrics, Guid ExperimentId, string ExperimentName, Guid RunId, string Arm, int Seed, TransferVerdict? Verdict,
     Guid DatasetVersionId, string DatasetVersionHash, Guid? SourceModelVersionId, Guid? SourceRunId, string? SourceWeightsSha256,
-    bool HasReferenceProfile, string RegisteredBy, DateTimeOffset RegisteredAt, string? VerdictReason = null);
+    bool HasReferenceProfile, string RegisteredBy, DateTimeOffset RegisteredAt, string? VerdictReason = null,
+    string? OnnxSha256 = null, string? OnnxCheck = null);
 
 /// <summary>An example to try a version on: an item of its own test split (validation when the test split is empty), with its labels.</summary>
 public sealed record ModelExampleDto(Guid ItemId, string? FileName, string? Text, IReadOnlyList<string> Labels);

@@ -37,9 +37,14 @@ public interface IModelLoader
     /// <summary>Builds the architecture named in the file's metadata and loads every tensor, head included.</summary>
     ILoadedModel Load(byte[] safetensors);
 
-    /// <summary>The model as ONNX (opset 17, dynamic batch) and what ONNX Runtime's check of it measured: run next to the
-    /// model on the same random <paramref name="imageSize"/> batch, refused (<see cref="InvalidDataException"/>) beyond 1e-4 relative.
-    /// Image models only (<see cref="NotSupportedException"/> otherwise).</summary>
+    /// <summary>An ONNX file <see cref="ToOnnx"/> wrote, served by ONNX Runtime alone: no libtorch is loaded.</summary>
+    /// <exception cref="InvalidDataException">Not an ONNX model, or one without TransferHub's metadata.</exception>
+    ILoadedModel LoadOnnx(byte[] onnx);
+
+    /// <summary>The model as ONNX (opset 17, dynamic batch, the weights' metadata as its metadata_props) and what ONNX
+    /// Runtime's check of it measured: run next to the model on the same random batch (<paramref name="imageSize"/> images,
+    /// or token ids), refused (<see cref="InvalidDataException"/>) beyond 1e-4 relative. <see cref="NotSupportedException"/>
+    /// for an architecture without a writer.</summary>
     (byte[] Model, string Check) ToOnnx(byte[] safetensors, int imageSize);
 
     /// <summary>The same weights in TorchSharp's own format (<c>Module.load</c> on the same architecture reads them).</summary>

@@ -2,6 +2,7 @@ using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using TransferHub.Shared.Registry;
 using TransferHub.Training.Data;
+using TransferHub.Training.Weights;
 
 namespace TransferHub.Training.Serving;
 
@@ -45,6 +46,40 @@ public sealed class OnnxRuntimePredictor : ILoadedModel
             var exported = predictor.ExportOnnx(CheckSize);
             var options = new SessionOptions { LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR };
             return new OnnxRuntimePredictor(new InferenceSession(exported.Model, options), predictor.Architecture, predictor.Classes, predictor.Tokenizer);
+        }
+    }
+
+    /// <summary>
+    /// A model from an ONNX file this engine exported (its metadata names the architecture, the classes and a text model's
+    /// tokenizer) — no libtorch is loaded, so a node that only serves needs none (see the README's serving-only node).
+    /// </summary>
+    /// <exception cref="InvalidDataException">Not an ONNX model, or one TransferHub did not write.</exception>
+    public static OnnxRuntimePredictor FromOnnx(byte[] onnx)
+    {
+        InferenceSession session;
+        try
+        {
+            session = new InferenceSession(onnx, new SessionOptions { LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR });
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new InvalidDataException($"Not a loadable ONNX model: {e.Message}", e);
+        }
+        try
+        {
+            var metadata = session.ModelMetadata.CustomMetadataMap;
+            if (!metadata.ContainsKey(ModelWeights.ArchitectureKey))
+            {
+                throw new InvalidDataException("This ONNX model was not exported by TransferHub: its metadata names no architecture and classes.");
+            }
+            var (architecture, classes) = Predictor.Describe(metadata);
+            var tokenizer = Models.ModelRegistry.IsText(architecture) ? Models.ModelRegistry.TokenizerFor(architecture, metadata) : null;
+            return new OnnxRuntimePredictor(session, architecture, classes, tokenizer);
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
         }
     }
 

@@ -19,13 +19,15 @@ public sealed class Predictor : ILoadedModel
 
     private readonly ClassifierModel _model;
     private readonly ITextTokenizer? _tokenizer;
+    private readonly IReadOnlyDictionary<string, string> _metadata;
     // One forward at a time: TorchSharp modules are not documented as thread-safe, and batching recovers throughput.
     private readonly Lock _gate = new();
 
-    private Predictor(ClassifierModel model, string architecture, IReadOnlyList<string> classes, ITextTokenizer? tokenizer)
+    private Predictor(ClassifierModel model, string architecture, IReadOnlyList<string> classes, ITextTokenizer? tokenizer, IReadOnlyDictionary<string, string> metadata)
     {
         _model = model;
         _tokenizer = tokenizer;
+        _metadata = metadata;
         Architecture = architecture;
         Classes = classes;
     }
@@ -47,17 +49,11 @@ public sealed class Predictor : ILoadedModel
         }
         try
         {
-            var architecture = metadata.GetValueOrDefault(ModelWeights.ArchitectureKey) ?? throw new InvalidDataException("The weights name no architecture.");
-            var count = int.Parse(metadata.GetValueOrDefault(ModelWeights.NumClassesKey) ?? throw new InvalidDataException("The weights name no class count."), CultureInfo.InvariantCulture);
-            var classes = metadata.TryGetValue("classes", out var json) ? JsonSerializer.Deserialize<string[]>(json) ?? [] : [];
-            if (classes.Length != count)
-            {
-                classes = [.. Enumerable.Range(0, count).Select(i => i.ToString(CultureInfo.InvariantCulture))];
-            }
-            var model = ModelRegistry.Create(architecture, count, metadata);
+            var (architecture, classes) = Describe(metadata);
+            var model = ModelRegistry.Create(architecture, classes.Length, metadata);
             WeightLoader.LoadInto(model, weights.ToDictionary(kv => ModelWeights.NormaliseName(kv.Key), kv => kv.Value), includeHead: true);
             model.eval();
-            return new Predictor(model, architecture, classes, ModelRegistry.IsText(architecture) ? ModelRegistry.TokenizerFor(architecture, metadata) : null);
+            return new Predictor(model, architecture, classes, ModelRegistry.IsText(architecture) ? ModelRegistry.TokenizerFor(architecture, metadata) : null, metadata);
         }
         finally
         {
@@ -66,6 +62,15 @@ public sealed class Predictor : ILoadedModel
                 t.Dispose();
             }
         }
+    }
+
+    /// <summary>The architecture and class names a model file's metadata gives (numbered when it names none).</summary>
+    internal static (string Architecture, string[] Classes) Describe(IReadOnlyDictionary<string, string> metadata)
+    {
+        var architecture = metadata.GetValueOrDefault(ModelWeights.ArchitectureKey) ?? throw new InvalidDataException("The weights name no architecture.");
+        var count = int.Parse(metadata.GetValueOrDefault(ModelWeights.NumClassesKey) ?? throw new InvalidDataException("The weights name no class count."), CultureInfo.InvariantCulture);
+        var classes = metadata.TryGetValue("classes", out var json) ? JsonSerializer.Deserialize<string[]>(json) ?? [] : [];
+        return (architecture, classes.Length == count ? classes : [.. Enumerable.Range(0, count).Select(i => i.ToString(CultureInfo.InvariantCulture))]);
     }
 
     public IReadOnlyList<ModelOutput> PredictImages(IReadOnlyList<byte[]> images, int imageSize)
@@ -122,7 +127,7 @@ public sealed class Predictor : ILoadedModel
     {
         lock (_gate)
         {
-            return Models.Onnx.OnnxExport.Export(_model, Architecture, imageSize);
+            return Models.Onnx.OnnxExport.Export(_model, Architecture, imageSize, _metadata);
         }
     }
 
@@ -145,6 +150,8 @@ public sealed class Predictor : ILoadedModel
 public sealed class PredictorLoader(bool onnxRuntime = false) : IModelLoader
 {
     public ILoadedModel Load(byte[] safetensors) => onnxRuntime ? OnnxRuntimePredictor.Load(safetensors) : Predictor.Load(safetensors);
+
+    public ILoadedModel LoadOnnx(byte[] onnx) => OnnxRuntimePredictor.FromOnnx(onnx);
 
     // The check travels as an HTTP header: ASCII only.
     public (byte[] Model, string Check) ToOnnx(byte[] safetensors, int imageSize)

@@ -27,8 +27,8 @@ public sealed class ModelCacheTests
         });
     }
 
-    private ModelCache Cache(int capacity) => new(_store, _loader,
-        Options.Create(new RegistryOptions { MaxLoadedModels = capacity }),
+    private ModelCache Cache(int capacity, ServingRuntime runtime = ServingRuntime.OnnxRuntime) => new(_store, _loader,
+        Options.Create(new RegistryOptions { MaxLoadedModels = capacity, ServingRuntime = runtime }),
         NullLogger<ModelCache>.Instance);
 
     [Fact]
@@ -70,5 +70,43 @@ public sealed class ModelCacheTests
         await Should.ThrowAsync<ArtifactIntegrityException>(() => cache.AcquireAsync(Guid.NewGuid(), "k", new string('0', 64), CancellationToken.None));
 
         _loader.DidNotReceive().Load(Arg.Any<byte[]>());
+    }
+
+    [Fact]
+    public async Task WithOnnxRuntimeAStoredExportIsLoadedInsteadOfTheWeights()
+    {
+        byte[] export = [9, 8, 7];
+        _store.OpenReadAsync("v1.onnx", Arg.Any<CancellationToken>()).Returns(_ => Task.FromResult<Stream>(new MemoryStream(export)));
+        _loader.LoadOnnx(Arg.Any<byte[]>()).Returns(Substitute.For<ILoadedModel>());
+        using var cache = Cache(4);
+
+        (await cache.AcquireAsync(Guid.NewGuid(), "v1.safetensors", Sha, CancellationToken.None, new StoredOnnx("v1.onnx", Convert.ToHexStringLower(SHA256.HashData(export))))).Dispose();
+
+        _loader.Received(1).LoadOnnx(Arg.Is<byte[]>(b => b.SequenceEqual(export)));
+        _loader.DidNotReceive().Load(Arg.Any<byte[]>());
+    }
+
+    [Fact]
+    public async Task WithTorchSharpTheWeightsAreLoadedEvenWhenAnExportIsStored()
+    {
+        using var cache = Cache(4, ServingRuntime.TorchSharp);
+
+        (await cache.AcquireAsync(Guid.NewGuid(), "v1.safetensors", Sha, CancellationToken.None, new StoredOnnx("v1.onnx", new string('0', 64)))).Dispose();
+
+        _loader.Received(1).Load(Arg.Any<byte[]>());
+        _loader.DidNotReceive().LoadOnnx(Arg.Any<byte[]>());
+    }
+
+    [Fact]
+    public async Task AStoredExportThatDoesNotMatchItsHashIsNeverLoaded()
+    {
+        using var cache = Cache(4);
+
+        var error = await Should.ThrowAsync<ArtifactIntegrityException>(() =>
+            cache.AcquireAsync(Guid.NewGuid(), "v1.safetensors", Sha, CancellationToken.None, new StoredOnnx("v1.onnx", new string('0', 64))));
+
+        error.Message.ShouldContain("ONNX export");
+        _loader.DidNotReceive().LoadOnnx(Arg.Any<byte[]>());
+        _loader.DidNotReceive().Load(Arg.Any<byte[]>()); // no silent fallback to the weights
     }
 }

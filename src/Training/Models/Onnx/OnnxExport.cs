@@ -34,9 +34,11 @@ public static partial class OnnxExport
         || OnnxGraphSpec.Applies(architecture) || Bert.BertRecipe.Applies(architecture);
 
     /// <param name="imageSize">The image size of the check (text models ignore it).</param>
+    /// <param name="metadata">Written as the model's metadata_props (the weights' metadata: architecture, classes, a
+    /// text-bert vocabulary), so the file alone can be served (<see cref="Serving.OnnxRuntimePredictor.FromOnnx"/>).</param>
     /// <exception cref="NotSupportedException">An architecture this writer does not know.</exception>
     /// <exception cref="InvalidDataException">ONNX Runtime does not reproduce the model.</exception>
-    public static OnnxExported Export(ClassifierModel model, string architecture, int imageSize)
+    public static OnnxExported Export(ClassifierModel model, string architecture, int imageSize, IReadOnlyDictionary<string, string>? metadata = null)
     {
         var state = model.state_dict();
         var graph = new GraphWriter(state);
@@ -56,6 +58,10 @@ public static partial class OnnxExport
         graph.Head(features, model.HeadPrefix);
         var text = ModelRegistry.IsText(architecture);
         var proto = graph.Model(architecture, model.NumClasses, text);
+        foreach (var (key, value) in metadata ?? new Dictionary<string, string>())
+        {
+            proto.MetadataProps.Add(new StringStringEntryProto { Key = key, Value = value });
+        }
         var bytes = proto.ToByteArray();
         var (maxAbs, relative, probe) = text ? CompareText(model, bytes) : CompareImage(model, bytes, imageSize);
         if (!(relative <= Tolerance))

@@ -14,9 +14,12 @@ public sealed class ArtifactIntegrityException(string message) : AppException(me
     public override string Title => "Artifact integrity check failed";
 }
 
+/// <summary>A version's ONNX export stored at registration, and its SHA-256.</summary>
+public sealed record StoredOnnx(string Key, string Sha256);
+
 /// <summary>
 /// Loaded models by version id. A version's weights are verified against their recorded SHA-256 before
-/// loading. Evicting a version (production moved on) disposes it once the predictions holding it finish.
+/// loading; serving with ONNX Runtime, a version with a stored ONNX export loads that file (no libtorch). Evicting a version (production moved on) disposes it once the predictions holding it finish.
 /// At most <c>Registry:MaxLoadedModels</c> (4) stay loaded: another web node, which never hears of a promotion made
 /// elsewhere, lets its old version go this way once the alias (resolved per call) has moved on.
 /// </summary>
@@ -24,13 +27,21 @@ public sealed partial class ModelCache(IArtifactStore artifacts, IModelLoader lo
 {
     private readonly ConcurrentDictionary<Guid, Lazy<Task<Entry>>> _entries = new();
     private readonly int _capacity = options.Value.MaxLoadedModels;
+    private readonly bool _onnxRuntime = options.Value.ServingRuntime == ServingRuntime.OnnxRuntime;
+
+    /// <summary>The loaded model of a registered version; dispose the lease when done predicting.</summary>
+    public Task<Lease> AcquireAsync(ModelVersion version, CancellationToken ct) =>
+        AcquireAsync(version.Id, version.ArtifactKey, version.Sha256, ct,
+            version is { OnnxArtifactKey: { } key, OnnxSha256: { } sha } ? new StoredOnnx(key, sha) : null);
 
     /// <summary>The loaded model of a version; dispose the lease when done predicting.</summary>
-    public async Task<Lease> AcquireAsync(Guid versionId, string artifactKey, string sha256, CancellationToken ct)
+    public async Task<Lease> AcquireAsync(Guid versionId, string artifactKey, string sha256, CancellationToken ct, StoredOnnx? onnx = null)
     {
+        // Serving with ONNX Runtime, a stored export is loaded as it is; without one the weights are exported at load.
+        var stored = _onnxRuntime ? onnx : null;
         while (true)
         {
-            var lazy = _entries.GetOrAdd(versionId, id => new Lazy<Task<Entry>>(() => LoadAsync(id, artifactKey, sha256)));
+            var lazy = _entries.GetOrAdd(versionId, id => new Lazy<Task<Entry>>(() => LoadAsync(id, artifactKey, sha256, stored)));
             Entry entry;
             try
             {
@@ -74,11 +85,19 @@ public sealed partial class ModelCache(IArtifactStore artifacts, IModelLoader lo
         }
     }
 
-    private async Task<Entry> LoadAsync(Guid versionId, string artifactKey, string sha256)
+    private async Task<Entry> LoadAsync(Guid versionId, string artifactKey, string sha256, StoredOnnx? onnx)
     {
         // One load serves every caller waiting on it: a caller that gives up must not fail the others' load.
+        var bytes = await ReadVerifiedAsync(versionId, onnx?.Key ?? artifactKey, onnx?.Sha256 ?? sha256, onnx is null ? "weights" : "ONNX export");
+        var model = await Task.Run(() => onnx is null ? loader.Load(bytes) : loader.LoadOnnx(bytes));
+        LogLoaded(logger, versionId, model.Architecture, onnx is null ? "weights" : "stored ONNX export");
+        return new Entry(model);
+    }
+
+    private async Task<byte[]> ReadVerifiedAsync(Guid versionId, string key, string sha256, string what)
+    {
         using var buffer = new MemoryStream();
-        await using (var stream = await artifacts.OpenReadAsync(artifactKey, CancellationToken.None))
+        await using (var stream = await artifacts.OpenReadAsync(key, CancellationToken.None))
         {
             await stream.CopyToAsync(buffer);
         }
@@ -87,11 +106,9 @@ public sealed partial class ModelCache(IArtifactStore artifacts, IModelLoader lo
         if (!string.Equals(actual, sha256, StringComparison.OrdinalIgnoreCase))
         {
             LogTampered(logger, versionId, sha256, actual);
-            throw new ArtifactIntegrityException($"The weights of this version do not match the SHA-256 recorded at registration ({sha256[..12]}…); refusing to load them.");
+            throw new ArtifactIntegrityException($"The {what} of this version do not match the SHA-256 recorded at registration ({sha256[..12]}…); refusing to load them.");
         }
-        var model = await Task.Run(() => loader.Load(bytes));
-        LogLoaded(logger, versionId, model.Architecture);
-        return new Entry(model);
+        return bytes;
     }
 
     public void Dispose()
@@ -166,6 +183,6 @@ public sealed partial class ModelCache(IArtifactStore artifacts, IModelLoader lo
     [LoggerMessage(Level = LogLevel.Error, Message = "Model version {VersionId}: artifact SHA-256 is {Actual}, registered {Expected}; refused to load")]
     private static partial void LogTampered(ILogger logger, Guid versionId, string expected, string actual);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Loaded model version {VersionId} ({Architecture})")]
-    private static partial void LogLoaded(ILogger logger, Guid versionId, string architecture);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Loaded model version {VersionId} ({Architecture}) from its {Source}")]
+    private static partial void LogLoaded(ILogger logger, Guid versionId, string architecture, string source);
 }

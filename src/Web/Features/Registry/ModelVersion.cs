@@ -20,6 +20,12 @@ public sealed class ModelVersion
     public required string ArtifactKey { get; set; }
     public required string Sha256 { get; set; }
     public long SizeBytes { get; set; }
+    /// <summary>The version exported to ONNX at registration (null where the architecture has no writer, or for versions
+    /// registered before): a node serving with ONNX Runtime loads it without libtorch.</summary>
+    public string? OnnxArtifactKey { get; set; }
+    public string? OnnxSha256 { get; set; }
+    /// <summary>What ONNX Runtime's check against TorchSharp measured at registration.</summary>
+    public string? OnnxCheck { get; set; }
     public required string Architecture { get; set; }
     public required string LabelsJson { get; set; }
     public required string InputJson { get; set; }
@@ -59,6 +65,9 @@ internal sealed class ModelVersionConfiguration : IEntityTypeConfiguration<Model
         builder.Property(v => v.Stage).HasConversion<string>().HasMaxLength(16);
         builder.Property(v => v.ArtifactKey).HasMaxLength(300);
         builder.Property(v => v.Sha256).HasMaxLength(64);
+        builder.Property(v => v.OnnxArtifactKey).HasMaxLength(300);
+        builder.Property(v => v.OnnxSha256).HasMaxLength(64);
+        builder.Property(v => v.OnnxCheck).HasMaxLength(300);
         builder.Property(v => v.Architecture).HasMaxLength(64);
         builder.Property(v => v.LabelsJson).HasMaxLength(16_000);
         builder.Property(v => v.InputJson).HasMaxLength(1000);

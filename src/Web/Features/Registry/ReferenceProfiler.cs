@@ -28,7 +28,7 @@ public sealed class ReferenceProfiler(IDbContextFactory<AppDbContext> dbFactory,
                            where v.VersionId == version.DatasetVersionId && v.Split != Split.Train
                            orderby i.Sequence
                            select new { i.Text, i.BlobKey }).ToListAsync(ct);
-        using var lease = await cache.AcquireAsync(version.Id, version.ArtifactKey, version.Sha256, ct);
+        using var lease = await cache.AcquireAsync(version, ct);
         var model = lease.Model;
         var counts = new int[model.Classes.Count];
         var confidences = new List<double>();

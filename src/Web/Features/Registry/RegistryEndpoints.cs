@@ -70,24 +70,28 @@ public static class RegistryEndpoints
         var (found, _) = await access.RequireAsync(user, model, a => a.CanRead, ct);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var row = await RegistryService.FindVersionAsync(db, found.Id, version, ct);
-        using var buffer = new MemoryStream();
-        await using (var stream = await artifacts.OpenReadAsync(row.ArtifactKey, ct))
+        format = format?.ToLowerInvariant();
+        if (format is not (null or "" or "safetensors" or "torchsharp" or "onnx"))
         {
-            await stream.CopyToAsync(buffer, ct);
+            throw Infrastructure.ValidationFailedException.For("format", "Formats: safetensors, torchsharp, onnx.");
         }
-        var bytes = buffer.ToArray();
-        if (!string.Equals(Convert.ToHexStringLower(SHA256.HashData(bytes)), row.Sha256, StringComparison.OrdinalIgnoreCase))
+        var name = $"{found.Name}-v{row.Number}";
+        if (format == "onnx" && row is { OnnxArtifactKey: { } onnxKey, OnnxSha256: { } onnxSha })
         {
-            throw new ArtifactIntegrityException("The stored weights do not match the SHA-256 recorded at registration; refusing to serve them.");
+            // The export stored (and checked) at registration: no libtorch needed to hand it out.
+            var stored = await ReadVerifiedAsync(artifacts, onnxKey, onnxSha, "ONNX export", ct);
+            httpContext.Response.Headers["X-Onnx-Check"] = row.OnnxCheck ?? "checked at registration";
+            return Results.File(stored, "application/octet-stream", $"{name}.onnx");
         }
-        return format?.ToLowerInvariant() switch
+        var bytes = await ReadVerifiedAsync(artifacts, row.ArtifactKey, row.Sha256, "weights", ct);
+        return format switch
         {
-            null or "" or "safetensors" => Results.File(bytes, "application/octet-stream", $"{found.Name}-v{row.Number}.safetensors"),
-            "torchsharp" => Results.File(await Task.Run(() => loader.ToTorchSharp(bytes), ct), "application/octet-stream", $"{found.Name}-v{row.Number}.dat"),
+            "torchsharp" => Results.File(await Task.Run(() => loader.ToTorchSharp(bytes), ct), "application/octet-stream", $"{name}.dat"),
             "onnx" => await OnnxAsync(),
-            _ => throw Infrastructure.ValidationFailedException.For("format", "Formats: safetensors, torchsharp, onnx."),
+            _ => Results.File(bytes, "application/octet-stream", $"{name}.safetensors"),
         };
 
+        // A version registered before exports were stored, or whose export failed its check then: exported now.
         async Task<IResult> OnnxAsync()
         {
             var spec = System.Text.Json.JsonSerializer.Deserialize<TransferHub.Shared.Registry.InputSpec>(row.InputJson, RegistryRules.Json)!;
@@ -95,12 +99,25 @@ public static class RegistryEndpoints
             {
                 var (onnx, check) = await Task.Run(() => loader.ToOnnx(bytes, spec.ImageSize ?? 32), ct);
                 httpContext.Response.Headers["X-Onnx-Check"] = check;
-                return Results.File(onnx, "application/octet-stream", $"{found.Name}-v{row.Number}.onnx");
+                return Results.File(onnx, "application/octet-stream", $"{name}.onnx");
             }
             catch (NotSupportedException e)
             {
                 throw Infrastructure.ValidationFailedException.For("format", e.Message);
             }
         }
+    }
+
+    private static async Task<byte[]> ReadVerifiedAsync(IArtifactStore artifacts, string key, string sha256, string what, CancellationToken ct)
+    {
+        using var buffer = new MemoryStream();
+        await using (var stream = await artifacts.OpenReadAsync(key, ct))
+        {
+            await stream.CopyToAsync(buffer, ct);
+        }
+        var bytes = buffer.ToArray();
+        return string.Equals(Convert.ToHexStringLower(SHA256.HashData(bytes)), sha256, StringComparison.OrdinalIgnoreCase)
+            ? bytes
+            : throw new ArtifactIntegrityException($"The stored {what} do not match the SHA-256 recorded at registration; refusing to serve them.");
     }
 }

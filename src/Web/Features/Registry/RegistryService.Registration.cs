@@ -14,8 +14,9 @@ namespace TransferHub.Web.Features.Registry;
 public sealed partial class RegistryService
 {
     /// <summary>
-    /// Copies the run's weights into the model's own artifact (hashed on write), records everything the run was made
-    /// of, and captures the drift reference profile. The version row is immutable from here on, except its stage.
+    /// Copies the run's weights into the model's own artifact (hashed on write), stores its ONNX export (checked against
+    /// TorchSharp by ONNX Runtime), records everything the run was made of, and captures the drift reference profile.
+    /// The version row is immutable from here on, except its stage.
     /// </summary>
     private async Task<ModelVersion> AddVersionAsync(ClaimsPrincipal caller, RegisteredModel model, TrainingRun run, CancellationToken ct)
     {
@@ -64,9 +65,11 @@ public sealed partial class RegistryService
             sourceSha = await db.PretrainedWeights.Where(w => w.Id == imported).Select(w => w.Sha256).SingleOrDefaultAsync(ct);
         }
         var input = engine.InputFor(experiment.Architecture, plan.ImageSize);
+        var onnx = await StoreOnnxAsync(model, number, experiment.Architecture, weights, plan.ImageSize, ct);
         var version = new ModelVersion
         {
             ModelId = model.Id, Number = number, Stage = ModelStage.None, ArtifactKey = key, Sha256 = stored.Sha256, SizeBytes = stored.Size,
+            OnnxArtifactKey = onnx?.Stored.Key, OnnxSha256 = onnx?.Stored.Sha256, OnnxCheck = onnx?.Check,
             Architecture = experiment.Architecture, LabelsJson = JsonSerializer.Serialize(classes), InputJson = JsonSerializer.Serialize(input, RegistryRules.Json),
             HyperparametersJson = JsonSerializer.Serialize(plan.Spec with { SourceWeights = null }, RegistryRules.Json),
             TestMetricsJson = result is null ? null : JsonSerializer.Serialize(result.Test, RegistryRules.Json),
@@ -76,10 +79,34 @@ public sealed partial class RegistryService
             RegisteredById = caller.UserId(), RegisteredAt = clock.GetUtcNow(),
         };
         db.ModelVersions().Add(version);
-        audit.Append(db, caller, model.Id, "registered", number, $"Run {run.Id} ({experiment.Name} · {run.Arm} seed {run.Seed}), SHA-256 {stored.Sha256[..12]}….");
+        audit.Append(db, caller, model.Id, "registered", number, $"Run {run.Id} ({experiment.Name} · {run.Arm} seed {run.Seed}), SHA-256 {stored.Sha256[..12]}…."
+            + (onnx is null ? "" : $" ONNX export stored ({onnx.Value.Check})."));
         await SaveAsync(db, ct);
         await CaptureProfileAsync(db, caller, model, version, plan.ImageSize, ct);
         return version;
+    }
+
+    /// <summary>
+    /// The version as ONNX beside its weights, so nodes serving with ONNX Runtime load it without libtorch. An architecture
+    /// without a writer, or an export ONNX Runtime does not reproduce, registers without one (served from the weights).
+    /// </summary>
+    private async Task<(ArtifactInfo Stored, string Check)?> StoreOnnxAsync(RegisteredModel model, int number, string architecture, byte[] weights, int imageSize, CancellationToken ct)
+    {
+        if (!engine.ExportsOnnx(architecture))
+        {
+            return null;
+        }
+        try
+        {
+            var (onnx, check) = await Task.Run(() => loader.ToOnnx(weights, imageSize), ct);
+            using var content = new MemoryStream(onnx, writable: false);
+            return (await artifacts.PutAsync($"models/{model.Id:N}/v{number}/model.onnx", content, ct), check);
+        }
+        catch (Exception e) when (e is InvalidDataException or NotSupportedException)
+        {
+            LogOnnxFailed(logger, e, model.Id, number);
+            return null;
+        }
     }
 
     private async Task CaptureProfileAsync(Data.AppDbContext db, ClaimsPrincipal caller, RegisteredModel model, ModelVersion version, int imageSize, CancellationToken ct)
@@ -141,6 +168,9 @@ public sealed partial class RegistryService
         var text = parts.Count == 0 ? null : string.Join("; ", parts);
         return text is { Length: > 1000 } ? text[..997] + "..." : text;
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Model {ModelId} version {Number} registered without an ONNX export")]
+    private static partial void LogOnnxFailed(ILogger logger, Exception exception, Guid modelId, int number);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "No reference profile for model version {VersionId}")]
     private static partial void LogProfileFailed(ILogger logger, Exception exception, Guid versionId);

@@ -16,7 +16,7 @@ namespace TransferHub.Web.Features.Registry;
 /// <summary>Registered models and their immutable versions: registration from finished runs, reading, settings, lineage.</summary>
 public sealed partial class RegistryService(
     IDbContextFactory<AppDbContext> dbFactory, IArtifactStore artifacts, ProjectService projects, ModelAccess access,
-    ExperimentService experiments, ReferenceProfiler profiler, ModelCache cache, AuditLog audit, ITrainingEngine engine, TimeProvider clock, ILogger<RegistryService> logger)
+    ExperimentService experiments, ReferenceProfiler profiler, ModelCache cache, AuditLog audit, ITrainingEngine engine, IModelLoader loader, TimeProvider clock, ILogger<RegistryService> logger)
 {
     public async Task<ModelDto> CreateAsync(ClaimsPrincipal caller, Guid projectId, RegisterModelRequest request, CancellationToken ct)
     {
@@ -200,7 +200,7 @@ public sealed partial class RegistryService(
         JsonSerializer.Deserialize<TrainingJobSpec>(v.HyperparametersJson, RegistryRules.Json)!,
         v.TestMetricsJson is null ? null : JsonSerializer.Deserialize<ClassificationMetrics>(v.TestMetricsJson, RegistryRules.Json),
         v.ExperimentId, experiment, v.RunId, v.Arm, v.Seed, v.Verdict, v.DatasetVersionId, v.DatasetVersionHash, v.SourceModelVersionId, v.SourceRunId,
-        v.SourceWeightsSha256, profiled, registeredBy, v.RegisteredAt, v.VerdictReason);
+        v.SourceWeightsSha256, profiled, registeredBy, v.RegisteredAt, v.VerdictReason, v.OnnxSha256, v.OnnxCheck);
 
     internal static IReadOnlyList<string> Tags(RegisteredModel m) => JsonSerializer.Deserialize<string[]>(m.TagsJson) ?? [];
 

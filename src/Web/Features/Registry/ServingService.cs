@@ -98,7 +98,7 @@ public sealed partial class ServingService(
 
         IReadOnlyList<ModelOutput> outputs;
         IReadOnlyList<string> classes;
-        using (var lease = await cache.AcquireAsync(row.Id, row.ArtifactKey, row.Sha256, ct))
+        using (var lease = await cache.AcquireAsync(row, ct))
         {
             var loaded = lease.Model;
             classes = loaded.Classes;

@@ -84,6 +84,7 @@ public sealed class RegistryApiTests(RegistryFixture f) : IClassFixture<Registry
         var onnx = await f.Viewer.GetAsync($"/api/models/{model.Id}/versions/1/download?format=onnx");
         onnx.StatusCode.ShouldBe(HttpStatusCode.OK, await onnx.Content.ReadAsStringAsync());
         onnx.Headers.GetValues("X-Onnx-Check").Single().ShouldContain("relative");
+        Convert.ToHexStringLower(SHA256.HashData(await onnx.Content.ReadAsByteArrayAsync())).ShouldBe(v1.OnnxSha256); // the export stored at registration
         var pixels = new float[3 * 12 * 12];
         TransferHub.Training.Data.ImageFolder.Decode(Red(), 12, pixels);
         using (var session = new Microsoft.ML.OnnxRuntime.InferenceSession(await onnx.Content.ReadAsByteArrayAsync()))
@@ -377,9 +378,16 @@ public sealed class RegistryApiTests(RegistryFixture f) : IClassFixture<Registry
         var model = await RegisterAsync(name, f.TextRun, threshold: null);
         model.Versions.Single().Input.Kind.ShouldBe("text");
         model.Versions.Single().HasReferenceProfile.ShouldBeTrue();
+        // Text models export too: token ids in (the tokenizer stays with the caller), checked by ONNX Runtime.
         var onnx = await f.Viewer.GetAsync($"/api/models/{name}/versions/1/download?format=onnx");
-        onnx.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
-        (await onnx.Content.ReadAsStringAsync()).ShouldContain("not available for text-");
+        onnx.StatusCode.ShouldBe(HttpStatusCode.OK, await onnx.Content.ReadAsStringAsync());
+        onnx.Headers.GetValues("X-Onnx-Check").Single().ShouldBe(model.Versions.Single().OnnxCheck); // stored at registration
+        model.Versions.Single().OnnxCheck!.ShouldContain("token ids");
+        var exported = await onnx.Content.ReadAsByteArrayAsync();
+        Convert.ToHexStringLower(SHA256.HashData(exported)).ShouldBe(model.Versions.Single().OnnxSha256);
+        var graph = global::Onnx.ModelProto.Parser.ParseFrom(exported);
+        graph.Graph.Input.Single().Name.ShouldBe("input_ids");
+        graph.MetadataProps.Single(p => p.Key == "classes").Value.ShouldBe(System.Text.Json.JsonSerializer.Serialize(model.Versions.Single().Labels)); // the file alone can be served
 
         var batch = await f.Viewer.PostAsJsonAsync($"/api/models/{name}/versions/1/predict", new PredictTextRequest(null, ["a great lovely film", "terrible and boring"]));
         var one = await f.Viewer.PostAsJsonAsync($"/api/models/{name}/versions/latest/predict", new PredictTextRequest("excellent", null));
@@ -402,25 +410,39 @@ public sealed class RegistryApiTests(RegistryFixture f) : IClassFixture<Registry
         var name = Unique("tamper");
         var model = await RegisterAsync(name, f.SourceRun);
         var v1 = model.Versions.Single();
+        v1.OnnxSha256.ShouldNotBeNull(); // small-cnn has a writer: its export is stored beside the weights
+        var cache = f.Services.GetRequiredService<TransferHub.Web.Features.Registry.ModelCache>();
+        // Registration loaded the model for its reference profile and let it go: the next load reads the store again.
+        cache.IsLoaded(v1.Id).ShouldBeFalse();
+
+        await TamperAsync(v1.ArtifactKey);
+        var servedFromOnnx = await f.Viewer.PostAsync($"/api/models/{name}/versions/1/predict", Images(Red()));
+        var download = await f.Viewer.GetAsync($"/api/models/{name}/versions/1/download");
+        cache.Evict(v1.Id);
+        await TamperAsync($"models/{model.Id:N}/v1/model.onnx");
+        var predict = await f.Viewer.PostAsync($"/api/models/{name}/versions/1/predict", Images(Red()));
+        var onnx = await f.Viewer.GetAsync($"/api/models/{name}/versions/1/download?format=onnx");
+
+        // Serving with ONNX Runtime reads only the (intact) export; each artifact is refused once its own bytes change.
+        servedFromOnnx.StatusCode.ShouldBe(HttpStatusCode.OK);
+        download.StatusCode.ShouldBe(HttpStatusCode.Conflict);
+        predict.StatusCode.ShouldBe(HttpStatusCode.Conflict);
+        (await predict.Content.ReadAsStringAsync()).ShouldContain("SHA-256");
+        onnx.StatusCode.ShouldBe(HttpStatusCode.Conflict);
+    }
+
+    private async Task TamperAsync(string key)
+    {
         var store = f.Services.GetRequiredService<IArtifactStore>();
         byte[] bytes;
-        await using (var stream = await store.OpenReadAsync(v1.ArtifactKey, CancellationToken.None))
+        await using (var stream = await store.OpenReadAsync(key, CancellationToken.None))
         using (var buffer = new MemoryStream())
         {
             await stream.CopyToAsync(buffer);
             bytes = buffer.ToArray();
         }
         bytes[^1] ^= 0x40;
-        await store.PutAsync(v1.ArtifactKey, new MemoryStream(bytes), CancellationToken.None);
-        // Registration loaded the model for its reference profile and let it go: the next load reads the store again.
-        f.Services.GetRequiredService<TransferHub.Web.Features.Registry.ModelCache>().IsLoaded(v1.Id).ShouldBeFalse();
-
-        var predict = await f.Viewer.PostAsync($"/api/models/{name}/versions/1/predict", Images(Red()));
-        var download = await f.Viewer.GetAsync($"/api/models/{name}/versions/1/download");
-
-        predict.StatusCode.ShouldBe(HttpStatusCode.Conflict);
-        (await predict.Content.ReadAsStringAsync()).ShouldContain("SHA-256");
-        download.StatusCode.ShouldBe(HttpStatusCode.Conflict);
+        await store.PutAsync(key, new MemoryStream(bytes), CancellationToken.None);
     }
 
     /// <summary>A PNG that claims a size in its header but carries almost no pixel data: it must be refused unread.</summary>

@@ -80,4 +80,38 @@ public sealed class OnnxRuntimeServingTests
         File.Delete(path);
         return bytes;
     }
+
+    [Theory]
+    [InlineData("small-cnn")]
+    [InlineData("text-bert")]
+    public void AnExportedFileAloneIsServedWithTheSameOutputs(string architecture)
+    {
+        string[] texts = ["a delight from start to end", "dull"];
+        var weights = architecture == "text-bert" ? BertWeights(texts) : Weights(architecture, 3);
+        var loader = new PredictorLoader(onnxRuntime: true);
+        using var fromWeights = loader.Load(weights);
+        var (onnx, _) = loader.ToOnnx(weights, 16);
+
+        using var fromFile = loader.LoadOnnx(onnx); // architecture, classes and vocabulary come from the file's metadata
+
+        (fromFile.Architecture, fromFile.IsText).ShouldBe((fromWeights.Architecture, fromWeights.IsText));
+        fromFile.Classes.ShouldBe(fromWeights.Classes);
+        var (expected, actual) = fromFile.IsText
+            ? (fromWeights.PredictTexts(texts), fromFile.PredictTexts(texts))
+            : (fromWeights.PredictImages([TestImages.Solid(16, 16, SkiaSharp.SKColors.Teal)], 16), fromFile.PredictImages([TestImages.Solid(16, 16, SkiaSharp.SKColors.Teal)], 16));
+        for (var i = 0; i < expected.Count; i++)
+        {
+            actual[i].Probabilities.ShouldBe(expected[i].Probabilities, tolerance: 1e-6);
+        }
+    }
+
+    [Fact]
+    public void OnlyOnnxFilesThisEngineExportedAreServedFromTheFileAlone()
+    {
+        var foreign = Should.Throw<InvalidDataException>(() => new PredictorLoader(onnxRuntime: true).LoadOnnx(Google.Protobuf.MessageExtensions.ToByteArray(TransferHub.Tests.Support.OnnxModels.ResidualCnn())));
+        var garbage = Should.Throw<InvalidDataException>(() => new PredictorLoader(onnxRuntime: true).LoadOnnx([1, 2, 3, 4]));
+
+        foreign.Message.ShouldContain("not exported by TransferHub");
+        garbage.Message.ShouldContain("Not a loadable ONNX model");
+    }
 }
