@@ -28,9 +28,10 @@ public sealed class AppProcess : IAsyncDisposable
     public string Log { get { lock (_log) { return _log.ToString(); } } }
 
     /// <param name="dataRoot">A data folder to share with another node (same database and artifacts); a fresh one when null.</param>
-    public static async Task<AppProcess> StartAsync(IDictionary<string, string> settings, string? dataRoot = null)
+    /// <param name="webDll">Another build of the app (<see cref="CopyWithoutLibTorch"/>); the tests' own when null.</param>
+    public static async Task<AppProcess> StartAsync(IDictionary<string, string> settings, string? dataRoot = null, string? webDll = null)
     {
-        var dll = FindWebDll();
+        var dll = webDll ?? FindWebDll();
         var port = FreePort();
         var shared = dataRoot is not null;
         dataRoot ??= Path.Combine(Path.GetTempPath(), "transferhub-e2e", Guid.NewGuid().ToString("N"));
@@ -107,6 +108,35 @@ public sealed class AppProcess : IAsyncDisposable
         var dll = Path.Combine(RepoRoot, "src", "Web", "bin", Configuration, "net10.0", "TransferHub.Web.dll");
         return File.Exists(dll) ? dll : throw new FileNotFoundException("Build src/Web first.", dll);
     }
+
+    /// <summary>
+    /// The app's build folder copied without libtorch (libtorch*, libc10, its libgomp, LibTorchSharp): a host that can only
+    /// serve. Returns the copy's TransferHub.Web.dll; the caller deletes its folder.
+    /// </summary>
+    public static string CopyWithoutLibTorch()
+    {
+        var source = Path.GetDirectoryName(FindWebDll())!;
+        var target = Path.Combine(Path.GetTempPath(), "transferhub-e2e", "no-libtorch-" + Guid.NewGuid().ToString("N"));
+        foreach (var file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
+        {
+            var name = Path.GetFileName(file);
+            if (IsLibTorch(name))
+            {
+                continue;
+            }
+            var copy = Path.Combine(target, Path.GetRelativePath(source, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(copy)!);
+            File.Copy(file, copy);
+        }
+        return Path.Combine(target, "TransferHub.Web.dll");
+    }
+
+    public static bool IsLibTorch(string fileName) =>
+        fileName.StartsWith("libtorch", StringComparison.Ordinal) || fileName.StartsWith("libc10", StringComparison.Ordinal)
+        || fileName.StartsWith("libgomp", StringComparison.Ordinal) || fileName.StartsWith("libLibTorchSharp", StringComparison.Ordinal);
+
+    /// <summary>Whether the process has libtorch mapped (Linux: /proc/{pid}/maps).</summary>
+    public bool MapsLibTorch() => File.ReadLines($"/proc/{_process.Id}/maps").Any(line => line.Contains("/libtorch", StringComparison.Ordinal));
 
     /// <summary>The checkout these tests run from (the folder holding TransferHub.sln).</summary>
     public static string RepoRoot { get; } = FindRepoRoot();

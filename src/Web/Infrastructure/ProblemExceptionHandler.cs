@@ -28,6 +28,13 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
                 Title = b.StatusCode == StatusCodes.Status413PayloadTooLarge ? "Request too large" : "Bad request",
                 Detail = b.StatusCode == StatusCodes.Status413PayloadTooLarge ? "The request body exceeds the size limit." : "The request could not be read.",
             },
+            _ when NoLibTorch.Caused(exception) => new ProblemDetails
+            {
+                Status = StatusCodes.Status503ServiceUnavailable,
+                Title = "Not available on this node",
+                Detail = "This node runs without libtorch (a serving-only host): it serves model versions from their stored ONNX exports. "
+                    + "Importing weights, transferability scores and TorchSharp downloads need a node with the training engine.",
+            },
             _ => null,
         };
         if (problem is null)
@@ -47,6 +54,13 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled exception on {Path}")]
     private static partial void LogUnhandled(ILogger logger, Exception exception, string path);
+}
+
+/// <summary>A host deployed without libtorch (see the README's serving-only node) fails this way when something needs TorchSharp.</summary>
+internal static class NoLibTorch
+{
+    public static bool Caused(Exception e) =>
+        e is TypeInitializationException { TypeName: "TorchSharp.torch", InnerException: NotSupportedException or DllNotFoundException };
 }
 
 internal static class ApiPaths

@@ -109,4 +109,17 @@ public sealed class ModelCacheTests
         _loader.DidNotReceive().LoadOnnx(Arg.Any<byte[]>());
         _loader.DidNotReceive().Load(Arg.Any<byte[]>()); // no silent fallback to the weights
     }
+
+    [Fact]
+    public async Task OnAHostWithoutLibTorchAVersionWithoutAStoredExportIsRefusedSayingWhy()
+    {
+        // What TorchSharp throws where libtorch is not deployed (the serving-only node's build).
+        _loader.Load(Arg.Any<byte[]>()).Returns(_ => throw new TypeInitializationException("TorchSharp.torch", new NotSupportedException("no libtorch-cpu-linux-x64")));
+        using var cache = Cache(4);
+
+        var error = await Should.ThrowAsync<EngineUnavailableException>(() => cache.AcquireAsync(Guid.NewGuid(), "v1.safetensors", Sha, CancellationToken.None));
+
+        error.StatusCode.ShouldBe(503);
+        error.Message.ShouldContain("stored at registration");
+    }
 }

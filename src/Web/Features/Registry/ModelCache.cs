@@ -14,6 +14,13 @@ public sealed class ArtifactIntegrityException(string message) : AppException(me
     public override string Title => "Artifact integrity check failed";
 }
 
+/// <summary>Refused on a host without libtorch (a serving-only node) for a version it can only load with TorchSharp.</summary>
+public sealed class EngineUnavailableException(string message) : AppException(message)
+{
+    public override int StatusCode => StatusCodes.Status503ServiceUnavailable;
+    public override string Title => "This node cannot load the model";
+}
+
 /// <summary>A version's ONNX export stored at registration, and its SHA-256.</summary>
 public sealed record StoredOnnx(string Key, string Sha256);
 
@@ -89,7 +96,17 @@ public sealed partial class ModelCache(IArtifactStore artifacts, IModelLoader lo
     {
         // One load serves every caller waiting on it: a caller that gives up must not fail the others' load.
         var bytes = await ReadVerifiedAsync(versionId, onnx?.Key ?? artifactKey, onnx?.Sha256 ?? sha256, onnx is null ? "weights" : "ONNX export");
-        var model = await Task.Run(() => onnx is null ? loader.Load(bytes) : loader.LoadOnnx(bytes));
+        ILoadedModel model;
+        try
+        {
+            model = await Task.Run(() => onnx is null ? loader.Load(bytes) : loader.LoadOnnx(bytes));
+        }
+        catch (Exception e) when (Infrastructure.NoLibTorch.Caused(e))
+        {
+            throw new EngineUnavailableException("This node has no libtorch (a serving-only host): it serves versions from the ONNX export stored at registration, "
+                + "with Registry:ServingRuntime=OnnxRuntime. This version has none to serve here (registered before exports were stored, or its architecture has no "
+                + "ONNX writer): serve it from a node with the training engine.");
+        }
         LogLoaded(logger, versionId, model.Architecture, onnx is null ? "weights" : "stored ONNX export");
         return new Entry(model);
     }
