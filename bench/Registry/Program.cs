@@ -73,6 +73,7 @@ foreach (var (architecture, size) in models)
 }
 if (text)
 {
+    WriteRaw("registry-runtimes-text");
     return;
 }
 
@@ -86,9 +87,14 @@ var drift = Stopwatch.StartNew();
 var (status, _) = DriftEvaluator.Evaluate(reference, window, settings, "image brightness");
 Console.WriteLine(FormattableString.Invariant($"\nDrift report over {Logged:N0} predictions: {drift.Elapsed.TotalSeconds:0.00} s ({status})"));
 results.Add(new { kind = "drift", predictions = Logged, seconds = drift.Elapsed.TotalSeconds, status });
-var file = Path.Combine(AppContext.BaseDirectory, $"registry-bench-{DateTime.UtcNow:yyyyMMddTHHmmssZ}.jsonl");
-File.WriteAllLines(file, results.Select(r => JsonSerializer.Serialize(r)));
-Console.WriteLine($"Raw lines: {file}");
+WriteRaw("registry-bench");
+
+void WriteRaw(string name)
+{
+    var file = Path.Combine(AppContext.BaseDirectory, $"{name}-{DateTime.UtcNow:yyyyMMddTHHmmssZ}.jsonl");
+    File.WriteAllLines(file, results.Select(r => JsonSerializer.Serialize(r)));
+    Console.WriteLine($"Raw lines: {file}");
+}
 
 PredictionSample Sample(int n, double shift)
 {

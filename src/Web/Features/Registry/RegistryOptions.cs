@@ -15,9 +15,9 @@ public sealed class RegistryOptions
     [Range(typeof(TimeSpan), "00:00:00", "365.00:00:00")]
     public TimeSpan DriftInterval { get; set; } = TimeSpan.FromMinutes(15);
 
-    /// <summary>What runs predictions for image models: <c>TorchSharp</c> (libtorch) or <c>OnnxRuntime</c> (the model exported to
-    /// ONNX when it is loaded, checked against TorchSharp). Text models, and architectures without an ONNX writer, stay on TorchSharp.
-    /// Default by measurement (bench/Registry, docs/benchmarks.md): ONNX Runtime answered 1.3–4.6× faster in 8 of 9 cases.</summary>
+    /// <summary>What runs predictions: <c>TorchSharp</c> (libtorch) or <c>OnnxRuntime</c> (the ONNX export stored at registration,
+    /// loaded without libtorch; a version without one is exported when it is loaded). Default by measurement (bench/Registry,
+    /// docs/benchmarks.md): ONNX Runtime was faster for image models in 8 of 9 cases and for text models in 10 of 12.</summary>
     public ServingRuntime ServingRuntime { get; set; } = ServingRuntime.OnnxRuntime;
 
     /// <summary>Logged predictions older than this are deleted on the monitor's schedule; zero keeps them.</summary>
