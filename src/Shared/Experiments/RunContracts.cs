@@ -15,8 +15,10 @@ public enum RunStatus
     Cancelled,
 }
 
-/// <summary>A run handed to a worker: what to train, which attempt this is, and where to resume from.</summary>
-public sealed record ClaimedRun(Guid RunId, Guid ExperimentId, int Attempt, string SpecJson, string? CheckpointKey, DateTimeOffset LeaseUntil);
+/// <summary>A run handed to a worker: what to train, which attempt this is, and where to resume from. <c>TraceParent</c>:
+/// the W3C traceparent of what queued the run, which the worker's <c>run.train</c> span continues.</summary>
+public sealed record ClaimedRun(Guid RunId, Guid ExperimentId, int Attempt, string SpecJson, string? CheckpointKey, DateTimeOffset LeaseUntil,
+    string? TraceParent = null);
 
 /// <summary>The answer to a heartbeat: the new lease end, or that the worker must stop (cancelled, or the lease was lost).</summary>
 public sealed record HeartbeatReply(bool Continue, DateTimeOffset? LeaseUntil, string? Reason);

@@ -29,6 +29,7 @@ internal static class WorkerCommand
         stop = orphaned.Token;
         TorchRuntime.ConfigureCpuThreads(TorchRuntime.ResolveDevice(device), cpuThreads);
 
+        using var tracing = WorkerTelemetry.ExportIfConfigured();
         using var logging = LoggerFactory.Create(b => b.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; }));
         var logger = logging.CreateLogger("Worker");
         var hello = WorkerDevice.Describe(name, device);

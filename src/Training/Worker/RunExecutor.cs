@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.IO.Compression;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
@@ -49,6 +50,7 @@ public sealed partial class RunExecutor(IWorkerHost host, ILogger<Trainer> train
     /// (with releaseOnStop) or left to its lease, as for a killed worker.</summary>
     public async Task ExecuteAsync(ClaimedRun run, CancellationToken stoppingToken)
     {
+        using var activity = WorkerTelemetry.StartRun(run); // first: the heartbeat, pump and transfers run inside it
         var folder = Path.Combine(workRoot, $"{run.RunId:N}-{run.Attempt}");
         var checkpoints = Path.Combine(folder, "checkpoints");
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
@@ -83,6 +85,7 @@ public sealed partial class RunExecutor(IWorkerHost host, ILogger<Trainer> train
             await steps.FlushAsync(cancel.Token);
             await host.UploadModelAsync(run, result.ModelPath, cancel.Token);
             await host.CompleteAsync(run, result.Result, CancellationToken.None);
+            activity?.SetStatus(ActivityStatusCode.Ok);
         }
         catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
         {
@@ -96,6 +99,7 @@ public sealed partial class RunExecutor(IWorkerHost host, ILogger<Trainer> train
         catch (Exception e) when (e is not OperationCanceledException)
         {
             LogRunFailed(logger, e, run.RunId);
+            activity?.SetStatus(ActivityStatusCode.Error, e.Message);
             var retry = e is not (TrainingDivergedException or RunUnavailableException or Weights.WeightMismatchException);
             try
             {
@@ -168,6 +172,10 @@ public sealed partial class RunExecutor(IWorkerHost host, ILogger<Trainer> train
     {
         await steps.FlushAsync(ct); // the epoch's last steps reach watchers before the epoch itself
         await host.ReportEpochAsync(run, metrics, ct);
+        Activity.Current?.AddEvent(new ActivityEvent("epoch", tags: new ActivityTagsCollection
+        {
+            ["transferhub.epoch"] = metrics.Epoch, ["transferhub.train_loss"] = metrics.TrainLoss, ["transferhub.val_macro_f1"] = metrics.Validation.MacroF1,
+        }));
         if (!Directory.Exists(checkpoints) || !Directory.EnumerateFiles(checkpoints, "*", SearchOption.AllDirectories).Any())
         {
             return;

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using TransferHub.Web.Infrastructure.Telemetry;
@@ -39,10 +40,13 @@ public sealed class JobQueue(IDbContextFactory<AppDbContext> dbFactory, WriteGat
     public void Stage(AppDbContext db, IEnumerable<TrainingRun> runs)
     {
         var now = clock.GetUtcNow();
+        // The worker continues the trace that queued the run (an API request's, or the page's experiment.create span).
+        var trace = Activity.Current is { IdFormat: ActivityIdFormat.W3C } current ? current.Id : null;
         foreach (var run in runs)
         {
             run.Status = RunStatus.Pending;
             run.CreatedAt = now;
+            run.TraceParent ??= trace;
             db.TrainingRuns.Add(run);
         }
     }
@@ -102,7 +106,7 @@ public sealed class JobQueue(IDbContextFactory<AppDbContext> dbFactory, WriteGat
                     metrics.ClaimWaited(now - run.CreatedAt);
                 }
                 await CountPendingAsync(db, ct);
-                return new ClaimedRun(run.Id, run.ExperimentId, run.Attempt + 1, run.SpecJson, run.CheckpointKey, leaseUntil);
+                return new ClaimedRun(run.Id, run.ExperimentId, run.Attempt + 1, run.SpecJson, run.CheckpointKey, leaseUntil, run.TraceParent);
             }
         }
         return null;

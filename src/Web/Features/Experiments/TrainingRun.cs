@@ -22,6 +22,8 @@ public sealed class TrainingRun
     public string? LeasedBy { get; set; }
     public DateTimeOffset? LeaseUntil { get; set; }
     public string? CheckpointKey { get; set; }
+    /// <summary>The W3C traceparent of what queued the run: its worker continues that trace.</summary>
+    public string? TraceParent { get; set; }
     public bool CancelRequested { get; set; }
     public string? Error { get; set; }
     public string? ResultJson { get; set; }
@@ -39,6 +41,7 @@ internal sealed class TrainingRunConfiguration : IEntityTypeConfiguration<Traini
         builder.Property(r => r.Status).HasConversion<string>().HasMaxLength(16);
         builder.Property(r => r.LeasedBy).HasMaxLength(200);
         builder.Property(r => r.CheckpointKey).HasMaxLength(300);
+        builder.Property(r => r.TraceParent).HasMaxLength(64);
         builder.Property(r => r.Error).HasMaxLength(4000);
         builder.HasIndex(r => new { r.Status, r.Priority, r.CreatedAt });
         builder.HasIndex(r => r.ExperimentId);

@@ -121,6 +121,44 @@ public sealed class RemoteWorkerTests(ManualWorkerFactory factory) : IClassFixtu
     }
 
     [Fact]
+    public async Task ARunsWorkerContinuesTheTraceOfTheRequestThatQueuedIt()
+    {
+        var (s, version) = await ExperimentTests.ColoursAsync(factory);
+        var spans = new System.Collections.Concurrent.ConcurrentQueue<System.Diagnostics.Activity>();
+        using var listener = new System.Diagnostics.ActivityListener
+        {
+            ShouldListenTo = source => source.Name is "TransferHub" or WorkerTelemetry.SourceName,
+            Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) => System.Diagnostics.ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = spans.Enqueue,
+        };
+        System.Diagnostics.ActivitySource.AddActivityListener(listener);
+        var traceId = System.Diagnostics.ActivityTraceId.CreateRandom();
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/projects/{s.ProjectId}/experiments")
+        {
+            Content = JsonContent.Create(new CreateExperimentRequest("traced", version.Id, "small-cnn", null, 1, 2, 12, 3e-3, 8), options: Json.Options),
+        };
+        request.Headers.Add("traceparent", $"00-{traceId}-{System.Diagnostics.ActivitySpanId.CreateRandom()}-01"); // as an instrumented client sends
+        var created = await s.Scientist.SendAsync(request);
+        created.StatusCode.ShouldBe(HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
+        var experiment = (await created.Content.ReadFromJsonAsync<ExperimentDto>(Json.Options))!;
+        await using var host = Host(await WorkerTokenAsync("traced"), "traced");
+        await host.ConnectAsync(CancellationToken.None);
+        using var stop = new CancellationTokenSource();
+        var loop = new RunExecutor(host, NullLogger<Trainer>.Instance, NullLogger.Instance, Path.Combine(Path.GetTempPath(), "th-traced")).RunLoopAsync(stop.Token);
+
+        (await WaitFinishedAsync(s, experiment.Id)).Runs.Single().Status.ShouldBe(RunStatus.Succeeded);
+        await StopAsync(stop, loop);
+
+        // experiment.create (in the request's trace) → run.train on the worker, with an event per epoch.
+        var create = spans.Single(a => a.OperationName == "experiment.create" && a.TraceId == traceId);
+        var train = spans.Single(a => a.OperationName == "run.train" && a.TraceId == traceId);
+        train.ParentSpanId.ShouldBe(create.SpanId);
+        train.Status.ShouldBe(System.Diagnostics.ActivityStatusCode.Ok);
+        train.Events.Count(e => e.Name == "epoch").ShouldBe(2);
+        train.GetTagItem("transferhub.run.id").ShouldBe(experiment.Runs.Single().Id.ToString());
+    }
+
+    [Fact]
     public async Task AWorkerStoppedGracefullyHandsItsRunBackAndTheNextResumesFromItsCheckpoint()
     {
         var (s, version) = await ExperimentTests.ColoursAsync(factory);
