@@ -104,8 +104,8 @@ public sealed partial class ModelCache(IArtifactStore artifacts, IModelLoader lo
         catch (Exception e) when (Infrastructure.NoLibTorch.Caused(e))
         {
             throw new EngineUnavailableException("This node has no libtorch (a serving-only host): it serves versions from the ONNX export stored at registration, "
-                + "with Registry:ServingRuntime=OnnxRuntime. This version has none to serve here (registered before exports were stored, or its architecture has no "
-                + "ONNX writer): serve it from a node with the training engine.");
+                + "with Registry:ServingRuntime=OnnxRuntime. This version has none yet (registered before exports were stored: the next node with the training engine to "
+                + "start stores it; or its export failed its check at registration): serve it from a node with the training engine.");
         }
         LogLoaded(logger, versionId, model.Architecture, onnx is null ? "weights" : "stored ONNX export");
         return new Entry(model);

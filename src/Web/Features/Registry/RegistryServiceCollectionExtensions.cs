@@ -20,6 +20,8 @@ public static class RegistryServiceCollectionExtensions
         services.AddSingleton<LabelingLoop>();
         services.AddSingleton<DriftMonitor>();
         services.AddHostedService(sp => sp.GetRequiredService<DriftMonitor>());
+        services.AddSingleton<OnnxBackfill>();
+        services.AddHostedService(sp => sp.GetRequiredService<OnnxBackfill>());
         return services;
     }
 }

@@ -1,3 +1,4 @@
+using Microsoft.EntityFrameworkCore;
 using System.Net;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
@@ -402,6 +403,32 @@ public sealed class RegistryApiTests(RegistryFixture f) : IClassFixture<Registry
         (await image.Content.ReadAsStringAsync()).ShouldContain("reads texts");
         empty.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         tooLong.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+    }
+
+    [Fact]
+    public async Task VersionsRegisteredBeforeExportsWereStoredGetTheirsInTheBackgroundOnce()
+    {
+        var name = Unique("backfill");
+        var model = await RegisterAsync(name, f.SourceRun);
+        var v1 = model.Versions.Single();
+        using (var scope = f.Services.CreateScope())
+        await using (var db = await scope.ServiceProvider.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<TransferHub.Web.Data.AppDbContext>>().CreateDbContextAsync())
+        {
+            // As a version registered before this release: no export recorded.
+            await db.Set<TransferHub.Web.Features.Registry.ModelVersion>().Where(v => v.Id == v1.Id).ExecuteUpdateAsync(s => s.SetProperty(v => v.OnnxArtifactKey, (string?)null).SetProperty(v => v.OnnxSha256, (string?)null).SetProperty(v => v.OnnxCheck, (string?)null));
+        }
+        var backfill = f.Services.GetRequiredService<TransferHub.Web.Features.Registry.OnnxBackfill>();
+
+        var first = await backfill.BackfillAsync(CancellationToken.None);
+        var again = await backfill.BackfillAsync(CancellationToken.None);
+
+        (first, again).ShouldBe((1, 0)); // the other tests' versions already have theirs
+        var after = (await f.Viewer.GetFromJsonAsync<ModelDto>($"/api/models/{name}", Json.Options))!.Versions.Single();
+        after.OnnxSha256.ShouldNotBeNull();
+        after.OnnxCheck!.ShouldContain("relative");
+        var onnx = await f.Viewer.GetAsync($"/api/models/{name}/versions/1/download?format=onnx");
+        Convert.ToHexStringLower(SHA256.HashData(await onnx.Content.ReadAsByteArrayAsync())).ShouldBe(after.OnnxSha256);
+        (after.Sha256, after.ArtifactKey).ShouldBe((v1.Sha256, v1.ArtifactKey)); // the version itself is unchanged
     }
 
     [Fact]
