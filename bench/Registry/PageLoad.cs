@@ -9,6 +9,7 @@ using Microsoft.Extensions.DependencyInjection;
 using TransferHub.Shared.Registry;
 using TransferHub.Web.Data;
 using TransferHub.Web.Features.Registry;
+using TransferHub.Registry.Features.Models;
 
 namespace TransferHub.Bench.Registry;
 

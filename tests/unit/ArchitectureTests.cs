@@ -63,6 +63,20 @@ public sealed class ArchitectureTests
         .Should().NotHaveDependencyOnAny("TransferHub.Web", "TransferHub.Training").GetResult()).ShouldBeEmpty();
 
     [Fact]
+    public void TheRegistrysEntitiesAndTheirConfigurationsLiveInItsModule()
+    {
+        var registry = typeof(TransferHub.Registry.Features.Artifacts.IArtifactStore).Assembly;
+        Types.InAssembly(Web).That().ImplementInterface(typeof(Microsoft.EntityFrameworkCore.IEntityTypeConfiguration<>))
+            .And().ResideInNamespace("TransferHub.Web.Features.Registry").GetTypes().ShouldBeEmpty();
+        foreach (var entity in new[] { "RegisteredModel", "ModelVersion", "ReferenceProfile", "ApprovalRequest", "AuditEntry", "PredictionLog", "DriftRun" })
+        {
+            registry.GetType($"TransferHub.Registry.Features.Models.{entity}").ShouldNotBeNull(entity);
+        }
+        // A logged text is a dataset text: the registry's column is as long as the datasets' limit.
+        TransferHub.Registry.Features.Models.ModelLimits.MaxRawTextLength.ShouldBe(TransferHub.Web.Features.Datasets.DatasetRules.MaxTextLength);
+    }
+
+    [Fact]
     public void TrainingNeverUsesWebOrRegistry() => Failures(Types.InAssembly(typeof(TransferHub.Training.Engine.TrainingEngine).Assembly)
         .Should().NotHaveDependencyOnAny("TransferHub.Web", "TransferHub.Registry").GetResult()).ShouldBeEmpty();
 

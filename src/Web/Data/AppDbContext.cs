@@ -48,6 +48,10 @@ public abstract class AppDbContext(DbContextOptions options) : IdentityDbContext
     {
         base.OnModelCreating(builder);
         builder.ApplyConfigurationsFromAssembly(typeof(AppDbContext).Assembly);
+        // The registry's entities are configured by their module; the link to projects, which it does not know, is made here.
+        builder.ApplyConfigurationsFromAssembly(typeof(Registry.Features.Models.RegisteredModel).Assembly);
+        builder.Entity<Registry.Features.Models.RegisteredModel>().HasOne<Features.Projects.Project>().WithMany()
+            .HasForeignKey(m => m.ProjectId).OnDelete(DeleteBehavior.Cascade);
     }
 }
 

@@ -7,6 +7,7 @@ using TransferHub.Shared.Registry;
 using TransferHub.Web.Data;
 using TransferHub.Web.Features.Notifications;
 using TransferHub.Web.Infrastructure.Telemetry;
+using TransferHub.Registry.Features.Models;
 
 namespace TransferHub.Web.Features.Registry;
 

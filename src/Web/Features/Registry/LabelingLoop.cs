@@ -10,6 +10,7 @@ using TransferHub.Web.Features.Datasets;
 using TransferHub.Web.Features.Datasets.Import;
 using TransferHub.Web.Features.Labeling;
 using TransferHub.Web.Infrastructure;
+using TransferHub.Registry.Features.Models;
 
 namespace TransferHub.Web.Features.Registry;
 

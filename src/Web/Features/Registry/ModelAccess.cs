@@ -4,6 +4,7 @@ using TransferHub.Web.Data;
 using TransferHub.Web.Features.Identity;
 using TransferHub.Web.Features.Projects;
 using TransferHub.Web.Infrastructure;
+using TransferHub.Registry.Features.Models;
 
 namespace TransferHub.Web.Features.Registry;
 

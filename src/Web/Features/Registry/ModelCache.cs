@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using TransferHub.Registry.Features.Artifacts;
 using TransferHub.Shared.Registry;
 using TransferHub.Web.Infrastructure;
+using TransferHub.Registry.Features.Models;
 
 namespace TransferHub.Web.Features.Registry;
 

@@ -5,6 +5,7 @@ using TransferHub.Registry.Features.Artifacts;
 using TransferHub.Shared.Registry;
 using TransferHub.Shared.Training;
 using TransferHub.Web.Data;
+using TransferHub.Registry.Features.Models;
 
 namespace TransferHub.Web.Features.Registry;
 

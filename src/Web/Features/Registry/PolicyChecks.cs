@@ -7,6 +7,7 @@ using TransferHub.Shared.Statistics;
 using TransferHub.Shared.Training;
 using TransferHub.Web.Data;
 using TransferHub.Web.Features.Labeling;
+using TransferHub.Registry.Features.Models;
 
 namespace TransferHub.Web.Features.Registry;
 

@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using TransferHub.Registry.Features.Artifacts;
 using TransferHub.Shared.Datasets;
 using TransferHub.Web.Data;
+using TransferHub.Registry.Features.Models;
 
 namespace TransferHub.Web.Features.Registry;
 

@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using TransferHub.Shared.Identity;
 using TransferHub.Shared.Projects;
 using TransferHub.Web.Data;
+using TransferHub.Registry.Features.Models;
 using TransferHub.Web.Features.Projects;
 
 namespace TransferHub.Web.Features.Registry;
@@ -11,9 +12,9 @@ namespace TransferHub.Web.Features.Registry;
 /// <summary>Limits and who-may-do-what of the registry, in one place so the API and the pages agree.</summary>
 public static class RegistryRules
 {
-    public const int MaxNameLength = 100;
-    public const int MaxDescriptionLength = 8000;
-    public const int MaxCommentLength = 2000;
+    public const int MaxNameLength = ModelLimits.MaxNameLength;
+    public const int MaxDescriptionLength = ModelLimits.MaxDescriptionLength;
+    public const int MaxCommentLength = ModelLimits.MaxCommentLength;
     public const int MaxTags = 20;
 
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };

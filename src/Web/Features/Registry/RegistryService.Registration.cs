@@ -8,6 +8,7 @@ using TransferHub.Shared.Training;
 using TransferHub.Web.Features.Experiments;
 using TransferHub.Web.Features.Identity;
 using TransferHub.Web.Infrastructure;
+using TransferHub.Registry.Features.Models;
 
 namespace TransferHub.Web.Features.Registry;
 

@@ -10,6 +10,7 @@ using TransferHub.Web.Features.Experiments;
 using TransferHub.Web.Features.Identity;
 using TransferHub.Web.Features.Projects;
 using TransferHub.Web.Infrastructure;
+using TransferHub.Registry.Features.Models;
 
 namespace TransferHub.Web.Features.Registry;
 

@@ -6,6 +6,7 @@ using TransferHub.Shared.Registry;
 using TransferHub.Web.Data;
 using TransferHub.Web.Features.Identity;
 using TransferHub.Web.Infrastructure;
+using TransferHub.Registry.Features.Models;
 
 namespace TransferHub.Web.Features.Registry;
 

@@ -7,6 +7,7 @@ using TransferHub.Web.Data;
 using TransferHub.Web.Features.Identity;
 using TransferHub.Web.Features.Notifications;
 using TransferHub.Web.Infrastructure;
+using TransferHub.Registry.Features.Models;
 
 namespace TransferHub.Web.Features.Registry;
 

@@ -133,7 +133,7 @@ public sealed class DriftApiTests(RegistryFixture f) : IClassFixture<RegistryFix
         tried.Version.ShouldBe(1);
         tried.Predictions.Single().Probabilities.Values.Sum().ShouldBe(1, 1e-4);
         await using var db = await f.Services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContextAsync();
-        (await db.Set<TransferHub.Web.Features.Registry.PredictionLog>().CountAsync(p => p.ModelId == model.Id)).ShouldBe(0);
+        (await db.Set<TransferHub.Registry.Features.Models.PredictionLog>().CountAsync(p => p.ModelId == model.Id)).ShouldBe(0);
         var outsider = await DatasetScenario.PrincipalOfAsync(f.S.Outsider);
         await Should.ThrowAsync<TransferHub.Web.Infrastructure.AppException>(() =>
             serving.PredictAsync(outsider, model.Id.ToString(), "1", [input], CancellationToken.None, logged: false));
@@ -145,7 +145,7 @@ public sealed class DriftApiTests(RegistryFixture f) : IClassFixture<RegistryFix
         var model = await ProductionModelAsync(keepRaw: true);
         await PredictAsync(model, [RegistryFixture.Square(true, new Random(40)), RegistryFixture.Square(false, new Random(41))]);
         await using var db = await f.Services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContextAsync();
-        var logs = await db.Set<TransferHub.Web.Features.Registry.PredictionLog>().Where(p => p.ModelId == model.Id).ToListAsync();
+        var logs = await db.Set<TransferHub.Registry.Features.Models.PredictionLog>().Where(p => p.ModelId == model.Id).ToListAsync();
         var old = logs[0];
         old.At -= TimeSpan.FromDays(91);
         await db.SaveChangesAsync();
@@ -154,7 +154,7 @@ public sealed class DriftApiTests(RegistryFixture f) : IClassFixture<RegistryFix
         var deleted = await f.Services.GetRequiredService<TransferHub.Web.Features.Registry.DriftMonitor>().PruneAsync(CancellationToken.None);
 
         deleted.ShouldBeGreaterThanOrEqualTo(1);
-        var left = await db.Set<TransferHub.Web.Features.Registry.PredictionLog>().AsNoTracking().Where(p => p.ModelId == model.Id).Select(p => p.Id).ToListAsync();
+        var left = await db.Set<TransferHub.Registry.Features.Models.PredictionLog>().AsNoTracking().Where(p => p.ModelId == model.Id).Select(p => p.Id).ToListAsync();
         left.ShouldBe([logs[1].Id]);
         (await store.GetInfoAsync(old.RawKey!, CancellationToken.None)).ShouldBeNull();
         (await store.GetInfoAsync(logs[1].RawKey!, CancellationToken.None)).ShouldNotBeNull();

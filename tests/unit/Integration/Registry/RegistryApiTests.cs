@@ -415,7 +415,7 @@ public sealed class RegistryApiTests(RegistryFixture f) : IClassFixture<Registry
         await using (var db = await scope.ServiceProvider.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<TransferHub.Web.Data.AppDbContext>>().CreateDbContextAsync())
         {
             // As a version registered before this release: no export recorded.
-            await db.Set<TransferHub.Web.Features.Registry.ModelVersion>().Where(v => v.Id == v1.Id).ExecuteUpdateAsync(s => s.SetProperty(v => v.OnnxArtifactKey, (string?)null).SetProperty(v => v.OnnxSha256, (string?)null).SetProperty(v => v.OnnxCheck, (string?)null));
+            await db.Set<TransferHub.Registry.Features.Models.ModelVersion>().Where(v => v.Id == v1.Id).ExecuteUpdateAsync(s => s.SetProperty(v => v.OnnxArtifactKey, (string?)null).SetProperty(v => v.OnnxSha256, (string?)null).SetProperty(v => v.OnnxCheck, (string?)null));
         }
         var backfill = f.Services.GetRequiredService<TransferHub.Web.Features.Registry.OnnxBackfill>();
 

@@ -2,7 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using TransferHub.Shared.Registry;
 
-namespace TransferHub.Web.Features.Registry;
+namespace TransferHub.Registry.Features.Models;
 
 /// <summary>A request to move a version to production, with the evidence bundle its policy checks produced.</summary>
 public sealed class ApprovalRequest
@@ -30,10 +30,10 @@ internal sealed class ApprovalRequestConfiguration : IEntityTypeConfiguration<Ap
         builder.ToTable("ApprovalRequests");
         builder.Property(a => a.Status).HasConversion<string>().HasMaxLength(16);
         builder.Property(a => a.RequestedById).HasMaxLength(450);
-        builder.Property(a => a.Comment).HasMaxLength(RegistryRules.MaxCommentLength);
+        builder.Property(a => a.Comment).HasMaxLength(ModelLimits.MaxCommentLength);
         builder.Property(a => a.ChecksJson).HasMaxLength(8000);
         builder.Property(a => a.DecidedById).HasMaxLength(450);
-        builder.Property(a => a.DecisionComment).HasMaxLength(RegistryRules.MaxCommentLength);
+        builder.Property(a => a.DecisionComment).HasMaxLength(ModelLimits.MaxCommentLength);
         builder.HasIndex(a => new { a.ModelId, a.Status });
         builder.HasOne<RegisteredModel>().WithMany().HasForeignKey(a => a.ModelId).OnDelete(DeleteBehavior.Cascade);
     }

@@ -1,7 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
-namespace TransferHub.Web.Features.Registry;
+namespace TransferHub.Registry.Features.Models;
 
 /// <summary>One served prediction, kept for drift monitoring and, where the model keeps raw inputs, for labeling.</summary>
 public sealed class PredictionLog
@@ -36,7 +36,7 @@ internal sealed class PredictionLogConfiguration : IEntityTypeConfiguration<Pred
         builder.Property(p => p.Embedding).HasMaxLength(64_000);
         builder.Property(p => p.ContentHash).HasMaxLength(64);
         builder.Property(p => p.RawKey).HasMaxLength(200);
-        builder.Property(p => p.RawText).HasMaxLength(Datasets.DatasetRules.MaxTextLength);
+        builder.Property(p => p.RawText).HasMaxLength(ModelLimits.MaxRawTextLength);
         builder.Property(p => p.ContentType).HasMaxLength(50);
         builder.HasIndex(p => new { p.ModelId, p.At });
         builder.HasOne<RegisteredModel>().WithMany().HasForeignKey(p => p.ModelId).OnDelete(DeleteBehavior.Cascade);

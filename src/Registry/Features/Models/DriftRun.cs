@@ -1,7 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
-namespace TransferHub.Web.Features.Registry;
+namespace TransferHub.Registry.Features.Models;
 
 /// <summary>One drift check of a model's latest window of predictions against its production version's reference.</summary>
 public sealed class DriftRun

@@ -1,8 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
-using TransferHub.Web.Features.Projects;
 
-namespace TransferHub.Web.Features.Registry;
+namespace TransferHub.Registry.Features.Models;
 
 /// <summary>A named model of a project; its versions are immutable, the model's settings are not.</summary>
 public sealed class RegisteredModel
@@ -31,13 +30,12 @@ internal sealed class RegisteredModelConfiguration : IEntityTypeConfiguration<Re
     public void Configure(EntityTypeBuilder<RegisteredModel> builder)
     {
         builder.ToTable("RegisteredModels");
-        builder.Property(m => m.Name).HasMaxLength(RegistryRules.MaxNameLength);
-        builder.Property(m => m.Description).HasMaxLength(RegistryRules.MaxDescriptionLength);
+        builder.Property(m => m.Name).HasMaxLength(ModelLimits.MaxNameLength);
+        builder.Property(m => m.Description).HasMaxLength(ModelLimits.MaxDescriptionLength);
         builder.Property(m => m.TagsJson).HasMaxLength(2000);
         builder.Property(m => m.DriftSettingsJson).HasMaxLength(2000);
         builder.Property(m => m.CreatedById).HasMaxLength(450);
         builder.Property(m => m.ConcurrencyStamp).IsConcurrencyToken();
         builder.HasIndex(m => new { m.ProjectId, m.Name }).IsUnique();
-        builder.HasOne<Project>().WithMany().HasForeignKey(m => m.ProjectId).OnDelete(DeleteBehavior.Cascade);
     }
 }

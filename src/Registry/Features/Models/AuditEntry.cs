@@ -1,7 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
-namespace TransferHub.Web.Features.Registry;
+namespace TransferHub.Registry.Features.Models;
 
 /// <summary>One line of a model's audit log. Rows are only ever added (see <see cref="AuditLog"/>).</summary>
 public sealed class AuditEntry
