@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Security.Cryptography;
 using Microsoft.Extensions.Options;
 using TransferHub.Registry.Features.Artifacts;
 using TransferHub.Shared.Registry;
@@ -114,14 +113,8 @@ public sealed partial class ModelCache(IArtifactStore artifacts, IModelLoader lo
 
     private async Task<byte[]> ReadVerifiedAsync(Guid versionId, string key, string sha256, string what)
     {
-        using var buffer = new MemoryStream();
-        await using (var stream = await artifacts.OpenReadAsync(key, CancellationToken.None))
-        {
-            await stream.CopyToAsync(buffer);
-        }
-        var bytes = buffer.ToArray();
-        var actual = Convert.ToHexStringLower(SHA256.HashData(bytes));
-        if (!string.Equals(actual, sha256, StringComparison.OrdinalIgnoreCase))
+        var (bytes, actual) = await artifacts.ReadHashedAsync(key, CancellationToken.None);
+        if (!VerifiedReads.SameSha256(actual, sha256))
         {
             LogTampered(logger, versionId, sha256, actual);
             throw new ArtifactIntegrityException($"The {what} of this version do not match the SHA-256 recorded at registration ({sha256[..12]}…); refusing to load them.");

@@ -55,16 +55,8 @@ public sealed partial class OnnxBackfill(IDbContextFactory<AppDbContext> dbFacto
 
     private async Task<bool> StoreAsync(ModelVersion version, CancellationToken ct)
     {
-        byte[] weights;
-        using (var buffer = new MemoryStream())
-        {
-            await using (var stream = await artifacts.OpenReadAsync(version.ArtifactKey, ct))
-            {
-                await stream.CopyToAsync(buffer, ct);
-            }
-            weights = buffer.ToArray();
-        }
-        if (!string.Equals(Convert.ToHexStringLower(SHA256.HashData(weights)), version.Sha256, StringComparison.OrdinalIgnoreCase))
+        var (weights, actual) = await artifacts.ReadHashedAsync(version.ArtifactKey, ct);
+        if (!VerifiedReads.SameSha256(actual, version.Sha256))
         {
             LogSkipped(logger, version.Id, "its weights do not match the SHA-256 recorded at registration");
             return false;

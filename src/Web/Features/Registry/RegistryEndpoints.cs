@@ -1,5 +1,4 @@
 using System.Security.Claims;
-using System.Security.Cryptography;
 using Microsoft.EntityFrameworkCore;
 using TransferHub.Registry.Features.Artifacts;
 using TransferHub.Shared.Registry;
@@ -110,13 +109,8 @@ public static class RegistryEndpoints
 
     private static async Task<byte[]> ReadVerifiedAsync(IArtifactStore artifacts, string key, string sha256, string what, CancellationToken ct)
     {
-        using var buffer = new MemoryStream();
-        await using (var stream = await artifacts.OpenReadAsync(key, ct))
-        {
-            await stream.CopyToAsync(buffer, ct);
-        }
-        var bytes = buffer.ToArray();
-        return string.Equals(Convert.ToHexStringLower(SHA256.HashData(bytes)), sha256, StringComparison.OrdinalIgnoreCase)
+        var (bytes, actual) = await artifacts.ReadHashedAsync(key, ct);
+        return VerifiedReads.SameSha256(actual, sha256)
             ? bytes
             : throw new ArtifactIntegrityException($"The stored {what} do not match the SHA-256 recorded at registration; refusing to serve them.");
     }
