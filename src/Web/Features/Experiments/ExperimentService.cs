@@ -191,7 +191,7 @@ public sealed partial class ExperimentService(IDbContextFactory<AppDbContext> db
     {
         await projects.RequireAsync(caller, projectId, a => a.CanRead, ct);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var experiments = await db.Experiments.AsNoTracking().Where(e => e.ProjectId == projectId).OrderByDescending(e => e.CreatedAt).ToListAsync(ct);
+        var experiments = await db.Experiments.AsNoTracking().Where(e => e.ProjectId == projectId).OrderByDescending(e => e.CreatedAt).ThenByDescending(e => e.Id).ToListAsync(ct);
         return await BuildAllAsync(db, experiments, ct);
     }
 
@@ -200,7 +200,7 @@ public sealed partial class ExperimentService(IDbContextFactory<AppDbContext> db
     {
         var readable = (await projects.ListAsync(caller, ct)).Select(p => p.Id).ToList();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var experiments = await db.Experiments.AsNoTracking().Where(e => readable.Contains(e.ProjectId)).OrderByDescending(e => e.CreatedAt).ToListAsync(ct);
+        var experiments = await db.Experiments.AsNoTracking().Where(e => readable.Contains(e.ProjectId)).OrderByDescending(e => e.CreatedAt).ThenByDescending(e => e.Id).ToListAsync(ct);
         return await BuildAllAsync(db, experiments, ct);
     }
 
