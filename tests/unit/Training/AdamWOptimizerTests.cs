@@ -118,8 +118,11 @@ public sealed class AdamWOptimizerTests
     {
         var generator = new Generator((ulong)step);
         var x = randn([32, 8], generator: generator);
-        using var zero = 0.ToScalar(); // held: an implicit Scalar can be finalized mid-call
-        var y = x[.., 0].gt(zero).to(ScalarType.Int64) + x[.., 1].gt(zero).to(ScalarType.Int64);
+        // Held, both: an implicit Scalar can be finalized mid-call — `+` passes one as add's alpha, and CI once saw it
+        // freed and its memory reused by a float Scalar ("alpha must not be a floating point number").
+        using var zero = 0.ToScalar();
+        using var one = 1.ToScalar();
+        var y = x[.., 0].gt(zero).to(ScalarType.Int64).add(x[.., 1].gt(zero).to(ScalarType.Int64), one);
         return nn.functional.cross_entropy(model.forward(x), y);
     }
 
