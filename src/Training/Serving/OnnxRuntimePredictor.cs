@@ -43,9 +43,8 @@ public sealed class OnnxRuntimePredictor : ILoadedModel
         }
         using (predictor)
         {
-            var exported = predictor.ExportOnnx(CheckSize);
-            var options = new SessionOptions { LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR };
-            return new OnnxRuntimePredictor(new InferenceSession(exported.Model, options), predictor.Architecture, predictor.Classes, predictor.Tokenizer);
+            // The export carries the weights' metadata, so it loads as a stored export does: one path.
+            return FromOnnx(predictor.ExportOnnx(CheckSize).Model);
         }
     }
 

@@ -36,9 +36,6 @@ public sealed class Predictor : ILoadedModel
     public IReadOnlyList<string> Classes { get; }
     public bool IsText => ModelRegistry.IsText(Architecture);
 
-    /// <summary>A text model's tokenizer (null for image models).</summary>
-    internal ITextTokenizer? Tokenizer => _tokenizer;
-
     public static Predictor Load(byte[] safetensors)
     {
         var metadata = new Dictionary<string, string>();
