@@ -34,8 +34,13 @@ public sealed class BenchApp : IAsyncDisposable
         return process.ExitCode == 0 ? watch.Elapsed.TotalSeconds : throw new InvalidOperationException($"{string.Join(' ', command)}: exit {process.ExitCode}");
     }
 
+    // TRANSFERHUB_WEB_DLL: another build of the app (as in the e2e tests), so one benchmark binary can compare two commits.
     private static string WebDll()
     {
+        if (Environment.GetEnvironmentVariable("TRANSFERHUB_WEB_DLL") is { Length: > 0 } other)
+        {
+            return other;
+        }
         var root = new DirectoryInfo(AppContext.BaseDirectory);
         while (!File.Exists(Path.Combine(root.FullName, "TransferHub.sln")))
         {

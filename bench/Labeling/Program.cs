@@ -3,7 +3,8 @@
 // (1) import rate of 100 000 text lines and of 10 000 small PNG images, (2) label submissions through
 // the labeling hub by 20 concurrent annotators on a 100 000-item dataset (p50/p95, and a check that no
 // label was lost or duplicated), (3) the time from a key press to the next item in Chromium (p50/p95).
-// --page-loads N instead: N warm loads of each main page in Chromium, timed by phase (PageLoadBench).
+// --page-loads N instead: N warm loads of each main page in Chromium, timed by phase (PageLoadBench); with
+// --trace-circuit 1 the last load of each page also prints its circuit's WebSocket frames as a timeline.
 using System.Diagnostics;
 using System.IO.Compression;
 using System.Net.Http.Headers;
@@ -106,12 +107,16 @@ async Task<IPage> SignedInPageAsync(string email)
 if (Arg("--page-loads", 0) is var loads and > 0)
 {
     var imageId = imageSet.GetProperty("id").GetString()!;
-    await PageLoadBench.RunAsync(await SignedInPageAsync("admin@bench.test"),
+    (string Name, string Path)[] pages =
     [
         ("Home", "/"), ("Projects", "/projects"), ("Project", $"/projects/{projectId}"), ("Datasets", "/datasets"),
         ($"Dataset ({items:N0} texts)", $"/datasets/{textId}"), ($"Dataset ({images:N0} images)", $"/datasets/{imageId}"),
         ("Labeling", $"/datasets/{textId}/label"), ("Experiments", "/experiments"), ("Models", "/models"), ("Monitoring", "/monitoring"),
-    ], loads);
+    ];
+    // --only A,B: just the pages whose name contains one of them (e.g. "Home,Dataset (" for Home and the two dataset pages).
+    var only = args.SkipWhile(a => a != "--only").Skip(1).FirstOrDefault()?.Split(',');
+    await PageLoadBench.RunAsync(await SignedInPageAsync("admin@bench.test"),
+        [.. pages.Where(p => only is null || only.Any(o => p.Name.Contains(o, StringComparison.Ordinal)))], loads, traceCircuit: Arg("--trace-circuit", 0) == 1);
     return;
 }
 if (watchDataset)
