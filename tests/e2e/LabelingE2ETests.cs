@@ -85,6 +85,9 @@ public sealed class LabelingE2ETests(SeededAppFixture app) : IClassFixture<Seede
         var page = await app.NewPageAsync();
         await page.SignInAsync(BrowserFixture.AdminEmail, BrowserFixture.AdminPassword);
         await Assertions.Expect(page).ToHaveURLAsync(new Regex("/$"));
+        // The first page of items is in the server's HTML: on screen at the first paint, before the circuit starts.
+        var html = await (await page.APIRequest.GetAsync($"/datasets/{datasetId}")).TextAsync();
+        Regex.Matches(html, "class=\"[^\"]*item-open").Count.ShouldBe(12);
         await page.GotoInteractiveAsync($"/datasets/{datasetId}");
         var rows = page.Locator("#items-table tbody tr");
         await Assertions.Expect(rows).ToHaveCountAsync(12);
@@ -93,6 +96,17 @@ public sealed class LabelingE2ETests(SeededAppFixture app) : IClassFixture<Seede
         await Assertions.Expect(rows).ToHaveCountAsync(2); // swatch-10 and swatch-11, searched in the database
         await page.Locator("#items-search").FillAsync("");
         await Assertions.Expect(rows).ToHaveCountAsync(12);
+
+        // Paged in the database: 10 a page, then the last two; the header's box selects the page shown.
+        await page.GetByLabel("Rows per page").ClickAsync();
+        await page.Locator(".mud-popover-open .mud-list-item", new() { HasTextRegex = new Regex("^10$") }).ClickAsync();
+        await Assertions.Expect(page.Locator("#items-range")).ToHaveTextAsync("1–10 of 12");
+        await Assertions.Expect(rows).ToHaveCountAsync(10);
+        await page.Locator("#items-next").ClickAsync();
+        await Assertions.Expect(page.Locator("#items-range")).ToHaveTextAsync("11–12 of 12");
+        await Assertions.Expect(rows.Locator(".item-open")).ToHaveTextAsync(["swatch-10.png", "swatch-11.png"]);
+        await page.Locator("#items-table thead input[type=checkbox]").CheckAsync();
+        await Assertions.Expect(page.Locator("#bulk-bar")).ToContainTextAsync("2 selected");
         await page.GetByLabel("Status").ClickAsync();
         await page.Locator(".mud-popover-open .mud-list-item", new() { HasTextRegex = new Regex("^Labeled$") }).ClickAsync();
         await Assertions.Expect(rows).ToHaveCountAsync(3);
