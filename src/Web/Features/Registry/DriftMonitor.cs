@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using TransferHub.Registry.Features.Models;
 using Microsoft.Extensions.Options;
 using TransferHub.Registry.Features.Artifacts;
 using TransferHub.Shared.Registry;

@@ -8,6 +8,7 @@ using TransferHub.Web.Data;
 using TransferHub.Web.Features.Notifications;
 using TransferHub.Web.Infrastructure.Telemetry;
 using TransferHub.Registry.Features.Models;
+using TransferHub.Registry.Features.Audit;
 
 namespace TransferHub.Web.Features.Registry;
 

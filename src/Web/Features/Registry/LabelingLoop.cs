@@ -11,6 +11,7 @@ using TransferHub.Web.Features.Datasets.Import;
 using TransferHub.Web.Features.Labeling;
 using TransferHub.Web.Infrastructure;
 using TransferHub.Registry.Features.Models;
+using TransferHub.Registry.Features.Audit;
 
 namespace TransferHub.Web.Features.Registry;
 

@@ -1,9 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Microsoft.EntityFrameworkCore;
 using TransferHub.Shared.Identity;
 using TransferHub.Shared.Projects;
-using TransferHub.Web.Data;
 using TransferHub.Registry.Features.Models;
 using TransferHub.Web.Features.Projects;
 
@@ -25,16 +23,4 @@ public static class RegistryRules
 
     /// <summary>Members read a project's models; global Approvers read every model, since they decide on any project's production.</summary>
     public static bool CanReview(ProjectAccess access, System.Security.Claims.ClaimsPrincipal caller) => access.CanRead || caller.IsInRole(AppRoles.Approver);
-}
-
-/// <summary>The registry's tables, without widening the shared DbContext's surface.</summary>
-internal static class RegistrySets
-{
-    public static DbSet<RegisteredModel> RegisteredModels(this AppDbContext db) => db.Set<RegisteredModel>();
-    public static DbSet<ModelVersion> ModelVersions(this AppDbContext db) => db.Set<ModelVersion>();
-    public static DbSet<ReferenceProfile> ReferenceProfiles(this AppDbContext db) => db.Set<ReferenceProfile>();
-    public static DbSet<ApprovalRequest> ApprovalRequests(this AppDbContext db) => db.Set<ApprovalRequest>();
-    public static DbSet<AuditEntry> AuditEntries(this AppDbContext db) => db.Set<AuditEntry>();
-    public static DbSet<PredictionLog> PredictionLogs(this AppDbContext db) => db.Set<PredictionLog>();
-    public static DbSet<DriftRun> DriftRuns(this AppDbContext db) => db.Set<DriftRun>();
 }

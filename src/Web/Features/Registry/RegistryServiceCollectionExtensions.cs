@@ -1,3 +1,5 @@
+using TransferHub.Registry.Features.Audit;
+using TransferHub.Registry.Features.Models;
 
 namespace TransferHub.Web.Features.Registry;
 
@@ -9,6 +11,7 @@ public static class RegistryServiceCollectionExtensions
         services.AddOptions<RegistryOptions>().BindConfiguration(RegistryOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<ModelCache>();
         services.AddSingleton<ModelAccess>();
+        services.AddSingleton<IRegistryDatabase, RegistryDatabase>();
         services.AddSingleton<AuditLog>();
         services.AddSingleton<ReferenceProfiler>();
         services.AddSingleton<PolicyChecks>();

@@ -8,6 +8,7 @@ using TransferHub.Web.Features.Identity;
 using TransferHub.Web.Features.Notifications;
 using TransferHub.Web.Infrastructure;
 using TransferHub.Registry.Features.Models;
+using TransferHub.Registry.Features.Audit;
 
 namespace TransferHub.Web.Features.Registry;
 

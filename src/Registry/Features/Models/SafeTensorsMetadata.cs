@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Text.Json;
 
-namespace TransferHub.Web.Features.Registry;
+namespace TransferHub.Registry.Features.Models;
 
 /// <summary>Reads the <c>__metadata__</c> of a safetensors header without loading tensors (no engine needed to register).</summary>
 public static class SafeTensorsMetadata

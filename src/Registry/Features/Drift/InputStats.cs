@@ -1,6 +1,6 @@
 using SkiaSharp;
 
-namespace TransferHub.Web.Features.Registry;
+namespace TransferHub.Registry.Features.Drift;
 
 /// <summary>Cheap statistics of an input, logged with each prediction and compared by the drift monitor.</summary>
 public static class InputStats
