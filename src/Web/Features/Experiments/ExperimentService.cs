@@ -210,7 +210,7 @@ public sealed partial class ExperimentService(IDbContextFactory<AppDbContext> db
     /// </summary>
     public async Task<IReadOnlyList<SucceededRunDto>> ListRegistrableRunsAsync(ClaimsPrincipal caller, CancellationToken ct)
     {
-        var editable = (await projects.ListAsync(caller, ct)).Where(p => caller.IsAdmin() || ProjectRules.CanEditData(p.MyRole)).ToList();
+        var editable = (await projects.ListAsync(caller, ct)).Where(p => caller.IsAdmin() || TransferHub.Shared.Projects.ProjectPermissions.CanEditData(p.MyRole)).ToList();
         var ids = editable.Select(p => p.Id).ToList();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var rows = await db.TrainingRuns.AsNoTracking().Where(r => r.Status == RunStatus.Succeeded)

@@ -15,7 +15,7 @@ public static class VersionLayout
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var version = await db.DatasetVersions.AsNoTracking().SingleOrDefaultAsync(v => v.Id == versionId, ct)
-            ?? throw new Infrastructure.NotFoundException("The dataset version of this run was deleted.");
+            ?? throw new NotFoundException("The dataset version of this run was deleted.");
         var dataset = await db.Datasets.AsNoTracking().Include(d => d.Labels).SingleAsync(d => d.Id == version.DatasetId, ct);
         var names = dataset.Labels.ToDictionary(l => l.Id, l => l.Name);
         var rows = await (from v in db.VersionItems.AsNoTracking()

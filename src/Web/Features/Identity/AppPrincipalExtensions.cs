@@ -9,8 +9,8 @@ public static class AppPrincipalExtensions
 
     /// <summary>The account id behind a cookie or a personal token; throws for anonymous or worker callers.</summary>
     public static string UserId(this ClaimsPrincipal principal) =>
-        principal.IsInRole(WorkerRole) ? throw new Infrastructure.ForbiddenException("Worker tokens cannot act as a person.")
-        : principal.FindFirstValue(ClaimTypes.NameIdentifier) ?? throw new Infrastructure.UnauthorizedException("Sign in first.");
+        principal.IsInRole(WorkerRole) ? throw new ForbiddenException("Worker tokens cannot act as a person.")
+        : principal.FindFirstValue(ClaimTypes.NameIdentifier) ?? throw new UnauthorizedException("Sign in first.");
 
     public static bool IsAdmin(this ClaimsPrincipal principal) => principal.IsInRole(AppRoles.Admin);
 }

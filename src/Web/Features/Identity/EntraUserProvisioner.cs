@@ -20,10 +20,10 @@ public sealed class EntraUserProvisioner(IServiceScopeFactory scopes, SecurityLo
         var objectId = external.FindFirstValue("http://schemas.microsoft.com/identity/claims/objectidentifier")
             ?? external.FindFirstValue("oid")
             ?? external.FindFirstValue(ClaimTypes.NameIdentifier)
-            ?? throw new Infrastructure.UnauthorizedException("The Entra sign-in carried no object id.");
+            ?? throw new UnauthorizedException("The Entra sign-in carried no object id.");
         var email = external.FindFirstValue("preferred_username") ?? external.FindFirstValue(ClaimTypes.Email)
             ?? external.FindFirstValue(ClaimTypes.Upn) ?? external.FindFirstValue("email")
-            ?? throw new Infrastructure.UnauthorizedException("The Entra sign-in carried no e-mail or user name.");
+            ?? throw new UnauthorizedException("The Entra sign-in carried no e-mail or user name.");
         var roles = external.Claims.Where(c => RoleClaimTypes.Contains(c.Type))
             .Select(c => AppRoles.Normalize(c.Value)).OfType<string>().Distinct().ToList();
 

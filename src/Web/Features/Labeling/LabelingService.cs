@@ -312,7 +312,7 @@ public sealed class LabelingService(
         return new LabelingItem(ToDto(dataset, item), LabelIds.Parse(mine), item.Origin, suggestion);
     }
 
-    private async Task<Dataset> RequireItemAsync(ClaimsPrincipal caller, Guid itemId, Func<Projects.ProjectAccess, bool> allowed, CancellationToken ct)
+    private async Task<Dataset> RequireItemAsync(ClaimsPrincipal caller, Guid itemId, Func<ProjectAccess, bool> allowed, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var datasetId = await db.Items.Where(i => i.Id == itemId).Select(i => (Guid?)i.DatasetId).SingleOrDefaultAsync(ct)

@@ -10,7 +10,7 @@ using TransferHub.Web.Infrastructure;
 namespace TransferHub.Web.Features.Projects;
 
 /// <summary>Projects and their members. The portal and the REST API both call this, with the caller's principal.</summary>
-public sealed class ProjectService(IDbContextFactory<AppDbContext> dbFactory, NotificationService notifications, TimeProvider clock)
+public sealed class ProjectService(IDbContextFactory<AppDbContext> dbFactory, NotificationService notifications, TimeProvider clock) : IProjectMembership
 {
     public async Task<IReadOnlyList<ProjectDto>> ListAsync(ClaimsPrincipal caller, CancellationToken ct)
     {
@@ -142,6 +142,17 @@ public sealed class ProjectService(IDbContextFactory<AppDbContext> dbFactory, No
     }
 
     /// <summary>The caller's access to a project: 404 when it does not exist, 403 when <paramref name="allowed"/> says no.</summary>
+    public async Task<IReadOnlyCollection<Guid>?> VisibleProjectIdsAsync(ClaimsPrincipal caller, CancellationToken ct)
+    {
+        if (caller.IsAdmin())
+        {
+            return null;
+        }
+        var userId = caller.UserId();
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.ProjectMembers.Where(m => m.UserId == userId).Select(m => m.ProjectId).ToListAsync(ct);
+    }
+
     public async Task<ProjectAccess> RequireAsync(ClaimsPrincipal caller, Guid projectId, Func<ProjectAccess, bool> allowed, CancellationToken ct)
     {
         var userId = caller.UserId();

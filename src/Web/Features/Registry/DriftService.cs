@@ -1,3 +1,4 @@
+using TransferHub.Registry.Features.Access;
 using System.Security.Claims;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
@@ -26,7 +27,7 @@ public sealed partial class DriftService(
     public async Task<DriftReportDto> RunAsync(ClaimsPrincipal caller, string model, CancellationToken ct)
     {
         var (found, _) = await access.RequireAsync(caller, model, a => a.CanRead, ct);
-        return await RunAsync(found.Id, ct) ?? throw new Infrastructure.NotFoundException("This model has no production version to monitor.");
+        return await RunAsync(found.Id, ct) ?? throw new NotFoundException("This model has no production version to monitor.");
     }
 
     public async Task<DriftOverviewDto> OverviewAsync(ClaimsPrincipal caller, string model, CancellationToken ct)

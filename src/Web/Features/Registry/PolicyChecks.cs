@@ -56,7 +56,7 @@ public sealed class PolicyChecks(IDbContextFactory<AppDbContext> dbFactory, Agre
             {
                 report = await agreement.ComputeAsync(caller, datasetId.Value, ct);
             }
-            catch (Infrastructure.ForbiddenException)
+            catch (ForbiddenException)
             {
                 // A global Approver outside the project cannot read its dataset; the check says so instead of passing.
             }

@@ -1,3 +1,4 @@
+using TransferHub.Registry.Features.Access;
 using System.Security.Claims;
 using Microsoft.EntityFrameworkCore;
 using TransferHub.Registry.Features.Artifacts;
@@ -72,7 +73,7 @@ public static class RegistryEndpoints
         format = format?.ToLowerInvariant();
         if (format is not (null or "" or "safetensors" or "torchsharp" or "onnx"))
         {
-            throw Infrastructure.ValidationFailedException.For("format", "Formats: safetensors, torchsharp, onnx.");
+            throw ValidationFailedException.For("format", "Formats: safetensors, torchsharp, onnx.");
         }
         var name = $"{found.Name}-v{row.Number}";
         if (format == "onnx" && row is { OnnxArtifactKey: { } onnxKey, OnnxSha256: { } onnxSha })
@@ -102,7 +103,7 @@ public static class RegistryEndpoints
             }
             catch (NotSupportedException e)
             {
-                throw Infrastructure.ValidationFailedException.For("format", e.Message);
+                throw ValidationFailedException.For("format", e.Message);
             }
         }
     }

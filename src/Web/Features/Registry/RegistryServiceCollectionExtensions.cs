@@ -1,3 +1,4 @@
+using TransferHub.Registry.Features.Access;
 using TransferHub.Registry.Features.Audit;
 using TransferHub.Registry.Features.Models;
 

@@ -84,7 +84,7 @@ public sealed class VersionService(IDbContextFactory<AppDbContext> dbFactory, Da
     /// </summary>
     public async Task<IReadOnlyList<StartableVersion>> ListStartableAsync(ClaimsPrincipal caller, CancellationToken ct)
     {
-        var editable = (await projects.ListAsync(caller, ct)).Where(p => caller.IsAdmin() || Projects.ProjectRules.CanEditData(p.MyRole)).ToList();
+        var editable = (await projects.ListAsync(caller, ct)).Where(p => caller.IsAdmin() || TransferHub.Shared.Projects.ProjectPermissions.CanEditData(p.MyRole)).ToList();
         var ids = editable.Select(p => p.Id).ToList();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var rows = await db.DatasetVersions.AsNoTracking()

@@ -28,7 +28,7 @@ public static class WeightsEndpoints
             var file = form.Files.GetFile("file") ?? form.Files.FirstOrDefault();
             if (file is null)
             {
-                throw Infrastructure.ValidationFailedException.For("file", "Attach the weights as the 'file' field.");
+                throw ValidationFailedException.For("file", "Attach the weights as the 'file' field.");
             }
             int? classes = int.TryParse(form["numClasses"].FirstOrDefault(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : null;
             await using var content = file.OpenReadStream();
@@ -55,11 +55,11 @@ public static class WeightsEndpoints
         var order = form["channelOrder"].FirstOrDefault()?.Trim().ToLowerInvariant();
         if (order is not (null or "" or "rgb" or "bgr"))
         {
-            throw Infrastructure.ValidationFailedException.For("channelOrder", "channelOrder is rgb or bgr.");
+            throw ValidationFailedException.For("channelOrder", "channelOrder is rgb or bgr.");
         }
         double? scale = form["pixelScale"].FirstOrDefault() is { Length: > 0 } s
             ? double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v > 0 && double.IsFinite(v) ? v
-                : throw Infrastructure.ValidationFailedException.For("pixelScale", "pixelScale is a positive number (1, or 255 for Caffe/CNTK-style models).")
+                : throw ValidationFailedException.For("pixelScale", "pixelScale is a positive number (1, or 255 for Caffe/CNTK-style models).")
             : null;
         var feature = form["featureOutput"].FirstOrDefault();
         return new OnnxImportOptions(string.IsNullOrWhiteSpace(feature) ? null : feature.Trim(), order == "bgr", scale ?? 1,
@@ -69,7 +69,7 @@ public static class WeightsEndpoints
     private static double[]? Triple(IFormCollection form, string field, bool positive) => Triple(form[field].FirstOrDefault(), field, positive);
 
     /// <summary>Three numbers, comma-separated (a mean or std per channel), or null when blank; the form and the page parse alike.</summary>
-    /// <exception cref="Infrastructure.ValidationFailedException">Not three (positive, where asked) numbers.</exception>
+    /// <exception cref="ValidationFailedException">Not three (positive, where asked) numbers.</exception>
     public static double[]? Triple(string? text, string field, bool positive)
     {
         if (string.IsNullOrWhiteSpace(text))
@@ -80,6 +80,6 @@ public static class WeightsEndpoints
             .Select(p => double.TryParse(p, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && double.IsFinite(v) ? v : double.NaN).ToArray();
         return values.Length == 3 && values.All(v => !double.IsNaN(v) && (!positive || v > 0))
             ? values
-            : throw Infrastructure.ValidationFailedException.For(field, $"{field} is three {(positive ? "positive " : "")}numbers, comma-separated (R, G, B or the graph's order).");
+            : throw ValidationFailedException.For(field, $"{field} is three {(positive ? "positive " : "")}numbers, comma-separated (R, G, B or the graph's order).");
     }
 }

@@ -28,7 +28,7 @@ internal sealed class InProcessWorkerHost(string workerId, WorkerControl control
         {
             return await VersionLayout.WriteAsync(dbFactory, artifacts, plan.DatasetVersionId, folder, ct);
         }
-        catch (Infrastructure.NotFoundException e)
+        catch (NotFoundException e)
         {
             throw new RunUnavailableException(e.Message, e);
         }

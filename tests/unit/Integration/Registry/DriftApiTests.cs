@@ -135,7 +135,7 @@ public sealed class DriftApiTests(RegistryFixture f) : IClassFixture<RegistryFix
         await using var db = await f.Services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContextAsync();
         (await db.Set<TransferHub.Registry.Features.Models.PredictionLog>().CountAsync(p => p.ModelId == model.Id)).ShouldBe(0);
         var outsider = await DatasetScenario.PrincipalOfAsync(f.S.Outsider);
-        await Should.ThrowAsync<TransferHub.Web.Infrastructure.AppException>(() =>
+        await Should.ThrowAsync<AppException>(() =>
             serving.PredictAsync(outsider, model.Id.ToString(), "1", [input], CancellationToken.None, logged: false));
     }
 

@@ -60,7 +60,7 @@ public sealed class EntraSignInTests(TransferHubFactory factory) : IClassFixture
         var provisioner = factory.Services.GetRequiredService<EntraUserProvisioner>();
         var principal = new ClaimsPrincipal(new ClaimsIdentity([new Claim("preferred_username", "x@contoso.test")], "Entra"));
 
-        await Should.ThrowAsync<TransferHub.Web.Infrastructure.UnauthorizedException>(() => provisioner.ProvisionAsync(principal, CancellationToken.None));
+        await Should.ThrowAsync<UnauthorizedException>(() => provisioner.ProvisionAsync(principal, CancellationToken.None));
     }
 
     [Fact]

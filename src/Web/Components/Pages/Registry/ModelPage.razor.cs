@@ -53,7 +53,7 @@ public partial class ModelPage
             var role = _user.IsInRole(AppRoles.Admin) ? null
                 : (await Projects.ListAsync(_user, Aborted)).FirstOrDefault(p => p.Id == _model!.ProjectId)?.MyRole;
             var admin = _user.IsInRole(AppRoles.Admin);
-            _canEdit = admin || ProjectRules.CanEditData(role);
+            _canEdit = admin || TransferHub.Shared.Projects.ProjectPermissions.CanEditData(role);
             _canApprove = admin || role is ProjectRole.Owner or ProjectRole.Approver || _user.IsInRole(AppRoles.Approver);
             // A request or decision about this model reaches its people as a notification (on every web node): the open page
             // follows it (the requester's page once said "No production version" after another person approved).
