@@ -20,6 +20,8 @@ public sealed class LabelingService(
 {
     /// <summary>The history kind of a reviewer settling an item's final labels (the review queue or the data manager).</summary>
     public const string ReviewKind = "review";
+    /// <summary>The kind of the change an import of ground-truth labels records; like a reviewer's, it settles the item.</summary>
+    public const string ImportKind = "import";
 
     /// <summary>Reserves and returns the caller's next item, or null when nothing is left for them.</summary>
     public async Task<LabelingItem?> NextAsync(ClaimsPrincipal caller, Guid datasetId, QueueOrder order, IReadOnlyCollection<Guid> exclude, CancellationToken ct)
@@ -148,7 +150,7 @@ public sealed class LabelingService(
             var to = string.Join(", ", Names(dataset, r.ToLabelIds));
             var what = r.Kind switch
             {
-                "import" => $"imported {item} as {to}",
+                ImportKind => $"imported {item} as {to}",
                 "review" => $"settled {item} as {to}",
                 "undo" => $"undid a label on {item}",
                 DataManagerService.SentToReviewKind => $"sent {item} to review",
@@ -250,11 +252,13 @@ public sealed class LabelingService(
             var item = await db.Items.SingleAsync(i => i.Id == itemId, ct);
             var all = await db.Annotations.Where(a => a.ItemId == itemId).Select(a => a.LabelIds).ToListAsync(ct);
             item.AnnotationCount = all.Count;
-            // A reviewer's settlement stands until the item is sent to review again: a labeler who still had it open (or
-            // changes their label later) adds to its history and agreement, never silently overrides the reviewer.
-            var lastWord = await db.LabelChanges.Where(c => c.ItemId == itemId && (c.Kind == ReviewKind || c.Kind == DataManagerService.SentToReviewKind))
+            // A reviewer's settlement, or labels imported as ground truth, stand until the item is sent to review again: a
+            // labeler who still had it open (or labels it later, by the API) adds to its history and agreement, never
+            // silently overrides them.
+            var lastWord = await db.LabelChanges
+                .Where(c => c.ItemId == itemId && (c.Kind == ReviewKind || c.Kind == ImportKind || c.Kind == DataManagerService.SentToReviewKind))
                 .OrderByDescending(c => c.At).Select(c => c.Kind).FirstOrDefaultAsync(ct);
-            if (lastWord != ReviewKind)
+            if (lastWord is not (ReviewKind or ImportKind))
             {
                 var distinct = all.Distinct().ToList();
                 item.FinalLabelIds = distinct.Count == 1 ? distinct[0] : null;

@@ -247,6 +247,28 @@ public sealed class LabelingTests(TransferHubFactory factory) : IClassFixture<Tr
     }
 
     [Fact]
+    public async Task AGroundTruthLabelStandsWhenSomeoneLabelsTheItemLaterUntilSentToReview()
+    {
+        var s = await DatasetScenario.CreateAsync(factory);
+        var dataset = await s.CreateDatasetAsync(DatasetKind.Text, LabelTask.SingleLabel, 0, "yes", "no");
+        await s.ImportAsync(dataset.Id, [("truth.jsonl", "{\"text\":\"known\",\"label\":\"yes\"}"u8.ToArray())]);
+        var item = (await ItemsAsync(s, dataset.Id)).Single();
+        var a = await PrincipalOfAsync(s.LabelerA);
+
+        // Not queued, but reachable by the API: the label is recorded and counted, the imported truth stays final
+        // (without this rule the item silently became "no").
+        var late = await Labeling.SubmitAsync(a, item.Id, ["no"], null, CancellationToken.None);
+        (late.Changed, late.FinalLabels.Single(), late.NeedsReview).ShouldBe((true, "yes", false));
+        var history = await s.Scientist.GetFromJsonAsync<List<LabelChangeDto>>($"/api/items/{item.Id}/history", Json.Options);
+        history!.Select(h => h.Kind).ShouldBe(["import", "annotation"]);
+
+        // Sent to review, the annotators' labels decide.
+        (await s.Admin.PostAsJsonAsync($"/api/datasets/{dataset.Id}/items/bulk", new BulkItemsRequest([item.Id], "review"))).EnsureSuccessStatusCode();
+        var reopened = await Labeling.SubmitAsync(a, item.Id, ["yes"], null, CancellationToken.None);
+        (reopened.FinalLabels.Single(), reopened.NeedsReview).ShouldBe(("yes", false));
+    }
+
+    [Fact]
     public async Task ImportedPreLabelsAreSuggestionsThatAnnotatorsConfirm()
     {
         var s = await DatasetScenario.CreateAsync(factory);

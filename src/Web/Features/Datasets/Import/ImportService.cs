@@ -317,7 +317,7 @@ public sealed partial class ImportService(
             return;
         }
         var labelIds = LabelIds.Format(ids);
-        db.LabelChanges.Add(new LabelChange { ItemId = item.Id, UserId = job.CreatedById, FromLabelIds = "", ToLabelIds = labelIds, At = item.CreatedAt, Kind = "import" });
+        db.LabelChanges.Add(new LabelChange { ItemId = item.Id, UserId = job.CreatedById, FromLabelIds = "", ToLabelIds = labelIds, At = item.CreatedAt, Kind = Labeling.LabelingService.ImportKind });
         item.RequiredAnnotations = 0; // settled: the queue asks no one
         item.FinalLabelIds = labelIds;
     }
