@@ -242,6 +242,11 @@ public sealed class PortalTests(SeededAppFixture app) : IClassFixture<SeededAppF
 
         await Assertions.Expect(page.Locator("#backup-table tbody tr")).ToHaveCountAsync(1);
         await Assertions.Expect(page.GetByText(new Regex("Backup transferhub-\\d{8}-\\d{6}\\.zip written"))).ToBeVisibleAsync();
+        // The message leaves the page's action free: it does not cover the button (a trial click checks what receives it).
+        var message = (await page.Locator(".mud-snackbar").BoundingBoxAsync())!;
+        var button = (await page.Locator("#backup-now").BoundingBoxAsync())!;
+        (message.Y > button.Y + button.Height || message.Y + message.Height < button.Y || message.X > button.X + button.Width || message.X + message.Width < button.X).ShouldBeTrue();
+        await page.Locator("#backup-now").ClickAsync(new() { Trial = true, Timeout = 2_000 });
         await page.ScreenshotAsync("19b-admin-backups");
         var href = await page.Locator("a.backup-download").GetAttributeAsync("href");
         var zip = await page.APIRequest.GetAsync(href!);

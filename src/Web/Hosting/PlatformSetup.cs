@@ -86,7 +86,9 @@ public static class PlatformSetup
     {
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddSignalR(o => o.AddFilter<AppExceptionHubFilter>()).AddWorkerHubOptions().AddScaleOut(services, configuration);
-        services.AddMudServices();
+        // Messages at the bottom: every page keeps its main action at the top right (Start labeling, Back up now…), where
+        // MudBlazor's default corner put the message over the button just pressed.
+        services.AddMudServices(o => o.SnackbarConfiguration.PositionClass = MudBlazor.Defaults.Classes.Position.BottomLeft);
         return services;
     }
 
