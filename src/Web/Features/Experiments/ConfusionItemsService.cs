@@ -27,7 +27,7 @@ public sealed class ConfusionItemsService(IDbContextFactory<AppDbContext> dbFact
         var run = await db.TrainingRuns.AsNoTracking().SingleOrDefaultAsync(r => r.Id == runId, ct)
             ?? throw new NotFoundException($"Run {runId} does not exist.");
         await projects.RequireAsync(caller, run.ProjectId, a => a.CanRead, ct);
-        var result = run.ResultJson is null ? null : JsonSerializer.Deserialize<TrainingResult>(run.ResultJson, ExperimentService.Json);
+        var result = TrainingRun.ReadResult(run.ResultJson);
         if (result is not { TestPredictions: { } predictions, TestLabels: { } truth })
         {
             throw new ConflictException("This run has no test predictions: it has not finished.");

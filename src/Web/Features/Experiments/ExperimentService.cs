@@ -220,7 +220,7 @@ public sealed partial class ExperimentService(IDbContextFactory<AppDbContext> db
         var order = editable.Select((p, i) => (p.Id, i)).ToDictionary(x => x.Id, x => x.i);
         return [.. rows.OrderBy(r => order[r.ProjectId]).ThenByDescending(r => r.CreatedAt).ThenBy(r => r.Arm, StringComparer.Ordinal).ThenBy(r => r.Seed)
             .Select(r => new SucceededRunDto(r.Id, r.ProjectId, editable[order[r.ProjectId]].Name, r.Experiment, r.Arm, r.Seed,
-                r.ResultJson is null ? null : JsonSerializer.Deserialize<TrainingResult>(r.ResultJson, Json)?.Test.MacroF1))];
+                TrainingRun.ReadResult(r.ResultJson)?.Test.MacroF1))];
     }
 
     // Runs, epoch metrics and training-split sizes of all the experiments in three queries, not three per experiment.
@@ -275,7 +275,7 @@ public sealed partial class ExperimentService(IDbContextFactory<AppDbContext> db
         var dtos = runs.Select(r =>
         {
             var plan = JsonSerializer.Deserialize<RunPlan>(r.SpecJson, Json)!;
-            var result = r.ResultJson is null ? null : JsonSerializer.Deserialize<TrainingResult>(r.ResultJson, Json);
+            var result = TrainingRun.ReadResult(r.ResultJson);
             if (result is { TestPredictions: { } predicted, TestLabels: { } truth })
             {
                 predictions[r.Id] = new ItemPredictions(r.Seed, truth, predicted);
@@ -381,7 +381,7 @@ public sealed partial class ExperimentService(IDbContextFactory<AppDbContext> db
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var rows = await db.TrainingRuns.AsNoTracking().Where(r => r.ExperimentId == experiment.Id && r.ResultJson != null)
             .Select(r => new { r.Id, r.Arm, r.Seed, r.LabelFraction, r.ResultJson }).ToListAsync(ct);
-        return [.. rows.Select(r => (Run: r, Result: JsonSerializer.Deserialize<TrainingResult>(r.ResultJson!, Json)!))
+        return [.. rows.Select(r => (Run: r, Result: TrainingRun.ReadResult(r.ResultJson)!))
             .Where(x => x.Result.TestPredictions is not null)
             .Select(x => new RunPredictionsDto(x.Run.Id, x.Run.Arm, x.Run.Seed, x.Run.LabelFraction, x.Result.TestLabels!, x.Result.TestPredictions!))];
     }

@@ -27,6 +27,10 @@ public sealed class TrainingRun
     public bool CancelRequested { get; set; }
     public string? Error { get; set; }
     public string? ResultJson { get; set; }
+
+    /// <summary>The stored result, read the one way every feature reads it; null while the run has none.</summary>
+    public static TransferHub.Shared.Training.TrainingResult? ReadResult(string? resultJson) =>
+        resultJson is null ? null : System.Text.Json.JsonSerializer.Deserialize<TransferHub.Shared.Training.TrainingResult>(resultJson, WireJson.Options);
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset? StartedAt { get; set; }
     public DateTimeOffset? CompletedAt { get; set; }

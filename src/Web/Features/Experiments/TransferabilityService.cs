@@ -45,7 +45,7 @@ public sealed class TransferabilityService(IDbContextFactory<AppDbContext> dbFac
         var runs = await db.TrainingRuns.AsNoTracking().Where(r => experimentIds.Contains(r.ExperimentId) && r.Status == RunStatus.Succeeded && r.ResultJson != null)
             .Select(r => new { r.ExperimentId, r.SpecJson, r.ResultJson, r.LabelFraction }).ToListAsync(ct);
         var outcomes = runs.Select(r => (r.ExperimentId, r.LabelFraction, Plan: System.Text.Json.JsonSerializer.Deserialize<RunPlan>(r.SpecJson, ExperimentService.Json)!,
-                F1: System.Text.Json.JsonSerializer.Deserialize<Shared.Training.TrainingResult>(r.ResultJson!, ExperimentService.Json)!.Test.MacroF1))
+                F1: TrainingRun.ReadResult(r.ResultJson)!.Test.MacroF1))
             .Where(r => r.Plan.HasSource && !r.Plan.SourceShapeOnly && r.LabelFraction == 1)
             .GroupBy(r => (r.ExperimentId, Source: (r.Plan.SourceRunId ?? r.Plan.SourceWeightsId)!.Value))
             .Select(g =>

@@ -30,7 +30,7 @@ public sealed partial class RegistryService
         var dataHash = await db.DatasetVersions.Where(v => v.Id == experiment.DatasetVersionId).Select(v => v.ContentHash).SingleOrDefaultAsync(ct)
             ?? throw ValidationFailedException.For("runId", "The dataset version this run trained on was deleted.");
         var plan = JsonSerializer.Deserialize<RunPlan>(run.SpecJson, ExperimentService.Json)!;
-        var result = run.ResultJson is null ? null : JsonSerializer.Deserialize<TrainingResult>(run.ResultJson, ExperimentService.Json);
+        var result = TrainingRun.ReadResult(run.ResultJson);
         var armResult = (await experiments.GetAsync(caller, experiment.Id, ct)).Results.FirstOrDefault(r => r.Arm == run.Arm);
 
         byte[] weights;
