@@ -257,8 +257,12 @@ public sealed class LabelingService(
             // silently overrides them.
             var lastWord = await db.LabelChanges
                 .Where(c => c.ItemId == itemId && (c.Kind == ReviewKind || c.Kind == ImportKind || c.Kind == DataManagerService.SentToReviewKind))
-                .OrderByDescending(c => c.At).Select(c => c.Kind).FirstOrDefaultAsync(ct);
-            if (lastWord is not (ReviewKind or ImportKind))
+                .OrderByDescending(c => c.At).Select(c => new { c.Kind, c.UserId, c.At }).FirstOrDefaultAsync(ct);
+            var settled = lastWord?.Kind == ReviewKind
+                // Imports before ground truth existed gave the importer an annotation made with the item: that stays one
+                // opinion among the annotators', as it was.
+                || (lastWord?.Kind == ImportKind && !await db.Annotations.AnyAsync(a => a.ItemId == itemId && a.UserId == lastWord.UserId && a.CreatedAt == lastWord.At, ct));
+            if (!settled)
             {
                 var distinct = all.Distinct().ToList();
                 item.FinalLabelIds = distinct.Count == 1 ? distinct[0] : null;

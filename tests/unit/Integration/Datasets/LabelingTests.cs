@@ -2,8 +2,11 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Security.Claims;
 using System.Text;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using TransferHub.Shared.Datasets;
+using TransferHub.Web.Data;
+using TransferHub.Web.Features.Datasets;
 using TransferHub.Web.Features.Labeling;
 
 namespace TransferHub.Tests.Unit.Integration.Datasets;
@@ -266,6 +269,26 @@ public sealed class LabelingTests(TransferHubFactory factory) : IClassFixture<Tr
         (await s.Admin.PostAsJsonAsync($"/api/datasets/{dataset.Id}/items/bulk", new BulkItemsRequest([item.Id], "review"))).EnsureSuccessStatusCode();
         var reopened = await Labeling.SubmitAsync(a, item.Id, ["yes"], null, CancellationToken.None);
         (reopened.FinalLabels.Single(), reopened.NeedsReview).ShouldBe(("yes", false));
+    }
+
+    [Fact]
+    public async Task AnImportMadeBeforeGroundTruthExistedStaysOneOpinionAmongTheAnnotators()
+    {
+        var s = await DatasetScenario.CreateAsync(factory);
+        var dataset = await s.CreateDatasetAsync(DatasetKind.Text, LabelTask.SingleLabel, 0, "yes", "no");
+        await s.ImportAsync(dataset.Id, [("truth.jsonl", "{\"text\":\"old\",\"label\":\"yes\"}"u8.ToArray())]);
+        var item = (await ItemsAsync(s, dataset.Id)).Single();
+        await using (var db = await factory.Services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContextAsync())
+        {
+            // What imports wrote before: the importer's annotation, made with the item, beside the "import" change.
+            var change = await db.LabelChanges.SingleAsync(c => c.ItemId == item.Id);
+            db.Annotations.Add(new Annotation { ItemId = item.Id, DatasetId = dataset.Id, UserId = change.UserId, LabelIds = change.ToLabelIds, CreatedAt = change.At, UpdatedAt = change.At });
+            await db.SaveChangesAsync();
+        }
+
+        // A labeler disagrees: as before ground truth existed, the two opinions disagree and the item goes to review.
+        var result = await Labeling.SubmitAsync(await PrincipalOfAsync(s.LabelerA), item.Id, ["no"], null, CancellationToken.None);
+        (result.FinalLabels.Count, result.NeedsReview).ShouldBe((0, true));
     }
 
     [Fact]
