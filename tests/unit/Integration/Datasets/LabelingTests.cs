@@ -252,10 +252,7 @@ public sealed class LabelingTests(TransferHubFactory factory) : IClassFixture<Tr
     [Fact]
     public async Task AGroundTruthLabelStandsWhenSomeoneLabelsTheItemLaterUntilSentToReview()
     {
-        var s = await DatasetScenario.CreateAsync(factory);
-        var dataset = await s.CreateDatasetAsync(DatasetKind.Text, LabelTask.SingleLabel, 0, "yes", "no");
-        await s.ImportAsync(dataset.Id, [("truth.jsonl", "{\"text\":\"known\",\"label\":\"yes\"}"u8.ToArray())]);
-        var item = (await ItemsAsync(s, dataset.Id)).Single();
+        var (s, dataset, item) = await OneGroundTruthItemAsync();
         var a = await PrincipalOfAsync(s.LabelerA);
 
         // Not queued, but reachable by the API: the label is recorded and counted, the imported truth stays final
@@ -274,10 +271,7 @@ public sealed class LabelingTests(TransferHubFactory factory) : IClassFixture<Tr
     [Fact]
     public async Task AnImportMadeBeforeGroundTruthExistedStaysOneOpinionAmongTheAnnotators()
     {
-        var s = await DatasetScenario.CreateAsync(factory);
-        var dataset = await s.CreateDatasetAsync(DatasetKind.Text, LabelTask.SingleLabel, 0, "yes", "no");
-        await s.ImportAsync(dataset.Id, [("truth.jsonl", "{\"text\":\"old\",\"label\":\"yes\"}"u8.ToArray())]);
-        var item = (await ItemsAsync(s, dataset.Id)).Single();
+        var (s, dataset, item) = await OneGroundTruthItemAsync();
         await using (var db = await factory.Services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContextAsync())
         {
             // What imports wrote before: the importer's annotation, made with the item, beside the "import" change.
@@ -311,6 +305,15 @@ public sealed class LabelingTests(TransferHubFactory factory) : IClassFixture<Tr
         (first.Suggestion!.Label, first.Suggestion.RunId).ShouldBe(("no", Guid.Empty));
         await Labeling.SubmitAsync(a, first.Item.Id, ["no"], 900, CancellationToken.None);
         (await s.LabelerA.GetFromJsonAsync<DatasetDto>($"/api/datasets/{dataset.Id}", Json.Options))!.LabeledCount.ShouldBe(1);
+    }
+
+    // A text dataset with one item imported with the label "yes" as ground truth (the import's default).
+    private async Task<(DatasetScenario S, DatasetDto Dataset, ItemDto Item)> OneGroundTruthItemAsync()
+    {
+        var s = await DatasetScenario.CreateAsync(factory);
+        var dataset = await s.CreateDatasetAsync(DatasetKind.Text, LabelTask.SingleLabel, 0, "yes", "no");
+        await s.ImportAsync(dataset.Id, [("truth.jsonl", "{\"text\":\"known\",\"label\":\"yes\"}"u8.ToArray())]);
+        return (s, dataset, (await ItemsAsync(s, dataset.Id)).Single());
     }
 
     private static async Task<IReadOnlyList<ItemDto>> ItemsAsync(DatasetScenario s, Guid datasetId) =>
