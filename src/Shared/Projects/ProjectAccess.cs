@@ -44,4 +44,7 @@ public interface IProjectMembership
 
     /// <summary>The projects the caller is a member of; null for an admin, who sees every project.</summary>
     Task<IReadOnlyCollection<Guid>?> VisibleProjectIdsAsync(ClaimsPrincipal caller, CancellationToken ct);
+
+    /// <summary>The user ids of the project's members who hold <paramref name="role"/>.</summary>
+    Task<IReadOnlyList<string>> MemberIdsAsync(Guid projectId, ProjectRole role, CancellationToken ct);
 }

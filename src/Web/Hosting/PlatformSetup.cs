@@ -1,3 +1,4 @@
+using TransferHub.Registry.Features.Models;
 using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.SignalR;

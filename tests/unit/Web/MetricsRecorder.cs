@@ -1,7 +1,7 @@
+using TransferHub.Shared.Telemetry;
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
-using TransferHub.Web.Infrastructure.Telemetry;
 
 namespace TransferHub.Tests.Unit.Web;
 

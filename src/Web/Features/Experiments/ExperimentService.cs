@@ -1,3 +1,4 @@
+using TransferHub.Shared.Telemetry;
 using System.Security.Claims;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
@@ -27,7 +28,7 @@ public sealed partial class ExperimentService(IDbContextFactory<AppDbContext> db
     public async Task<ExperimentDto> CreateAsync(ClaimsPrincipal caller, Guid projectId, CreateExperimentRequest request, CancellationToken ct)
     {
         // A span of its own (a page has no request span): the experiment's runs carry it to their workers.
-        using var activity = Infrastructure.Telemetry.AppMetrics.Activities.StartActivity("experiment.create");
+        using var activity = AppMetrics.Activities.StartActivity("experiment.create");
         await projects.RequireAsync(caller, projectId, a => a.CanEditData, ct);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var version = await db.DatasetVersions.AsNoTracking().Where(v => v.Id == request.DatasetVersionId)
@@ -437,7 +438,7 @@ public sealed partial class ExperimentService(IDbContextFactory<AppDbContext> db
     /// </summary>
     public async Task<int> ContinueUnconvergedAsync(ClaimsPrincipal caller, Guid experimentId, int? steps, CancellationToken ct)
     {
-        using var activity = Infrastructure.Telemetry.AppMetrics.Activities.StartActivity("experiment.continue");
+        using var activity = AppMetrics.Activities.StartActivity("experiment.continue");
         var experiment = await GetAsync(caller, experimentId, ct);
         await projects.RequireAsync(caller, experiment.ProjectId, a => a.CanEditData, ct);
         if (steps is < MinSteps or > MaxSteps)

@@ -1,7 +1,7 @@
+using TransferHub.Shared.Telemetry;
 using System.Diagnostics;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
-using TransferHub.Web.Infrastructure.Telemetry;
 using TransferHub.Shared.Experiments;
 using TransferHub.Web.Data;
 using TransferHub.Web.Infrastructure;

@@ -1,3 +1,4 @@
+using TransferHub.Shared.Telemetry;
 using System.Security.Claims;
 using Microsoft.EntityFrameworkCore;
 using TransferHub.Shared.Datasets;
@@ -5,7 +6,6 @@ using TransferHub.Web.Data;
 using TransferHub.Web.Features.Datasets;
 using TransferHub.Web.Features.Identity;
 using TransferHub.Web.Infrastructure;
-using TransferHub.Web.Infrastructure.Telemetry;
 
 namespace TransferHub.Web.Features.Labeling;
 

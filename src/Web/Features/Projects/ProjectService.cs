@@ -153,6 +153,12 @@ public sealed class ProjectService(IDbContextFactory<AppDbContext> dbFactory, No
         return await db.ProjectMembers.Where(m => m.UserId == userId).Select(m => m.ProjectId).ToListAsync(ct);
     }
 
+    public async Task<IReadOnlyList<string>> MemberIdsAsync(Guid projectId, ProjectRole role, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.ProjectMembers.Where(m => m.ProjectId == projectId && m.Role == role).Select(m => m.UserId).ToListAsync(ct);
+    }
+
     public async Task<ProjectAccess> RequireAsync(ClaimsPrincipal caller, Guid projectId, Func<ProjectAccess, bool> allowed, CancellationToken ct)
     {
         var userId = caller.UserId();

@@ -35,7 +35,7 @@ public sealed class LabelingLoop(IDbContextFactory<AppDbContext> dbFactory, Mode
         {
             throw ValidationFailedException.For("datasetId", $"This model reads {(dataset.Kind == DatasetKind.Text ? "images" : "texts")}; choose a {(dataset.Kind == DatasetKind.Text ? "image" : "text")} dataset.");
         }
-        var settings = RegistryService.Drift(found);
+        var settings = DriftService.SettingsOf(found);
         var threshold = request.MaxConfidence ?? settings.LowConfidence;
         var limit = Math.Clamp(request.Limit ?? DefaultLimit, 1, 5000);
         var drifted = await db.DriftRuns().Where(d => d.ModelId == found.Id).OrderByDescending(d => d.At).FirstOrDefaultAsync(ct);

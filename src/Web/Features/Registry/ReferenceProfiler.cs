@@ -8,9 +8,6 @@ using TransferHub.Registry.Features.Models;
 
 namespace TransferHub.Web.Features.Registry;
 
-/// <summary>The reference a version's production traffic is compared with: its predictions on held-out items.</summary>
-public sealed record ReferenceData(int[] ClassCounts, double[] Confidences, double[] InputStats, float[][] Embeddings);
-
 /// <summary>
 /// Captures a version's reference profile at registration: the model predicts its dataset version's validation and
 /// test items (never seen in training), and the class distribution, confidences, input statistics and a bounded

@@ -1,3 +1,4 @@
+using TransferHub.Registry.Features.Drift;
 using TransferHub.Registry.Features.Access;
 using System.Security.Claims;
 using System.Text.Json;
@@ -95,7 +96,7 @@ public sealed partial class RegistryService(
         var versions = await VersionsAsync(db, found.Id, ct);
         var project = await db.Projects.Where(p => p.Id == found.ProjectId).Select(p => p.Name).SingleAsync(ct);
         return new ModelDto(found.Id, found.ProjectId, project, found.Name, found.Description, Tags(found), found.MetricThreshold, found.AgreementThreshold, found.KeepRawInputs,
-            Drift(found), versions.FirstOrDefault(v => v.Stage == ModelStage.Production)?.Version, found.CreatedAt, versions);
+            DriftService.SettingsOf(found), versions.FirstOrDefault(v => v.Stage == ModelStage.Production)?.Version, found.CreatedAt, versions);
     }
 
     public async Task<ModelVersionDto> GetVersionAsync(ClaimsPrincipal caller, string model, string version, CancellationToken ct)
@@ -206,8 +207,6 @@ public sealed partial class RegistryService(
         v.SourceWeightsSha256, profiled, registeredBy, v.RegisteredAt, v.VerdictReason, v.OnnxSha256, v.OnnxCheck);
 
     internal static IReadOnlyList<string> Tags(RegisteredModel m) => JsonSerializer.Deserialize<string[]>(m.TagsJson) ?? [];
-
-    internal static DriftSettings Drift(RegisteredModel m) => JsonSerializer.Deserialize<DriftSettings>(m.DriftSettingsJson, RegistryRules.Json) ?? new DriftSettings();
 
     private static async Task<TrainingRun> FinishedRunAsync(AppDbContext db, Guid projectId, Guid runId, CancellationToken ct) =>
         await db.TrainingRuns.AsNoTracking().SingleOrDefaultAsync(r => r.Id == runId && r.ProjectId == projectId && r.Status == RunStatus.Succeeded, ct)

@@ -1,5 +1,7 @@
 using TransferHub.Registry.Features.Access;
 using TransferHub.Registry.Features.Audit;
+using TransferHub.Registry.Features.Drift;
+using TransferHub.Registry.Features.Events;
 using TransferHub.Registry.Features.Models;
 
 namespace TransferHub.Web.Features.Registry;
@@ -14,6 +16,7 @@ public static class RegistryServiceCollectionExtensions
         services.AddSingleton<ModelAccess>();
         services.AddSingleton<IRegistryDatabase, RegistryDatabase>();
         services.AddSingleton<AuditLog>();
+        services.AddSingleton<IRegistryEvents, RegistryEvents>();
         services.AddSingleton<ReferenceProfiler>();
         services.AddSingleton<PolicyChecks>();
         services.AddSingleton<RegistryService>();

@@ -1,3 +1,4 @@
+using TransferHub.Shared.Telemetry;
 using TransferHub.Registry.Features.Access;
 using TransferHub.Registry.Features.Drift;
 using System.Security.Claims;
@@ -8,7 +9,6 @@ using TransferHub.Registry.Features.Artifacts;
 using TransferHub.Shared.Registry;
 using TransferHub.Web.Data;
 using TransferHub.Web.Infrastructure;
-using TransferHub.Web.Infrastructure.Telemetry;
 using TransferHub.Registry.Features.Models;
 
 namespace TransferHub.Web.Features.Registry;

@@ -1,3 +1,4 @@
+using TransferHub.Shared.Telemetry;
 using System.IO.Compression;
 using System.Text.Json;
 using Microsoft.AspNetCore.SignalR;
@@ -8,7 +9,6 @@ using TransferHub.Shared.Training;
 using TransferHub.Web.Data;
 using TransferHub.Web.Features.Experiments;
 using TransferHub.Web.Infrastructure;
-using TransferHub.Web.Infrastructure.Telemetry;
 
 namespace TransferHub.Web.Features.Workers;
 

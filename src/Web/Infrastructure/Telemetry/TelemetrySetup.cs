@@ -1,3 +1,4 @@
+using TransferHub.Shared.Telemetry;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;

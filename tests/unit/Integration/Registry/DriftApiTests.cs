@@ -151,7 +151,7 @@ public sealed class DriftApiTests(RegistryFixture f) : IClassFixture<RegistryFix
         await db.SaveChangesAsync();
         var store = f.Services.GetRequiredService<TransferHub.Registry.Features.Artifacts.IArtifactStore>();
 
-        var deleted = await f.Services.GetRequiredService<TransferHub.Web.Features.Registry.DriftMonitor>().PruneAsync(CancellationToken.None);
+        var deleted = await f.Services.GetRequiredService<TransferHub.Registry.Features.Drift.DriftMonitor>().PruneAsync(CancellationToken.None);
 
         deleted.ShouldBeGreaterThanOrEqualTo(1);
         var left = await db.Set<TransferHub.Registry.Features.Models.PredictionLog>().AsNoTracking().Where(p => p.ModelId == model.Id).Select(p => p.Id).ToListAsync();
@@ -167,7 +167,7 @@ public sealed class DriftApiTests(RegistryFixture f) : IClassFixture<RegistryFix
         await PredictAsync(model, Enumerable.Range(0, 5).Select(i => RegistryFixture.Square(i % 2 == 0, new Random(i))));
         f.Clock.Advance(TimeSpan.FromSeconds(1));
 
-        await f.Services.GetRequiredService<TransferHub.Web.Features.Registry.DriftMonitor>().CheckAllAsync(CancellationToken.None);
+        await f.Services.GetRequiredService<TransferHub.Registry.Features.Drift.DriftMonitor>().CheckAllAsync(CancellationToken.None);
 
         var overview = await f.Viewer.GetFromJsonAsync<DriftOverviewDto>($"/api/models/{model.Id}/drift", Json.Options);
         overview!.History.Count.ShouldBe(1);

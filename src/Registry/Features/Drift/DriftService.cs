@@ -1,24 +1,25 @@
-using TransferHub.Registry.Features.Access;
 using System.Security.Claims;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
-using TransferHub.Registry.Features.Drift;
+using Microsoft.Extensions.Logging;
+using TransferHub.Registry.Features.Access;
+using TransferHub.Registry.Features.Audit;
+using TransferHub.Registry.Features.Events;
+using TransferHub.Registry.Features.Models;
+using TransferHub.Shared.Common;
 using TransferHub.Shared.Projects;
 using TransferHub.Shared.Registry;
-using TransferHub.Web.Data;
-using TransferHub.Web.Features.Notifications;
-using TransferHub.Web.Infrastructure.Telemetry;
-using TransferHub.Registry.Features.Models;
-using TransferHub.Registry.Features.Audit;
+using TransferHub.Shared.Telemetry;
+using TransferHub.Shared.Webhooks;
 
-namespace TransferHub.Web.Features.Registry;
+namespace TransferHub.Registry.Features.Drift;
 
 /// <summary>
 /// Compares the latest window of a model's logged production traffic with its production version's reference
 /// profile, stores the report, and tells the project's owners when the model starts drifting.
 /// </summary>
 public sealed partial class DriftService(
-    IDbContextFactory<AppDbContext> dbFactory, ModelAccess access, AuditLog audit, NotificationService notifications, Webhooks.WebhookOutbox webhooks,
+    IRegistryDatabase database, ModelAccess access, IProjectMembership members, AuditLog audit, IRegistryEvents events,
     TimeProvider clock, AppMetrics metrics, ILogger<DriftService> logger)
 {
     /// <summary>Embeddings decoded per window: the MMD subsamples to fewer anyway.</summary>
@@ -33,7 +34,7 @@ public sealed partial class DriftService(
     public async Task<DriftOverviewDto> OverviewAsync(ClaimsPrincipal caller, string model, CancellationToken ct)
     {
         var (found, _) = await access.RequireAsync(caller, model, a => RegistryRules.CanReview(a, caller), ct);
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await using var db = await database.OpenAsync(ct);
         var runs = await db.DriftRuns().AsNoTracking().Where(d => d.ModelId == found.Id).OrderByDescending(d => d.At).Take(60).ToListAsync(ct);
         var numbers = await db.ModelVersions().Where(v => v.ModelId == found.Id).ToDictionaryAsync(v => v.Id, v => v.Number, ct);
         var history = runs.OrderBy(r => r.At).Select(r => ToDto(r, numbers.GetValueOrDefault(r.VersionId))).ToList();
@@ -54,14 +55,14 @@ public sealed partial class DriftService(
 
     private async Task<DriftReportDto?> RunCoreAsync(Guid modelId, CancellationToken ct)
     {
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await using var db = await database.OpenAsync(ct);
         var model = await db.RegisteredModels().AsNoTracking().SingleAsync(m => m.Id == modelId, ct);
         var version = await db.ModelVersions().AsNoTracking().SingleOrDefaultAsync(v => v.ModelId == modelId && v.Stage == ModelStage.Production, ct);
         if (version is null)
         {
             return null;
         }
-        var settings = RegistryService.Drift(model);
+        var settings = SettingsOf(model);
         var profile = await db.ReferenceProfiles().AsNoTracking().SingleOrDefaultAsync(p => p.VersionId == version.Id, ct);
         var window = await db.PredictionLogs().AsNoTracking().Where(p => p.VersionId == version.Id)
             .OrderByDescending(p => p.At).ThenByDescending(p => p.Id).Take(settings.Window)
@@ -106,18 +107,15 @@ public sealed partial class DriftService(
         if (alert)
         {
             LogDrift(logger, model.Name, version.Number);
-            var owners = await db.ProjectMembers.Where(m => m.ProjectId == model.ProjectId && m.Role == ProjectRole.Owner).Select(m => m.UserId).ToListAsync(ct);
-            foreach (var owner in owners)
-            {
-                await notifications.PostAsync(owner, $"{model.Name}: drift detected",
-                    $"Version {version.Number}: {string.Join(", ", tests.Where(t => t.Status == DriftStatus.Drift).Select(t => $"{t.Name} on {t.Feature}"))}. Send the inputs to labeling from the model page.",
-                    $"/models/{model.Id}", ct);
-            }
+            var owners = await members.MemberIdsAsync(model.ProjectId, ProjectRole.Owner, ct);
+            await events.NotifyAsync(owners, $"{model.Name}: drift detected",
+                $"Version {version.Number}: {string.Join(", ", tests.Where(t => t.Status == DriftStatus.Drift).Select(t => $"{t.Name} on {t.Feature}"))}. Send the inputs to labeling from the model page.",
+                $"/models/{model.Id}", ct);
         }
         if (status is DriftStatus.Warning or DriftStatus.Drift && status != previous)
         {
             // A warning or drift newly seen: integrations hear each change of level once, as people do of drift.
-            await webhooks.PublishAsync(model.ProjectId, Shared.Webhooks.WebhookEvents.Drift,
+            await events.PublishAsync(model.ProjectId, WebhookEvents.Drift,
                 $"{model.Name} v{version.Number}: {status} ({string.Join(", ", tests.Where(t => t.Status is DriftStatus.Warning or DriftStatus.Drift).Select(t => $"{t.Name} on {t.Feature}"))}).",
                 $"/models/{model.Id}", new Dictionary<string, object?>
                 {
@@ -127,6 +125,9 @@ public sealed partial class DriftService(
         }
         return ToDto(run, version.Number);
     }
+
+    /// <summary>A model's drift settings (its own, or the defaults).</summary>
+    public static DriftSettings SettingsOf(RegisteredModel m) => JsonSerializer.Deserialize<DriftSettings>(m.DriftSettingsJson, RegistryRules.Json) ?? new DriftSettings();
 
     private static DriftReportDto ToDto(DriftRun r, int version) =>
         new(r.Id, r.ModelId, version, r.At, r.Status, r.WindowSize, r.ReferenceSize, JsonSerializer.Deserialize<List<DriftTestDto>>(r.TestsJson, RegistryRules.Json) ?? []);

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 
-namespace TransferHub.Web.Infrastructure.Telemetry;
+namespace TransferHub.Shared.Telemetry;
 
 /// <summary>
 /// The product's own instruments (meter and activity source <c>TransferHub</c>): what an operator watches beside
@@ -10,6 +10,7 @@ namespace TransferHub.Web.Infrastructure.Telemetry;
 /// </summary>
 public sealed class AppMetrics
 {
+    /// <summary>The meter's and the activity source's name.</summary>
     public const string Name = "TransferHub";
 
     /// <summary>Spans of the product's own work (claims, epochs, submits, predictions, drift checks) inside a request's trace.</summary>
@@ -23,6 +24,7 @@ public sealed class AppMetrics
     private readonly Histogram<double> _driftDuration;
     private long _queueDepth = -1;
 
+    /// <summary>Creates the instruments on a meter of <paramref name="meters"/> (one per host, so tests can run servers side by side).</summary>
     public AppMetrics(IMeterFactory meters)
     {
         var meter = meters.Create(Name);
@@ -42,20 +44,27 @@ public sealed class AppMetrics
             "Time of one drift check of a model in production.");
     }
 
+    /// <summary>Runs waiting for a worker now.</summary>
     public void QueueDepth(long pending) => Volatile.Write(ref _queueDepth, pending);
 
+    /// <summary>A run's wait in the queue before its first claim.</summary>
     public void ClaimWaited(TimeSpan wait) => _claimWait.Record(Math.Max(0, wait.TotalSeconds));
 
+    /// <summary>A run handed out again because its lease ran out.</summary>
     public void LeaseExpired() => _leaseExpiries.Add(1);
 
+    /// <summary>One epoch's trainer time, in seconds.</summary>
     public void EpochReported(double seconds) => _epochDuration.Record(seconds);
 
+    /// <summary>One label stored and its item settled; <paramref name="kind"/> says what was submitted.</summary>
     public void LabelSubmitted(TimeSpan took, string kind) => _submitDuration.Record(took.TotalSeconds, new KeyValuePair<string, object?>("kind", kind));
 
+    /// <summary>One prediction request served or failed.</summary>
     // No model tag: the route's model is whatever a caller typed, and a tag per value would let anyone grow the series.
     public void Predicted(TimeSpan took, bool succeeded) => _predictDuration.Record(took.TotalSeconds,
         new KeyValuePair<string, object?>("outcome", succeeded ? "ok" : "error"));
 
+    /// <summary>One drift check of a model.</summary>
     public void DriftChecked(TimeSpan took) => _driftDuration.Record(took.TotalSeconds);
 
     private IEnumerable<Measurement<long>> ObserveQueueDepth()

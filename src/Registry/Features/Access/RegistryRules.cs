@@ -3,9 +3,8 @@ using System.Text.Json.Serialization;
 using TransferHub.Shared.Identity;
 using TransferHub.Shared.Projects;
 using TransferHub.Registry.Features.Models;
-using TransferHub.Web.Features.Projects;
 
-namespace TransferHub.Web.Features.Registry;
+namespace TransferHub.Registry.Features.Access;
 
 /// <summary>Limits and who-may-do-what of the registry, in one place so the API and the pages agree.</summary>
 public static class RegistryRules

@@ -1,17 +1,18 @@
 using Microsoft.EntityFrameworkCore;
-using TransferHub.Registry.Features.Models;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using TransferHub.Registry.Features.Artifacts;
+using TransferHub.Registry.Features.Models;
 using TransferHub.Shared.Registry;
-using TransferHub.Web.Data;
 
-namespace TransferHub.Web.Features.Registry;
+namespace TransferHub.Registry.Features.Drift;
 
 /// <summary>
 /// Runs a drift check of every model in production on a schedule (<c>Registry:DriftInterval</c>, default 15 minutes; 0 turns
 /// it off), and forgets logged predictions older than <c>Registry:PredictionRetention</c> (default 90 days; 0 keeps them).
 /// </summary>
-public sealed partial class DriftMonitor(IDbContextFactory<AppDbContext> dbFactory, DriftService drift, IArtifactStore artifacts, IOptions<RegistryOptions> options,
+public sealed partial class DriftMonitor(IRegistryDatabase database, DriftService drift, IArtifactStore artifacts, IOptions<RegistryOptions> options,
     TimeProvider clock, ILogger<DriftMonitor> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -45,7 +46,7 @@ public sealed partial class DriftMonitor(IDbContextFactory<AppDbContext> dbFacto
             return 0;
         }
         var cutoff = clock.GetUtcNow() - retention;
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await using var db = await database.OpenAsync(ct);
         var rawKeys = await db.PredictionLogs().Where(p => p.At < cutoff && p.RawKey != null).Select(p => p.RawKey!).Distinct().ToListAsync(ct);
         var deleted = await db.PredictionLogs().Where(p => p.At < cutoff).ExecuteDeleteAsync(ct);
         // Raw inputs are content-addressed: one sent again later is still referenced and stays.
@@ -60,7 +61,7 @@ public sealed partial class DriftMonitor(IDbContextFactory<AppDbContext> dbFacto
     internal async Task CheckAllAsync(CancellationToken ct)
     {
         List<Guid> models;
-        await using (var db = await dbFactory.CreateDbContextAsync(ct))
+        await using (var db = await database.OpenAsync(ct))
         {
             models = await db.ModelVersions().Where(v => v.Stage == ModelStage.Production).Select(v => v.ModelId).Distinct().ToListAsync(ct);
         }

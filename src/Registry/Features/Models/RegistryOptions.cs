@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace TransferHub.Web.Features.Registry;
+namespace TransferHub.Registry.Features.Models;
 
 /// <summary>Configuration section <c>Registry</c>: serving and drift monitoring.</summary>
 public sealed class RegistryOptions
