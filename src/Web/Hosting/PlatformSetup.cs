@@ -73,7 +73,8 @@ public static class PlatformSetup
 
     /// <summary>People, projects, their notifications and webhooks.</summary>
     public static IServiceCollection AddProjects(this IServiceCollection services) => services
-        .AddSingleton<UserService>().AddSingleton<ProjectService>().AddSingleton<IProjectMembership>(sp => sp.GetRequiredService<ProjectService>()).AddSingleton<NotificationService>().AddWebhooks();
+        .AddSingleton<UserService>().AddSingleton<IUserDirectory>(sp => sp.GetRequiredService<UserService>())
+            .AddSingleton<ProjectService>().AddSingleton<IProjectMembership>(sp => sp.GetRequiredService<ProjectService>()).AddSingleton<NotificationService>().AddWebhooks();
 
     /// <summary>Pretrained weights (uploads and the Hub), the models that score items for labeling, and the sample project.</summary>
     public static IServiceCollection AddWeights(this IServiceCollection services, string dataRoot) => services

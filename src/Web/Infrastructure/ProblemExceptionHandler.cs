@@ -1,3 +1,4 @@
+using TransferHub.Shared.Training;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
 
@@ -57,12 +58,6 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
 }
 
 /// <summary>A host deployed without libtorch (see the README's serving-only node) fails this way when something needs TorchSharp.</summary>
-internal static class NoLibTorch
-{
-    public static bool Caused(Exception e) =>
-        e is TypeInitializationException { TypeName: "TorchSharp.torch", InnerException: NotSupportedException or DllNotFoundException };
-}
-
 internal static class ApiPaths
 {
     public static bool IsApi(PathString path) => path.StartsWithSegments("/api");

@@ -1,3 +1,4 @@
+using TransferHub.Registry.Features.Serving;
 using TransferHub.Registry.Features.Models;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging.Abstractions;

@@ -1,3 +1,4 @@
+using TransferHub.Shared.Datasets;
 using TransferHub.Web.Features.Datasets.Import;
 using TransferHub.Web.Features.Labeling;
 using TransferHub.Web.Features.Versions;
@@ -16,7 +17,7 @@ public static class DatasetServiceCollectionExtensions
         services.AddSingleton<LabelingService>();
         services.AddSingleton<DataManagerService>();
         services.AddSingleton<LabelingPresence>();
-        services.AddSingleton<AgreementService>();
+        services.AddSingleton<AgreementService>().AddSingleton<IDatasetAgreement>(sp => sp.GetRequiredService<AgreementService>());
         services.AddSingleton<VersionService>();
         services.AddHostedService<LabelingHubBridge>();
         return services;

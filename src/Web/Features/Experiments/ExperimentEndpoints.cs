@@ -10,7 +10,7 @@ public static class ExperimentEndpoints
         services.AddOptions<JobQueueOptions>().BindConfiguration(JobQueueOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<JobQueue>();
         services.AddSingleton<ExperimentEvents>();
-        services.AddSingleton<ExperimentService>().AddSingleton<ConfusionItemsService>();
+        services.AddSingleton<ExperimentService>().AddSingleton<ConfusionItemsService>().AddSingleton<IRunLineage, RunLineage>();
         services.AddSingleton<TransferabilityService>();
         return services;
     }

@@ -23,8 +23,23 @@ public sealed record AgreementReport(
 /// annotators and missing ratings — and Cohen's kappa when exactly two people labeled the shared items.
 /// Per label: alpha on "has this label / has not", which also serves multi-label datasets.
 /// </summary>
-public sealed class AgreementService(IDbContextFactory<AppDbContext> dbFactory, DatasetService datasets)
+public sealed class AgreementService(IDbContextFactory<AppDbContext> dbFactory, DatasetService datasets) : IDatasetAgreement
 {
+    public async Task<AgreementSummary?> OfDatasetVersionAsync(ClaimsPrincipal caller, Guid datasetVersionId, CancellationToken ct)
+    {
+        Guid? datasetId;
+        await using (var db = await dbFactory.CreateDbContextAsync(ct))
+        {
+            datasetId = await db.DatasetVersions.Where(v => v.Id == datasetVersionId).Select(v => (Guid?)v.DatasetId).SingleOrDefaultAsync(ct);
+        }
+        if (datasetId is null)
+        {
+            return null;
+        }
+        var report = await ComputeAsync(caller, datasetId.Value, ct);
+        return new AgreementSummary(report.Method, report.Overall, report.ItemsWithTwoOrMore);
+    }
+
     public async Task<AgreementReport> ComputeAsync(ClaimsPrincipal caller, Guid datasetId, CancellationToken ct)
     {
         var (dataset, _) = await datasets.RequireAsync(caller, datasetId, a => a.CanRead, ct);

@@ -1,3 +1,4 @@
+using TransferHub.Registry.Features.Models;
 using TransferHub.Registry.Features.Access;
 using System.Security.Claims;
 using Microsoft.EntityFrameworkCore;
@@ -23,7 +24,7 @@ public sealed class ModelExampleService(IDbContextFactory<AppDbContext> dbFactor
     {
         var (found, _) = await access.RequireAsync(caller, model, a => a.CanRead, ct);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var row = await RegistryService.FindVersionAsync(db, found.Id, version, ct);
+        var row = await VersionViews.FindAsync(db, found.Id, version, ct);
         var dataset = await (from v in db.DatasetVersions join d in db.Datasets on v.DatasetId equals d.Id where v.Id == row.DatasetVersionId select d)
             .Include(d => d.Labels).AsNoTracking().SingleOrDefaultAsync(ct);
         if (dataset is null)
@@ -46,7 +47,7 @@ public sealed class ModelExampleService(IDbContextFactory<AppDbContext> dbFactor
         ServedInput input;
         await using (var db = await dbFactory.CreateDbContextAsync(ct))
         {
-            var row = await RegistryService.FindVersionAsync(db, found.Id, version, ct);
+            var row = await VersionViews.FindAsync(db, found.Id, version, ct);
             var item = await (from vi in db.VersionItems join i in db.Items on vi.ItemId equals i.Id
                               where vi.VersionId == row.DatasetVersionId && vi.ItemId == itemId && vi.Split != Split.Train
                               select i).AsNoTracking().SingleOrDefaultAsync(ct)

@@ -25,7 +25,7 @@ public sealed partial class OnnxBackfill(IDbContextFactory<AppDbContext> dbFacto
         {
             await BackfillAsync(stoppingToken);
         }
-        catch (Exception e) when (Infrastructure.NoLibTorch.Caused(e))
+        catch (Exception e) when (NoLibTorch.Caused(e))
         {
             LogNoEngine(logger); // a serving-only node: a full node stores them
         }

@@ -1,3 +1,4 @@
+using TransferHub.Registry.Features.Serving;
 using TransferHub.Registry.Features.Drift;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;

@@ -1,3 +1,6 @@
+using TransferHub.Registry.Features.Stages;
+using TransferHub.Registry.Features.Serving;
+using TransferHub.Registry.Features.Models;
 using TransferHub.Registry.Features.Access;
 using System.Security.Claims;
 using Microsoft.EntityFrameworkCore;
@@ -69,7 +72,7 @@ public static class RegistryEndpoints
     {
         var (found, _) = await access.RequireAsync(user, model, a => a.CanRead, ct);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var row = await RegistryService.FindVersionAsync(db, found.Id, version, ct);
+        var row = await VersionViews.FindAsync(db, found.Id, version, ct);
         format = format?.ToLowerInvariant();
         if (format is not (null or "" or "safetensors" or "torchsharp" or "onnx"))
         {

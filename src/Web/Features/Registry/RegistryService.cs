@@ -1,3 +1,4 @@
+using TransferHub.Registry.Features.Serving;
 using TransferHub.Registry.Features.Drift;
 using TransferHub.Registry.Features.Access;
 using System.Security.Claims;
@@ -20,7 +21,7 @@ namespace TransferHub.Web.Features.Registry;
 /// <summary>Registered models and their immutable versions: registration from finished runs, reading, settings, lineage.</summary>
 public sealed partial class RegistryService(
     IDbContextFactory<AppDbContext> dbFactory, IArtifactStore artifacts, ProjectService projects, ModelAccess access,
-    ExperimentService experiments, ReferenceProfiler profiler, ModelCache cache, AuditLog audit, ITrainingEngine engine, IModelLoader loader, TimeProvider clock, ILogger<RegistryService> logger)
+    ExperimentService experiments, ReferenceProfiler profiler, ModelCache cache, AuditLog audit, ITrainingEngine engine, IModelLoader loader, VersionViews views, TimeProvider clock, ILogger<RegistryService> logger)
 {
     public async Task<ModelDto> CreateAsync(ClaimsPrincipal caller, Guid projectId, RegisterModelRequest request, CancellationToken ct)
     {
@@ -64,7 +65,7 @@ public sealed partial class RegistryService(
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var run = await FinishedRunAsync(db, found.ProjectId, request.RunId, ct);
         var version = await AddVersionAsync(caller, found, run, ct);
-        return (await VersionsAsync(db, found.Id, ct)).Single(v => v.Id == version.Id);
+        return (await views.ListAsync(db, found.Id, ct)).Single(v => v.Id == version.Id);
     }
 
     public async Task<IReadOnlyList<ModelSummaryDto>> ListAsync(ClaimsPrincipal caller, Guid? projectId, CancellationToken ct)
@@ -93,7 +94,7 @@ public sealed partial class RegistryService(
     {
         var (found, _) = await access.RequireAsync(caller, model, a => RegistryRules.CanReview(a, caller), ct);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var versions = await VersionsAsync(db, found.Id, ct);
+        var versions = await views.ListAsync(db, found.Id, ct);
         var project = await db.Projects.Where(p => p.Id == found.ProjectId).Select(p => p.Name).SingleAsync(ct);
         return new ModelDto(found.Id, found.ProjectId, project, found.Name, found.Description, Tags(found), found.MetricThreshold, found.AgreementThreshold, found.KeepRawInputs,
             DriftService.SettingsOf(found), versions.FirstOrDefault(v => v.Stage == ModelStage.Production)?.Version, found.CreatedAt, versions);
@@ -103,8 +104,8 @@ public sealed partial class RegistryService(
     {
         var (found, _) = await access.RequireAsync(caller, model, a => RegistryRules.CanReview(a, caller), ct);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var row = await FindVersionAsync(db, found.Id, version, ct);
-        return (await VersionsAsync(db, found.Id, ct)).Single(v => v.Id == row.Id);
+        var row = await VersionViews.FindAsync(db, found.Id, version, ct);
+        return (await views.ListAsync(db, found.Id, ct)).Single(v => v.Id == row.Id);
     }
 
     public async Task<ModelDto> UpdateAsync(ClaimsPrincipal caller, string model, UpdateModelRequest request, CancellationToken ct)
@@ -140,7 +141,7 @@ public sealed partial class RegistryService(
     {
         var (found, _) = await access.RequireAsync(caller, model, a => RegistryRules.CanReview(a, caller), ct);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var current = await FindVersionAsync(db, found.Id, version, ct);
+        var current = await VersionViews.FindAsync(db, found.Id, version, ct);
         var nodes = new Dictionary<string, LineageNode>();
         var edges = new List<LineageEdge>();
         // Follow sources upwards; a depth bound guards against a cycle that should never exist.
@@ -171,40 +172,6 @@ public sealed partial class RegistryService(
         }
         return new LineageDto([.. nodes.Values], edges);
     }
-
-    internal static async Task<ModelVersion> FindVersionAsync(AppDbContext db, Guid modelId, string version, CancellationToken ct)
-    {
-        var query = db.ModelVersions().AsNoTracking().Where(v => v.ModelId == modelId);
-        var row = version.ToLowerInvariant() switch
-        {
-            "production" => await query.SingleOrDefaultAsync(v => v.Stage == ModelStage.Production, ct)
-                ?? throw new NotFoundException("This model has no production version."),
-            "latest" => await query.OrderByDescending(v => v.Number).FirstOrDefaultAsync(ct),
-            _ when int.TryParse(version, out var number) => await query.SingleOrDefaultAsync(v => v.Number == number, ct),
-            _ => null,
-        };
-        return row ?? throw new NotFoundException($"Version '{version}' of this model does not exist.");
-    }
-
-    internal static async Task<List<ModelVersionDto>> VersionsAsync(AppDbContext db, Guid modelId, CancellationToken ct)
-    {
-        var rows = await db.ModelVersions().AsNoTracking().Where(v => v.ModelId == modelId).OrderByDescending(v => v.Number).ToListAsync(ct);
-        var ids = rows.Select(v => v.Id).ToList();
-        var profiled = await db.ReferenceProfiles().Where(p => ids.Contains(p.VersionId)).Select(p => p.VersionId).ToListAsync(ct);
-        var users = rows.Select(r => r.RegisteredById).Distinct().ToList();
-        var emails = await db.Users.Where(u => users.Contains(u.Id)).ToDictionaryAsync(u => u.Id, u => u.Email ?? u.Id, ct);
-        var experimentIds = rows.Select(r => r.ExperimentId).Distinct().ToList();
-        var names = await db.Experiments.Where(e => experimentIds.Contains(e.Id)).ToDictionaryAsync(e => e.Id, e => e.Name, ct);
-        return [.. rows.Select(v => ToDto(v, profiled.Contains(v.Id), emails.GetValueOrDefault(v.RegisteredById, v.RegisteredById), names.GetValueOrDefault(v.ExperimentId, "")))];
-    }
-
-    internal static ModelVersionDto ToDto(ModelVersion v, bool profiled, string registeredBy, string experiment) => new(
-        v.Id, v.ModelId, v.Number, v.Stage, v.ArtifactKey, v.Sha256, v.SizeBytes, v.Architecture,
-        JsonSerializer.Deserialize<string[]>(v.LabelsJson) ?? [], JsonSerializer.Deserialize<InputSpec>(v.InputJson, RegistryRules.Json)!,
-        JsonSerializer.Deserialize<TrainingJobSpec>(v.HyperparametersJson, RegistryRules.Json)!,
-        v.TestMetricsJson is null ? null : JsonSerializer.Deserialize<ClassificationMetrics>(v.TestMetricsJson, RegistryRules.Json),
-        v.ExperimentId, experiment, v.RunId, v.Arm, v.Seed, v.Verdict, v.DatasetVersionId, v.DatasetVersionHash, v.SourceModelVersionId, v.SourceRunId,
-        v.SourceWeightsSha256, profiled, registeredBy, v.RegisteredAt, v.VerdictReason, v.OnnxSha256, v.OnnxCheck);
 
     internal static IReadOnlyList<string> Tags(RegisteredModel m) => JsonSerializer.Deserialize<string[]>(m.TagsJson) ?? [];
 

@@ -3,6 +3,8 @@ using TransferHub.Registry.Features.Audit;
 using TransferHub.Registry.Features.Drift;
 using TransferHub.Registry.Features.Events;
 using TransferHub.Registry.Features.Models;
+using TransferHub.Registry.Features.Serving;
+using TransferHub.Registry.Features.Stages;
 
 namespace TransferHub.Web.Features.Registry;
 
@@ -19,6 +21,7 @@ public static class RegistryServiceCollectionExtensions
         services.AddSingleton<IRegistryEvents, RegistryEvents>();
         services.AddSingleton<ReferenceProfiler>();
         services.AddSingleton<PolicyChecks>();
+        services.AddSingleton<VersionViews>();
         services.AddSingleton<RegistryService>();
         services.AddSingleton<StageService>();
         services.AddSingleton<ServingService>();

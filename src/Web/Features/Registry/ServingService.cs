@@ -1,3 +1,4 @@
+using TransferHub.Registry.Features.Serving;
 using TransferHub.Shared.Telemetry;
 using TransferHub.Registry.Features.Access;
 using TransferHub.Registry.Features.Drift;
@@ -63,7 +64,7 @@ public sealed partial class ServingService(
         ModelVersion row;
         await using (var db = await dbFactory.CreateDbContextAsync(ct))
         {
-            row = await RegistryService.FindVersionAsync(db, found.Id, version ?? "production", ct);
+            row = await VersionViews.FindAsync(db, found.Id, version ?? "production", ct);
         }
         if (row.Stage == ModelStage.Archived)
         {

@@ -9,7 +9,7 @@ using TransferHub.Web.Features.Security;
 namespace TransferHub.Web.Features.Users;
 
 /// <summary>Account administration. Singleton: each call gets its own scope, so a Blazor circuit never holds a DbContext.</summary>
-public sealed class UserService(IServiceScopeFactory scopes, IDbContextFactory<AppDbContext> dbFactory, TimeProvider clock, SecurityLog security)
+public sealed class UserService(IServiceScopeFactory scopes, IDbContextFactory<AppDbContext> dbFactory, TimeProvider clock, SecurityLog security) : IUserDirectory
 {
     /// <param name="actorId">The admin who creates it; null for the first admin (setup page or Bootstrap settings).</param>
     public async Task<UserDto> CreateAsync(CreateUserRequest request, CancellationToken ct, string? actorId = null)
@@ -27,6 +27,18 @@ public sealed class UserService(IServiceScopeFactory scopes, IDbContextFactory<A
         }
         await security.RecordAsync(SecurityEventKind.AccountCreated, actorId, user.Id, email, null, $"roles: {Describe(roles)}", ct);
         return await ToDtoAsync(users, user);
+    }
+
+    public async Task<IReadOnlyDictionary<string, string>> EmailsAsync(IReadOnlyCollection<string> userIds, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.Users.Where(u => userIds.Contains(u.Id)).ToDictionaryAsync(u => u.Id, u => u.Email ?? u.Id, ct);
+    }
+
+    public async Task<IReadOnlyList<string>> UserIdsInRoleAsync(string role, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.UserRoles.Where(ur => db.Roles.Any(r => r.Id == ur.RoleId && r.Name == role)).Select(ur => ur.UserId).ToListAsync(ct);
     }
 
     private static string Describe(IEnumerable<string> roles) => roles.Any() ? string.Join(", ", roles.Order()) : "none";

@@ -243,7 +243,7 @@ public sealed class RegistryApiTests(RegistryFixture f) : IClassFixture<Registry
         (await f.Approver.PostAsJsonAsync($"/api/approvals/{request.Id}/reject", new DecisionRequest(null))).StatusCode.ShouldBe(HttpStatusCode.Conflict);
         (await f.S.Scientist.GetFromJsonAsync<List<NotificationDto>>("/api/notifications", Json.Options))!.ShouldContain(n => n.Title == $"{name} v1: approved for production");
 
-        var cache = f.Services.GetRequiredService<TransferHub.Web.Features.Registry.ModelCache>();
+        var cache = f.Services.GetRequiredService<TransferHub.Registry.Features.Serving.ModelCache>();
         (await Answer(name)).Version.ShouldBe(1);
         cache.IsLoaded(model.Versions.Single().Id).ShouldBeTrue();
         var second = await RequestProductionAsync(name, 2);
@@ -438,7 +438,7 @@ public sealed class RegistryApiTests(RegistryFixture f) : IClassFixture<Registry
         var model = await RegisterAsync(name, f.SourceRun);
         var v1 = model.Versions.Single();
         v1.OnnxSha256.ShouldNotBeNull(); // small-cnn has a writer: its export is stored beside the weights
-        var cache = f.Services.GetRequiredService<TransferHub.Web.Features.Registry.ModelCache>();
+        var cache = f.Services.GetRequiredService<TransferHub.Registry.Features.Serving.ModelCache>();
         // Registration loaded the model for its reference profile and let it go: the next load reads the store again.
         cache.IsLoaded(v1.Id).ShouldBeFalse();
 

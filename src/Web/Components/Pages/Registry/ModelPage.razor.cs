@@ -1,3 +1,4 @@
+using TransferHub.Registry.Features.Stages;
 using TransferHub.Registry.Features.Drift;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Components;

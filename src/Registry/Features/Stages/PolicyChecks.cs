@@ -1,22 +1,23 @@
-using TransferHub.Registry.Features.Access;
 using System.Globalization;
 using System.Security.Claims;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
+using TransferHub.Registry.Features.Access;
+using TransferHub.Registry.Features.Drift;
+using TransferHub.Registry.Features.Models;
+using TransferHub.Shared.Common;
+using TransferHub.Shared.Datasets;
 using TransferHub.Shared.Registry;
 using TransferHub.Shared.Statistics;
 using TransferHub.Shared.Training;
-using TransferHub.Web.Data;
-using TransferHub.Web.Features.Labeling;
-using TransferHub.Registry.Features.Models;
 
-namespace TransferHub.Web.Features.Registry;
+namespace TransferHub.Registry.Features.Stages;
 
 /// <summary>
 /// The evidence bundle of a production request: each policy the version must meet, evaluated now, with the numbers.
 /// A check that cannot apply (no threshold set, no shared annotations) says so rather than passing silently.
 /// </summary>
-public sealed class PolicyChecks(IDbContextFactory<AppDbContext> dbFactory, AgreementService agreement)
+public sealed class PolicyChecks(IRegistryDatabase database, IDatasetAgreement agreement)
 {
     private const PolicyOutcome Passed = PolicyOutcome.Passed;
     private const PolicyOutcome Failed = PolicyOutcome.Failed;
@@ -24,7 +25,7 @@ public sealed class PolicyChecks(IDbContextFactory<AppDbContext> dbFactory, Agre
 
     public async Task<IReadOnlyList<PolicyCheck>> EvaluateAsync(ClaimsPrincipal caller, RegisteredModel model, ModelVersion version, CancellationToken ct)
     {
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await using var db = await database.OpenAsync(ct);
         var checks = new List<PolicyCheck>();
         var metrics = version.TestMetricsJson is null ? null : JsonSerializer.Deserialize<ClassificationMetrics>(version.TestMetricsJson, RegistryRules.Json);
         checks.Add(model.MetricThreshold is not { } threshold
@@ -41,27 +42,25 @@ public sealed class PolicyChecks(IDbContextFactory<AppDbContext> dbFactory, Agre
             { } v => new("transfer verdict", Passed, $"Verdict of the arm '{version.Arm}': {TransferVerdicts.Describe(v)}{because}."),
         });
 
-        var datasetId = await db.DatasetVersions.Where(v => v.Id == version.DatasetVersionId).Select(v => (Guid?)v.DatasetId).SingleOrDefaultAsync(ct);
         if (model.AgreementThreshold is not { } minimum)
         {
             checks.Add(new("annotator agreement", NotApplicable, "The model sets no agreement threshold."));
         }
-        else if (datasetId is null)
-        {
-            checks.Add(new("annotator agreement", Failed, "The training data version no longer exists."));
-        }
         else
         {
-            AgreementReport? report = null;
+            AgreementSummary? report = null;
+            var readable = true;
             try
             {
-                report = await agreement.ComputeAsync(caller, datasetId.Value, ct);
+                report = await agreement.OfDatasetVersionAsync(caller, version.DatasetVersionId, ct);
             }
             catch (ForbiddenException)
             {
                 // A global Approver outside the project cannot read its dataset; the check says so instead of passing.
+                readable = false;
             }
-            checks.Add(report is null ? new("annotator agreement", Failed, "The training dataset is not readable by the person evaluating the checks.")
+            checks.Add(!readable ? new("annotator agreement", Failed, "The training dataset is not readable by the person evaluating the checks.")
+                : report is null ? new("annotator agreement", Failed, "The training data version no longer exists.")
                 : report.Overall is not { } value
                 ? new("annotator agreement", Failed, $"No agreement could be computed ({report.ItemsWithTwoOrMore} items with two annotators).")
                 : new("annotator agreement", value >= minimum ? Passed : Failed, F($"{report.Method}: {value:0.000} against a threshold of {minimum:0.000}.")));
@@ -73,7 +72,7 @@ public sealed class PolicyChecks(IDbContextFactory<AppDbContext> dbFactory, Agre
             : new("drift reference", Failed, "No reference profile: the drift monitor could not judge this version."));
 
         var latest = await db.DriftRuns().Where(d => d.ModelId == model.Id).OrderByDescending(d => d.At).Select(d => d.Status).FirstOrDefaultAsync(ct);
-        checks.Add(latest == TransferHub.Registry.Features.Drift.DriftStatus.Drift
+        checks.Add(latest == DriftStatus.Drift
             ? new("open drift alert", Failed, "The model's latest drift check found drift; relabel and retrain, or check again.")
             : new("open drift alert", Passed, latest is null ? "No drift check has run yet." : $"Latest drift check: {latest}."));
         return checks;

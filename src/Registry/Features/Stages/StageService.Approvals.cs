@@ -1,20 +1,23 @@
-using TransferHub.Registry.Features.Access;
 using System.Security.Claims;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
+using TransferHub.Registry.Features.Access;
+using TransferHub.Registry.Features.Audit;
+using TransferHub.Registry.Features.Events;
+using TransferHub.Registry.Features.Models;
+using TransferHub.Registry.Features.Serving;
+using TransferHub.Shared.Common;
+using TransferHub.Shared.Identity;
 using TransferHub.Shared.Projects;
 using TransferHub.Shared.Registry;
-using TransferHub.Web.Data;
-using TransferHub.Web.Features.Identity;
-using TransferHub.Web.Infrastructure;
-using TransferHub.Registry.Features.Models;
+using TransferHub.Shared.Webhooks;
 
-namespace TransferHub.Web.Features.Registry;
+namespace TransferHub.Registry.Features.Stages;
 
 /// <summary>Approval requests: evidence at request and at decision, a decider other than the requester.</summary>
 public sealed partial class StageService
 {
-    private async Task<ApprovalDto> RequestProductionAsync(AppDbContext db, ClaimsPrincipal caller, RegisteredModel model, ModelVersion version, string? comment, CancellationToken ct)
+    private async Task<ApprovalDto> RequestProductionAsync(DbContext db, ClaimsPrincipal caller, RegisteredModel model, ModelVersion version, string? comment, CancellationToken ct)
     {
         if (version.Stage == ModelStage.Production)
         {
@@ -34,27 +37,24 @@ public sealed partial class StageService
         audit.Append(db, caller, model.Id, "production requested", version.Number,
             $"{checks.Count(c => c.Outcome == PolicyOutcome.Failed)} of {checks.Count} checks failed{(comment is null ? "" : $": {comment}")}");
         await SaveAsync(db, ct);
-        foreach (var approver in await ApproversAsync(db, model.ProjectId, request.RequestedById, ct))
-        {
-            await notifications.PostAsync(approver, $"{model.Name} v{version.Number}: production requested",
-                $"{caller.Identity?.Name} asks to put version {version.Number} in production.", $"/models/{model.Id}", ct);
-        }
-        await webhooks.PublishAsync(model.ProjectId, Shared.Webhooks.WebhookEvents.ApprovalRequested,
+        await events.NotifyAsync(await ApproversAsync(model.ProjectId, request.RequestedById, ct), $"{model.Name} v{version.Number}: production requested",
+            $"{caller.Identity?.Name} asks to put version {version.Number} in production.", $"/models/{model.Id}", ct);
+        await events.PublishAsync(model.ProjectId, WebhookEvents.ApprovalRequested,
             $"{model.Name} v{version.Number}: {caller.Identity?.Name} asks to put it in production ({checks.Count(c => c.Outcome == PolicyOutcome.Failed)} of {checks.Count} checks failed).",
             $"/models/{model.Id}", new Dictionary<string, object?>(ModelEventData(model, version.Number, caller, comment)) { ["approvalId"] = request.Id }, ct);
-        return await ApprovalDtoAsync(db, request.Id, ct);
+        return await views.ApprovalAsync(db, request.Id, ct);
     }
 
     public async Task<ApprovalDto> DecideAsync(ClaimsPrincipal caller, Guid approvalId, bool approve, DecisionRequest request, CancellationToken ct)
     {
         Guid modelId;
-        await using (var lookup = await dbFactory.CreateDbContextAsync(ct))
+        await using (var lookup = await database.OpenAsync(ct))
         {
             modelId = await lookup.ApprovalRequests().Where(a => a.Id == approvalId).Select(a => (Guid?)a.ModelId).SingleOrDefaultAsync(ct)
                 ?? throw new NotFoundException($"Approval request {approvalId} does not exist.");
         }
         using var _ = await LockAsync(modelId, ct);
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await using var db = await database.OpenAsync(ct);
         var approval = await db.ApprovalRequests().SingleAsync(a => a.Id == approvalId, ct);
         var (model, projectAccess) = await access.RequireAsync(caller, approval.ModelId.ToString(), a => RegistryRules.CanReview(a, caller), ct);
         if (!RegistryRules.CanApprove(projectAccess, caller))
@@ -108,41 +108,25 @@ public sealed partial class StageService
         {
             cache.Evict(old);
         }
-        await webhooks.PublishAsync(modelRow.ProjectId, Shared.Webhooks.WebhookEvents.ApprovalDecided,
+        await events.PublishAsync(modelRow.ProjectId, WebhookEvents.ApprovalDecided,
             $"{modelRow.Name} v{version.Number}: {(approve ? "approved for production" : "rejected")} by {caller.Identity?.Name}.", $"/models/{modelRow.Id}",
             new Dictionary<string, object?>(ModelEventData(modelRow, version.Number, caller, comment)) { ["approvalId"] = approval.Id, ["approved"] = approve }, ct);
         if (approve)
         {
-            await webhooks.PublishAsync(modelRow.ProjectId, Shared.Webhooks.WebhookEvents.ModelPromoted,
+            await events.PublishAsync(modelRow.ProjectId, WebhookEvents.ModelPromoted,
                 $"{modelRow.Name} v{version.Number} is in production.", $"/models/{modelRow.Id}", ModelEventData(modelRow, version.Number, caller, comment), ct);
         }
-        await notifications.PostAsync(approval.RequestedById, $"{model.Name} v{version.Number}: {(approve ? "approved for production" : "rejected")}",
+        await events.NotifyAsync([approval.RequestedById], $"{model.Name} v{version.Number}: {(approve ? "approved for production" : "rejected")}",
             $"{caller.Identity?.Name}{(comment is null ? "" : $": {comment}")}", $"/models/{model.Id}", ct);
-        return await ApprovalDtoAsync(db, approval.Id, ct);
+        return await views.ApprovalAsync(db, approval.Id, ct);
     }
 
     /// <summary>The project's Approvers and Owners, and everyone with the global Approver role.</summary>
-    private static async Task<List<string>> ApproversAsync(AppDbContext db, Guid projectId, string except, CancellationToken ct)
+    private async Task<List<string>> ApproversAsync(Guid projectId, string except, CancellationToken ct)
     {
-        var members = await db.ProjectMembers.Where(m => m.ProjectId == projectId && (m.Role == ProjectRole.Approver || m.Role == ProjectRole.Owner))
-            .Select(m => m.UserId).ToListAsync(ct);
-        var global = await db.UserRoles.Where(ur => db.Roles.Any(r => r.Id == ur.RoleId && r.Name == Shared.Identity.AppRoles.Approver))
-            .Select(ur => ur.UserId).ToListAsync(ct);
-        return [.. members.Concat(global).Where(m => m != except).Distinct()];
-    }
-
-    internal static async Task<ApprovalDto> ApprovalDtoAsync(AppDbContext db, Guid id, CancellationToken ct)
-    {
-        var a = await db.ApprovalRequests().AsNoTracking().SingleAsync(x => x.Id == id, ct);
-        var model = await db.RegisteredModels().AsNoTracking().SingleAsync(m => m.Id == a.ModelId, ct);
-        var number = await db.ModelVersions().Where(v => v.Id == a.VersionId).Select(v => v.Number).SingleAsync(ct);
-        var before = a.ProductionVersionIdAtRequest is null ? null
-            : await db.ModelVersions().Where(v => v.Id == a.ProductionVersionIdAtRequest).Select(v => (int?)v.Number).SingleOrDefaultAsync(ct);
-        var people = new[] { a.RequestedById, a.DecidedById ?? "" };
-        var emails = await db.Users.Where(u => people.Contains(u.Id)).ToDictionaryAsync(u => u.Id, u => u.Email ?? u.Id, ct);
-        var checks = JsonSerializer.Deserialize<List<PolicyCheck>>(a.ChecksJson, RegistryRules.Json) ?? [];
-        return new ApprovalDto(a.Id, a.ModelId, model.Name, a.VersionId, number, a.Status, emails.GetValueOrDefault(a.RequestedById, a.RequestedById), a.Comment,
-            a.RequestedAt, before, checks, checks.All(c => c.Outcome != PolicyOutcome.Failed),
-            a.DecidedById is null ? null : emails.GetValueOrDefault(a.DecidedById, a.DecidedById), a.DecisionComment, a.DecidedAt);
+        var approvers = await members.MemberIdsAsync(projectId, ProjectRole.Approver, ct);
+        var owners = await members.MemberIdsAsync(projectId, ProjectRole.Owner, ct);
+        var global = await users.UserIdsInRoleAsync(AppRoles.Approver, ct);
+        return [.. approvers.Concat(owners).Concat(global).Where(m => m != except).Distinct()];
     }
 }

@@ -1,25 +1,26 @@
-using TransferHub.Registry.Features.Access;
 using System.Security.Claims;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
+using TransferHub.Registry.Features.Access;
+using TransferHub.Registry.Features.Audit;
+using TransferHub.Registry.Features.Events;
+using TransferHub.Registry.Features.Models;
+using TransferHub.Registry.Features.Serving;
+using TransferHub.Shared.Common;
+using TransferHub.Shared.Identity;
 using TransferHub.Shared.Projects;
 using TransferHub.Shared.Registry;
-using TransferHub.Web.Data;
-using TransferHub.Web.Features.Identity;
-using TransferHub.Web.Features.Notifications;
-using TransferHub.Web.Infrastructure;
-using TransferHub.Registry.Features.Models;
-using TransferHub.Registry.Features.Audit;
+using TransferHub.Shared.Webhooks;
 
-namespace TransferHub.Web.Features.Registry;
+namespace TransferHub.Registry.Features.Stages;
 
 /// <summary>
 /// Stages of model versions. Staging, None and Archived are direct moves; Production only through an approval by
 /// someone other than the requester, with its policy checks passing. Promotion archives the previous Production.
 /// </summary>
 public sealed partial class StageService(
-    IDbContextFactory<AppDbContext> dbFactory, ModelAccess access, PolicyChecks policies, AuditLog audit, NotificationService notifications,
-    ModelCache cache, Webhooks.WebhookOutbox webhooks, TimeProvider clock)
+    IRegistryDatabase database, ModelAccess access, PolicyChecks policies, AuditLog audit, IRegistryEvents events, ModelCache cache,
+    VersionViews views, IProjectMembership members, IUserDirectory users, TimeProvider clock)
 {
     // Promotions of one model queue here on this node, so the loser re-reads the winner's state and gets a clear 409;
     // across nodes the concurrency stamp and the one-Production index decide.
@@ -42,8 +43,8 @@ public sealed partial class StageService(
     {
         var (found, projectAccess) = await access.RequireAsync(caller, model, a => RegistryRules.CanReview(a, caller), ct);
         var comment = ValidComment(request.Comment);
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var target = await RegistryService.FindVersionAsync(db, found.Id, version, ct);
+        await using var db = await database.OpenAsync(ct);
+        var target = await VersionViews.FindAsync(db, found.Id, version, ct);
         if (!Enum.IsDefined(request.Stage))
         {
             throw ValidationFailedException.For("stage", "Stages: None, Staging, Production, Archived.");
@@ -91,7 +92,7 @@ public sealed partial class StageService(
             throw new ForbiddenException("Only an Approver or Owner rolls production back.");
         }
         using var _ = await LockAsync(found.Id, ct);
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await using var db = await database.OpenAsync(ct);
         var modelRow = await db.RegisteredModels().SingleAsync(m => m.Id == found.Id, ct);
         var previous = await db.ModelVersions().Where(v => v.ModelId == found.Id && v.Stage == ModelStage.Archived && v.PromotedAt != null)
             .OrderByDescending(v => v.PromotedAt).FirstOrDefaultAsync(ct)
@@ -106,7 +107,7 @@ public sealed partial class StageService(
                 cache.Evict(old);
             }
         }
-        await webhooks.PublishAsync(modelRow.ProjectId, Shared.Webhooks.WebhookEvents.ModelRolledBack,
+        await events.PublishAsync(modelRow.ProjectId, WebhookEvents.ModelRolledBack,
             $"{modelRow.Name}: production rolled back to v{previous.Number} by {caller.Identity?.Name}.", $"/models/{modelRow.Id}",
             ModelEventData(modelRow, previous.Number, caller, request.Comment), ct);
         return await VersionDtoAsync(db, previous.Id, ct);
@@ -115,18 +116,18 @@ public sealed partial class StageService(
     public async Task<IReadOnlyList<ApprovalDto>> ListApprovalsAsync(ClaimsPrincipal caller, string model, CancellationToken ct)
     {
         var (found, _) = await access.RequireAsync(caller, model, a => RegistryRules.CanReview(a, caller), ct);
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await using var db = await database.OpenAsync(ct);
         var ids = await db.ApprovalRequests().Where(a => a.ModelId == found.Id).OrderByDescending(a => a.RequestedAt).Select(a => a.Id).ToListAsync(ct);
         var result = new List<ApprovalDto>();
         foreach (var id in ids)
         {
-            result.Add(await ApprovalDtoAsync(db, id, ct));
+            result.Add(await views.ApprovalAsync(db, id, ct));
         }
         return result;
     }
 
     /// <summary>Archives the current production version (if any), promotes <paramref name="version"/>; the caller saves.</summary>
-    private async Task<Guid?> PromoteAsync(AppDbContext db, ClaimsPrincipal caller, RegisteredModel model, ModelVersion version, string why, Guid? approvalId, CancellationToken ct)
+    private async Task<Guid?> PromoteAsync(DbContext db, ClaimsPrincipal caller, RegisteredModel model, ModelVersion version, string why, Guid? approvalId, CancellationToken ct)
     {
         var current = await db.ModelVersions().SingleOrDefaultAsync(v => v.ModelId == model.Id && v.Stage == ModelStage.Production, ct);
         if (current is not null)
@@ -147,11 +148,7 @@ public sealed partial class StageService(
         return current?.Id;
     }
 
-    private static async Task<ModelVersionDto> VersionDtoAsync(AppDbContext db, Guid versionId, CancellationToken ct)
-    {
-        var modelId = await db.ModelVersions().Where(v => v.Id == versionId).Select(v => v.ModelId).SingleAsync(ct);
-        return (await RegistryService.VersionsAsync(db, modelId, ct)).Single(v => v.Id == versionId);
-    }
+    private Task<ModelVersionDto> VersionDtoAsync(DbContext db, Guid versionId, CancellationToken ct) => views.OneAsync(db, versionId, ct);
 
     private static Dictionary<string, object?> ModelEventData(RegisteredModel model, int version, ClaimsPrincipal caller, string? comment) => new()
     {
@@ -163,7 +160,7 @@ public sealed partial class StageService(
         : comment.Length > RegistryRules.MaxCommentLength ? throw ValidationFailedException.For("comment", $"At most {RegistryRules.MaxCommentLength} characters.")
         : comment.Trim();
 
-    private static async Task SaveAsync(AppDbContext db, CancellationToken ct)
+    private static async Task SaveAsync(DbContext db, CancellationToken ct)
     {
         try
         {

@@ -1,11 +1,14 @@
 using System.Collections.Concurrent;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using TransferHub.Registry.Features.Artifacts;
-using TransferHub.Shared.Registry;
-using TransferHub.Web.Infrastructure;
 using TransferHub.Registry.Features.Models;
+using TransferHub.Shared.Common;
+using TransferHub.Shared.Registry;
+using TransferHub.Shared.Training;
 
-namespace TransferHub.Web.Features.Registry;
+namespace TransferHub.Registry.Features.Serving;
 
 /// <summary>Refused when an artifact's bytes no longer match the SHA-256 recorded at registration.</summary>
 public sealed class ArtifactIntegrityException(string message) : AppException(message)
@@ -101,7 +104,7 @@ public sealed partial class ModelCache(IArtifactStore artifacts, IModelLoader lo
         {
             model = await Task.Run(() => onnx is null ? loader.Load(bytes) : loader.LoadOnnx(bytes));
         }
-        catch (Exception e) when (Infrastructure.NoLibTorch.Caused(e))
+        catch (Exception e) when (NoLibTorch.Caused(e))
         {
             throw new EngineUnavailableException("This node has no libtorch (a serving-only host): it serves versions from the ONNX export stored at registration, "
                 + "with Registry:ServingRuntime=OnnxRuntime. This version has none yet (registered before exports were stored: the next node with the training engine to "
