@@ -111,6 +111,7 @@ if (Arg("--page-loads", 0) is var loads and > 0)
     [
         ("Home", "/"), ("Projects", "/projects"), ("Project", $"/projects/{projectId}"), ("Datasets", "/datasets"),
         ($"Dataset ({items:N0} texts)", $"/datasets/{textId}"), ($"Dataset ({images:N0} images)", $"/datasets/{imageId}"),
+        ($"Dataset items ({items:N0} texts)", $"/datasets/{textId}/items"), ($"Dataset items ({images:N0} images)", $"/datasets/{imageId}/items"),
         ("Labeling", $"/datasets/{textId}/label"), ("Experiments", "/experiments"), ("Models", "/models"), ("Monitoring", "/monitoring"),
     ];
     // --only A,B: just the pages whose name contains one of them (e.g. "Home,Dataset (" for Home and the two dataset pages).

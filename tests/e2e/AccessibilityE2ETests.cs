@@ -28,7 +28,7 @@ public sealed class AccessibilityE2ETests(SeededAppFixture app) : IClassFixture<
         await Assertions.Expect(page).ToHaveURLAsync(new Regex("/$"));
         string[] paths =
         [
-            "/", "/projects", $"/projects/{projectId}", "/datasets", $"/datasets/{datasetId}", $"/datasets/{datasetId}/label",
+            "/", "/projects", $"/projects/{projectId}", "/datasets", $"/datasets/{datasetId}", $"/datasets/{datasetId}/items", $"/datasets/{datasetId}/label",
             $"/datasets/{datasetId}/review", "/experiments", "/models", "/monitoring", "/weights", "/workers", "/account/tokens",
             "/admin/users", "/admin/workers", "/admin/security", "/admin/webhooks", "/admin/backups",
         ];
@@ -74,7 +74,7 @@ public sealed class AccessibilityE2ETests(SeededAppFixture app) : IClassFixture<
         await Assertions.Expect(userMenu).ToBeFocusedAsync();
         await page.Keyboard.PressAsync("Enter");
         await Assertions.Expect(page.Locator("#signed-in-as")).ToHaveTextAsync(BrowserFixture.AdminEmail);
-        await page.GotoInteractiveAsync($"/datasets/{datasetId}");
+        await page.GotoInteractiveAsync($"/datasets/{datasetId}/items");
 
         await page.Keyboard.PressAsync("Tab");
         var skip = page.Locator(".skip-link");

@@ -67,8 +67,13 @@ public sealed class LabelingE2ETests(SeededAppFixture app) : IClassFixture<Seede
 
         await Assertions.Expect(page.Locator(".import-counts").First).ToHaveTextAsync("12 added · 0 duplicates skipped · 0 refused", new() { Timeout = 30_000 });
         await Assertions.Expect(page.Locator("#progress-text")).ToContainTextAsync("0 of 12 items labeled");
-        await Assertions.Expect(page.Locator("#data-manager .item-row-thumb")).ToHaveCountAsync(12);
+        await Assertions.Expect(page.Locator("#tab-items")).ToHaveTextAsync("Items · 12");
         await page.ScreenshotAsync("20-dataset-after-import");
+        // The data manager is the dataset's second view, one click (or link) away.
+        await page.Locator("#tab-items").ClickAsync();
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex($"/datasets/{datasetId}/items$"));
+        await Assertions.Expect(page.Locator("#data-manager .item-row-thumb")).ToHaveCountAsync(12);
+        await Assertions.Expect(page.Locator("#tab-items")).ToHaveClassAsync(new Regex("active"));
     }
 
     [Fact]
@@ -86,9 +91,9 @@ public sealed class LabelingE2ETests(SeededAppFixture app) : IClassFixture<Seede
         await page.SignInAsync(BrowserFixture.AdminEmail, BrowserFixture.AdminPassword);
         await Assertions.Expect(page).ToHaveURLAsync(new Regex("/$"));
         // The first page of items is in the server's HTML: on screen at the first paint, before the circuit starts.
-        var html = await (await page.APIRequest.GetAsync($"/datasets/{datasetId}")).TextAsync();
+        var html = await (await page.APIRequest.GetAsync($"/datasets/{datasetId}/items")).TextAsync();
         Regex.Matches(html, "class=\"[^\"]*item-open").Count.ShouldBe(12);
-        await page.GotoInteractiveAsync($"/datasets/{datasetId}");
+        await page.GotoInteractiveAsync($"/datasets/{datasetId}/items");
         var rows = page.Locator("#items-table tbody tr");
         await Assertions.Expect(rows).ToHaveCountAsync(12);
 
@@ -96,10 +101,15 @@ public sealed class LabelingE2ETests(SeededAppFixture app) : IClassFixture<Seede
         await Assertions.Expect(rows).ToHaveCountAsync(2); // swatch-10 and swatch-11, searched in the database
         await page.Locator("#items-search").FillAsync("");
         await Assertions.Expect(rows).ToHaveCountAsync(12);
+        // The annotator filter lists who labeled here (the admin, three items) and "Anyone".
+        await Assertions.Expect(page.Locator("#items-annotator option")).ToHaveTextAsync(["Anyone", BrowserFixture.AdminEmail]);
+        await page.GetByLabel("Annotator").SelectOptionAsync(new SelectOptionValue { Label = BrowserFixture.AdminEmail });
+        await Assertions.Expect(rows).ToHaveCountAsync(3);
+        await page.GetByLabel("Annotator").SelectOptionAsync(new SelectOptionValue { Label = "Anyone" });
+        await Assertions.Expect(rows).ToHaveCountAsync(12);
 
         // Paged in the database: 10 a page, then the last two; the header's box selects the page shown.
-        await page.GetByLabel("Rows per page").ClickAsync();
-        await page.Locator(".mud-popover-open .mud-list-item", new() { HasTextRegex = new Regex("^10$") }).ClickAsync();
+        await page.GetByLabel("Rows per page").SelectOptionAsync("10");
         await Assertions.Expect(page.Locator("#items-range")).ToHaveTextAsync("1–10 of 12");
         await Assertions.Expect(rows).ToHaveCountAsync(10);
         await page.Locator("#items-next").ClickAsync();
@@ -107,16 +117,14 @@ public sealed class LabelingE2ETests(SeededAppFixture app) : IClassFixture<Seede
         await Assertions.Expect(rows.Locator(".item-open")).ToHaveTextAsync(["swatch-10.png", "swatch-11.png"]);
         await page.Locator("#items-table thead input[type=checkbox]").CheckAsync();
         await Assertions.Expect(page.Locator("#bulk-bar")).ToContainTextAsync("2 selected");
-        await page.GetByLabel("Status").ClickAsync();
-        await page.Locator(".mud-popover-open .mud-list-item", new() { HasTextRegex = new Regex("^Labeled$") }).ClickAsync();
+        await page.GetByLabel("Status").SelectOptionAsync(new SelectOptionValue { Label = "Labeled" });
         await Assertions.Expect(rows).ToHaveCountAsync(3);
         await Assertions.Expect(rows.Locator(".item-label")).ToHaveTextAsync(["red", "red", "red"]);
 
         await rows.Nth(0).Locator("input[type=checkbox]").CheckAsync();
         await rows.Nth(1).Locator("input[type=checkbox]").CheckAsync();
         await Assertions.Expect(page.Locator("#bulk-bar")).ToContainTextAsync("2 selected");
-        await page.Locator("#bulk-bar").GetByLabel("Set label").ClickAsync();
-        await page.Locator(".mud-popover-open .mud-list-item", new() { HasText = "blue" }).ClickAsync();
+        await page.Locator("#bulk-bar").GetByLabel("Set label").SelectOptionAsync("blue");
         await Assertions.Expect(page.Locator("#bulk-relabel")).ToBeEnabledAsync();
         await page.ScreenshotAsync("25-data-manager-selection");
         await page.Locator("#bulk-relabel").ClickAsync();

@@ -30,7 +30,8 @@ public static class Pages
     public static async Task ScreenshotAsync(this IPage page, string name)
     {
         await page.EvaluateAsync("window.scrollTo(0, 0)"); // full-page shots stitch badly from a scrolled page
-        await page.ScreenshotAsync(new() { Path = Path.Combine(ScreenshotDir, name + ".png"), FullPage = true });
+        // Transitions fast-forwarded: a button enabled a moment ago is shown in its colour, not halfway there.
+        await page.ScreenshotAsync(new() { Path = Path.Combine(ScreenshotDir, name + ".png"), FullPage = true, Animations = ScreenshotAnimations.Disabled });
     }
 
     /// <summary>Creates an account through the REST API with the bootstrap admin token, as a script would.</summary>

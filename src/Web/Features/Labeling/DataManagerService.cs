@@ -54,6 +54,16 @@ public sealed class DataManagerService(IDbContextFactory<AppDbContext> dbFactory
         })], total, page, pageSize);
     }
 
+    /// <summary>The people who labeled items of the dataset (user id and e-mail), for the annotator filter.</summary>
+    public async Task<IReadOnlyList<(string Id, string Name)>> AnnotatorsAsync(ClaimsPrincipal caller, Guid datasetId, CancellationToken ct)
+    {
+        await datasets.RequireAsync(caller, datasetId, a => a.CanRead, ct);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var ids = db.Annotations.Where(a => a.DatasetId == datasetId).Select(a => a.UserId).Distinct();
+        var people = await db.Users.Where(u => ids.Contains(u.Id)).Select(u => new { u.Id, u.Email }).ToListAsync(ct);
+        return [.. people.Select(p => (p.Id, p.Email ?? p.Id)).OrderBy(p => p.Item2, StringComparer.OrdinalIgnoreCase)];
+    }
+
     /// <summary>Settles the items as one label set, or sends them to review; each change is kept in the item's history.</summary>
     public async Task<BulkItemsResult> BulkAsync(ClaimsPrincipal caller, Guid datasetId, BulkItemsRequest request, CancellationToken ct)
     {
