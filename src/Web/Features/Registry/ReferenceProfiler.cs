@@ -58,7 +58,7 @@ public sealed class ReferenceProfiler(IDbContextFactory<AppDbContext> dbFactory,
             }
             foreach (var output in outputs)
             {
-                var best = ArgMax(output.Probabilities);
+                var best = ServingService.ArgMax(output.Probabilities);
                 counts[best]++;
                 confidences.Add(output.Probabilities[best]);
                 if (embeddings.Count < MaxEmbeddings)
@@ -69,18 +69,5 @@ public sealed class ReferenceProfiler(IDbContextFactory<AppDbContext> dbFactory,
         }
         var data = new ReferenceData(counts, [.. confidences], [.. stats], [.. embeddings]);
         return new ReferenceProfile { VersionId = version.Id, Size = confidences.Count, Json = JsonSerializer.Serialize(data), CapturedAt = clock.GetUtcNow() };
-    }
-
-    public static int ArgMax(float[] values)
-    {
-        var best = 0;
-        for (var i = 1; i < values.Length; i++)
-        {
-            if (values[i] > values[best])
-            {
-                best = i;
-            }
-        }
-        return best;
     }
 }

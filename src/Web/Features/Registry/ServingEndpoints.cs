@@ -1,3 +1,4 @@
+using TransferHub.Registry.Features.Serving;
 using TransferHub.Registry.Features.Access;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Mvc;

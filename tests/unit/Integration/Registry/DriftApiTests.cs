@@ -125,8 +125,8 @@ public sealed class DriftApiTests(RegistryFixture f) : IClassFixture<RegistryFix
     public async Task TryingAVersionOnItsPageIsNotLoggedAsTraffic()
     {
         var model = await ProductionModelAsync(keepRaw: true);
-        var serving = f.Services.GetRequiredService<TransferHub.Web.Features.Registry.ServingService>();
-        var input = new TransferHub.Web.Features.Registry.ServedInput(RegistryFixture.Square(true, new Random(50)), null);
+        var serving = f.Services.GetRequiredService<TransferHub.Registry.Features.Serving.ServingService>();
+        var input = new TransferHub.Registry.Features.Serving.ServedInput(RegistryFixture.Square(true, new Random(50)), null);
 
         var tried = await serving.PredictAsync(await DatasetScenario.PrincipalOfAsync(f.S.Scientist), model.Id.ToString(), "1", [input], CancellationToken.None, logged: false);
 

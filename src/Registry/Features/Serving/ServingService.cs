@@ -1,18 +1,17 @@
-using TransferHub.Registry.Features.Serving;
-using TransferHub.Shared.Telemetry;
-using TransferHub.Registry.Features.Access;
-using TransferHub.Registry.Features.Drift;
 using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using TransferHub.Registry.Features.Access;
 using TransferHub.Registry.Features.Artifacts;
-using TransferHub.Shared.Registry;
-using TransferHub.Web.Data;
-using TransferHub.Web.Infrastructure;
+using TransferHub.Registry.Features.Drift;
 using TransferHub.Registry.Features.Models;
+using TransferHub.Shared.Common;
+using TransferHub.Shared.Registry;
+using TransferHub.Shared.Telemetry;
 
-namespace TransferHub.Web.Features.Registry;
+namespace TransferHub.Registry.Features.Serving;
 
 /// <summary>An input to serve: an encoded image or a text.</summary>
 public sealed record ServedInput(byte[]? Image, string? Text);
@@ -22,7 +21,7 @@ public sealed record ServedInput(byte[]? Image, string? Text);
 /// every prediction is logged for the drift monitor, with the raw input only where the model keeps raw inputs.
 /// </summary>
 public sealed partial class ServingService(
-    IDbContextFactory<AppDbContext> dbFactory, ModelAccess access, ModelCache cache, IArtifactStore artifacts, TimeProvider clock, AppMetrics metrics, ILogger<ServingService> logger)
+    IRegistryDatabase database, ModelAccess access, ModelCache cache, IArtifactStore artifacts, TimeProvider clock, AppMetrics metrics, ILogger<ServingService> logger)
 {
     public const int MaxBatch = 64;
     public const long MaxPixels = 40_000_000;
@@ -62,7 +61,7 @@ public sealed partial class ServingService(
             throw ValidationFailedException.For("inputs", $"Send 1 to {MaxBatch} inputs.");
         }
         ModelVersion row;
-        await using (var db = await dbFactory.CreateDbContextAsync(ct))
+        await using (var db = await database.OpenAsync(ct))
         {
             row = await VersionViews.FindAsync(db, found.Id, version ?? "production", ct);
         }
@@ -82,9 +81,9 @@ public sealed partial class ServingService(
         {
             if (text)
             {
-                stats[i] = inputs[i].Text!.Length <= Datasets.DatasetRules.MaxTextLength
+                stats[i] = inputs[i].Text!.Length <= ModelLimits.MaxRawTextLength
                     ? (null, null, inputs[i].Text!.Length)
-                    : throw ValidationFailedException.For($"inputs[{i}]", $"A text is limited to {Datasets.DatasetRules.MaxTextLength} characters.");
+                    : throw ValidationFailedException.For($"inputs[{i}]", $"A text is limited to {ModelLimits.MaxRawTextLength} characters.");
                 continue;
             }
             var image = InputStats.Image(inputs[i].Image!, MaxPixels) ?? throw ValidationFailedException.For($"inputs[{i}]", "The image is corrupt or not an image (PNG, JPEG, WebP, BMP, GIF).");
@@ -119,7 +118,7 @@ public sealed partial class ServingService(
         }
         var predictions = outputs.Select(o =>
         {
-            var best = ReferenceProfiler.ArgMax(o.Probabilities);
+            var best = ArgMax(o.Probabilities);
             return new PredictionDto(classes[best], o.Probabilities[best],
                 classes.Select((c, k) => (c, k)).ToDictionary(p => p.c, p => (double)o.Probabilities[p.k]));
         }).ToList();
@@ -134,7 +133,7 @@ public sealed partial class ServingService(
         (int? Width, int? Height, double Stat)[] stats, List<PredictionDto> predictions, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await using var db = await database.OpenAsync(ct);
         for (var i = 0; i < inputs.Count; i++)
         {
             var input = inputs[i];
@@ -153,7 +152,7 @@ public sealed partial class ServingService(
             }
             db.PredictionLogs().Add(new PredictionLog
             {
-                ModelId = model.Id, VersionId = version.Id, At = now, PredictedIndex = ReferenceProfiler.ArgMax(outputs[i].Probabilities),
+                ModelId = model.Id, VersionId = version.Id, At = now, PredictedIndex = ArgMax(outputs[i].Probabilities),
                 Label = predictions[i].Label, Confidence = predictions[i].Confidence, InputStat = stats[i].Stat, Width = stats[i].Width, Height = stats[i].Height,
                 Embedding = InputStats.EncodeEmbedding(outputs[i].Embedding), ContentHash = hash, RawKey = rawKey,
                 RawText = model.KeepRawInputs ? input.Text : null, ContentType = input.Image is null ? null : "image",
@@ -165,4 +164,18 @@ public sealed partial class ServingService(
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Model {Model} v{Version} served {Count} predictions")]
     private static partial void LogServed(ILogger logger, string model, int version, int count);
+
+    /// <summary>The index of the most probable class.</summary>
+    public static int ArgMax(float[] values)
+    {
+        var best = 0;
+        for (var i = 1; i < values.Length; i++)
+        {
+            if (values[i] > values[best])
+            {
+                best = i;
+            }
+        }
+        return best;
+    }
 }
