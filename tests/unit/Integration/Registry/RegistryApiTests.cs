@@ -417,7 +417,7 @@ public sealed class RegistryApiTests(RegistryFixture f) : IClassFixture<Registry
             // As a version registered before this release: no export recorded.
             await db.Set<TransferHub.Registry.Features.Models.ModelVersion>().Where(v => v.Id == v1.Id).ExecuteUpdateAsync(s => s.SetProperty(v => v.OnnxArtifactKey, (string?)null).SetProperty(v => v.OnnxSha256, (string?)null).SetProperty(v => v.OnnxCheck, (string?)null));
         }
-        var backfill = f.Services.GetRequiredService<TransferHub.Web.Features.Registry.OnnxBackfill>();
+        var backfill = f.Services.GetRequiredService<TransferHub.Registry.Features.Serving.OnnxBackfill>();
 
         var first = await backfill.BackfillAsync(CancellationToken.None);
         var again = await backfill.BackfillAsync(CancellationToken.None);

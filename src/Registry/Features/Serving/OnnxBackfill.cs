@@ -1,14 +1,15 @@
-using TransferHub.Registry.Features.Access;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using TransferHub.Registry.Features.Access;
 using TransferHub.Registry.Features.Artifacts;
+using TransferHub.Registry.Features.Models;
 using TransferHub.Shared.Registry;
 using TransferHub.Shared.Training;
-using TransferHub.Web.Data;
-using TransferHub.Registry.Features.Models;
 
-namespace TransferHub.Web.Features.Registry;
+namespace TransferHub.Registry.Features.Serving;
 
 /// <summary>
 /// Stores the ONNX export of versions registered before exports were stored, once, in the background of a node that
@@ -16,7 +17,7 @@ namespace TransferHub.Web.Features.Registry;
 /// (the version itself stays as registered), each under a key of its own hash, and only where none is recorded yet,
 /// so nodes starting together cannot overwrite each other's file.
 /// </summary>
-public sealed partial class OnnxBackfill(IDbContextFactory<AppDbContext> dbFactory, IArtifactStore artifacts, IModelLoader loader, ITrainingEngine engine,
+public sealed partial class OnnxBackfill(IRegistryDatabase database, IArtifactStore artifacts, IModelLoader loader, ITrainingEngine engine,
     ILogger<OnnxBackfill> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -39,7 +40,7 @@ public sealed partial class OnnxBackfill(IDbContextFactory<AppDbContext> dbFacto
     public async Task<int> BackfillAsync(CancellationToken ct)
     {
         List<ModelVersion> missing;
-        await using (var db = await dbFactory.CreateDbContextAsync(ct))
+        await using (var db = await database.OpenAsync(ct))
         {
             missing = await db.ModelVersions().AsNoTracking().Where(v => v.OnnxArtifactKey == null).OrderBy(v => v.RegisteredAt).ToListAsync(ct);
         }
@@ -80,7 +81,7 @@ public sealed partial class OnnxBackfill(IDbContextFactory<AppDbContext> dbFacto
         {
             await artifacts.PutAsync(key, content, ct);
         }
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await using var db = await database.OpenAsync(ct);
         var updated = await db.ModelVersions().Where(v => v.Id == version.Id && v.OnnxArtifactKey == null).ExecuteUpdateAsync(s => s
             .SetProperty(v => v.OnnxArtifactKey, key).SetProperty(v => v.OnnxSha256, sha).SetProperty(v => v.OnnxCheck, check), ct);
         LogStored(logger, version.Id, updated == 1);
