@@ -18,7 +18,7 @@ public static class DatasetServiceCollectionExtensions
         services.AddSingleton<DataManagerService>();
         services.AddSingleton<LabelingPresence>();
         services.AddSingleton<AgreementService>().AddSingleton<IDatasetAgreement>(sp => sp.GetRequiredService<AgreementService>());
-        services.AddSingleton<VersionService>();
+        services.AddSingleton<VersionService>().AddSingleton<IDatasetItems, VersionItems>();
         services.AddHostedService<LabelingHubBridge>();
         return services;
     }

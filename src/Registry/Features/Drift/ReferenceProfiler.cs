@@ -1,20 +1,18 @@
-using TransferHub.Registry.Features.Serving;
-using TransferHub.Registry.Features.Drift;
 using System.Text.Json;
-using Microsoft.EntityFrameworkCore;
 using TransferHub.Registry.Features.Artifacts;
-using TransferHub.Shared.Datasets;
-using TransferHub.Web.Data;
 using TransferHub.Registry.Features.Models;
+using TransferHub.Registry.Features.Serving;
+using TransferHub.Shared.Datasets;
+using TransferHub.Shared.Registry;
 
-namespace TransferHub.Web.Features.Registry;
+namespace TransferHub.Registry.Features.Drift;
 
 /// <summary>
 /// Captures a version's reference profile at registration: the model predicts its dataset version's validation and
 /// test items (never seen in training), and the class distribution, confidences, input statistics and a bounded
 /// sample of embeddings are kept.
 /// </summary>
-public sealed class ReferenceProfiler(IDbContextFactory<AppDbContext> dbFactory, IArtifactStore artifacts, ModelCache cache, TimeProvider clock)
+public sealed class ReferenceProfiler(IDatasetItems datasetItems, IArtifactStore artifacts, ModelCache cache, TimeProvider clock)
 {
     /// <summary>Embeddings kept in a profile: enough for a subsampled MMD, bounded in size.</summary>
     public const int MaxEmbeddings = 200;
@@ -22,12 +20,7 @@ public sealed class ReferenceProfiler(IDbContextFactory<AppDbContext> dbFactory,
 
     public async Task<ReferenceProfile> CaptureAsync(ModelVersion version, int imageSize, CancellationToken ct)
     {
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var items = await (from v in db.VersionItems.AsNoTracking()
-                           join i in db.Items.AsNoTracking() on v.ItemId equals i.Id
-                           where v.VersionId == version.DatasetVersionId && v.Split != Split.Train
-                           orderby i.Sequence
-                           select new { i.Text, i.BlobKey }).ToListAsync(ct);
+        var items = await datasetItems.ItemsAsync(version.DatasetVersionId, [Split.Validation, Split.Test], null, ct);
         using var lease = await cache.AcquireAsync(version, ct);
         var model = lease.Model;
         var counts = new int[model.Classes.Count];
@@ -36,7 +29,7 @@ public sealed class ReferenceProfiler(IDbContextFactory<AppDbContext> dbFactory,
         var embeddings = new List<float[]>();
         foreach (var chunk in items.Chunk(Batch))
         {
-            IReadOnlyList<Shared.Registry.ModelOutput> outputs;
+            IReadOnlyList<ModelOutput> outputs;
             if (model.IsText)
             {
                 var texts = chunk.Select(i => i.Text ?? "").ToList();
