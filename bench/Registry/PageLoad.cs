@@ -1,3 +1,4 @@
+using TransferHub.Registry.Features.Registration;
 using TransferHub.Registry.Features.Access;
 using System.Diagnostics;
 using System.Net.Http.Headers;

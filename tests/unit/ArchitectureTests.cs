@@ -75,7 +75,7 @@ public sealed class ArchitectureTests
         // Services moved so far, one at a time: they reach the database through IRegistryDatabase, never the host's context.
         foreach (var service in new[] { "Audit.AuditLog", "Access.ModelAccess", "Models.RegistrySets", "Models.SafeTensorsMetadata", "Drift.InputStats",
             "Access.RegistryRules", "Models.RegistryOptions", "Drift.DriftService", "Drift.DriftMonitor", "Drift.ReferenceData", "Events.IRegistryEvents",
-            "Serving.ModelCache", "Serving.ServingService", "Serving.OnnxBackfill", "Serving.ModelExampleService", "Drift.ReferenceProfiler", "Stages.StageService", "Stages.PolicyChecks", "Models.VersionViews" })
+            "Serving.ModelCache", "Serving.ServingService", "Serving.OnnxBackfill", "Serving.ModelExampleService", "Drift.ReferenceProfiler", "Registration.RegistryService", "Stages.StageService", "Stages.PolicyChecks", "Models.VersionViews" })
         {
             registry.GetType($"TransferHub.Registry.Features.{service}").ShouldNotBeNull(service);
             Web.GetTypes().ShouldNotContain(t => t.Name == service.Split('.')[1], service);

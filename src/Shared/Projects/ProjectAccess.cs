@@ -47,4 +47,10 @@ public interface IProjectMembership
 
     /// <summary>The user ids of the project's members who hold <paramref name="role"/>.</summary>
     Task<IReadOnlyList<string>> MemberIdsAsync(Guid projectId, ProjectRole role, CancellationToken ct);
+
+    /// <summary>The names of the projects the caller sees (every project for an admin), by id.</summary>
+    Task<IReadOnlyDictionary<Guid, string>> VisibleProjectNamesAsync(ClaimsPrincipal caller, CancellationToken ct);
+
+    /// <summary>A project's name; NotFound when it does not exist.</summary>
+    Task<string> NameAsync(Guid projectId, CancellationToken ct);
 }

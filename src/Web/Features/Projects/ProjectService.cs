@@ -153,6 +153,16 @@ public sealed class ProjectService(IDbContextFactory<AppDbContext> dbFactory, No
         return await db.ProjectMembers.Where(m => m.UserId == userId).Select(m => m.ProjectId).ToListAsync(ct);
     }
 
+    public async Task<IReadOnlyDictionary<Guid, string>> VisibleProjectNamesAsync(ClaimsPrincipal caller, CancellationToken ct) =>
+        (await ListAsync(caller, ct)).ToDictionary(p => p.Id, p => p.Name);
+
+    public async Task<string> NameAsync(Guid projectId, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.Projects.Where(p => p.Id == projectId).Select(p => p.Name).SingleOrDefaultAsync(ct)
+            ?? throw new NotFoundException($"Project {projectId} does not exist.");
+    }
+
     public async Task<IReadOnlyList<string>> MemberIdsAsync(Guid projectId, ProjectRole role, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);

@@ -1,3 +1,4 @@
+using TransferHub.Registry.Features.Registration;
 using TransferHub.Registry.Features.Stages;
 using TransferHub.Registry.Features.Serving;
 using TransferHub.Registry.Features.Models;
@@ -37,8 +38,8 @@ public static class RegistryEndpoints
             registry.GetVersionAsync(user, model, version, ct)).WithSummary("One version: a number, 'latest' or 'production'.");
         models.MapGet("/{model}/versions/{version}/lineage", (string model, string version, ClaimsPrincipal user, RegistryService registry, CancellationToken ct) =>
             registry.LineageAsync(user, model, version, ct)).WithSummary("The transfer chain behind a version as a graph: source versions or weights, runs, dataset versions.");
-        models.MapGet("/{model}/versions/{version}/card", async (string model, string version, ClaimsPrincipal user, RegistryService registry,
-            Versions.VersionService versions, CancellationToken ct) => Results.Text(await registry.CardAsync(user, model, version, versions, ct), "text/markdown; charset=utf-8"))
+        models.MapGet("/{model}/versions/{version}/card", async (string model, string version, ClaimsPrincipal user, ModelCards cards, CancellationToken ct) =>
+            Results.Text(await cards.WriteAsync(user, model, version, ct), "text/markdown; charset=utf-8"))
             .WithSummary("The version's generated model card (markdown): data, metrics with intervals, verdict, lineage, intended use, limitations.");
         models.MapGet("/{model}/versions/{version}/examples", (string model, string version, int? take, ClaimsPrincipal user, ModelExampleService examples, CancellationToken ct) =>
             examples.ListAsync(user, model, version, take ?? 6, ct)).WithSummary("Held-out items of the version's own dataset version (test split) to try it on, with their labels.");

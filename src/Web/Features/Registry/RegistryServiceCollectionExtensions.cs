@@ -1,3 +1,4 @@
+using TransferHub.Registry.Features.Registration;
 using TransferHub.Registry.Features.Access;
 using TransferHub.Registry.Features.Audit;
 using TransferHub.Registry.Features.Drift;
@@ -23,6 +24,7 @@ public static class RegistryServiceCollectionExtensions
         services.AddSingleton<PolicyChecks>();
         services.AddSingleton<VersionViews>();
         services.AddSingleton<RegistryService>();
+        services.AddSingleton<ModelCards>();
         services.AddSingleton<StageService>();
         services.AddSingleton<ServingService>();
         services.AddSingleton<ModelExampleService>();

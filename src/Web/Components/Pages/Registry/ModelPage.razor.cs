@@ -1,3 +1,4 @@
+using TransferHub.Registry.Features.Registration;
 using TransferHub.Registry.Features.Stages;
 using TransferHub.Registry.Features.Drift;
 using System.Security.Claims;
@@ -20,11 +21,11 @@ public partial class ModelPage
     [Parameter] public Guid ModelId { get; set; }
     [CascadingParameter] private Task<AuthenticationState> AuthState { get; set; } = default!;
     [Inject] private RegistryService Registry { get; set; } = default!;
+    [Inject] private ModelCards Cards { get; set; } = default!;
     [Inject] private StageService Stages { get; set; } = default!;
     [Inject] private DriftService Drift { get; set; } = default!;
     [Inject] private LabelingLoop Loop { get; set; } = default!;
     [Inject] private ProjectService Projects { get; set; } = default!;
-    [Inject] private Features.Versions.VersionService Versions { get; set; } = default!;
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
     [Inject] private TransferHub.Shared.Training.ITrainingEngine Engine { get; set; } = default!;
     [Inject] private Features.Notifications.NotificationService Notifications { get; set; } = default!;
@@ -131,8 +132,8 @@ public partial class ModelPage
     }
 
     private async Task ShowCardAsync(ModelVersionDto version) =>
-        await Snackbar.TryAsync(async () => _card = await Registry.CardAsync(_user, Key, version.Version.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            Versions, CancellationToken.None));
+        await Snackbar.TryAsync(async () => _card = await Cards.WriteAsync(_user, Key, version.Version.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            Aborted));
 
     private async Task RollbackAsync()
     {

@@ -1,27 +1,27 @@
-using TransferHub.Registry.Features.Serving;
-using TransferHub.Registry.Features.Drift;
-using TransferHub.Registry.Features.Access;
 using System.Security.Claims;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using TransferHub.Registry.Features.Access;
 using TransferHub.Registry.Features.Artifacts;
+using TransferHub.Registry.Features.Audit;
+using TransferHub.Registry.Features.Drift;
+using TransferHub.Registry.Features.Models;
+using TransferHub.Registry.Features.Serving;
+using TransferHub.Shared.Common;
 using TransferHub.Shared.Experiments;
+using TransferHub.Shared.Identity;
+using TransferHub.Shared.Projects;
 using TransferHub.Shared.Registry;
 using TransferHub.Shared.Training;
-using TransferHub.Web.Data;
-using TransferHub.Web.Features.Experiments;
-using TransferHub.Web.Features.Identity;
-using TransferHub.Web.Features.Projects;
-using TransferHub.Web.Infrastructure;
-using TransferHub.Registry.Features.Models;
-using TransferHub.Registry.Features.Audit;
 
-namespace TransferHub.Web.Features.Registry;
+namespace TransferHub.Registry.Features.Registration;
 
 /// <summary>Registered models and their immutable versions: registration from finished runs, reading, settings, lineage.</summary>
 public sealed partial class RegistryService(
-    IDbContextFactory<AppDbContext> dbFactory, IArtifactStore artifacts, ProjectService projects, ModelAccess access,
-    ExperimentService experiments, ReferenceProfiler profiler, ModelCache cache, AuditLog audit, ITrainingEngine engine, IModelLoader loader, VersionViews views, TimeProvider clock, ILogger<RegistryService> logger)
+    IRegistryDatabase database, IArtifactStore artifacts, IProjectMembership projects, ModelAccess access, IRunLineage lineage,
+    ReferenceProfiler profiler, ModelCache cache, AuditLog audit, ITrainingEngine engine, IModelLoader loader, VersionViews views, TimeProvider clock,
+    ILogger<RegistryService> logger)
 {
     public async Task<ModelDto> CreateAsync(ClaimsPrincipal caller, Guid projectId, RegisterModelRequest request, CancellationToken ct)
     {
@@ -33,13 +33,13 @@ public sealed partial class RegistryService(
             MetricThreshold = ValidThreshold(request.MetricThreshold), KeepRawInputs = request.KeepRawInputs ?? false,
             DriftSettingsJson = JsonSerializer.Serialize(new DriftSettings(), RegistryRules.Json), CreatedById = caller.UserId(), CreatedAt = clock.GetUtcNow(),
         };
-        await using (var db = await dbFactory.CreateDbContextAsync(ct))
+        await using (var db = await database.OpenAsync(ct))
         {
             if (await db.RegisteredModels().AnyAsync(m => m.ProjectId == projectId && m.Name == name, ct))
             {
                 throw new ConflictException($"This project already has a model named '{name}'; register the run as a new version of it.");
             }
-            var run = await FinishedRunAsync(db, projectId, request.RunId, ct);
+            var run = await lineage.FinishedRunAsync(caller, projectId, request.RunId, ct);
             db.RegisteredModels().Add(model);
             audit.Append(db, caller, model.Id, "created", null, $"Model '{name}' created.");
             await SaveAsync(db, ct);
@@ -62,20 +62,20 @@ public sealed partial class RegistryService(
     public async Task<ModelVersionDto> RegisterVersionAsync(ClaimsPrincipal caller, string model, RegisterVersionRequest request, CancellationToken ct)
     {
         var (found, _) = await access.RequireAsync(caller, model, a => a.CanEditData, ct);
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var run = await FinishedRunAsync(db, found.ProjectId, request.RunId, ct);
+        await using var db = await database.OpenAsync(ct);
+        var run = await lineage.FinishedRunAsync(caller, found.ProjectId, request.RunId, ct);
         var version = await AddVersionAsync(caller, found, run, ct);
         return (await views.ListAsync(db, found.Id, ct)).Single(v => v.Id == version.Id);
     }
 
     public async Task<IReadOnlyList<ModelSummaryDto>> ListAsync(ClaimsPrincipal caller, Guid? projectId, CancellationToken ct)
     {
-        var visible = (await projects.ListAsync(caller, ct)).Where(p => projectId is null || p.Id == projectId).ToDictionary(p => p.Id, p => p.Name);
+        var visible = (await projects.VisibleProjectNamesAsync(caller, ct)).Where(p => projectId is null || p.Key == projectId).ToDictionary();
         if (projectId is { } only && !visible.ContainsKey(only))
         {
             await projects.RequireAsync(caller, only, a => a.CanRead, ct);
         }
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await using var db = await database.OpenAsync(ct);
         var ids = visible.Keys.ToList();
         var models = await db.RegisteredModels().AsNoTracking().Where(m => ids.Contains(m.ProjectId)).ToListAsync(ct);
         var modelIds = models.Select(m => m.Id).ToList();
@@ -93,9 +93,9 @@ public sealed partial class RegistryService(
     public async Task<ModelDto> GetAsync(ClaimsPrincipal caller, string model, CancellationToken ct)
     {
         var (found, _) = await access.RequireAsync(caller, model, a => RegistryRules.CanReview(a, caller), ct);
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await using var db = await database.OpenAsync(ct);
         var versions = await views.ListAsync(db, found.Id, ct);
-        var project = await db.Projects.Where(p => p.Id == found.ProjectId).Select(p => p.Name).SingleAsync(ct);
+        var project = await projects.NameAsync(found.ProjectId, ct);
         return new ModelDto(found.Id, found.ProjectId, project, found.Name, found.Description, Tags(found), found.MetricThreshold, found.AgreementThreshold, found.KeepRawInputs,
             DriftService.SettingsOf(found), versions.FirstOrDefault(v => v.Stage == ModelStage.Production)?.Version, found.CreatedAt, versions);
     }
@@ -103,7 +103,7 @@ public sealed partial class RegistryService(
     public async Task<ModelVersionDto> GetVersionAsync(ClaimsPrincipal caller, string model, string version, CancellationToken ct)
     {
         var (found, _) = await access.RequireAsync(caller, model, a => RegistryRules.CanReview(a, caller), ct);
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await using var db = await database.OpenAsync(ct);
         var row = await VersionViews.FindAsync(db, found.Id, version, ct);
         return (await views.ListAsync(db, found.Id, ct)).Single(v => v.Id == row.Id);
     }
@@ -111,7 +111,7 @@ public sealed partial class RegistryService(
     public async Task<ModelDto> UpdateAsync(ClaimsPrincipal caller, string model, UpdateModelRequest request, CancellationToken ct)
     {
         var (found, _) = await access.RequireAsync(caller, model, a => a.CanEditData, ct);
-        await using (var db = await dbFactory.CreateDbContextAsync(ct))
+        await using (var db = await database.OpenAsync(ct))
         {
             var row = await db.RegisteredModels().SingleAsync(m => m.Id == found.Id, ct);
             row.Description = ValidDescription(request.Description);
@@ -140,7 +140,7 @@ public sealed partial class RegistryService(
     public async Task<LineageDto> LineageAsync(ClaimsPrincipal caller, string model, string version, CancellationToken ct)
     {
         var (found, _) = await access.RequireAsync(caller, model, a => RegistryRules.CanReview(a, caller), ct);
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await using var db = await database.OpenAsync(ct);
         var current = await VersionViews.FindAsync(db, found.Id, version, ct);
         var nodes = new Dictionary<string, LineageNode>();
         var edges = new List<LineageEdge>();
@@ -175,11 +175,7 @@ public sealed partial class RegistryService(
 
     internal static IReadOnlyList<string> Tags(RegisteredModel m) => JsonSerializer.Deserialize<string[]>(m.TagsJson) ?? [];
 
-    private static async Task<TrainingRun> FinishedRunAsync(AppDbContext db, Guid projectId, Guid runId, CancellationToken ct) =>
-        await db.TrainingRuns.AsNoTracking().SingleOrDefaultAsync(r => r.Id == runId && r.ProjectId == projectId && r.Status == RunStatus.Succeeded, ct)
-        ?? throw ValidationFailedException.For("runId", "Only a finished (succeeded) run of this project can be registered.");
-
-    private static async Task SaveAsync(AppDbContext db, CancellationToken ct)
+    private static async Task SaveAsync(DbContext db, CancellationToken ct)
     {
         try
         {

@@ -1,17 +1,21 @@
-using TransferHub.Registry.Features.Access;
 using System.Security.Claims;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using TransferHub.Registry.Features.Access;
 using TransferHub.Registry.Features.Artifacts;
+using TransferHub.Registry.Features.Audit;
+using TransferHub.Registry.Features.Drift;
+using TransferHub.Registry.Features.Models;
+using TransferHub.Registry.Features.Serving;
+using TransferHub.Shared.Common;
 using TransferHub.Shared.Experiments;
+using TransferHub.Shared.Identity;
+using TransferHub.Shared.Projects;
 using TransferHub.Shared.Registry;
 using TransferHub.Shared.Training;
-using TransferHub.Web.Features.Experiments;
-using TransferHub.Web.Features.Identity;
-using TransferHub.Web.Infrastructure;
-using TransferHub.Registry.Features.Models;
 
-namespace TransferHub.Web.Features.Registry;
+namespace TransferHub.Registry.Features.Registration;
 
 public sealed partial class RegistryService
 {
@@ -20,24 +24,20 @@ public sealed partial class RegistryService
     /// TorchSharp by ONNX Runtime), records everything the run was made of, and captures the drift reference profile.
     /// The version row is immutable from here on, except its stage.
     /// </summary>
-    private async Task<ModelVersion> AddVersionAsync(ClaimsPrincipal caller, RegisteredModel model, TrainingRun run, CancellationToken ct)
+    private async Task<ModelVersion> AddVersionAsync(ClaimsPrincipal caller, RegisteredModel model, RunForRegistration run, CancellationToken ct)
     {
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        if (await db.ModelVersions().AnyAsync(v => v.ModelId == model.Id && v.RunId == run.Id, ct))
+        await using var db = await database.OpenAsync(ct);
+        if (await db.ModelVersions().AnyAsync(v => v.ModelId == model.Id && v.RunId == run.RunId, ct))
         {
             throw new ConflictException("This run is already a version of this model.");
         }
-        var experiment = await db.Experiments.AsNoTracking().SingleAsync(e => e.Id == run.ExperimentId, ct);
-        var dataHash = await db.DatasetVersions.Where(v => v.Id == experiment.DatasetVersionId).Select(v => v.ContentHash).SingleOrDefaultAsync(ct)
-            ?? throw ValidationFailedException.For("runId", "The dataset version this run trained on was deleted.");
-        var plan = JsonSerializer.Deserialize<RunPlan>(run.SpecJson, ExperimentService.Json)!;
-        var result = TrainingRun.ReadResult(run.ResultJson);
-        var armResult = (await experiments.GetAsync(caller, experiment.Id, ct)).Results.FirstOrDefault(r => r.Arm == run.Arm);
+        var dataHash = run.DatasetVersionHash ?? throw ValidationFailedException.For("runId", "The dataset version this run trained on was deleted.");
+        var plan = run.Plan;
 
         byte[] weights;
         try
         {
-            await using var source = await artifacts.OpenReadAsync(RunArtifacts.ModelKey(run.Id), ct);
+            await using var source = await artifacts.OpenReadAsync(run.ModelKey, ct);
             using var buffer = new MemoryStream();
             await source.CopyToAsync(buffer, ct);
             weights = buffer.ToArray();
@@ -54,34 +54,24 @@ public sealed partial class RegistryService
         {
             stored = await artifacts.PutAsync(key, content, ct);
         }
-        Guid? sourceVersion = null;
-        string? sourceSha = null;
-        if (plan.SourceRunId is { } sourceRun)
-        {
-            sourceVersion = await db.ModelVersions().Where(v => v.RunId == sourceRun).OrderBy(v => v.RegisteredAt).Select(v => (Guid?)v.Id).FirstOrDefaultAsync(ct);
-            sourceSha = (await artifacts.GetInfoAsync(RunArtifacts.ModelKey(sourceRun), ct))?.Sha256;
-        }
-        else if (plan.SourceWeightsId is { } imported)
-        {
-            // Imported pretrained weights are identified by their hash: the start of the lineage.
-            sourceSha = await db.PretrainedWeights.Where(w => w.Id == imported).Select(w => w.Sha256).SingleOrDefaultAsync(ct);
-        }
-        var input = engine.InputFor(experiment.Architecture, plan.ImageSize);
-        var onnx = await StoreOnnxAsync(model, number, experiment.Architecture, weights, plan.ImageSize, ct);
+        var sourceVersion = plan.SourceRunId is not { } sourceRun ? null
+            : await db.ModelVersions().Where(v => v.RunId == sourceRun).OrderBy(v => v.RegisteredAt).Select(v => (Guid?)v.Id).FirstOrDefaultAsync(ct);
+        var input = engine.InputFor(run.Architecture, plan.ImageSize);
+        var onnx = await StoreOnnxAsync(model, number, run.Architecture, weights, plan.ImageSize, ct);
         var version = new ModelVersion
         {
             ModelId = model.Id, Number = number, Stage = ModelStage.None, ArtifactKey = key, Sha256 = stored.Sha256, SizeBytes = stored.Size,
             OnnxArtifactKey = onnx?.Stored.Key, OnnxSha256 = onnx?.Stored.Sha256, OnnxCheck = onnx?.Check,
-            Architecture = experiment.Architecture, LabelsJson = JsonSerializer.Serialize(classes), InputJson = JsonSerializer.Serialize(input, RegistryRules.Json),
+            Architecture = run.Architecture, LabelsJson = JsonSerializer.Serialize(classes), InputJson = JsonSerializer.Serialize(input, RegistryRules.Json),
             HyperparametersJson = JsonSerializer.Serialize(plan.Spec with { SourceWeights = null }, RegistryRules.Json),
-            TestMetricsJson = result is null ? null : JsonSerializer.Serialize(result.Test, RegistryRules.Json),
-            ExperimentId = experiment.Id, RunId = run.Id, Arm = run.Arm, Seed = run.Seed, Verdict = armResult?.Verdict, VerdictReason = EvidenceOf(armResult),
-            DatasetVersionId = experiment.DatasetVersionId, DatasetVersionHash = dataHash,
-            SourceModelVersionId = sourceVersion, SourceRunId = plan.SourceRunId, SourceWeightsSha256 = sourceSha,
+            TestMetricsJson = run.TestMetrics is null ? null : JsonSerializer.Serialize(run.TestMetrics, RegistryRules.Json),
+            ExperimentId = run.ExperimentId, RunId = run.RunId, Arm = run.Arm, Seed = run.Seed, Verdict = run.ArmResult?.Verdict, VerdictReason = EvidenceOf(run.ArmResult),
+            DatasetVersionId = run.DatasetVersionId, DatasetVersionHash = dataHash,
+            SourceModelVersionId = sourceVersion, SourceRunId = plan.SourceRunId, SourceWeightsSha256 = run.SourceWeightsSha256,
             RegisteredById = caller.UserId(), RegisteredAt = clock.GetUtcNow(),
         };
         db.ModelVersions().Add(version);
-        audit.Append(db, caller, model.Id, "registered", number, $"Run {run.Id} ({experiment.Name} · {run.Arm} seed {run.Seed}), SHA-256 {stored.Sha256[..12]}…."
+        audit.Append(db, caller, model.Id, "registered", number, $"Run {run.RunId} ({run.ExperimentName} · {run.Arm} seed {run.Seed}), SHA-256 {stored.Sha256[..12]}…."
             + (onnx is null ? "" : $" ONNX export stored ({onnx.Value.Check})."));
         await SaveAsync(db, ct);
         await CaptureProfileAsync(db, caller, model, version, plan.ImageSize, ct);
@@ -111,7 +101,7 @@ public sealed partial class RegistryService
         }
     }
 
-    private async Task CaptureProfileAsync(Data.AppDbContext db, ClaimsPrincipal caller, RegisteredModel model, ModelVersion version, int imageSize, CancellationToken ct)
+    private async Task CaptureProfileAsync(DbContext db, ClaimsPrincipal caller, RegisteredModel model, ModelVersion version, int imageSize, CancellationToken ct)
     {
         try
         {
