@@ -8,13 +8,20 @@ public static class VerifiedReads
     /// <exception cref="ArtifactNotFoundException">No artifact under <paramref name="key"/>.</exception>
     public static async Task<(byte[] Bytes, string Sha256)> ReadHashedAsync(this IArtifactStore store, string key, CancellationToken ct)
     {
+        var bytes = await store.ReadAllAsync(key, ct);
+        return (bytes, Convert.ToHexStringLower(SHA256.HashData(bytes)));
+    }
+
+    /// <summary>An artifact's bytes, whole (weights, an item's image: small enough to hold).</summary>
+    /// <exception cref="ArtifactNotFoundException">No artifact under <paramref name="key"/>.</exception>
+    public static async Task<byte[]> ReadAllAsync(this IArtifactStore store, string key, CancellationToken ct)
+    {
         using var buffer = new MemoryStream();
         await using (var stream = await store.OpenReadAsync(key, ct))
         {
             await stream.CopyToAsync(buffer, ct);
         }
-        var bytes = buffer.ToArray();
-        return (bytes, Convert.ToHexStringLower(SHA256.HashData(bytes)));
+        return buffer.ToArray();
     }
 
     /// <summary>Whether two hex SHA-256 digests are the same (case aside).</summary>

@@ -41,10 +41,7 @@ public sealed class ReferenceProfiler(IDatasetItems datasetItems, IArtifactStore
                 var images = new List<byte[]>();
                 foreach (var item in chunk)
                 {
-                    await using var stream = await artifacts.OpenReadAsync(item.BlobKey!, ct);
-                    using var buffer = new MemoryStream();
-                    await stream.CopyToAsync(buffer, ct);
-                    images.Add(buffer.ToArray());
+                    images.Add(await artifacts.ReadAllAsync(item.BlobKey!, ct));
                 }
                 outputs = await Task.Run(() => model.PredictImages(images, imageSize), ct);
                 stats.AddRange(images.Select(b => InputStats.Image(b)?.Brightness ?? 0));

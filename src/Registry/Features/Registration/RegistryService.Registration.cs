@@ -37,10 +37,7 @@ public sealed partial class RegistryService
         byte[] weights;
         try
         {
-            await using var source = await artifacts.OpenReadAsync(run.ModelKey, ct);
-            using var buffer = new MemoryStream();
-            await source.CopyToAsync(buffer, ct);
-            weights = buffer.ToArray();
+            weights = await artifacts.ReadAllAsync(run.ModelKey, ct);
         }
         catch (ArtifactNotFoundException)
         {

@@ -46,16 +46,8 @@ public sealed class ModelExampleService(IRegistryDatabase database, ModelAccess 
         }
         var item = await items.ItemAsync(datasetVersionId, itemId, [Split.Validation, Split.Test], ct)
             ?? throw new NotFoundException($"Item {itemId} is not a held-out example of this version.");
-        var input = item.Text is not null ? new ServedInput(null, item.Text) : new ServedInput(await ReadAsync(item.BlobKey!, ct), null);
+        var input = item.Text is not null ? new ServedInput(null, item.Text) : new ServedInput(await artifacts.ReadAllAsync(item.BlobKey!, ct), null);
         var response = await serving.PredictAsync(caller, model, version, [input], ct, logged: false);
         return response.Predictions[0];
-    }
-
-    private async Task<byte[]> ReadAsync(string key, CancellationToken ct)
-    {
-        await using var stream = await artifacts.OpenReadAsync(key, ct);
-        using var buffer = new MemoryStream();
-        await stream.CopyToAsync(buffer, ct);
-        return buffer.ToArray();
     }
 }
