@@ -30,11 +30,9 @@ log=$(mktemp)
 status=0
 # --blame-crash: should a test host die, the log names the tests it was running (and keeps a dump under TestResults).
 dotnet test tests/unit -c Release --no-build --blame-crash --blame-crash-dump-type mini 2>&1 | tee -a "$log" || status=$?
-# The API/integration suite and the queue's concurrency tests once more, on a real database server. Not the sample
-# project's test: two minutes of training whose verdicts do not depend on the database, while everything it stores
-# (project, dataset, import, version, experiment, runs) is stored by the other integration tests on PostgreSQL too.
+# The API/integration suite and the queue's concurrency tests once more, on a real database server.
 TH_TEST_DATABASE=PostgreSql dotnet test tests/unit -c Release --no-build --blame-crash --blame-crash-dump-type mini \
-  --filter "(FullyQualifiedName~.Integration.|FullyQualifiedName~JobQueueTests)&FullyQualifiedName!~SampleProjectTests" 2>&1 | tee -a "$log" || status=$?
+  --filter "FullyQualifiedName~.Integration.|FullyQualifiedName~JobQueueTests" 2>&1 | tee -a "$log" || status=$?
 dotnet test tests/e2e -c Release --no-build --blame-crash --blame-crash-dump-type mini 2>&1 | tee -a "$log" || status=$?
 # A test process killed before its exit handler leaves its server's folder behind (a live server keeps postmaster.pid).
 for d in "${TMPDIR:-/tmp}"/th-pg-*; do [ -e "$d/data/postmaster.pid" ] || rm -rf "$d"; done

@@ -1,4 +1,5 @@
 using System.Net.Http.Json;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using TransferHub.Shared.Projects;
 
@@ -39,8 +40,18 @@ public sealed class SampleProjectE2ETests(SeededAppFixture app) : IClassFixture<
         await Pages.CreateUserAsync(app.BaseUrl, labelerEmail, "Labeler-Passw0rd!", "Labeler");
         using (var admin = E2EData.AdminClient(app.BaseUrl))
         {
-            var experiment = await admin.GetFromJsonAsync<System.Text.Json.JsonElement>($"/api/experiments/{experimentUrl.Split('/')[^1]}");
-            (await admin.PostAsJsonAsync($"/api/projects/{experiment.GetProperty("projectId").GetString()}/members",
+            var experiment = await admin.GetFromJsonAsync<JsonElement>($"/api/experiments/{experimentUrl.Split('/')[^1]}");
+            var projectId = experiment.GetProperty("projectId").GetString();
+            experiment.GetProperty("runs").EnumerateArray().Select(r => r.GetProperty("status").GetString()).ShouldAllBe(s => s == "Succeeded");
+            var dataset = (await admin.GetFromJsonAsync<JsonElement>($"/api/projects/{projectId}/datasets")).EnumerateArray().Single();
+            (dataset.GetProperty("itemCount").GetInt32(), dataset.GetProperty("labeledCount").GetInt32()).ShouldBe((360, 240));
+            // The colour arm trailed the baseline for many epochs: its owner hears it once, not once per changed number.
+            var warned = (await admin.GetFromJsonAsync<JsonElement>("/api/notifications")).EnumerateArray()
+                .Where(n => n.GetProperty("title").GetString()!.EndsWith(": possible negative transfer", StringComparison.Ordinal))
+                .Select(n => n.GetProperty("body").GetString()!).ToList();
+            warned.ShouldContain(body => body.Contains("'colours source", StringComparison.Ordinal));
+            warned.GroupBy(body => body[..body.IndexOf("' trails", StringComparison.Ordinal)]).ShouldAllBe(arm => arm.Count() == 1);
+            (await admin.PostAsJsonAsync($"/api/projects/{projectId}/members",
                 new AddMemberRequest(null, labelerEmail, ProjectRole.Labeler))).EnsureSuccessStatusCode();
         }
         var labeler = await app.NewPageAsync();
