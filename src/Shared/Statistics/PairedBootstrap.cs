@@ -19,14 +19,16 @@ public static class PairedBootstrap
     {
         var pairs = (from a in arm join b in baseline on a.Seed equals b.Seed
                      where a.Labels.Count == b.Labels.Count && a.Labels.Count > 0 && a.Labels.SequenceEqual(b.Labels)
-                     select (Arm: a, Base: b)).ToList();
+                     select (Labels: a.Labels.ToArray(), Arm: a.Predicted.ToArray(), Base: b.Predicted.ToArray())).ToList();
         if (pairs.Count == 0)
         {
             return null;
         }
-        var n = pairs[0].Arm.Labels.Count;
+        var n = pairs[0].Labels.Length;
+        // One counting buffer for every macro-F1 of the 1 000 draws: the draws are most of an experiment page's work.
+        var counts = new int[3 * pairs.Max(p => ClassCount(p.Labels, p.Arm, p.Base))];
         var all = Enumerable.Range(0, n).ToArray();
-        var observed = pairs.Average(p => MacroF1(p.Arm.Labels, p.Arm.Predicted, all) - MacroF1(p.Base.Labels, p.Base.Predicted, all));
+        var observed = pairs.Average(p => MacroF1(p.Labels, p.Arm, all, counts) - MacroF1(p.Labels, p.Base, all, counts));
         var random = new Random(seed);
         var draws = new double[resamples];
         var sample = new int[n];
@@ -41,36 +43,51 @@ public static class PairedBootstrap
             {
                 sample[i] = random.Next(n);
             }
-            draws[r] = seeds.Average(s => MacroF1(pairs[s].Arm.Labels, pairs[s].Arm.Predicted, sample) - MacroF1(pairs[s].Base.Labels, pairs[s].Base.Predicted, sample));
+            var sum = 0.0;
+            foreach (var s in seeds)
+            {
+                sum += MacroF1(pairs[s].Labels, pairs[s].Arm, sample, counts) - MacroF1(pairs[s].Labels, pairs[s].Base, sample, counts);
+            }
+            draws[r] = sum / seeds.Length;
         }
         Array.Sort(draws);
         return (observed, draws[(int)(0.025 * (resamples - 1))], draws[(int)Math.Ceiling(0.975 * (resamples - 1))]);
     }
 
     /// <summary>Macro-F1 over the classes present among the chosen items' true or predicted labels (as scikit-learn does).</summary>
-    public static double MacroF1(IReadOnlyList<int> labels, IReadOnlyList<int> predicted, IReadOnlyList<int> items)
+    public static double MacroF1(IReadOnlyList<int> labels, IReadOnlyList<int> predicted, IReadOnlyList<int> items) =>
+        MacroF1([.. labels], [.. predicted], [.. items], new int[3 * ClassCount([.. labels], [.. predicted])]);
+
+    private static int ClassCount(params int[][] columns) => columns.Max(c => c.DefaultIfEmpty(0).Max()) + 1;
+
+    // counts: scratch for the true positives, false positives and false negatives of each class, one block after the other.
+    private static double MacroF1(int[] labels, int[] predicted, int[] items, int[] counts)
     {
-        var tp = new Dictionary<int, int>();
-        var fp = new Dictionary<int, int>();
-        var fn = new Dictionary<int, int>();
+        Array.Clear(counts);
+        var classes = counts.Length / 3;
         foreach (var i in items)
         {
             var (y, p) = (labels[i], predicted[i]);
             if (y == p)
             {
-                tp[y] = tp.GetValueOrDefault(y) + 1;
+                counts[y]++;
             }
             else
             {
-                fp[p] = fp.GetValueOrDefault(p) + 1;
-                fn[y] = fn.GetValueOrDefault(y) + 1;
+                counts[classes + p]++;
+                counts[2 * classes + y]++;
             }
         }
-        var classes = tp.Keys.Concat(fp.Keys).Concat(fn.Keys).Distinct().ToList();
-        return classes.Count == 0 ? 0 : classes.Average(c =>
+        var (sum, present) = (0.0, 0);
+        for (var c = 0; c < classes; c++)
         {
-            double t = tp.GetValueOrDefault(c), f = fp.GetValueOrDefault(c) + fn.GetValueOrDefault(c);
-            return 2 * t / (2 * t + f);
-        });
+            double t = counts[c], f = counts[classes + c] + counts[2 * classes + c];
+            if (t + f > 0)
+            {
+                sum += 2 * t / (2 * t + f);
+                present++;
+            }
+        }
+        return present == 0 ? 0 : sum / present;
     }
 }
