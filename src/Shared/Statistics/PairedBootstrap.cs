@@ -25,7 +25,7 @@ public static class PairedBootstrap
             return null;
         }
         var n = pairs[0].Labels.Length;
-        // One counting buffer for every macro-F1 of the 1 000 draws: the draws are most of an experiment page's work.
+        // One counting buffer for every macro-F1 of the 1 000 draws: a watched experiment recomputes them on each refresh.
         var counts = new int[3 * pairs.Max(p => ClassCount(p.Labels, p.Arm, p.Base))];
         var all = Enumerable.Range(0, n).ToArray();
         var observed = pairs.Average(p => MacroF1(p.Labels, p.Arm, all, counts) - MacroF1(p.Labels, p.Base, all, counts));
