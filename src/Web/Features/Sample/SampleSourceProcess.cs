@@ -19,7 +19,7 @@ public sealed class SampleSourceFailedException(string message) : AppException(m
 public sealed partial class SampleSourceProcess(ILogger<SampleSourceProcess> logger)
 {
     /// <summary>Trains the source (by shape, or by colour) into <paramref name="folder"/>; returns its weights file.</summary>
-    /// <param name="epochs">Told (epoch, of how many) as each epoch ends, in order.</param>
+    /// <param name="epochs">Told (epoch, of how many) as each epoch ends, in order; never after <paramref name="ct"/> is cancelled.</param>
     /// <exception cref="SampleSourceFailedException">The child ended without a weights file.</exception>
     public async Task<string> PretrainAsync(bool byShape, string folder, Action<int, int>? epochs, CancellationToken ct)
     {
@@ -28,7 +28,8 @@ public sealed partial class SampleSourceProcess(ILogger<SampleSourceProcess> log
         var errors = new Queue<string>();
         child.OutputDataReceived += (_, e) =>
         {
-            if (e.Data is not { Length: > 0 } line || !line.StartsWith('{')) return;
+            // Once cancelled, no more progress: the child may print epochs it finished before the kill reached it.
+            if (e.Data is not { Length: > 0 } line || !line.StartsWith('{') || ct.IsCancellationRequested) return;
             using var json = JsonDocument.Parse(line);
             if (json.RootElement.TryGetProperty("path", out var p)) path = p.GetString();
             else epochs?.Invoke(json.RootElement.GetProperty("epoch").GetInt32(), json.RootElement.GetProperty("epochs").GetInt32());
