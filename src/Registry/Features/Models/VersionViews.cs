@@ -5,7 +5,6 @@ using TransferHub.Shared.Common;
 using TransferHub.Shared.Experiments;
 using TransferHub.Shared.Identity;
 using TransferHub.Shared.Registry;
-using TransferHub.Shared.Statistics;
 using TransferHub.Shared.Training;
 
 namespace TransferHub.Registry.Features.Models;

@@ -4,16 +4,11 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using TransferHub.Registry.Features.Access;
 using TransferHub.Registry.Features.Artifacts;
-using TransferHub.Registry.Features.Audit;
-using TransferHub.Registry.Features.Drift;
 using TransferHub.Registry.Features.Models;
-using TransferHub.Registry.Features.Serving;
 using TransferHub.Shared.Common;
 using TransferHub.Shared.Experiments;
 using TransferHub.Shared.Identity;
-using TransferHub.Shared.Projects;
 using TransferHub.Shared.Registry;
-using TransferHub.Shared.Training;
 
 namespace TransferHub.Registry.Features.Registration;
 

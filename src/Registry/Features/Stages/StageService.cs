@@ -1,5 +1,4 @@
 using System.Security.Claims;
-using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using TransferHub.Registry.Features.Access;
 using TransferHub.Registry.Features.Audit;

@@ -1,11 +1,8 @@
 using System.Security.Claims;
 using Microsoft.EntityFrameworkCore;
-using TransferHub.Shared.Identity;
 using TransferHub.Shared.Projects;
 using TransferHub.Web.Data;
-using TransferHub.Web.Features.Identity;
 using TransferHub.Web.Features.Notifications;
-using TransferHub.Web.Infrastructure;
 
 namespace TransferHub.Web.Features.Projects;
 

@@ -1,6 +1,5 @@
 using TransferHub.Registry.Features.Registration;
 using System.Security.Claims;
-using TransferHub.Registry.Features.Models;
 using TransferHub.Web.Features.Experiments;
 using TransferHub.Web.Features.Versions;
 

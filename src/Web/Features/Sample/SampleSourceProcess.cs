@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
 using TransferHub.Web.Features.Workers;
-using TransferHub.Web.Infrastructure;
 
 namespace TransferHub.Web.Features.Sample;
 

@@ -5,14 +5,11 @@ using System.Security.Claims;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
 using MudBlazor;
-using TransferHub.Shared.Identity;
 using TransferHub.Shared.Projects;
 using TransferHub.Shared.Registry;
 using TransferHub.Web.Components.Common;
-using TransferHub.Web.Features.Identity;
 using TransferHub.Web.Features.Projects;
 using TransferHub.Web.Features.Registry;
-using TransferHub.Web.Infrastructure;
 
 namespace TransferHub.Web.Components.Pages.Registry;
 
