@@ -26,6 +26,12 @@ dotnet build TransferHub.sln -c Release -nodeReuse:false
 # The compiler and MSBuild servers would otherwise hold ~1 GB beside the test hosts.
 dotnet build-server shutdown >/dev/null 2>&1 || true
 
+# Every process the tests start (the test hosts, the e2e suite's ~30 web servers and its training workers) lives minutes
+# or less: the JIT re-compiling warm methods (dynamic PGO's instrumented tier, and tier 1 after 30 calls) was up to half
+# of a web server's CPU there, never paid back. Hot methods are still optimized; the code run is the same. A deployment
+# keeps the runtime's defaults. Measured in docs/benchmarks.md ("CI time").
+export DOTNET_TieredPGO=0 DOTNET_TC_CallCountThreshold=1000
+
 log=$(mktemp)
 status=0
 # --blame-crash: should a test host die, the log names the tests it was running (and keeps a dump under TestResults).

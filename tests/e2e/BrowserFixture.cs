@@ -1,16 +1,15 @@
 namespace TransferHub.Tests.E2E;
 
-/// <summary>One headless Chromium (Debian's, never a downloaded one) and one app per test class.</summary>
+/// <summary>One app per test class, and the pages the class opens on it in the run's shared Chromium.</summary>
 public abstract class BrowserFixture : IAsyncLifetime
 {
     public const string AdminEmail = "admin@e2e.test";
     public const string AdminPassword = "Admin-Passw0rd!";
     public const string AdminToken = "thp_e2e-bootstrap-token-0123456789abcdef";
 
-    private IPlaywright? _playwright;
+    private readonly BrowserContexts _contexts = new();
     private AppProcess? _app;
 
-    public IBrowser Browser { get; private set; } = null!;
     public string BaseUrl { get; private set; } = "";
     public string Log => _app?.Log ?? "";
 
@@ -38,34 +37,14 @@ public abstract class BrowserFixture : IAsyncLifetime
         {
             BaseUrl = external.TrimEnd('/');
         }
-        _playwright = await Playwright.CreateAsync();
-        Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = Environment.GetEnvironmentVariable("CHROMIUM_PATH") ?? "/usr/bin/chromium",
-            Headless = !System.Diagnostics.Debugger.IsAttached,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                "--no-first-run", "--disable-sync", "--disable-quic"],
-        });
+        await BrowserContexts.BrowserAsync();
     }
 
-    public async Task<IPage> NewPageAsync()
-    {
-        var context = await Browser.NewContextAsync(new BrowserNewContextOptions
-        {
-            BaseURL = BaseUrl,
-            ViewportSize = new ViewportSize { Width = 1366, Height = 860 },
-        });
-        context.SetDefaultTimeout(15_000);
-        return await context.NewPageAsync();
-    }
+    public Task<IPage> NewPageAsync() => _contexts.NewPageAsync(BaseUrl);
 
     public virtual async Task DisposeAsync()
     {
-        if (Browser is not null)
-        {
-            await Browser.DisposeAsync();
-        }
-        _playwright?.Dispose();
+        await _contexts.DisposeAsync();
         if (_app is not null)
         {
             await _app.DisposeAsync();

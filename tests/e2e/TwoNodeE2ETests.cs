@@ -17,8 +17,7 @@ public sealed class TwoNodeE2ETests : IAsyncLifetime
     private PostgresServer _postgres = null!;
     private AppProcess _nodeA = null!;
     private AppProcess _nodeB = null!;
-    private IPlaywright _playwright = null!;
-    private IBrowser _browser = null!;
+    private readonly BrowserContexts _contexts = new();
 
     public async Task InitializeAsync()
     {
@@ -40,12 +39,7 @@ public sealed class TwoNodeE2ETests : IAsyncLifetime
         };
         _nodeA = await AppProcess.StartAsync(settings);
         _nodeB = await AppProcess.StartAsync(settings); // the same database and artifacts, nothing shared on disk
-        _playwright = await Playwright.CreateAsync();
-        _browser = await _playwright.Chromium.LaunchAsync(new()
-        {
-            ExecutablePath = Environment.GetEnvironmentVariable("CHROMIUM_PATH") ?? "/usr/bin/chromium", Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run", "--disable-sync"],
-        });
+        await BrowserContexts.BrowserAsync();
     }
 
     [Fact]
@@ -198,8 +192,7 @@ public sealed class TwoNodeE2ETests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        await _browser.DisposeAsync();
-        _playwright.Dispose();
+        await _contexts.DisposeAsync();
         await _nodeB.DisposeAsync();
         await _nodeA.DisposeAsync();
         await _redis.DisposeAsync();
@@ -208,12 +201,7 @@ public sealed class TwoNodeE2ETests : IAsyncLifetime
     }
 
     /// <summary>A signed-out page in a fresh browser context on one node.</summary>
-    private async Task<IPage> PageOnAsync(string baseUrl)
-    {
-        var context = await _browser.NewContextAsync(new() { BaseURL = baseUrl, ViewportSize = new ViewportSize { Width = 1366, Height = 860 } });
-        context.SetDefaultTimeout(15_000);
-        return await context.NewPageAsync();
-    }
+    private Task<IPage> PageOnAsync(string baseUrl) => _contexts.NewPageAsync(baseUrl);
 }
 
 /// <summary>Redis away at start and back later: the node runs, says so on /health, and recovers on its own.</summary>

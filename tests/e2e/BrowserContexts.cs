@@ -1,0 +1,62 @@
+namespace TransferHub.Tests.E2E;
+
+/// <summary>
+/// One headless Chromium (Debian's, never a downloaded one) for the whole run, and the contexts one test class opened in
+/// it. A browser per class cost each class a Playwright driver and Chromium's browser, GPU and network processes on a run
+/// that is CPU-bound (docs/benchmarks.md); a context keeps a class's cookies, storage and cache apart as a browser of its
+/// own did.
+/// </summary>
+public sealed class BrowserContexts : IAsyncDisposable
+{
+    private static readonly Lazy<Task<IBrowser>> Shared = new(LaunchAsync);
+    private readonly List<IBrowserContext> _contexts = [];
+
+    public static Task<IBrowser> BrowserAsync() => Shared.Value;
+
+    /// <summary>A signed-out page in a fresh context whose relative URLs go to <paramref name="baseUrl"/>.</summary>
+    public async Task<IPage> NewPageAsync(string baseUrl)
+    {
+        var browser = await BrowserAsync();
+        var context = await browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            BaseURL = baseUrl,
+            ViewportSize = new ViewportSize { Width = 1366, Height = 860 },
+        });
+        context.SetDefaultTimeout(15_000);
+        lock (_contexts)
+        {
+            _contexts.Add(context);
+        }
+        return await context.NewPageAsync();
+    }
+
+    /// <summary>Closes the class's contexts before its app goes: a page left open would keep reconnecting to it.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        IBrowserContext[] open;
+        lock (_contexts)
+        {
+            open = [.. _contexts];
+            _contexts.Clear();
+        }
+        foreach (var context in open)
+        {
+            await context.CloseAsync();
+        }
+    }
+
+    private static async Task<IBrowser> LaunchAsync()
+    {
+        var playwright = await Playwright.CreateAsync();
+        var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = Environment.GetEnvironmentVariable("CHROMIUM_PATH") ?? "/usr/bin/chromium",
+            Headless = !System.Diagnostics.Debugger.IsAttached,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                "--no-first-run", "--disable-sync", "--disable-quic"],
+        });
+        // The driver and Chromium go with the test process; closing first lets Chromium exit cleanly.
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => browser.CloseAsync().Wait(TimeSpan.FromSeconds(5));
+        return browser;
+    }
+}
