@@ -31,6 +31,10 @@ dotnet build-server shutdown >/dev/null 2>&1 || true
 # of a web server's CPU there, never paid back. Hot methods are still optimized; the code run is the same. A deployment
 # keeps the runtime's defaults. Measured in docs/benchmarks.md ("CI time").
 export DOTNET_TieredPGO=0 DOTNET_TC_CallCountThreshold=1000
+# Training in the tests runs on one libtorch (OpenMP) thread: the suites keep both cores busy with two test classes, web
+# servers and Chromium, and a second OpenMP thread per training mostly spun waiting — the e2e training workers used half
+# the CPU with one thread, and no result changed. A deployment trains on every core.
+export OMP_NUM_THREADS=1
 
 log=$(mktemp)
 status=0
