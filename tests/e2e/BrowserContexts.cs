@@ -2,9 +2,9 @@ namespace TransferHub.Tests.E2E;
 
 /// <summary>
 /// One headless Chromium (Debian's, never a downloaded one) for the whole run, and the contexts one test class opened in
-/// it. A browser per class cost each class a Playwright driver and Chromium's browser, GPU and network processes on a run
-/// that is CPU-bound (docs/benchmarks.md); a context keeps a class's cookies, storage and cache apart as a browser of its
-/// own did.
+/// it. A browser per class started a Playwright driver and Chromium's helper processes each time (over the suite the
+/// drivers alone cost 50 s of CPU, 31 s with one; docs/benchmarks.md); a context keeps a class's cookies, storage and
+/// cache apart as a browser of its own did.
 /// </summary>
 public sealed class BrowserContexts : IAsyncDisposable
 {
