@@ -47,7 +47,7 @@ public sealed class RemoteWorkerTests(ManualWorkerFactory factory) : IClassFixtu
         var (s, version) = await ExperimentTests.ColoursAsync(factory);
         await using var host = Host(await WorkerTokenAsync("remote-a"), "remote-a");
         await host.ConnectAsync(CancellationToken.None);
-        var executor = new RunExecutor(host, NullLogger<Trainer>.Instance, NullLogger.Instance, Path.Combine(Path.GetTempPath(), "th-remote-test"));
+        var executor = new RunExecutor(host, NullLogger<Trainer>.Instance, NullLogger.Instance, Path.Combine(factory.DataRoot, "th-remote-test"));
         using var stopFirst = new CancellationTokenSource();
         var loop = executor.RunLoopAsync(stopFirst.Token);
         var source = await CreateAsync(s, new CreateExperimentRequest("source", version.Id, "small-cnn", null, 1, 2, 12, 3e-3, 8));
@@ -144,7 +144,7 @@ public sealed class RemoteWorkerTests(ManualWorkerFactory factory) : IClassFixtu
         await using var host = Host(await WorkerTokenAsync("traced"), "traced");
         await host.ConnectAsync(CancellationToken.None);
         using var stop = new CancellationTokenSource();
-        var loop = new RunExecutor(host, NullLogger<Trainer>.Instance, NullLogger.Instance, Path.Combine(Path.GetTempPath(), "th-traced")).RunLoopAsync(stop.Token);
+        var loop = new RunExecutor(host, NullLogger<Trainer>.Instance, NullLogger.Instance, Path.Combine(factory.DataRoot, "th-traced")).RunLoopAsync(stop.Token);
 
         (await WaitFinishedAsync(s, experiment.Id)).Runs.Single().Status.ShouldBe(RunStatus.Succeeded);
         await StopAsync(stop, loop);
@@ -176,7 +176,7 @@ public sealed class RemoteWorkerTests(ManualWorkerFactory factory) : IClassFixtu
                 await stop.CancelAsync(); // Ctrl+C on the worker
             }
         });
-        var firstLoop = new RunExecutor(first, NullLogger<Trainer>.Instance, NullLogger.Instance, Path.Combine(Path.GetTempPath(), "th-graceful-1"), releaseOnStop: true)
+        var firstLoop = new RunExecutor(first, NullLogger<Trainer>.Instance, NullLogger.Instance, Path.Combine(factory.DataRoot, "th-graceful-1"), releaseOnStop: true)
             .RunLoopAsync(stop.Token);
         await Should.ThrowAsync<OperationCanceledException>(() => firstLoop.WaitAsync(TimeSpan.FromMinutes(3))); // stopped mid-run by the subscription
 
@@ -186,7 +186,7 @@ public sealed class RemoteWorkerTests(ManualWorkerFactory factory) : IClassFixtu
         await using var second = Host(token, "graceful-2");
         await second.ConnectAsync(CancellationToken.None);
         using var stopSecond = new CancellationTokenSource();
-        var loop = new RunExecutor(second, NullLogger<Trainer>.Instance, NullLogger.Instance, Path.Combine(Path.GetTempPath(), "th-graceful-2")).RunLoopAsync(stopSecond.Token);
+        var loop = new RunExecutor(second, NullLogger<Trainer>.Instance, NullLogger.Instance, Path.Combine(factory.DataRoot, "th-graceful-2")).RunLoopAsync(stopSecond.Token);
         var done = await WaitFinishedAsync(s, experiment.Id);
         await StopAsync(stopSecond, loop);
 
@@ -210,7 +210,7 @@ public sealed class RemoteWorkerTests(ManualWorkerFactory factory) : IClassFixtu
             transferRetryDelay: TimeSpan.FromMilliseconds(10));
         await host.ConnectAsync(CancellationToken.None);
         using var stop = new CancellationTokenSource();
-        var loop = new RunExecutor(host, NullLogger<Trainer>.Instance, NullLogger.Instance, Path.Combine(Path.GetTempPath(), "th-bad-proxy")).RunLoopAsync(stop.Token);
+        var loop = new RunExecutor(host, NullLogger<Trainer>.Instance, NullLogger.Instance, Path.Combine(factory.DataRoot, "th-bad-proxy")).RunLoopAsync(stop.Token);
         var done = await WaitFinishedAsync(s, experiment.Id);
         await StopAsync(stop, loop);
 
