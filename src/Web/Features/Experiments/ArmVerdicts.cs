@@ -203,10 +203,14 @@ public static class ArmVerdicts
     /// 95 % t-interval entirely below zero and a mean below −<see cref="WarningMargin"/>. Controls are not judged.
     /// </summary>
     public static IReadOnlyList<string> EarlyWarnings(IReadOnlyList<(string Arm, int Seed, EpochMetrics Metrics)> history, IReadOnlySet<string>? controls = null) =>
-        [.. EarlyWarningsByArm(history, controls).Select(w => w.Message)];
+        [.. EarlyWarningsByArm([.. history.Select(h => (h.Arm, h.Seed, h.Metrics.Epoch, h.Metrics.Validation.MacroF1))], controls).Select(w => w.Message)];
 
-    /// <summary>The early warnings with the arm each is about: its numbers change every epoch, the arm does not.</summary>
-    public static IReadOnlyList<(string Arm, string Message)> EarlyWarningsByArm(IReadOnlyList<(string Arm, int Seed, EpochMetrics Metrics)> history, IReadOnlySet<string>? controls = null)
+    /// <summary>
+    /// The early warnings with the arm each is about: its numbers change every epoch, the arm does not. Takes each epoch's
+    /// validation macro-F1 alone, all these warnings need.
+    /// </summary>
+    public static IReadOnlyList<(string Arm, string Message)> EarlyWarningsByArm(
+        IReadOnlyList<(string Arm, int Seed, int Epoch, double ValidationMacroF1)> history, IReadOnlySet<string>? controls = null)
     {
         var baseline = history.Where(h => h.Arm == "baseline").GroupBy(h => h.Seed).ToDictionary(g => g.Key, g => BestSoFar(g));
         var warnings = new List<(string Arm, string Message)>();
@@ -232,14 +236,14 @@ public static class ArmVerdicts
         return warnings;
     }
 
-    private static Dictionary<int, double> BestSoFar(IEnumerable<(string Arm, int Seed, EpochMetrics Metrics)> run)
+    private static Dictionary<int, double> BestSoFar(IEnumerable<(string Arm, int Seed, int Epoch, double ValidationMacroF1)> run)
     {
         var best = double.NegativeInfinity;
         var result = new Dictionary<int, double>();
-        foreach (var h in run.OrderBy(h => h.Metrics.Epoch))
+        foreach (var h in run.OrderBy(h => h.Epoch))
         {
-            best = Math.Max(best, h.Metrics.Validation.MacroF1);
-            result[h.Metrics.Epoch] = best;
+            best = Math.Max(best, h.ValidationMacroF1);
+            result[h.Epoch] = best;
         }
         return result;
     }

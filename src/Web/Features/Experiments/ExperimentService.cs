@@ -608,10 +608,21 @@ public sealed partial class ExperimentService(IDbContextFactory<AppDbContext> db
             return; // nothing to compare yet: skip reading the whole history on every epoch
         }
         var ids = runs.Keys.ToList();
-        var history = (await db.RunMetrics.AsNoTracking().Where(m => ids.Contains(m.RunId)).ToListAsync(ct))
-            .Select(m => { var run = runs[m.RunId]; return (run.Arm, run.Seed, JsonSerializer.Deserialize<EpochMetrics>(m.Json, Json)!); }).ToList();
         // The arms already warned about, one per line: the warning's numbers move every epoch, so the text is no key.
         var sent = experiment.NotifiedWarnings.Split('\n', StringSplitOptions.RemoveEmptyEntries).ToHashSet();
+        if (runs.Values.Where(r => r.Arm != "baseline" && !controls.Contains(r.Arm)).All(r => sent.Contains(r.Arm)))
+        {
+            return; // every arm that could be warned about has been
+        }
+        // This runs on every epoch a worker reports: the scores alone are read from each stored epoch, not its per-class
+        // table and confusion matrix.
+        var history = (await db.RunMetrics.AsNoTracking().Where(m => ids.Contains(m.RunId)).ToListAsync(ct))
+            .Select(m =>
+            {
+                var run = runs[m.RunId];
+                var score = JsonSerializer.Deserialize<EpochScore>(m.Json, Json)!;
+                return (run.Arm, run.Seed, score.Epoch, score.Validation.MacroF1);
+            }).ToList();
         var fresh = ArmVerdicts.EarlyWarningsByArm(history, controls).Where(w => !sent.Contains(w.Arm)).ToList();
         if (fresh.Count == 0)
         {
@@ -628,6 +639,10 @@ public sealed partial class ExperimentService(IDbContextFactory<AppDbContext> db
         experiment.NotifiedWarnings = joined.Length <= Experiment.MaxNotifiedWarnings ? joined : joined[^Experiment.MaxNotifiedWarnings..];
         await db.SaveChangesAsync(ct);
     }
+
+    private sealed record EpochScore(int Epoch, ValidationScore Validation);
+
+    private sealed record ValidationScore(double MacroF1);
 
     /// <summary>Epochs (after the first) at which a run of the arm trained more parameters than the epoch before: the unfreezing stages.</summary>
     private static IReadOnlyList<int> StageEpochs(IEnumerable<(Guid RunId, EpochMetrics Metrics)> arm) =>

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using TransferHub.Web.Infrastructure;
 
 namespace TransferHub.Tests.Unit.Web.Infrastructure;
@@ -68,5 +69,58 @@ public sealed class CoalescingRefreshTests
         refresh.Request();
 
         calls.ShouldBe(2); // both ran (synchronously here): the first failure did not leave it marked as running
+    }
+
+    [Fact]
+    public async Task WithAMinimumIntervalTheFirstRequestRunsAtOnceAndTheRestFoldIntoOneWhenTheIntervalHasPassed()
+    {
+        var clock = new FakeTimeProvider();
+        var runs = 0;
+        var second = new TaskCompletionSource();
+        var third = new TaskCompletionSource();
+        var refresh = new CoalescingRefresh(() =>
+        {
+            var n = Interlocked.Increment(ref runs);
+            (n == 2 ? second : n == 3 ? third : null)?.SetResult();
+            return Task.CompletedTask;
+        }, e => throw e, TimeSpan.FromSeconds(1), clock);
+
+        refresh.Request();
+        runs.ShouldBe(1); // at once: nothing ran before it
+        for (var i = 0; i < 10; i++)
+        {
+            refresh.Request(); // an event stream faster than the interval
+        }
+        clock.Advance(TimeSpan.FromMilliseconds(999));
+        runs.ShouldBe(1);
+        clock.Advance(TimeSpan.FromMilliseconds(1));
+        await second.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        runs.ShouldBe(2); // the ten requests became one refresh
+
+        clock.Advance(TimeSpan.FromSeconds(5));
+        refresh.Request();
+        await third.Task.WaitAsync(TimeSpan.FromSeconds(10)); // after a quiet spell, without the clock moving again
+        runs.ShouldBe(3);
+    }
+
+    [Fact]
+    public void ARefreshThatWouldWaitForTheIntervalEndsQuietlyOnceItsOwnerStopped()
+    {
+        var clock = new FakeTimeProvider();
+        using var stop = new CancellationTokenSource();
+        var runs = 0;
+        var errors = new List<Exception>();
+        var refresh = new CoalescingRefresh(() =>
+        {
+            runs++;
+            return Task.CompletedTask;
+        }, errors.Add, TimeSpan.FromSeconds(1), clock, stop.Token);
+
+        refresh.Request();
+        stop.Cancel(); // the page closes
+        refresh.Request(); // would wait for the interval: ends at once instead, reporting nothing
+
+        runs.ShouldBe(1);
+        errors.ShouldBeEmpty();
     }
 }
