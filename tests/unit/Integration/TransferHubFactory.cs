@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
@@ -30,6 +31,14 @@ public class TransferHubFactory : WebApplicationFactory<Program>
 
     protected virtual bool SeedAdmin => true;
 
+    /// <summary>
+    /// Identity's own PBKDF2 password hasher at 1 000 iterations instead of its default 100 000, as Rails' and Django's test
+    /// settings do: the suites create and sign in hundreds of accounts, and at ~100 ms a check the hashing was a fifth of
+    /// the unit suite's CPU (docs/benchmarks.md, "CI time"). The deployed work factor is pinned by
+    /// <see cref="DeployedPasswordHashingTests"/>.
+    /// </summary>
+    protected virtual bool FastPasswordHashing => true;
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Production");
@@ -51,7 +60,14 @@ public class TransferHubFactory : WebApplicationFactory<Program>
             builder.UseSetting("Bootstrap:AdminPassword", AdminPassword);
             builder.UseSetting("Bootstrap:AdminToken", AdminToken);
         }
-        builder.ConfigureTestServices(services => services.RemoveAll<TimeProvider>().AddSingleton<TimeProvider>(Clock));
+        builder.ConfigureTestServices(services =>
+        {
+            services.RemoveAll<TimeProvider>().AddSingleton<TimeProvider>(Clock);
+            if (FastPasswordHashing)
+            {
+                services.Configure<PasswordHasherOptions>(o => o.IterationCount = 1_000);
+            }
+        });
     }
 
     public HttpClient ClientWithToken(string token)
