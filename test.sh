@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test. First installs what the tests need on a fresh Debian machine:
-# Chromium (e2e), Redis (the two-node e2e test), PostgreSQL (the server the API suite and the two-node e2e test run on a
-# second time; the tests start their own throwaway server), libfaketime (a worker with a skewed clock), Node.js + Azurite
-# (blob-store contract tests) and the dotnet-ef tool.
+# Chromium's headless shell (e2e; Chromium itself for headed debugging), Redis (the two-node e2e test), PostgreSQL (the
+# server the API suite and the two-node e2e test run on a second time; the tests start their own throwaway server),
+# libfaketime (a worker with a skewed clock), Node.js + Azurite (blob-store contract tests) and the dotnet-ef tool.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -10,6 +10,7 @@ sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
 install() { DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@"; }
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v chromium-headless-shell >/dev/null 2>&1 || missing+=(chromium-headless-shell)
 command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 command -v faketime >/dev/null 2>&1 || missing+=(faketime)
