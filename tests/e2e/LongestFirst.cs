@@ -5,15 +5,15 @@ using TransferHub.Tests.Support;
 namespace TransferHub.Tests.E2E;
 
 /// <summary>
-/// The classes that train for a minute or more start first: a CI run that happened to end on the two-node tests spent
-/// ~100 s on one core.
+/// The longest classes start first: a CI run that happened to end on the two-node tests spent ~100 s on
+/// one core. Durations from a run with the headless shell (2026-12-06).
 /// </summary>
 public sealed class LongestFirst() : LongestFirstOrderer(
-    nameof(RemoteWorkerE2ETests), // ~115 s
-    nameof(ExperimentE2ETests), // ~105 s
-    nameof(SampleProjectE2ETests), // ~95 s
-    nameof(TwoNodeE2ETests), // ~55-85 s
-    nameof(AccessibilityE2ETests), // ~45 s
-    nameof(ExperimentToolsE2ETests), // ~40 s
-    nameof(LabelingE2ETests), // ~40 s
-    nameof(PortalTests)); // ~35 s
+    nameof(TwoNodeE2ETests), // ~100 s: five tests, one after another
+    nameof(SampleProjectE2ETests), // ~50 s
+    nameof(ExperimentE2ETests), // ~50 s
+    nameof(RemoteWorkerE2ETests), // ~35 s
+    nameof(AccessibilityE2ETests), // ~30 s
+    nameof(LabelingE2ETests), // ~30 s
+    nameof(ExperimentToolsE2ETests), // ~25 s
+    nameof(PortalTests)); // ~25 s
