@@ -3,9 +3,10 @@ using Xunit.Abstractions;
 namespace TransferHub.Tests.Support;
 
 /// <summary>
-/// Starts the named test classes (or shared collections) first, longest first (longest processing time first), so a run does not end with one
-/// long class alone on a half-idle machine: xUnit otherwise starts the classes in an arbitrary order. Classes not named
-/// start after these, in name order. Each test assembly names its own classes (durations from CI runs on 2 cores).
+/// Starts the named test classes (or shared collections) first, longest first (longest processing time first), so a run
+/// does not end with one long class alone on a half-idle machine: xUnit otherwise starts the classes in an arbitrary
+/// order. Classes not named start after these, in name order. Each test assembly names its own (durations from CI runs
+/// on 2 cores).
 /// </summary>
 public abstract class LongestFirstOrderer(params string[] longest) : ITestCollectionOrderer
 {
