@@ -8,7 +8,8 @@ namespace TransferHub.Web.Infrastructure;
 /// instead of reloading and re-rendering back to back. The first request after a quiet spell runs at once.
 /// </summary>
 public sealed class CoalescingRefresh(
-    Func<Task> refresh, Action<Exception> onError, TimeSpan minInterval = default, TimeProvider? time = null, CancellationToken stop = default)
+    Func<Task> refresh, Action<Exception> onError, TimeSpan minInterval = default, TimeProvider? time = null,
+    CancellationToken stop = default)
 {
     private readonly TimeProvider _time = time ?? TimeProvider.System;
     private readonly Lock _gate = new();
