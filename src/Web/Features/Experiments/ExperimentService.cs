@@ -602,7 +602,8 @@ public sealed partial class ExperimentService(IDbContextFactory<AppDbContext> db
         var all = await db.TrainingRuns.AsNoTracking().Where(r => r.ExperimentId == experimentId).Select(r => new { r.Id, r.Arm, r.Seed, r.LabelFraction, r.SpecJson }).ToListAsync(ct);
         var controls = all.Where(r => JsonSerializer.Deserialize<RunPlan>(r.SpecJson, Json) is { HasSource: false, Spec.Strategy: TrainingStrategy.FeatureExtraction })
             .Select(r => r.Arm).ToHashSet();
-        var runs = all.Where(r => r.LabelFraction == all.Max(a => a.LabelFraction)).ToDictionary(r => r.Id);
+        var fullShare = all.Select(a => a.LabelFraction).DefaultIfEmpty().Max(); // once, not per run: runs on every epoch
+        var runs = all.Where(r => r.LabelFraction == fullShare).ToDictionary(r => r.Id);
         if (runs.Values.All(r => r.Arm == "baseline"))
         {
             return; // nothing to compare yet: skip reading the whole history on every epoch
