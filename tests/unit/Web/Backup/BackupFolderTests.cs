@@ -125,7 +125,7 @@ public sealed class BackupFolderTests(ScheduledBackupFactory factory) : IClassFi
             }
             if (DateTime.UtcNow > deadline)
             {
-                throw new TimeoutException($"The backup folder never reached the expected state: {string.Join(", ", overview.Backups.Select(b => b.Name))}");
+                throw new TimeoutException($"The backup folder never reached the expected state: [{string.Join(", ", overview.Backups.Select(b => b.Name))}], next at {overview.NextAt:O}, last error: {overview.LastError ?? "none"}");
             }
             await Task.Delay(50); // polls the API: the schedule runs on its own timer
         }
